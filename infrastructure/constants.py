@@ -1,0 +1,154 @@
+"""Names shared by the CDK stack and the local runtime.
+
+Pure Python on purpose: the local bootstrap imports this module without loading aws_cdk, and a test
+checks that the synthesized template and the local bootstrap declare the same things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# Environment keys and the table schema live with the Lambda code, which ships without this module.
+from lambdas.common.env_keys import (
+    ENV_DEFAULT_KEY_ARN,
+    ENV_EVENT_BUS_NAME,
+    ENV_PLAN_SCHEDULE_GROUP,
+    ENV_POWERTOOLS_METRICS_NAMESPACE,
+    ENV_POWERTOOLS_SERVICE_NAME,
+    ENV_RESTORE_STATE_MACHINE_ARN,
+    ENV_SCHEDULER_ROLE_ARN,
+    ENV_START_BACKUPS_FUNCTION_ARN,
+    ENV_TABLE_NAME,
+)
+from lambdas.common.observability import METRICS_NAMESPACE, SERVICE_NAME
+from lambdas.store.schema import TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
+
+LAMBDA_RUNTIME = "python3.12"
+RESTORE_ASL_PATH = Path(__file__).parent / "statemachines" / "restore.asl.json"
+
+__all__ = [
+    "ENV_DEFAULT_KEY_ARN",
+    "ENV_EVENT_BUS_NAME",
+    "ENV_PLAN_SCHEDULE_GROUP",
+    "ENV_POWERTOOLS_METRICS_NAMESPACE",
+    "ENV_POWERTOOLS_SERVICE_NAME",
+    "ENV_RESTORE_STATE_MACHINE_ARN",
+    "ENV_SCHEDULER_ROLE_ARN",
+    "ENV_START_BACKUPS_FUNCTION_ARN",
+    "ENV_TABLE_NAME",
+    "METRICS_NAMESPACE",
+    "SERVICE_NAME",
+    "TABLE_INDEXES",
+    "TABLE_PARTITION_KEY",
+    "TABLE_SORT_KEY",
+]
+
+EVENT_SOURCE = "aws.backup"
+PLAN_SCHEDULE_GROUP = "strongroom-plans"
+TRACK_JOBS_SCHEDULE = "rate(5 minutes)"
+LIFECYCLE_SCHEDULE = "rate(1 hour)"
+# Scheduler substitutes this placeholder in a target's Input with the firing time.
+SCHEDULED_TIME_PLACEHOLDER = "<aws.scheduler.scheduled-time>"
+
+COMMON_ENV = (
+    ENV_TABLE_NAME,
+    ENV_EVENT_BUS_NAME,
+    ENV_DEFAULT_KEY_ARN,
+    ENV_POWERTOOLS_SERVICE_NAME,
+    ENV_POWERTOOLS_METRICS_NAMESPACE,
+)
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda function: the stack and the local bootstrap both build from this."""
+
+    key: str
+    handler: str
+    env_keys: tuple[str, ...]
+    timeout_seconds: int
+    memory_mb: int = 512
+    description: str = ""
+
+
+START_BACKUPS = FunctionSpec(
+    key="StartBackups",
+    handler="lambdas.handlers.start_backups.handler",
+    env_keys=COMMON_ENV,
+    timeout_seconds=300,
+    description="Plan rule fired: resolve selections, create and start one backup job per resource",
+)
+TRACK_JOBS = FunctionSpec(
+    key="TrackJobs",
+    handler="lambdas.handlers.track_jobs.handler",
+    env_keys=COMMON_ENV,
+    timeout_seconds=300,
+    description="Poll open backup jobs, enforce windows, record recovery points",
+)
+LIFECYCLE = FunctionSpec(
+    key="Lifecycle",
+    handler="lambdas.handlers.lifecycle.handler",
+    env_keys=COMMON_ENV,
+    timeout_seconds=300,
+    description="Expire recovery points past their retention",
+)
+RESTORE_START = FunctionSpec(
+    key="RestoreStart",
+    handler="lambdas.handlers.restore_start.handler",
+    env_keys=COMMON_ENV,
+    timeout_seconds=60,
+    description="Restore workflow: start the native restore",
+)
+RESTORE_POLL = FunctionSpec(
+    key="RestorePoll",
+    handler="lambdas.handlers.restore_poll.handler",
+    env_keys=COMMON_ENV,
+    timeout_seconds=60,
+    description="Restore workflow: raise RestorePending until the restored resource is ready",
+)
+RESTORE_FINALIZE = FunctionSpec(
+    key="RestoreFinalize",
+    handler="lambdas.handlers.restore_finalize.handler",
+    env_keys=COMMON_ENV,
+    timeout_seconds=60,
+    description="Restore workflow: record the restore job COMPLETED or FAILED",
+)
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    START_BACKUPS,
+    TRACK_JOBS,
+    LIFECYCLE,
+    RESTORE_START,
+    RESTORE_POLL,
+    RESTORE_FINALIZE,
+)
+
+# Fixed schedules the stack creates (plan rules get theirs at run time).
+FIXED_SCHEDULES: dict[str, tuple[FunctionSpec, str]] = {
+    "strongroom-track-jobs": (TRACK_JOBS, TRACK_JOBS_SCHEDULE),
+    "strongroom-lifecycle": (LIFECYCLE, LIFECYCLE_SCHEDULE),
+}
+
+# Restore state machine: placeholders in the ASL file, substituted with function ARNs.
+ASL_SUBSTITUTIONS: dict[str, FunctionSpec] = {
+    "RestoreStartFunctionArn": RESTORE_START,
+    "RestorePollFunctionArn": RESTORE_POLL,
+    "RestoreFinalizeFunctionArn": RESTORE_FINALIZE,
+}
+
+# Job state changes that alert, one rule each (backup jobs carry detail.state, restore jobs detail.status,
+# as AWS Backup's do). The stack's rules and the local bootstrap's rules share these patterns.
+BACKUP_JOB_DETAIL_TYPE = "Backup Job State Change"
+RESTORE_JOB_DETAIL_TYPE = "Restore Job State Change"
+FAILURE_EVENT_PATTERNS: dict[str, dict[str, object]] = {
+    "strongroom-backup-job-failures": {
+        "source": [EVENT_SOURCE],
+        "detail-type": [BACKUP_JOB_DETAIL_TYPE],
+        "detail": {"state": ["FAILED", "ABORTED", "EXPIRED"]},
+    },
+    "strongroom-restore-job-failures": {
+        "source": [EVENT_SOURCE],
+        "detail-type": [RESTORE_JOB_DETAIL_TYPE],
+        "detail": {"status": ["FAILED", "ABORTED"]},
+    },
+}

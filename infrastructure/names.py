@@ -1,0 +1,39 @@
+"""Names used only by the CDK side. Names shared with the local runtime live in constants.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import aws_logs as logs
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CDK_JSON = PROJECT_ROOT / "cdk.json"
+
+STACK_ID = "Strongroom"
+STACK_DESCRIPTION = "Strongroom: policy-based backup for AWS (an open-source AWS Backup clone)"
+
+EVENT_BUS_NAME = "strongroom"
+
+DEFAULT_KEY_ALIAS = "alias/strongroom/default-vault"
+ALERTS_KEY_ALIAS = "alias/strongroom/alerts"
+
+# Powertools for AWS Lambda (Python) v3 public layer. It carries aws-lambda-powertools and pydantic v2,
+# which is all lambdas/ needs beside the runtime's boto3. Override the version with
+# `cdk deploy -c powertools_layer_version=N` (cdk.json holds the project's default).
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+POWERTOOLS_LAYER_VERSION_CONTEXT = "powertools_layer_version"
+POWERTOOLS_LAYER_VERSION_DEFAULT = "27"
+
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+
+# The Lambda asset is the project root filtered down to the `lambdas/` package, so handlers are
+# importable as `lambdas.handlers.<name>.handler`. Allow-list: exclude everything ("*" and dotfiles
+# such as .venv and .git), re-include lambdas/, then drop byte code.
+LAMBDA_ASSET_EXCLUDES = (
+    "*",
+    ".*",
+    "!lambdas",
+    "!lambdas/**",
+    "__pycache__",
+    "*.pyc",
+)

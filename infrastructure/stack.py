@@ -1,0 +1,42 @@
+"""The Strongroom stack: it only composes the capability constructs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from infrastructure import names
+from infrastructure.constructs.engine import Engine
+from infrastructure.constructs.monitoring import Monitoring
+from infrastructure.constructs.restore_workflow import RestoreWorkflow
+from infrastructure.constructs.scheduling import Scheduling
+from infrastructure.constructs.storage import Storage
+
+
+class StrongroomStack(Stack):
+    """Storage, monitoring, the engine's functions, their schedules and the restore workflow."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+
+        layer_version = str(
+            self.node.try_get_context(names.POWERTOOLS_LAYER_VERSION_CONTEXT) or names.POWERTOOLS_LAYER_VERSION_DEFAULT
+        )
+
+        self.storage = Storage(self, "Storage")
+        self.monitoring = Monitoring(self, "Monitoring")
+        self.engine = Engine(
+            self,
+            "Engine",
+            table=self.storage.table,
+            event_bus=self.monitoring.event_bus,
+            default_key=self.storage.default_key,
+            layer_version=layer_version,
+        )
+        self.scheduling = Scheduling(self, "Scheduling", functions=self.engine.functions)
+        self.restore_workflow = RestoreWorkflow(self, "RestoreWorkflow", functions=self.engine.functions)
+
+        self.monitoring.alarm_on_function_errors(self.engine.functions)
+        self.monitoring.alarm_on_failed_executions("Restore", self.restore_workflow.state_machine)

@@ -1,0 +1,65 @@
+"""AWS Backup's errors, named as in botocore's `backup` model, so every layer speaks the same language.
+
+The API layer maps `code` to the `x-amzn-ErrorType` header and `http_status` to the status code.
+"""
+
+from __future__ import annotations
+
+
+class BackupError(Exception):
+    code = "ServiceUnavailableException"
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidParameterValueException(BackupError):
+    code = "InvalidParameterValueException"
+    http_status = 400
+
+
+class MissingParameterValueException(BackupError):
+    code = "MissingParameterValueException"
+    http_status = 400
+
+
+class InvalidRequestException(BackupError):
+    code = "InvalidRequestException"
+    http_status = 400
+
+
+class ResourceNotFoundException(BackupError):
+    code = "ResourceNotFoundException"
+    http_status = 404
+
+
+class AlreadyExistsException(BackupError):
+    code = "AlreadyExistsException"
+    http_status = 400
+
+
+class LimitExceededException(BackupError):
+    code = "LimitExceededException"
+    http_status = 400
+
+
+class ConflictException(BackupError):
+    code = "ConflictException"
+    http_status = 400
+
+
+class InvalidResourceStateException(BackupError):
+    code = "InvalidResourceStateException"
+    http_status = 400
+
+
+class DependencyFailureException(BackupError):
+    code = "DependencyFailureException"
+    http_status = 500
+
+
+class ServiceUnavailableException(BackupError):
+    code = "ServiceUnavailableException"
+    http_status = 500

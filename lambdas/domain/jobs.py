@@ -1,0 +1,152 @@
+"""Backup and restore jobs and the state machines AWS Backup gives them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lambdas.domain.errors import InvalidRequestException
+from lambdas.domain.plans import Lifecycle
+
+
+class BackupJobState(StrEnum):
+    CREATED = "CREATED"
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    ABORTING = "ABORTING"
+    ABORTED = "ABORTED"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    EXPIRED = "EXPIRED"
+    PARTIAL = "PARTIAL"
+
+
+class RestoreJobStatus(StrEnum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    ABORTED = "ABORTED"
+    FAILED = "FAILED"
+
+
+BACKUP_TRANSITIONS: dict[BackupJobState, frozenset[BackupJobState]] = {
+    BackupJobState.CREATED: frozenset(
+        {BackupJobState.RUNNING, BackupJobState.EXPIRED, BackupJobState.FAILED, BackupJobState.ABORTED}
+    ),
+    BackupJobState.PENDING: frozenset({BackupJobState.RUNNING, BackupJobState.EXPIRED, BackupJobState.ABORTED}),
+    BackupJobState.RUNNING: frozenset(
+        {BackupJobState.COMPLETED, BackupJobState.FAILED, BackupJobState.ABORTING, BackupJobState.EXPIRED}
+    ),
+    BackupJobState.ABORTING: frozenset({BackupJobState.ABORTED}),
+}
+OPEN_BACKUP_STATES = frozenset(BACKUP_TRANSITIONS)
+
+RESTORE_TRANSITIONS: dict[RestoreJobStatus, frozenset[RestoreJobStatus]] = {
+    RestoreJobStatus.PENDING: frozenset({RestoreJobStatus.RUNNING, RestoreJobStatus.FAILED, RestoreJobStatus.ABORTED}),
+    RestoreJobStatus.RUNNING: frozenset(
+        {RestoreJobStatus.COMPLETED, RestoreJobStatus.FAILED, RestoreJobStatus.ABORTED}
+    ),
+}
+
+
+class RecoveryPointCreator(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    BackupPlanId: str | None = None
+    BackupPlanArn: str | None = None
+    BackupPlanName: str | None = None
+    BackupPlanVersion: str | None = None
+    BackupRuleId: str | None = None
+    BackupRuleName: str | None = None
+    BackupRuleCron: str | None = None
+    BackupRuleTimezone: str | None = None
+
+
+class BackupJob(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    BackupJobId: str
+    AccountId: str
+    BackupVaultName: str
+    BackupVaultArn: str
+    ResourceArn: str
+    ResourceType: str
+    ResourceName: str | None = None
+    IamRoleArn: str
+    State: BackupJobState = BackupJobState.CREATED
+    StatusMessage: str | None = None
+    PercentDone: str | None = None
+    BackupSizeInBytes: int | None = None
+    CreatedBy: RecoveryPointCreator = Field(default_factory=RecoveryPointCreator)
+    CreationDate: datetime
+    StartBy: datetime
+    CompleteBy: datetime
+    InitiationDate: datetime | None = None
+    CompletionDate: datetime | None = None
+    RecoveryPointArn: str | None = None
+    RecoveryPointLifecycle: Lifecycle | None = None
+    RecoveryPointTags: dict[str, str] = Field(default_factory=dict)
+    BackupOptions: dict[str, str] = Field(default_factory=dict)
+    BackupType: str | None = None
+    # Strongroom's own bookkeeping: the native backup's id and the id that follows the job everywhere.
+    NativeBackupId: str | None = None
+    CorrelationId: str
+    StartAttempts: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.State in OPEN_BACKUP_STATES
+
+    def transition(self, to: BackupJobState, **changes: object) -> BackupJob:
+        if to not in BACKUP_TRANSITIONS.get(self.State, frozenset()):
+            raise InvalidRequestException(f"Backup job {self.BackupJobId} cannot go from {self.State} to {to}")
+        return self.model_copy(update={"State": to, **changes})
+
+    def window_verdict(self, now: datetime) -> BackupJobState | None:
+        """EXPIRED when a job did not start within its start window or finish within its completion window."""
+        if self.State in (BackupJobState.CREATED, BackupJobState.PENDING) and now >= self.StartBy:
+            return BackupJobState.EXPIRED
+        if self.State == BackupJobState.RUNNING and now >= self.CompleteBy:
+            return BackupJobState.EXPIRED
+        return None
+
+
+def windows(scheduled: datetime, start_minutes: int, completion_minutes: int) -> tuple[datetime, datetime]:
+    """AWS counts both windows from the scheduled time (the completion window does not add the start window)."""
+    return scheduled + timedelta(minutes=start_minutes), scheduled + timedelta(minutes=completion_minutes)
+
+
+class RestoreJob(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    RestoreJobId: str
+    AccountId: str
+    RecoveryPointArn: str
+    BackupVaultArn: str
+    BackupVaultName: str
+    SourceResourceArn: str
+    ResourceType: str
+    Metadata: dict[str, str] = Field(default_factory=dict)
+    IamRoleArn: str | None = None
+    Status: RestoreJobStatus = RestoreJobStatus.PENDING
+    StatusMessage: str | None = None
+    PercentDone: str | None = None
+    BackupSizeInBytes: int | None = None
+    CreatedResourceArn: str | None = None
+    CreationDate: datetime
+    CompletionDate: datetime | None = None
+    RecoveryPointCreationDate: datetime | None = None
+    ExecutionArn: str | None = None
+    NativeRestoreId: str | None = None
+    CorrelationId: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.Status in RESTORE_TRANSITIONS
+
+    def transition(self, to: RestoreJobStatus, **changes: object) -> RestoreJob:
+        if to not in RESTORE_TRANSITIONS.get(self.Status, frozenset()):
+            raise InvalidRequestException(f"Restore job {self.RestoreJobId} cannot go from {self.Status} to {to}")
+        return self.model_copy(update={"Status": to, **changes})

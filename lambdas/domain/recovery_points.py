@@ -1,0 +1,52 @@
+"""Recovery points: a resource's content at a time, with its metadata, restore parameters and tags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lambdas.domain.jobs import RecoveryPointCreator
+from lambdas.domain.lifecycle import CalculatedLifecycle as CalculatedLifecycleModel
+from lambdas.domain.plans import LifecycleModel
+
+
+class RecoveryPointStatus(StrEnum):
+    COMPLETED = "COMPLETED"
+    PARTIAL = "PARTIAL"
+    DELETING = "DELETING"
+    EXPIRED = "EXPIRED"
+    AVAILABLE = "AVAILABLE"
+    STOPPED = "STOPPED"
+    CREATING = "CREATING"
+
+
+class RecoveryPoint(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    RecoveryPointArn: str
+    BackupVaultName: str
+    BackupVaultArn: str
+    ResourceArn: str
+    ResourceType: str
+    ResourceName: str | None = None
+    CreatedBy: RecoveryPointCreator = Field(default_factory=RecoveryPointCreator)
+    IamRoleArn: str | None = None
+    Status: RecoveryPointStatus = RecoveryPointStatus.COMPLETED
+    StatusMessage: str | None = None
+    CreationDate: datetime
+    InitiationDate: datetime | None = None
+    CompletionDate: datetime | None = None
+    BackupSizeInBytes: int | None = None
+    Lifecycle: LifecycleModel | None = None
+    CalculatedLifecycle: CalculatedLifecycleModel = Field(default_factory=CalculatedLifecycleModel)
+    EncryptionKeyArn: str | None = None
+    IsEncrypted: bool = False
+    StorageClass: str = "WARM"
+    LastRestoreTime: datetime | None = None
+    Tags: dict[str, str] = Field(default_factory=dict)
+    BackupJobId: str | None = None
+    NativeBackupId: str
+    RestoreMetadata: dict[str, str] = Field(default_factory=dict)
+    DeletionAttempts: int = 0

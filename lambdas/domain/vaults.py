@@ -1,0 +1,55 @@
+"""Backup vaults: logical containers with their own encryption key and notification settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+VAULT_NAME_PATTERN = r"^[a-zA-Z0-9\-\_]{2,50}$"
+
+# Vault events Strongroom emits today; the rest of the model's BackupVaultEvents list is accepted and stored.
+JOB_EVENTS = {
+    "BACKUP_JOB_STARTED",
+    "BACKUP_JOB_COMPLETED",
+    "BACKUP_JOB_SUCCESSFUL",
+    "BACKUP_JOB_FAILED",
+    "BACKUP_JOB_EXPIRED",
+    "RESTORE_JOB_STARTED",
+    "RESTORE_JOB_COMPLETED",
+    "RESTORE_JOB_SUCCESSFUL",
+    "RESTORE_JOB_FAILED",
+    "RECOVERY_POINT_MODIFIED",
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CreateBackupVaultInput(_Model):
+    BackupVaultName: str = Field(pattern=VAULT_NAME_PATTERN)
+    BackupVaultTags: dict[str, str] = Field(default_factory=dict)
+    EncryptionKeyArn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z\-]*:kms:[a-z0-9\-]+:\d{12}:(key|alias)/.+$"
+    )
+    CreatorRequestId: str | None = None
+
+
+class VaultNotifications(_Model):
+    SNSTopicArn: str = Field(pattern=r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:\d{12}:.+$")
+    BackupVaultEvents: list[str] = Field(min_length=1)
+
+
+class BackupVault(_Model):
+    BackupVaultName: str
+    BackupVaultArn: str
+    EncryptionKeyArn: str
+    CreationDate: datetime
+    CreatorRequestId: str | None = None
+    Tags: dict[str, str] = Field(default_factory=dict)
+    Notifications: VaultNotifications | None = None
+    NumberOfRecoveryPoints: int = 0
+
+    def subscribes_to(self, event: str) -> bool:
+        return self.Notifications is not None and event in self.Notifications.BackupVaultEvents

@@ -1,0 +1,22 @@
+"""Every hour: delete recovery points whose retention has ended."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.common.observability import logger, metrics, tracer
+from lambdas.handlers.events import ScheduledEvent
+from lambdas.handlers.wiring import service_context
+from lambdas.services.lifecycle_service import run_lifecycle
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    scheduled = parse(event=event, model=ScheduledEvent)
+    return asdict(run_lifecycle(service_context(), scheduled.now()))

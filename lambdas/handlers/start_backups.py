@@ -1,0 +1,24 @@
+"""A plan rule's schedule fired: back up every selected resource once for this window."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.common import clock
+from lambdas.common.observability import logger, metrics, tracer
+from lambdas.handlers.events import RuleFiredEvent
+from lambdas.handlers.wiring import service_context
+from lambdas.services.backup_service import start_backups
+
+
+@logger.inject_lambda_context(correlation_id_path="rule_id")
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    fired = parse(event=event, model=RuleFiredEvent)
+    result = start_backups(service_context(), fired.plan_id, fired.rule_id, fired.window_start(), clock.now())
+    return asdict(result)

@@ -1,0 +1,55 @@
+"""Builds the ServiceContext once per cold start from the validated settings. Clients are made lazily,
+so importing a handler makes no AWS client (tests can start moto first)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from lambdas.common import aws
+from lambdas.common.config import get_settings
+from lambdas.resources.dynamodb import DynamoDbAdapter
+from lambdas.resources.ebs import EbsAdapter
+from lambdas.resources.registry import AdapterRegistry
+from lambdas.services.context import ServiceContext
+from lambdas.services.events import AwsEventSink
+from lambdas.services.plan_scheduler import EventBridgePlanScheduler, SchedulerTarget
+from lambdas.services.restore_workflow import StepFunctionsRestoreWorkflow
+from lambdas.services.selection_resolver import SelectionResolver
+from lambdas.store.dynamodb_table import DynamoDbTable
+from lambdas.store.stores import Stores
+
+
+@lru_cache(maxsize=1)
+def service_context() -> ServiceContext:
+    settings = get_settings()
+    region = settings.region
+    account = str(aws.client("sts", region).get_caller_identity()["Account"])
+
+    def client(service: str):  # type: ignore[no-untyped-def]
+        return lambda: aws.client(service, region)
+
+    adapters = AdapterRegistry(
+        [EbsAdapter(client("ec2"), region, account), DynamoDbAdapter(client("dynamodb"), region, account)]
+    )
+    scheduler = None
+    if settings.plan_schedule_group and settings.start_backups_function_arn and settings.scheduler_role_arn:
+        scheduler = EventBridgePlanScheduler(
+            client("scheduler"),
+            SchedulerTarget(
+                settings.plan_schedule_group, settings.start_backups_function_arn, settings.scheduler_role_arn
+            ),
+        )
+    workflow = None
+    if settings.restore_state_machine_arn:
+        workflow = StepFunctionsRestoreWorkflow(client("stepfunctions"), settings.restore_state_machine_arn)
+    return ServiceContext(
+        account=account,
+        region=region,
+        default_key_arn=settings.default_key_arn,
+        stores=Stores.over(DynamoDbTable(aws.client("dynamodb", region), settings.table_name)),
+        adapters=adapters,
+        events=AwsEventSink(client("events"), client("sns"), settings.event_bus_name, account, region),
+        resolver=SelectionResolver(client("resourcegroupstaggingapi"), adapters),
+        scheduler=scheduler,
+        restore_workflow=workflow,
+    )

@@ -1,0 +1,135 @@
+"""DynamoDB tables: a recovery point is an on-demand table backup, a restore is a new table from it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from lambdas.domain.arns import parse_arn
+from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
+from lambdas.resources.base import NativeBackup, NativeRestore, Phase, Progress, ResourceInfo
+
+_TABLE_NAME = re.compile(r"^[a-zA-Z0-9_.\-]{3,255}$")
+
+
+def backup_name(job_id: str) -> str:
+    # The backup's name carries the job id: that is how a retried job finds the backup it already made.
+    return f"strongroom-{job_id}"
+
+
+class DynamoDbAdapter:
+    resource_type = "DynamoDB"
+    tagging_filter = "dynamodb:table"
+
+    def __init__(self, dynamodb: Callable[[], Any], region: str, account: str) -> None:
+        self._dynamodb = dynamodb
+        self._region = region
+        self._account = account
+
+    def _table_arn(self, name: str) -> str:
+        return f"arn:aws:dynamodb:{self._region}:{self._account}:table/{name}"
+
+    def describe(self, resource_arn: str) -> ResourceInfo:
+        name = parse_arn(resource_arn).resource_id
+        client = self._dynamodb()
+        try:
+            table = client.describe_table(TableName=name)["Table"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ResourceNotFoundException":
+                raise ResourceNotFoundException(f"DynamoDB table {resource_arn} does not exist") from None
+            raise
+        tags = client.list_tags_of_resource(ResourceArn=table["TableArn"]).get("Tags", [])
+        sse = table.get("SSEDescription") or {}
+        return ResourceInfo(
+            arn=table["TableArn"],
+            resource_type=self.resource_type,
+            name=name,
+            size_bytes=int(table.get("TableSizeBytes", 0)),
+            tags={tag["Key"]: tag["Value"] for tag in tags},
+            encryption_key_arn=sse.get("KMSMasterKeyArn"),
+            is_encrypted=True,  # DynamoDB encrypts every table at rest
+        )
+
+    def list_resources(self) -> Iterator[ResourceInfo]:
+        for page in self._dynamodb().get_paginator("list_tables").paginate():
+            for name in page["TableNames"]:
+                yield self.describe(self._table_arn(name))
+
+    def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
+        name = parse_arn(resource_arn).resource_id
+        request: dict[str, Any] = {"TableName": name}
+        while True:
+            response = self._dynamodb().list_backups(**request)
+            for summary in response.get("BackupSummaries", []):
+                if summary["BackupName"] == backup_name(job_id) and summary["BackupStatus"] != "DELETED":
+                    return NativeBackup(summary["BackupArn"], summary["BackupArn"])
+            if "LastEvaluatedBackupArn" not in response:
+                return None
+            request["ExclusiveStartBackupArn"] = response["LastEvaluatedBackupArn"]
+
+    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+        name = parse_arn(resource_arn).resource_id
+        details = self._dynamodb().create_backup(TableName=name, BackupName=backup_name(job_id))["BackupDetails"]
+        return NativeBackup(details["BackupArn"], details["BackupArn"])
+
+    def backup_status(self, native_id: str) -> Progress:
+        try:
+            details = self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"]["BackupDetails"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "BackupNotFoundException":
+                return Progress(Phase.FAILED, message=f"Backup {native_id} disappeared before it completed")
+            raise
+        size = int(details.get("BackupSizeBytes", 0))
+        status = details["BackupStatus"]
+        if status == "AVAILABLE":
+            return Progress(Phase.COMPLETED, "100.0", size)
+        if status == "DELETED":
+            return Progress(Phase.FAILED, message=f"Backup {native_id} was deleted before it completed")
+        return Progress(Phase.RUNNING, "50.0", size)
+
+    def delete_backup(self, native_id: str) -> None:
+        try:
+            self._dynamodb().delete_backup(BackupArn=native_id)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "BackupNotFoundException":
+                raise
+
+    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+        description = self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"]
+        table_name = description["SourceTableDetails"]["TableName"]
+        return {"targetTableName": table_name, "originalTableName": table_name}
+
+    def find_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore | None:
+        target = metadata.get("targetTableName", "")
+        try:
+            table = self._dynamodb().describe_table(TableName=target)["Table"]
+        except ClientError:
+            return None
+        if (table.get("RestoreSummary") or {}).get("SourceBackupArn") != native_id:
+            return None
+        return NativeRestore(target, table["TableArn"])
+
+    def start_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore:
+        target = metadata.get("targetTableName")
+        if not target or not _TABLE_NAME.match(target):
+            raise InvalidParameterValueException(
+                f"DynamoDB restore metadata needs a valid targetTableName (3-255 of a-z A-Z 0-9 _ . -), got {target!r}"
+            )
+        try:
+            table = self._dynamodb().restore_table_from_backup(TargetTableName=target, BackupArn=native_id)
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("TableAlreadyExistsException", "ResourceInUseException"):
+                raise InvalidParameterValueException(
+                    f"Table {target} already exists: choose another targetTableName in the restore metadata"
+                ) from None
+            raise
+        return NativeRestore(target, table["TableDescription"]["TableArn"])
+
+    def restore_status(self, restore: NativeRestore) -> Progress:
+        table = self._dynamodb().describe_table(TableName=restore.native_id)["Table"]
+        if table["TableStatus"] == "ACTIVE":
+            return Progress(Phase.COMPLETED, "100.0", int(table.get("TableSizeBytes", 0)))
+        return Progress(Phase.RUNNING, "50.0")

@@ -1,0 +1,169 @@
+"""EBS volumes: a recovery point is an EBS snapshot, a restore is a new volume from it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from lambdas.domain.arns import parse_arn
+from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
+from lambdas.resources.base import (
+    JOB_TAG,
+    RESTORE_TAG,
+    NativeBackup,
+    NativeRestore,
+    Phase,
+    Progress,
+    ResourceInfo,
+)
+
+GIB = 1024**3
+
+
+def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in raw or []}
+
+
+def _tag_spec(kind: str, tags: dict[str, str]) -> list[dict[str, Any]]:
+    return [{"ResourceType": kind, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
+
+
+class EbsAdapter:
+    resource_type = "EBS"
+    tagging_filter = "ec2:volume"
+
+    def __init__(self, ec2: Callable[[], Any], region: str, account: str) -> None:
+        self._ec2 = ec2
+        self._region = region
+        self._account = account
+
+    def _volume_arn(self, volume_id: str) -> str:
+        return f"arn:aws:ec2:{self._region}:{self._account}:volume/{volume_id}"
+
+    def _snapshot_arn(self, snapshot_id: str) -> str:
+        return f"arn:aws:ec2:{self._region}::snapshot/{snapshot_id}"
+
+    def _info(self, volume: dict[str, Any]) -> ResourceInfo:
+        tags = _tags(volume.get("Tags"))
+        return ResourceInfo(
+            arn=self._volume_arn(volume["VolumeId"]),
+            resource_type=self.resource_type,
+            name=tags.get("Name", volume["VolumeId"]),
+            size_bytes=int(volume["Size"]) * GIB,
+            tags=tags,
+            encryption_key_arn=volume.get("KmsKeyId"),
+            is_encrypted=bool(volume.get("Encrypted")),
+        )
+
+    def describe(self, resource_arn: str) -> ResourceInfo:
+        volume_id = parse_arn(resource_arn).resource_id
+        try:
+            volumes = self._ec2().describe_volumes(VolumeIds=[volume_id])["Volumes"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("InvalidVolume.NotFound", "InvalidVolumeID.Malformed"):
+                raise ResourceNotFoundException(f"EBS volume {resource_arn} does not exist") from None
+            raise
+        return self._info(volumes[0])
+
+    def list_resources(self) -> Iterator[ResourceInfo]:
+        for page in self._ec2().get_paginator("describe_volumes").paginate():
+            for volume in page["Volumes"]:
+                yield self._info(volume)
+
+    def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
+        snapshots = self._ec2().describe_snapshots(
+            OwnerIds=["self"], Filters=[{"Name": f"tag:{JOB_TAG}", "Values": [job_id]}]
+        )["Snapshots"]
+        if not snapshots:
+            return None
+        snapshot_id = snapshots[0]["SnapshotId"]
+        return NativeBackup(snapshot_id, self._snapshot_arn(snapshot_id))
+
+    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+        volume_id = parse_arn(resource_arn).resource_id
+        snapshot = self._ec2().create_snapshot(
+            VolumeId=volume_id,
+            Description=f"Strongroom backup job {job_id}",
+            TagSpecifications=_tag_spec("snapshot", {**tags, JOB_TAG: job_id}),
+        )
+        return NativeBackup(snapshot["SnapshotId"], self._snapshot_arn(snapshot["SnapshotId"]))
+
+    def backup_status(self, native_id: str) -> Progress:
+        try:
+            snapshot = self._ec2().describe_snapshots(SnapshotIds=[native_id])["Snapshots"][0]
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "InvalidSnapshot.NotFound":
+                return Progress(Phase.FAILED, message=f"Snapshot {native_id} disappeared before it completed")
+            raise
+        size = int(snapshot.get("VolumeSize", 0)) * GIB
+        state = snapshot["State"]
+        if state == "completed":
+            return Progress(Phase.COMPLETED, "100.0", size)
+        if state in ("error", "recoverable"):
+            return Progress(Phase.FAILED, message=snapshot.get("StateMessage") or f"Snapshot {native_id} failed")
+        return Progress(Phase.RUNNING, (snapshot.get("Progress") or "0%").rstrip("%"), size)
+
+    def delete_backup(self, native_id: str) -> None:
+        try:
+            self._ec2().delete_snapshot(SnapshotId=native_id)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "InvalidSnapshot.NotFound":
+                raise
+
+    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+        snapshot = self._ec2().describe_snapshots(SnapshotIds=[native_id])["Snapshots"][0]
+        metadata = {
+            "volumeId": snapshot["VolumeId"],
+            "volumeSize": str(snapshot.get("VolumeSize", "")),
+            "encrypted": str(bool(snapshot.get("Encrypted"))).lower(),
+            "volumeType": "gp3",
+            "availabilityZone": f"{self._region}a",
+        }
+        if snapshot.get("KmsKeyId"):
+            metadata["kmsKeyId"] = snapshot["KmsKeyId"]
+        try:
+            volume = self._ec2().describe_volumes(VolumeIds=[snapshot["VolumeId"]])["Volumes"][0]
+            metadata["availabilityZone"] = volume["AvailabilityZone"]
+            metadata["volumeType"] = volume.get("VolumeType", "gp3")
+            if volume.get("Iops"):
+                metadata["iops"] = str(volume["Iops"])
+        except ClientError:
+            pass  # the source volume may be gone; the snapshot alone is enough to restore
+        return metadata
+
+    def find_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore | None:
+        volumes = self._ec2().describe_volumes(Filters=[{"Name": f"tag:{RESTORE_TAG}", "Values": [restore_job_id]}])
+        if not volumes["Volumes"]:
+            return None
+        volume_id = volumes["Volumes"][0]["VolumeId"]
+        return NativeRestore(volume_id, self._volume_arn(volume_id))
+
+    def start_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore:
+        if not metadata.get("availabilityZone"):
+            raise InvalidParameterValueException("EBS restore metadata needs availabilityZone")
+        request: dict[str, Any] = {
+            "SnapshotId": native_id,
+            "AvailabilityZone": metadata["availabilityZone"],
+            "VolumeType": metadata.get("volumeType", "gp3"),
+            "TagSpecifications": _tag_spec("volume", {RESTORE_TAG: restore_job_id}),
+        }
+        if metadata.get("volumeSize"):
+            request["Size"] = int(metadata["volumeSize"])
+        if metadata.get("encrypted", "false").lower() == "true":
+            request["Encrypted"] = True
+            if metadata.get("kmsKeyId"):
+                request["KmsKeyId"] = metadata["kmsKeyId"]
+        if metadata.get("iops") and request["VolumeType"] in ("io1", "io2", "gp3"):
+            request["Iops"] = int(metadata["iops"])
+        volume = self._ec2().create_volume(**request)
+        return NativeRestore(volume["VolumeId"], self._volume_arn(volume["VolumeId"]))
+
+    def restore_status(self, restore: NativeRestore) -> Progress:
+        volume = self._ec2().describe_volumes(VolumeIds=[restore.native_id])["Volumes"][0]
+        if volume["State"] in ("available", "in-use"):
+            return Progress(Phase.COMPLETED, "100.0", int(volume["Size"]) * GIB)
+        if volume["State"] == "error":
+            return Progress(Phase.FAILED, message=f"Volume {restore.native_id} failed to create")
+        return Progress(Phase.RUNNING, "50.0")

@@ -1,0 +1,216 @@
+"""Backups: a plan rule firing (start_backups), an on-demand StartBackupJob, and starting one job.
+
+Idempotency: a scheduled job's id is derived from (plan, rule, scheduled time, resource) and written
+with a conditional put, so a schedule delivered twice or a Lambda retried after a crash finds the jobs it
+made and only starts the ones still CREATED. Starting adopts a native backup already tagged with the job
+id before it makes one, so no snapshot is orphaned or doubled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from lambdas.common.observability import logger, metrics
+from lambdas.domain.arns import parse_arn, resource_type_of
+from lambdas.domain.errors import BackupError, ConflictException
+from lambdas.domain.ids import idempotent_job_id, new_id, scheduled_backup_job_id
+from lambdas.domain.jobs import BackupJob, BackupJobState, RecoveryPointCreator, windows
+from lambdas.domain.plans import (
+    DEFAULT_COMPLETION_WINDOW_MINUTES,
+    DEFAULT_START_WINDOW_MINUTES,
+    LifecycleModel,
+    check_windows,
+)
+from lambdas.domain.validation import parse_model
+from lambdas.services.context import ServiceContext
+
+
+@dataclass(frozen=True)
+class StartBackupsResult:
+    selected: int
+    created: int
+    started: int
+    already_existed: int
+
+
+class StartBackupJobInput(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    BackupVaultName: str = Field(pattern=r"^[a-zA-Z0-9\-\_]{2,50}$")
+    ResourceArn: str = Field(min_length=1)
+    IamRoleArn: str = Field(pattern=r"^arn:aws[a-z\-]*:iam::\d{12}:role/.+$")
+    IdempotencyToken: str | None = None
+    StartWindowMinutes: int = DEFAULT_START_WINDOW_MINUTES
+    CompleteWindowMinutes: int = DEFAULT_COMPLETION_WINDOW_MINUTES
+    Lifecycle: LifecycleModel | None = None
+    RecoveryPointTags: dict[str, str] = Field(default_factory=dict)
+    BackupOptions: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _windows(self) -> StartBackupJobInput:
+        check_windows(self.StartWindowMinutes, self.CompleteWindowMinutes)
+        return self
+
+
+def start_backups(
+    ctx: ServiceContext, plan_id: str, rule_id: str, scheduled_time: datetime, now: datetime
+) -> StartBackupsResult:
+    plan = ctx.stores.plans.find(plan_id)
+    if plan is None or plan.DeletionDate is not None:
+        logger.info("plan gone; nothing to back up", extra={"plan_id": plan_id})
+        return StartBackupsResult(0, 0, 0, 0)
+    rule = plan.rule(rule_id)
+    if rule is None:
+        logger.info("rule no longer in the plan", extra={"plan_id": plan_id, "rule_id": rule_id})
+        return StartBackupsResult(0, 0, 0, 0)
+    vault = ctx.stores.vaults.get(rule.TargetBackupVaultName)
+    selections = ctx.stores.plans.selections(plan_id)
+    resources = ctx.resolver.resolve(selection.Selection for selection in selections)
+    start_by, complete_by = windows(scheduled_time, rule.StartWindowMinutes, rule.CompletionWindowMinutes)
+    creator = RecoveryPointCreator(
+        BackupPlanId=plan.BackupPlanId,
+        BackupPlanArn=plan.BackupPlanArn,
+        BackupPlanName=plan.BackupPlanName,
+        BackupPlanVersion=plan.VersionId,
+        BackupRuleId=rule.RuleId,
+        BackupRuleName=rule.RuleName,
+        BackupRuleCron=rule.ScheduleExpression,
+        BackupRuleTimezone=rule.ScheduleExpressionTimezone,
+    )
+    role_by_resource: dict[str, str] = {}
+    for selection in selections:
+        for resource in resources:
+            role_by_resource.setdefault(resource.arn, selection.Selection.IamRoleArn)
+    created = existed = started = 0
+    for resource in resources:
+        job = BackupJob(
+            BackupJobId=scheduled_backup_job_id(plan_id, rule_id, scheduled_time, resource.arn),
+            AccountId=ctx.account,
+            BackupVaultName=vault.BackupVaultName,
+            BackupVaultArn=vault.BackupVaultArn,
+            ResourceArn=resource.arn,
+            ResourceType=resource_type_of(resource.arn),
+            ResourceName=resource.tags.get("Name") or parse_arn(resource.arn).resource_id,
+            IamRoleArn=role_by_resource[resource.arn],
+            CreatedBy=creator,
+            CreationDate=now,
+            StartBy=start_by,
+            CompleteBy=complete_by,
+            RecoveryPointLifecycle=rule.Lifecycle,
+            RecoveryPointTags=rule.RecoveryPointTags,
+            BackupType="FULL",
+            CorrelationId=f"{plan_id}/{rule_id}/{scheduled_time.isoformat()}",
+        )
+        if ctx.stores.jobs.create_backup_job(job):
+            created += 1
+        else:
+            existed += 1
+            existing = ctx.stores.jobs.find_backup_job(job.BackupJobId)
+            if existing is None or existing.State != BackupJobState.CREATED:
+                continue
+            job = existing
+        if start_job(ctx, job, now).State == BackupJobState.RUNNING:
+            started += 1
+    metrics.add_metric(name="BackupJobsCreated", unit=MetricUnit.Count, value=created)
+    logger.info(
+        "rule fired",
+        extra={
+            "plan_id": plan_id,
+            "rule_id": rule_id,
+            "selected": len(resources),
+            "created": created,
+            "started": started,
+        },
+    )
+    return StartBackupsResult(len(resources), created, started, existed)
+
+
+def start_backup_job(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> BackupJob:
+    data = parse_model(StartBackupJobInput, request)
+    vault = ctx.stores.vaults.get(data.BackupVaultName)
+    adapter = ctx.adapters.for_arn(data.ResourceArn)
+    info = adapter.describe(data.ResourceArn)
+    job_id = (
+        idempotent_job_id("backup", data.IdempotencyToken, data.ResourceArn, vault.BackupVaultName)
+        if data.IdempotencyToken
+        else new_id().upper()
+    )
+    start_by, complete_by = windows(now, data.StartWindowMinutes, data.CompleteWindowMinutes)
+    job = BackupJob(
+        BackupJobId=job_id,
+        AccountId=ctx.account,
+        BackupVaultName=vault.BackupVaultName,
+        BackupVaultArn=vault.BackupVaultArn,
+        ResourceArn=info.arn,
+        ResourceType=info.resource_type,
+        ResourceName=info.name,
+        IamRoleArn=data.IamRoleArn,
+        CreationDate=now,
+        StartBy=start_by,
+        CompleteBy=complete_by,
+        RecoveryPointLifecycle=data.Lifecycle,
+        RecoveryPointTags=data.RecoveryPointTags,
+        BackupOptions=data.BackupOptions,
+        BackupType="FULL",
+        CorrelationId=f"on-demand/{job_id}",
+    )
+    if not ctx.stores.jobs.create_backup_job(job):
+        return ctx.stores.jobs.get_backup_job(job_id)  # same IdempotencyToken: the same job, not a new one
+    return start_job(ctx, job, now)
+
+
+def start_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
+    """CREATED -> RUNNING by starting (or adopting) the native backup. A failure that may pass (throttling,
+    a busy resource) leaves the job CREATED for the next attempt within its start window; a failure that
+    will not pass (the resource is gone) fails the job. Either way the other jobs go on."""
+    vault = ctx.stores.vaults.find(job.BackupVaultName)
+    if now >= job.StartBy:
+        return _finish(ctx, job, BackupJobState.EXPIRED, now, "The start window ended before the job could start")
+    adapter = ctx.adapters.for_type(job.ResourceType)
+    try:
+        native = adapter.find_backup(job.ResourceArn, job.BackupJobId)
+        if native is None:
+            tags = {**job.RecoveryPointTags, "aws:backup:source-resource": job.ResourceArn}
+            native = adapter.start_backup(job.ResourceArn, job.BackupJobId, tags)
+    except BackupError as error:
+        return _finish(ctx, job, BackupJobState.FAILED, now, error.message)
+    except Exception as error:  # noqa: BLE001 - anything else is retried while the start window lasts
+        logger.warning("backup start failed; will retry", extra={"backup_job_id": job.BackupJobId, "error": str(error)})
+        retry = job.model_copy(
+            update={"StartAttempts": job.StartAttempts + 1, "StatusMessage": f"Start attempt failed: {error}"}
+        )
+        _save(ctx, retry, job.State)
+        return retry
+    running = job.transition(
+        BackupJobState.RUNNING,
+        NativeBackupId=native.native_id,
+        RecoveryPointArn=native.recovery_point_arn,
+        InitiationDate=now,
+        StartAttempts=job.StartAttempts + 1,
+        StatusMessage=None,
+        PercentDone="0.0",
+    )
+    if _save(ctx, running, job.State):
+        ctx.events.publish_backup_job(running, vault, now)
+    return running
+
+
+def _finish(ctx: ServiceContext, job: BackupJob, state: BackupJobState, now: datetime, message: str) -> BackupJob:
+    finished = job.transition(state, StatusMessage=message, CompletionDate=now)
+    if _save(ctx, finished, job.State):
+        ctx.events.publish_backup_job(finished, ctx.stores.vaults.find(job.BackupVaultName), now)
+        metrics.add_metric(name=f"BackupJobs{state.value.title()}", unit=MetricUnit.Count, value=1)
+    return finished
+
+
+def _save(ctx: ServiceContext, job: BackupJob, expected: BackupJobState) -> bool:
+    try:
+        ctx.stores.jobs.save_backup_job(job, expected.value)
+    except ConflictException:
+        logger.info("job moved on meanwhile", extra={"backup_job_id": job.BackupJobId})
+        return False
+    return True

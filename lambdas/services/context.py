@@ -1,0 +1,25 @@
+"""What a use case needs, passed in explicitly: stores, adapters, gateways and the account it runs in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lambdas.resources.registry import AdapterRegistry
+from lambdas.services.events import EventSink
+from lambdas.services.plan_scheduler import PlanScheduler
+from lambdas.services.restore_workflow import RestoreWorkflow
+from lambdas.services.selection_resolver import ResourceResolver
+from lambdas.store.stores import Stores
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    account: str
+    region: str
+    default_key_arn: str
+    stores: Stores
+    adapters: AdapterRegistry
+    events: EventSink
+    resolver: ResourceResolver
+    scheduler: PlanScheduler | None = None
+    restore_workflow: RestoreWorkflow | None = None

@@ -1,0 +1,90 @@
+"""One EventBridge Scheduler schedule per plan rule, whose target is the start_backups function."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from botocore.exceptions import ClientError
+
+from lambdas.domain.plans import BackupPlan, BackupRule
+
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
+MAX_FLEXIBLE_WINDOW_MINUTES = 1440
+
+
+def schedule_name(rule_id: str) -> str:
+    # Rule ids are unique across plans, and a name must stay within Scheduler's 64 characters.
+    return f"rule-{rule_id}"
+
+
+def flexible_window_minutes(rule: BackupRule) -> int:
+    # Firing somewhere in the first quarter of the start window spreads load across rules that share a cron
+    # and leaves three quarters of the window for the start retries AWS Backup promises.
+    return max(1, min(rule.StartWindowMinutes // 4, MAX_FLEXIBLE_WINDOW_MINUTES))
+
+
+class PlanScheduler(Protocol):
+    def sync(self, plan: BackupPlan, previous: BackupPlan | None) -> None: ...
+
+    def remove(self, plan: BackupPlan) -> None: ...
+
+
+@dataclass(frozen=True)
+class SchedulerTarget:
+    group: str
+    function_arn: str
+    role_arn: str
+
+
+class EventBridgePlanScheduler:
+    def __init__(self, scheduler: Callable[[], Any], target: SchedulerTarget) -> None:
+        self._scheduler = scheduler
+        self._target = target
+
+    def _request(self, plan: BackupPlan, rule: BackupRule) -> dict[str, Any]:
+        return {
+            "Name": schedule_name(rule.RuleId),
+            "GroupName": self._target.group,
+            "ScheduleExpression": rule.ScheduleExpression,
+            "ScheduleExpressionTimezone": rule.ScheduleExpressionTimezone,
+            "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": flexible_window_minutes(rule)},
+            "Description": f"Strongroom plan {plan.BackupPlanName} rule {rule.RuleName}",
+            "State": "ENABLED",
+            "Target": {
+                "Arn": self._target.function_arn,
+                "RoleArn": self._target.role_arn,
+                "Input": json.dumps(
+                    {"plan_id": plan.BackupPlanId, "rule_id": rule.RuleId, "scheduled_time": SCHEDULED_TIME}
+                ),
+                "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 10},
+            },
+        }
+
+    def sync(self, plan: BackupPlan, previous: BackupPlan | None) -> None:
+        client = self._scheduler()
+        for rule in plan.Rules:
+            request = self._request(plan, rule)
+            try:
+                client.create_schedule(**request)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ConflictException":
+                    raise
+                client.update_schedule(**request)
+        kept = {rule.RuleId for rule in plan.Rules}
+        for rule in previous.Rules if previous else []:
+            if rule.RuleId not in kept:
+                self._delete(rule.RuleId)
+
+    def remove(self, plan: BackupPlan) -> None:
+        for rule in plan.Rules:
+            self._delete(rule.RuleId)
+
+    def _delete(self, rule_id: str) -> None:
+        try:
+            self._scheduler().delete_schedule(Name=schedule_name(rule_id), GroupName=self._target.group)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise

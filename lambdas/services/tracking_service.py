@@ -1,0 +1,127 @@
+"""track_jobs: moves every open backup job on. CREATED jobs are (re)started within their start window,
+RUNNING jobs are polled, windows are enforced, and a completed job gets its recovery point. One job's
+failure is logged and counted, never allowed to stop the others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from lambdas.common.observability import logger, metrics
+from lambdas.domain.jobs import BackupJob, BackupJobState
+from lambdas.domain.lifecycle import calculate
+from lambdas.domain.recovery_points import RecoveryPoint
+from lambdas.resources.base import Phase
+from lambdas.services.backup_service import _finish, _save, start_job
+from lambdas.services.context import ServiceContext
+
+
+@dataclass
+class TrackResult:
+    examined: int = 0
+    completed: int = 0
+    failed: int = 0
+    expired: int = 0
+    started: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def track_jobs(ctx: ServiceContext, now: datetime) -> TrackResult:
+    result = TrackResult()
+    token: str | None = None
+    while True:
+        jobs, token = ctx.stores.jobs.open_backup_jobs(limit=200, token=token)
+        for job in jobs:
+            result.examined += 1
+            try:
+                outcome = track_job(ctx, job, now)
+            except Exception as error:  # noqa: BLE001 - isolate each job; the failure is reported below
+                logger.exception("tracking a job failed", extra={"backup_job_id": job.BackupJobId})
+                result.errors.append(f"{job.BackupJobId}: {error}")
+                continue
+            if outcome.State == BackupJobState.COMPLETED:
+                result.completed += 1
+            elif outcome.State == BackupJobState.FAILED:
+                result.failed += 1
+            elif outcome.State == BackupJobState.EXPIRED:
+                result.expired += 1
+            elif outcome.State == BackupJobState.RUNNING and job.State == BackupJobState.CREATED:
+                result.started += 1
+        if token is None:
+            break
+    if result.errors:
+        metrics.add_metric(name="TrackJobsErrors", unit=MetricUnit.Count, value=len(result.errors))
+    return result
+
+
+def track_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
+    verdict = job.window_verdict(now)
+    if verdict is not None:
+        window = "start" if job.State != BackupJobState.RUNNING else "completion"
+        return _finish(
+            ctx,
+            job,
+            verdict,
+            now,
+            f"The {window} window ended before the job could {'start' if window == 'start' else 'complete'}",
+        )
+    if job.State == BackupJobState.CREATED:
+        return start_job(ctx, job, now)
+    if job.State != BackupJobState.RUNNING or job.NativeBackupId is None:
+        return job
+    progress = ctx.adapters.for_type(job.ResourceType).backup_status(job.NativeBackupId)
+    if progress.phase == Phase.FAILED:
+        return _finish(ctx, job, BackupJobState.FAILED, now, progress.message or "The native backup failed")
+    if progress.phase == Phase.RUNNING:
+        moved = job.model_copy(update={"PercentDone": progress.percent_done, "BackupSizeInBytes": progress.size_bytes})
+        _save(ctx, moved, job.State)
+        return moved
+    _record_recovery_point(ctx, job, progress.size_bytes, now)
+    return _finish_completed(ctx, job, progress.size_bytes, now)
+
+
+def _record_recovery_point(ctx: ServiceContext, job: BackupJob, size: int | None, now: datetime) -> None:
+    """Written before the job turns COMPLETED, and conditionally: a crash between the two is healed by the
+    next run, which finds the point and completes the job."""
+    assert job.RecoveryPointArn and job.NativeBackupId
+    adapter = ctx.adapters.for_type(job.ResourceType)
+    vault = ctx.stores.vaults.get(job.BackupVaultName)
+    try:
+        source = adapter.describe(job.ResourceArn)
+    except Exception:  # noqa: BLE001 - the source may be gone by now; the backup still counts
+        source = None
+    created = job.InitiationDate or job.CreationDate
+    point = RecoveryPoint(
+        RecoveryPointArn=job.RecoveryPointArn,
+        BackupVaultName=vault.BackupVaultName,
+        BackupVaultArn=vault.BackupVaultArn,
+        ResourceArn=job.ResourceArn,
+        ResourceType=job.ResourceType,
+        ResourceName=job.ResourceName,
+        CreatedBy=job.CreatedBy,
+        IamRoleArn=job.IamRoleArn,
+        CreationDate=created,
+        InitiationDate=job.InitiationDate,
+        CompletionDate=now,
+        BackupSizeInBytes=size,
+        Lifecycle=job.RecoveryPointLifecycle,
+        CalculatedLifecycle=calculate(created, job.RecoveryPointLifecycle),
+        # Services with their own backups keep their own encryption: an EBS snapshot uses its volume's key.
+        EncryptionKeyArn=source.encryption_key_arn if source else None,
+        IsEncrypted=source.is_encrypted if source else False,
+        Tags=job.RecoveryPointTags,
+        BackupJobId=job.BackupJobId,
+        NativeBackupId=job.NativeBackupId,
+        RestoreMetadata=adapter.restore_metadata(job.NativeBackupId, source),
+    )
+    ctx.stores.recovery_points.create(point)
+
+
+def _finish_completed(ctx: ServiceContext, job: BackupJob, size: int | None, now: datetime) -> BackupJob:
+    done = job.transition(BackupJobState.COMPLETED, CompletionDate=now, PercentDone="100.0", BackupSizeInBytes=size)
+    if _save(ctx, done, job.State):
+        ctx.events.publish_backup_job(done, ctx.stores.vaults.find(job.BackupVaultName), now)
+        metrics.add_metric(name="BackupJobsCompleted", unit=MetricUnit.Count, value=1)
+    return done

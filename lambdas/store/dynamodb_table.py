@@ -1,0 +1,126 @@
+"""The table on DynamoDB. Conditional writes turn into ConditionFailed; nothing else is interpreted here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from lambdas.store.schema import TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
+from lambdas.store.table import ConditionFailed, Item, Page, Query
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _to_dynamo(item: Item) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in item.items()}
+
+
+def _from_dynamo(item: dict[str, Any]) -> Item:
+    plain = {name: _deserializer.deserialize(value) for name, value in item.items()}
+    # Numbers come back as Decimal; the entities store integers only.
+    return {name: int(value) if type(value).__name__ == "Decimal" else value for name, value in plain.items()}
+
+
+def _condition(if_absent: bool, expect: dict[str, Any] | None) -> dict[str, Any]:
+    clauses: list[str] = []
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    if if_absent:
+        clauses.append("attribute_not_exists(#pk)")
+        names["#pk"] = TABLE_PARTITION_KEY
+    for n, (name, value) in enumerate((expect or {}).items()):
+        names[f"#c{n}"] = name
+        if value is None:
+            clauses.append(f"attribute_not_exists(#c{n})")
+        else:
+            clauses.append(f"#c{n} = :c{n}")
+            values[f":c{n}"] = _serializer.serialize(value)
+    if not clauses:
+        return {}
+    condition: dict[str, Any] = {"ConditionExpression": " AND ".join(clauses), "ExpressionAttributeNames": names}
+    if values:
+        condition["ExpressionAttributeValues"] = values
+    return condition
+
+
+class DynamoDbTable:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._name = table_name
+
+    def put(self, item: Item, *, if_absent: bool = False, expect: dict[str, Any] | None = None) -> None:
+        try:
+            self._client.put_item(TableName=self._name, Item=_to_dynamo(item), **_condition(if_absent, expect))
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ConditionFailed(str(error)) from error
+            raise
+
+    def get(self, pk: str, sk: str) -> Item | None:
+        response = self._client.get_item(
+            TableName=self._name,
+            Key=_to_dynamo({TABLE_PARTITION_KEY: pk, TABLE_SORT_KEY: sk}),
+            ConsistentRead=True,
+        )
+        return _from_dynamo(response["Item"]) if "Item" in response else None
+
+    def delete(self, pk: str, sk: str, *, expect: dict[str, Any] | None = None) -> None:
+        try:
+            self._client.delete_item(
+                TableName=self._name,
+                Key=_to_dynamo({TABLE_PARTITION_KEY: pk, TABLE_SORT_KEY: sk}),
+                **_condition(False, expect),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ConditionFailed(str(error)) from error
+            raise
+
+    def put_many(self, items: list[Item]) -> None:
+        for start in range(0, len(items), 25):
+            requests = [{"PutRequest": {"Item": _to_dynamo(item)}} for item in items[start : start + 25]]
+            pending: dict[str, Any] = {self._name: requests}
+            while pending:
+                response = self._client.batch_write_item(RequestItems=pending)
+                pending = response.get("UnprocessedItems") or {}
+
+    def query(self, query: Query) -> Page:
+        pk_name, sk_name = TABLE_INDEXES[query.index] if query.index else (TABLE_PARTITION_KEY, TABLE_SORT_KEY)
+        names = {"#pk": pk_name}
+        values: dict[str, Any] = {":pk": _serializer.serialize(query.partition)}
+        expression = "#pk = :pk"
+        if query.sort_prefix is not None:
+            names["#sk"] = sk_name
+            values[":prefix"] = _serializer.serialize(query.sort_prefix)
+            expression += " AND begins_with(#sk, :prefix)"
+        elif query.sort_at_most is not None:
+            names["#sk"] = sk_name
+            values[":most"] = _serializer.serialize(query.sort_at_most)
+            expression += " AND #sk <= :most"
+        request: dict[str, Any] = {
+            "TableName": self._name,
+            "KeyConditionExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": not query.descending,
+        }
+        if query.index:
+            request["IndexName"] = query.index
+        if query.start_after:
+            request["ExclusiveStartKey"] = _to_dynamo(query.start_after)
+        items: list[Item] = []
+        # DynamoDB's Limit counts items evaluated, so keep reading until the page is full or the data ends.
+        while True:
+            if query.limit is not None:
+                request["Limit"] = query.limit - len(items)
+            response = self._client.query(**request)
+            items.extend(_from_dynamo(item) for item in response.get("Items", []))
+            last = response.get("LastEvaluatedKey")
+            if last is None:
+                return Page(items)
+            if query.limit is not None and len(items) >= query.limit:
+                return Page(items, _from_dynamo(last))
+            request["ExclusiveStartKey"] = last

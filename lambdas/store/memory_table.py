@@ -1,0 +1,82 @@
+"""In-memory twin of the DynamoDB table, for unit tests and the contract suite."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any
+
+from lambdas.store.schema import TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
+from lambdas.store.table import ConditionFailed, Item, Page, Query
+
+
+class MemoryTable:
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str], Item] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(item: Item) -> tuple[str, str]:
+        return item[TABLE_PARTITION_KEY], item[TABLE_SORT_KEY]
+
+    def _check(self, current: Item | None, if_absent: bool, expect: dict[str, Any] | None) -> None:
+        if if_absent and current is not None:
+            raise ConditionFailed("item exists")
+        for name, value in (expect or {}).items():
+            actual = None if current is None else current.get(name)
+            if current is None or actual != value:
+                raise ConditionFailed(f"{name} is {actual!r}, expected {value!r}")
+
+    def put(self, item: Item, *, if_absent: bool = False, expect: dict[str, Any] | None = None) -> None:
+        with self._lock:
+            key = self._key(item)
+            self._check(self._items.get(key), if_absent, expect)
+            self._items[key] = copy.deepcopy(item)
+
+    def get(self, pk: str, sk: str) -> Item | None:
+        with self._lock:
+            item = self._items.get((pk, sk))
+            return copy.deepcopy(item) if item is not None else None
+
+    def delete(self, pk: str, sk: str, *, expect: dict[str, Any] | None = None) -> None:
+        with self._lock:
+            if expect:
+                self._check(self._items.get((pk, sk)), False, expect)
+            self._items.pop((pk, sk), None)
+
+    def put_many(self, items: list[Item]) -> None:
+        for item in items:
+            self.put(item)
+
+    def query(self, query: Query) -> Page:
+        pk_name, sk_name = TABLE_INDEXES[query.index] if query.index else (TABLE_PARTITION_KEY, TABLE_SORT_KEY)
+        with self._lock:
+            matches = [
+                copy.deepcopy(item)
+                for item in self._items.values()
+                if item.get(pk_name) == query.partition
+                and sk_name in item
+                and (query.sort_prefix is None or str(item[sk_name]).startswith(query.sort_prefix))
+                and (query.sort_at_most is None or str(item[sk_name]) <= query.sort_at_most)
+            ]
+        # DynamoDB orders by the sort key, then (on an index) by the table key for ties.
+        matches.sort(key=lambda i: (i[sk_name], i[TABLE_PARTITION_KEY], i[TABLE_SORT_KEY]), reverse=query.descending)
+        if query.start_after is not None:
+            marker = (
+                query.start_after[sk_name],
+                query.start_after[TABLE_PARTITION_KEY],
+                query.start_after[TABLE_SORT_KEY],
+            )
+            position = next(
+                (n for n, i in enumerate(matches) if (i[sk_name], i[TABLE_PARTITION_KEY], i[TABLE_SORT_KEY]) == marker),
+                None,
+            )
+            matches = matches[position + 1 :] if position is not None else matches
+        if query.limit is not None and len(matches) > query.limit:
+            page = matches[: query.limit]
+            last = page[-1]
+            next_key = {TABLE_PARTITION_KEY: last[TABLE_PARTITION_KEY], TABLE_SORT_KEY: last[TABLE_SORT_KEY]}
+            if query.index:
+                next_key[pk_name], next_key[sk_name] = last[pk_name], last[sk_name]
+            return Page(page, next_key)
+        return Page(matches)

@@ -1,0 +1,82 @@
+"""Recovery points. PK RP#arn, SK POINT. GSI1: a vault's points by creation time. GSI2: a resource's points.
+GSI3 (sparse): points with a deletion date, ordered by it, so expiry reads only what is due."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from lambdas.domain.errors import ConflictException, ResourceNotFoundException
+from lambdas.domain.recovery_points import RecoveryPoint
+from lambdas.store.codec import decode_token, encode_token, from_item, sortable, to_item
+from lambdas.store.table import ConditionFailed, Item, Query, Table
+
+_SK = "POINT"
+EXPIRY = "EXPIRY"
+
+
+def _item(point: RecoveryPoint) -> Item:
+    live = point.StorageClass != "DELETED"
+    created = sortable(point.CreationDate)
+    delete_at = point.CalculatedLifecycle.DeleteAt
+    return to_item(
+        f"RP#{point.RecoveryPointArn}",
+        _SK,
+        point,
+        State=point.Status.value,
+        GSI1PK=f"VAULT#{point.BackupVaultName}" if live else None,
+        GSI1SK=f"RP#{created}#{point.RecoveryPointArn}" if live else None,
+        GSI2PK=f"RESOURCE#{point.ResourceArn}" if live else None,
+        GSI2SK=f"RP#{created}#{point.RecoveryPointArn}" if live else None,
+        GSI3PK=EXPIRY if live and delete_at else None,
+        GSI3SK=f"{sortable(delete_at)}#{point.RecoveryPointArn}" if live and delete_at else None,
+    )
+
+
+class RecoveryPointStore:
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    def create(self, point: RecoveryPoint) -> bool:
+        try:
+            self._table.put(_item(point), if_absent=True)
+        except ConditionFailed:
+            return False
+        return True
+
+    def find(self, arn: str) -> RecoveryPoint | None:
+        item = self._table.get(f"RP#{arn}", _SK)
+        return from_item(RecoveryPoint, item) if item else None
+
+    def get(self, arn: str, vault_name: str | None = None) -> RecoveryPoint:
+        point = self.find(arn)
+        if point is None or point.StorageClass == "DELETED" or (vault_name and point.BackupVaultName != vault_name):
+            where = f" in backup vault {vault_name}" if vault_name else ""
+            raise ResourceNotFoundException(f"Recovery point {arn} does not exist{where}")
+        return point
+
+    def save(self, point: RecoveryPoint, expected_status: str) -> None:
+        try:
+            self._table.put(_item(point), expect={"State": expected_status})
+        except ConditionFailed:
+            raise ConflictException(
+                f"Recovery point {point.RecoveryPointArn} changed while it was being updated"
+            ) from None
+
+    def in_vault(
+        self, vault_name: str, limit: int = 1000, token: str | None = None
+    ) -> tuple[list[RecoveryPoint], str | None]:
+        page = self._table.query(
+            Query(f"VAULT#{vault_name}", index="GSI1", sort_prefix="RP#", limit=limit, start_after=decode_token(token))
+        )
+        return [from_item(RecoveryPoint, item) for item in page.items], encode_token(page.next_key)
+
+    def count_in_vault(self, vault_name: str) -> int:
+        return len(self._table.query(Query(f"VAULT#{vault_name}", index="GSI1", sort_prefix="RP#")).items)
+
+    def of_resource(self, resource_arn: str) -> list[RecoveryPoint]:
+        page = self._table.query(Query(f"RESOURCE#{resource_arn}", index="GSI2", sort_prefix="RP#"))
+        return [from_item(RecoveryPoint, item) for item in page.items]
+
+    def due_for_deletion(self, now: datetime, limit: int = 500) -> list[RecoveryPoint]:
+        page = self._table.query(Query(EXPIRY, index="GSI3", sort_at_most=f"{sortable(now)}#~", limit=limit))
+        return [from_item(RecoveryPoint, item) for item in page.items]

@@ -1,0 +1,23 @@
+"""All stores over one table: what services receive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lambdas.store.job_store import JobStore
+from lambdas.store.plan_store import PlanStore
+from lambdas.store.recovery_point_store import RecoveryPointStore
+from lambdas.store.table import Table
+from lambdas.store.vault_store import VaultStore
+
+
+@dataclass(frozen=True)
+class Stores:
+    vaults: VaultStore
+    plans: PlanStore
+    jobs: JobStore
+    recovery_points: RecoveryPointStore
+
+    @classmethod
+    def over(cls, table: Table) -> Stores:
+        return cls(VaultStore(table), PlanStore(table), JobStore(table), RecoveryPointStore(table))

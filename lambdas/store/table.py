@@ -1,0 +1,50 @@
+"""The item-level contract every store is built on: a single table with conditional writes and
+sparse indexes. Two implementations keep it: DynamoDB (the cloud, and moto) and memory (unit tests).
+
+Items are flat dicts of strings and numbers: key attributes, index attributes, a few scalar attributes
+that conditions test, and the entity itself serialized in `data`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Item = dict[str, Any]
+
+
+class ConditionFailed(Exception):
+    """A conditional write found the item not in the expected state."""
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Item]
+    next_key: Item | None = None
+
+
+@dataclass(frozen=True)
+class Query:
+    partition: str
+    index: str | None = None
+    sort_prefix: str | None = None
+    sort_at_most: str | None = None
+    limit: int | None = None
+    start_after: Item | None = None
+    descending: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Table(Protocol):
+    def put(self, item: Item, *, if_absent: bool = False, expect: dict[str, Any] | None = None) -> None:
+        """Write the item. if_absent: fail if an item with that key exists. expect: fail unless every
+        named attribute of the stored item equals the given value (None: the attribute is absent)."""
+
+    def get(self, pk: str, sk: str) -> Item | None: ...
+
+    def delete(self, pk: str, sk: str, *, expect: dict[str, Any] | None = None) -> None: ...
+
+    def query(self, query: Query) -> Page: ...
+
+    def put_many(self, items: list[Item]) -> None:
+        """Unconditional batch write (batched 25 at a time on DynamoDB)."""

@@ -1,0 +1,76 @@
+"""One endpoint for everything: a request whose SigV4 credential scope names the service `backup` goes to
+Strongroom's API; `/_strongroom/...` is the local runtime's own control (the virtual clock); everything
+else goes to moto."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+
+from local.clock import VirtualClock
+
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def signed_service(environ: dict[str, Any]) -> str | None:
+    match = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else None
+
+
+def _json(
+    start_response: Callable[..., Any], status: str, body: dict[str, Any], headers: list[tuple[str, str]] | None = None
+) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *(headers or [])])
+    return [data]
+
+
+def not_implemented_backup_api(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    message = (
+        f"Strongroom's AWS Backup API does not implement {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')} yet"
+    )
+    return _json(
+        start_response,
+        "501 Not Implemented",
+        {"__type": "ServiceUnavailableException", "Message": message},
+        [("x-amzn-ErrorType", "ServiceUnavailableException")],
+    )
+
+
+class EdgeApp:
+    def __init__(
+        self, moto_app: WsgiApp, backup_app: WsgiApp, clock: VirtualClock, on_advance: Callable[[], None]
+    ) -> None:
+        self._moto = moto_app
+        self._backup = backup_app
+        self._clock = clock
+        self._on_advance = on_advance
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_strongroom/"):
+            return self._control(environ, start_response, path)
+        if signed_service(environ) == "backup":
+            return self._backup(environ, start_response)
+        return self._moto(environ, start_response)
+
+    def _control(self, environ: dict[str, Any], start_response: Callable[..., Any], path: str) -> list[bytes]:
+        if path == "/_strongroom/clock" and environ["REQUEST_METHOD"] == "GET":
+            return _json(start_response, "200 OK", {"now": self._clock.now().isoformat()})
+        if path == "/_strongroom/advance" and environ["REQUEST_METHOD"] == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            delta = timedelta(
+                days=float(body.get("days", 0)),
+                hours=float(body.get("hours", 0)),
+                minutes=float(body.get("minutes", 0)),
+            )
+            self._clock.advance(delta)
+            self._on_advance()
+            return _json(start_response, "200 OK", {"now": self._clock.now().isoformat()})
+        return _json(start_response, "404 Not Found", {"message": f"unknown control path {path}"})

@@ -1,0 +1,128 @@
+"""Runs Lambda invokes in this process. moto's Lambda normally starts a Docker container per invoke; here
+its hook `LambdaFunction._invoke_lambda` is replaced so that the function's handler string is imported
+and called with the event, exactly as the Lambda runtime would, with the function's environment applied.
+Also shortens Step Functions' Wait states and Retry intervals, which moto sleeps in real time."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+_env_lock = threading.Lock()
+MAX_SFN_SLEEP_SECONDS = 0.05
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str
+    memory_limit_in_mb: int = 512
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = ""
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = ""
+    log_stream_name: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+@dataclass
+class InvocationLog:
+    """Counts invokes per function, for the demo's summary and the benchmark."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, name: str, elapsed: float, errored: bool) -> None:
+        with self.lock:
+            self.counts[name] = self.counts.get(name, 0) + 1
+            self.seconds[name] = self.seconds.get(name, 0.0) + elapsed
+            if errored:
+                self.errors[name] = self.errors.get(name, 0) + 1
+
+
+def _capture_metrics(log: InvocationLog | None) -> None:
+    """On Lambda, Powertools prints metrics as EMF lines that CloudWatch turns into metrics. Here they are
+    summed into the invocation log instead of flooding the terminal."""
+    from lambdas.common.observability import metrics
+
+    provider = metrics.provider
+
+    def flush(raise_on_empty_metrics: bool = False) -> None:
+        if log is not None and provider.metric_set:
+            with log.lock:
+                for name, metric in provider.metric_set.items():
+                    log.metrics[name] = log.metrics.get(name, 0.0) + sum(metric["Value"])
+        provider.clear_metrics()
+
+    # On the provider, so the flush Powertools makes by itself at 100 values is captured as well.
+    provider.flush_metrics = flush  # type: ignore[method-assign]
+
+
+def _resolve(handler: str) -> Callable[[Any, Any], Any]:
+    module_name, _, function_name = handler.rpartition(".")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def invoke_in_process(
+    handler: str, function_name: str, environment: dict[str, str], event: Any, log: InvocationLog | None = None
+) -> tuple[str, bool]:
+    """Returns (payload, errored) the way Lambda does: an error payload carries errorType and errorMessage,
+    which Step Functions matches in Retry and Catch."""
+    with _env_lock:
+        os.environ.update(environment)
+    started = time.perf_counter()
+    try:
+        result = _resolve(handler)(event, FakeLambdaContext(function_name=function_name))
+        payload, errored = json.dumps(result, default=str), False
+    except Exception as error:  # noqa: BLE001 - reported to the caller as Lambda reports it
+        payload = json.dumps(
+            {
+                "errorType": type(error).__name__,
+                "errorMessage": str(error),
+                "stackTrace": traceback.format_exception(error)[-3:],
+            }
+        )
+        errored = True
+    if log is not None:
+        log.record(function_name, time.perf_counter() - started, errored)
+    return payload, errored
+
+
+def install(log: InvocationLog | None = None) -> None:
+    from moto.awslambda.models import LambdaFunction
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        parsed = json.loads(event) if isinstance(event, str | bytes) and event else (event or {})
+        payload, errored = invoke_in_process(self.handler, self.function_name, dict(self.environment_vars), parsed, log)
+        return payload, errored, ""
+
+    def _short_wait(self: Any, env: Any, wait_seconds: int) -> None:
+        if wait_seconds > 0:
+            env.program_state_event.wait(min(wait_seconds, MAX_SFN_SLEEP_SECONDS))
+
+    class _ShortSleep:
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            time.sleep(min(seconds, MAX_SFN_SLEEP_SECONDS))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(time, name)
+
+    _capture_metrics(log)
+    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+    WaitFunction._wait_interval = _short_wait  # type: ignore[method-assign]
+    retrier_decl.time = _ShortSleep()  # type: ignore[attr-defined,assignment]

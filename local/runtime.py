@@ -1,0 +1,159 @@
+"""The local runtime: the embedded AWS emulator (moto, in this process), Strongroom bootstrapped on it,
+Lambda invokes running the real handlers in process, a scheduler loop and a virtual clock."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from local.clock import VirtualClock
+from local.lambda_shim import InvocationLog, install
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """Configurable through STRONGROOM_LOCAL_* variables; the defaults need nothing."""
+
+    host: str = "127.0.0.1"
+    port: int = 0  # 0: any free port
+    region: str = "us-east-1"
+    account: str = "123456789012"
+    access_key: str = "test"
+    secret_key: str = "test"
+    start: datetime | None = None
+    follow_real_time: bool = False
+    quiet: bool = True
+
+    @classmethod
+    def from_environment(cls, **overrides: Any) -> LocalSettings:
+        env = os.environ
+        values: dict[str, Any] = {
+            "region": env.get("STRONGROOM_LOCAL_REGION", cls.region),
+            "account": env.get("STRONGROOM_LOCAL_ACCOUNT", cls.account),
+            "access_key": env.get("STRONGROOM_LOCAL_ACCESS_KEY", cls.access_key),
+            "secret_key": env.get("STRONGROOM_LOCAL_SECRET_KEY", cls.secret_key),
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LocalRuntime:
+    settings: LocalSettings = field(default_factory=LocalSettings)
+    clock: VirtualClock = field(init=False)
+    invocations: InvocationLog = field(default_factory=InvocationLog)
+
+    def __post_init__(self) -> None:
+        start = self.settings.start or datetime.now(UTC).replace(microsecond=0)
+        self.clock = VirtualClock(start, follow_real_time=self.settings.follow_real_time)
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self.deployment: Any = None
+        self.scheduler: Any = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.settings.host}:{self.port}"
+
+    def start(self) -> LocalRuntime:
+        s = self.settings
+        self.port = s.port or _free_port(s.host)
+        os.environ.update(
+            {
+                # The Step Functions emulation calls Lambda at localhost:MOTO_PORT: that is this edge.
+                "MOTO_PORT": str(self.port),
+                "MOTO_ACCOUNT_ID": s.account,
+                "AWS_ENDPOINT_URL": self.endpoint,
+                "AWS_ACCESS_KEY_ID": s.access_key,
+                "AWS_SECRET_ACCESS_KEY": s.secret_key,
+                "AWS_REGION": s.region,
+                "AWS_DEFAULT_REGION": s.region,
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING" if s.quiet else "INFO"),
+            }
+        )
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        os.environ.pop("AWS_PROFILE", None)
+        from moto.core.config import default_user_config
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import make_server
+
+        from lambdas.common import aws, clock
+        from local.edge import EdgeApp, not_implemented_backup_api
+
+        default_user_config["stepfunctions"]["execute_state_machine"] = True
+        install(self.invocations)
+        clock.use_clock(self.clock)
+        aws.reset_clients()
+        app = EdgeApp(
+            DomainDispatcherApplication(create_backend_app), not_implemented_backup_api, self.clock, self._advance_hook
+        )
+        self._server = make_server(s.host, self.port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="strongroom-edge")
+        self._thread.start()
+
+        from local.bootstrap import bootstrap
+        from local.scheduler import LocalScheduler
+
+        self.deployment = bootstrap(self.session(), s.region)
+        os.environ.update(self.deployment.process_environment())
+        from lambdas.common.config import get_settings
+        from lambdas.handlers.wiring import service_context
+
+        get_settings.cache_clear()
+        service_context.cache_clear()
+        self.scheduler = LocalScheduler(self.client("scheduler"), self.client("lambda"), self.clock)
+        return self
+
+    def _advance_hook(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.run_until(self.clock.now())
+
+    def session(self) -> boto3.session.Session:
+        return boto3.session.Session(
+            aws_access_key_id=self.settings.access_key,
+            aws_secret_access_key=self.settings.secret_key,
+            region_name=self.settings.region,
+        )
+
+    def client(self, service: str) -> Any:
+        config = Config(retries={"mode": "standard", "max_attempts": 3}, read_timeout=120)
+        return self.session().client(service, endpoint_url=self.endpoint, config=config)
+
+    def advance(self, delta: timedelta) -> int:
+        """Move the virtual clock on, firing every schedule due on the way. Returns how many fired."""
+        return int(self.scheduler.run_until(self.clock.now() + delta))
+
+    def services(self) -> Any:
+        from lambdas.handlers.wiring import service_context
+
+        return service_context()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server = None
+        from lambdas.common import clock
+
+        clock.use_clock(clock.SystemClock())
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

@@ -1,0 +1,142 @@
+"""Fires the emulated EventBridge Scheduler's schedules, which moto stores but never fires.
+
+It reads every schedule (the fixed ones and those plans create), evaluates cron()/rate()/at() in their
+time zones with the same evaluator the engine validates with, and invokes each target through the
+emulated Lambda API with its Input, `<aws.scheduler.scheduled-time>` filled in. The virtual clock is set
+to each firing's time before it runs, so everything downstream sees that moment as "now".
+
+Fast-forward (run_until) keeps days cheap: sub-hourly rate() schedules (track-jobs) fire at every firing
+for an hour after each cron firing, when work is fresh, and otherwise once an hour. Serving in real
+time (tick) fires sub-hourly rate() schedules every tick so jobs finish within seconds."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from lambdas.domain.schedule_expressions import parse_schedule_expression
+from local.clock import VirtualClock
+
+PLACEHOLDER = "<aws.scheduler.scheduled-time>"
+DENSE_AFTER_CRON = timedelta(hours=1)
+SPARSE_STEP = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Firing:
+    at: datetime
+    group: str
+    name: str
+    target_arn: str
+    payload: str
+    is_rate: bool
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class LocalScheduler:
+    def __init__(self, scheduler_client: Any, lambda_client: Any, clock: VirtualClock) -> None:
+        self._scheduler = scheduler_client
+        self._lambda = lambda_client
+        self._clock = clock
+        self._last = clock.now()
+        self._lock = threading.Lock()
+        self.fired: dict[str, int] = {}
+        self.failures: list[str] = []
+        self._cron_fired: list[datetime] = []
+
+    def _schedules(self) -> list[dict[str, Any]]:
+        found = []
+        for group in self._scheduler.list_schedule_groups()["ScheduleGroups"]:
+            paginator = self._scheduler.get_paginator("list_schedules")
+            for page in paginator.paginate(GroupName=group["Name"]):
+                for summary in page["Schedules"]:
+                    found.append(self._scheduler.get_schedule(Name=summary["Name"], GroupName=group["Name"]))
+        return [schedule for schedule in found if schedule.get("State", "ENABLED") == "ENABLED"]
+
+    def _firings(self, start: datetime, end: datetime) -> list[Firing]:
+        firings = []
+        for schedule in self._schedules():
+            expression = parse_schedule_expression(schedule["ScheduleExpression"])
+            zone = schedule.get("ScheduleExpressionTimezone") or "UTC"
+            target = schedule["Target"]
+            for moment in expression.firings_between(start, end, zone):
+                payload = (target.get("Input") or "{}").replace(PLACEHOLDER, _iso(moment))
+                firings.append(
+                    Firing(
+                        moment,
+                        schedule["GroupName"],
+                        schedule["Name"],
+                        target["Arn"],
+                        payload,
+                        expression.kind == "rate",
+                    )
+                )
+        return firings
+
+    def _thin(self, firings: list[Firing]) -> list[Firing]:
+        cron_times = self._cron_fired[-50:] + sorted(f.at for f in firings if not f.is_rate)
+        periods: dict[str, timedelta] = {}
+        by_name: dict[str, list[datetime]] = {}
+        for f in firings:
+            if f.is_rate:
+                by_name.setdefault(f.name, []).append(f.at)
+        for name, times in by_name.items():
+            periods[name] = (times[1] - times[0]) if len(times) > 1 else SPARSE_STEP
+        kept = []
+        for f in firings:
+            fresh = any(t <= f.at <= t + DENSE_AFTER_CRON for t in cron_times)
+            if not f.is_rate or periods[f.name] >= SPARSE_STEP or fresh or f.at.minute == 0:
+                kept.append(f)
+        return kept
+
+    def run_until(self, end: datetime) -> int:
+        """Fire everything due in (last run, end], in time order, moving the clock along. Returns the count."""
+        with self._lock:
+            count = 0
+            while True:
+                # Plans may add or change schedules while firings run, so read them again after each cron firing.
+                firings = sorted(self._thin(self._firings(self._last, end)), key=lambda f: (f.at, f.is_rate, f.name))
+                if not firings:
+                    break
+                next_cron = next((f for f in firings if not f.is_rate), None)
+                batch = [f for f in firings if next_cron is None or f.at <= next_cron.at]
+                for firing in batch:
+                    self._fire(firing)
+                    count += 1
+                self._last = batch[-1].at
+            self._last = end
+            self._clock.set(end)
+            return count
+
+    def tick(self) -> int:
+        """Real-time serving: fire what is due up to now, plus every sub-hourly rate() schedule right away."""
+        now = self._clock.now()
+        count = self.run_until(now)
+        with self._lock:
+            for schedule in self._schedules():
+                expression = parse_schedule_expression(schedule["ScheduleExpression"])
+                interval = expression.min_interval()
+                if expression.kind == "rate" and interval is not None and interval < SPARSE_STEP:
+                    target = schedule["Target"]
+                    payload = (target.get("Input") or "{}").replace(PLACEHOLDER, _iso(now))
+                    self._fire(Firing(now, schedule["GroupName"], schedule["Name"], target["Arn"], payload, True))
+                    count += 1
+        return count
+
+    def _fire(self, firing: Firing) -> None:
+        self._clock.set(firing.at)
+        if not firing.is_rate:
+            self._cron_fired.append(firing.at)
+        response = self._lambda.invoke(FunctionName=firing.target_arn, Payload=firing.payload.encode())
+        self.fired[firing.name] = self.fired.get(firing.name, 0) + 1
+        if response.get("FunctionError"):
+            body = json.loads(response["Payload"].read() or b"{}")
+            self.failures.append(
+                f"{firing.name} at {_iso(firing.at)}: {body.get('errorType')}: {body.get('errorMessage')}"
+            )

@@ -1,0 +1,33 @@
+"""One synth for the whole infrastructure suite: the real app (cdk-nag included), offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import cx_api
+from aws_cdk.assertions import Template
+
+from infrastructure.synth import stack_template, synthesize
+
+
+@pytest.fixture(scope="session")
+def assembly(tmp_path_factory: pytest.TempPathFactory) -> cx_api.CloudAssembly:
+    return synthesize(outdir=str(tmp_path_factory.mktemp("cdk.out")))
+
+
+@pytest.fixture(scope="session")
+def template(assembly: cx_api.CloudAssembly) -> dict[str, Any]:
+    return stack_template(assembly)
+
+
+@pytest.fixture(scope="session")
+def cdk_template(template: dict[str, Any]) -> Template:
+    return Template.from_json(template)
+
+
+@pytest.fixture(scope="session")
+def validation_report(assembly: cx_api.CloudAssembly) -> dict[str, Any]:
+    return json.loads((Path(assembly.directory) / "validation-report.json").read_text())

@@ -1,0 +1,246 @@
+"""Engine: one function per spec, its environment, its asset, and its own least-privilege role."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import cx_api
+
+from infrastructure import constants
+from tests.infrastructure import reading
+
+SPECS = pytest.mark.parametrize("spec", constants.FUNCTIONS, ids=lambda spec: spec.key)
+
+KMS_VIA_SERVICES = {"kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"}
+JOB_EVENTS = {"events:PutEvents", "sns:Publish"}
+
+# What each role may do beyond the catalog table, its own log group and X-Ray. Exact on purpose:
+# a permission added or lost shows up here.
+EXPECTED_ACTIONS: dict[str, set[str]] = {
+    constants.START_BACKUPS.key: {
+        "tag:GetResources",
+        "ec2:DescribeSnapshots",
+        "ec2:DescribeVolumes",
+        "ec2:CreateSnapshot",
+        "ec2:CreateTags",
+        "dynamodb:CreateBackup",
+        "dynamodb:ListBackups",
+        "dynamodb:DescribeTable",
+        "dynamodb:DescribeBackup",
+        *KMS_VIA_SERVICES,
+        *JOB_EVENTS,
+    },
+    constants.TRACK_JOBS.key: {
+        "ec2:DescribeSnapshots",
+        "ec2:DescribeVolumes",
+        "ec2:CreateSnapshot",
+        "ec2:CreateTags",
+        "dynamodb:CreateBackup",
+        "dynamodb:ListBackups",
+        "dynamodb:DescribeTable",
+        "dynamodb:DescribeBackup",
+        *KMS_VIA_SERVICES,
+        *JOB_EVENTS,
+    },
+    constants.LIFECYCLE.key: {
+        "ec2:DescribeSnapshots",
+        "ec2:DeleteSnapshot",
+        "dynamodb:DeleteBackup",
+        "dynamodb:DescribeBackup",
+        *JOB_EVENTS,
+    },
+    constants.RESTORE_START.key: {
+        "ec2:DescribeSnapshots",
+        "ec2:CreateVolume",
+        "ec2:CreateTags",
+        "dynamodb:RestoreTableFromBackup",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "dynamodb:UpdateItem",
+        "dynamodb:DescribeBackup",
+        *KMS_VIA_SERVICES,
+    },
+    constants.RESTORE_POLL.key: {"ec2:DescribeVolumes", "dynamodb:DescribeTable"},
+    constants.RESTORE_FINALIZE.key: {*JOB_EVENTS},
+}
+
+
+def _catalog_table_id(template: dict[str, Any]) -> str:
+    (table_id,) = reading.resources(template, "AWS::DynamoDB::Table")
+    return table_id
+
+
+def _own_statements(template: dict[str, Any], spec: constants.FunctionSpec) -> list[dict[str, Any]]:
+    """The role's statements, less those on the catalog table, on the log group, and X-Ray."""
+    function = reading.function(template, spec)[1]
+    log_group_id = function["LoggingConfig"]["LogGroup"]["Ref"]
+    table_id = _catalog_table_id(template)
+    return [
+        statement
+        for statement in reading.statements_of_role(template, reading.role_id(template, spec))
+        if not reading.mentions(statement["Resource"], table_id)
+        and not reading.mentions(statement["Resource"], log_group_id)
+        and not all(action.startswith("xray:") for action in reading.as_list(statement["Action"]))
+    ]
+
+
+@SPECS
+def test_function_is_built_from_its_spec(template: dict[str, Any], spec: constants.FunctionSpec) -> None:
+    # Given a function spec shared with the local runtime
+    # When we find the function with that handler in the template
+    _, function = reading.function(template, spec)
+    # Then runtime, architecture, limits, description and tracing follow the spec and the design
+    assert function["Runtime"] == constants.LAMBDA_RUNTIME
+    assert function["Architectures"] == ["arm64"]
+    assert function["Timeout"] == spec.timeout_seconds
+    assert function["MemorySize"] == spec.memory_mb
+    assert function["Description"] == spec.description
+    assert function["TracingConfig"] == {"Mode": "Active"}
+
+
+@SPECS
+def test_function_environment_has_exactly_its_spec_keys(template: dict[str, Any], spec: constants.FunctionSpec) -> None:
+    # Given a function spec
+    # When we read the function's environment
+    variables = reading.function(template, spec)[1]["Environment"]["Variables"]
+    # Then it holds exactly the spec's keys (lambdas/common/config.py reads nothing else)...
+    assert set(variables) == set(spec.env_keys)
+    # ...with the values the runtime expects
+    expected_constants = {
+        constants.ENV_POWERTOOLS_SERVICE_NAME: constants.SERVICE_NAME,
+        constants.ENV_POWERTOOLS_METRICS_NAMESPACE: constants.METRICS_NAMESPACE,
+    }
+    for key, value in expected_constants.items():
+        if key in spec.env_keys:
+            assert variables[key] == value
+    if constants.ENV_TABLE_NAME in spec.env_keys:
+        assert variables[constants.ENV_TABLE_NAME] == {"Ref": _catalog_table_id(template)}
+    if constants.ENV_EVENT_BUS_NAME in spec.env_keys:
+        (bus_id,) = reading.resources(template, "AWS::Events::EventBus")
+        assert variables[constants.ENV_EVENT_BUS_NAME] == {"Ref": bus_id}
+
+
+@SPECS
+def test_dependencies_come_from_the_powertools_v3_arm64_layer(
+    template: dict[str, Any], spec: constants.FunctionSpec
+) -> None:
+    # Given a function whose code is only the lambdas/ package
+    layers = reading.function(template, spec)[1]["Layers"]
+    # Then its one layer is the public Powertools v3 layer for python3.12 on ARM64, in the stack's region
+    assert len(layers) == 1
+    rendered = json.dumps(layers[0])
+    assert ":017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:" in rendered
+    assert '"Ref": "AWS::Region"' in rendered
+
+
+def test_lambda_asset_holds_only_the_lambdas_package(template: dict[str, Any], assembly: cx_api.CloudAssembly) -> None:
+    # Given the functions share one code asset
+    keys = {reading.function(template, spec)[1]["Code"]["S3Key"] for spec in constants.FUNCTIONS}
+    assert len(keys) == 1
+    (key,) = keys
+    # When we open the staged asset directory in the cloud assembly
+    manifest = json.loads((Path(assembly.directory) / "Strongroom.assets.json").read_text())
+    source = manifest["files"][key.removesuffix(".zip")]["source"]
+    staged = Path(assembly.directory) / source["path"]
+    # Then it contains the lambdas/ package and nothing else: no .venv, tests, local, cdk.out, byte code
+    assert sorted(path.name for path in staged.iterdir()) == ["lambdas"]
+    assert (staged / "lambdas" / "__init__.py").is_file()
+    assert not [path for path in staged.rglob("*") if path.name == "__pycache__" or path.suffix == ".pyc"]
+
+
+def test_each_function_has_its_own_role_assumed_only_by_lambda(template: dict[str, Any]) -> None:
+    # Given all engine functions
+    role_ids = [reading.role_id(template, spec) for spec in constants.FUNCTIONS]
+    # Then no two share a role
+    assert len(set(role_ids)) == len(constants.FUNCTIONS)
+    # And each role trusts the Lambda service only, with no managed policy attached
+    roles = reading.resources(template, "AWS::IAM::Role")
+    for role_id in role_ids:
+        properties = roles[role_id]["Properties"]
+        principals = [s["Principal"] for s in properties["AssumeRolePolicyDocument"]["Statement"]]
+        assert principals == [{"Service": "lambda.amazonaws.com"}]
+        assert "ManagedPolicyArns" not in properties
+
+
+@SPECS
+def test_role_may_do_exactly_what_its_function_needs(template: dict[str, Any], spec: constants.FunctionSpec) -> None:
+    # Given a function's role
+    # When we list what it may do beyond the catalog table, its logs and X-Ray
+    granted = reading.actions(_own_statements(template, spec))
+    # Then that is exactly the function's job, nothing more, nothing less
+    assert granted == EXPECTED_ACTIONS[spec.key]
+
+
+@SPECS
+def test_every_function_reads_and_writes_the_catalog_table_and_its_indexes(
+    template: dict[str, Any], spec: constants.FunctionSpec
+) -> None:
+    table_id = _catalog_table_id(template)
+    statements = reading.statements_of_role(template, reading.role_id(template, spec))
+    on_table = [s for s in statements if reading.mentions(s["Resource"], table_id)]
+    assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"} <= reading.actions(on_table)
+    assert any("/index/*" in json.dumps(s["Resource"]) for s in on_table)
+
+
+@pytest.mark.parametrize("destructive", ["ec2:DeleteSnapshot", "dynamodb:DeleteBackup"])
+def test_only_lifecycle_may_delete_recovery_points(template: dict[str, Any], destructive: str) -> None:
+    # Given the action that destroys a recovery point
+    # When we look for the roles that may perform it
+    allowed = {
+        spec.key
+        for spec in constants.FUNCTIONS
+        if destructive in reading.actions(reading.statements_of_role(template, reading.role_id(template, spec)))
+    }
+    # Then only Lifecycle may (StartBackups, TrackJobs and the restore tasks never delete a backup)
+    assert allowed == {constants.LIFECYCLE.key}
+
+
+def test_snapshot_deletion_is_scoped_to_snapshots(template: dict[str, Any]) -> None:
+    statements = _own_statements(template, constants.LIFECYCLE)
+    deleting = [s for s in statements if "ec2:DeleteSnapshot" in reading.as_list(s["Action"])]
+    assert deleting
+    for statement in deleting:
+        for resource in reading.as_list(statement["Resource"]):
+            assert resource != "*"
+            assert ":snapshot/*" in json.dumps(resource)
+
+
+@SPECS
+def test_keys_are_usable_only_through_ec2_and_dynamodb(template: dict[str, Any], spec: constants.FunctionSpec) -> None:
+    # Given the statements that grant KMS actions
+    kms = [
+        s
+        for s in _own_statements(template, spec)
+        if any(action.startswith("kms:") for action in reading.as_list(s["Action"]))
+    ]
+    # Then each is conditioned on kms:ViaService for EC2 and DynamoDB in the stack's region
+    for statement in kms:
+        via = statement["Condition"]["StringEquals"]["kms:ViaService"]
+        rendered = json.dumps(via)
+        assert '"ec2."' in rendered and '"dynamodb."' in rendered and "AWS::Region" in rendered
+    # And grants may only be created for AWS resources
+    for statement in kms:
+        if "kms:CreateGrant" in reading.as_list(statement["Action"]):
+            assert statement["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+
+
+@SPECS
+def test_no_role_grants_a_wildcard_action_or_iam(template: dict[str, Any], spec: constants.FunctionSpec) -> None:
+    granted = reading.actions(reading.statements_of_role(template, reading.role_id(template, spec)))
+    assert "*" not in granted
+    assert not [action for action in granted if action.endswith(":*") or action.startswith("iam:")]
+
+
+def test_restored_table_item_writes_are_scoped_to_tables(template: dict[str, Any]) -> None:
+    statements = _own_statements(template, constants.RESTORE_START)
+    writes = [s for s in statements if "dynamodb:PutItem" in reading.as_list(s["Action"])]
+    assert writes
+    for statement in writes:
+        assert ":table/*" in json.dumps(statement["Resource"])
