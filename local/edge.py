@@ -50,6 +50,7 @@ class EdgeApp:
         self._backup = backup_app
         self._clock = clock
         self._on_advance = on_advance
+        self.ready = False  # the runtime sets it once Strongroom is bootstrapped on the emulator
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -60,6 +61,8 @@ class EdgeApp:
         return self._moto(environ, start_response)
 
     def _control(self, environ: dict[str, Any], start_response: Callable[..., Any], path: str) -> list[bytes]:
+        if not self.ready:
+            return _json(start_response, "503 Service Unavailable", {"message": "the local runtime is starting"})
         if path == "/_strongroom/clock" and environ["REQUEST_METHOD"] == "GET":
             return _json(start_response, "200 OK", {"now": self._clock.now().isoformat()})
         if path == "/_strongroom/advance" and environ["REQUEST_METHOD"] == "POST":

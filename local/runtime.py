@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ import boto3
 from botocore.config import Config
 
 from local.clock import VirtualClock
-from local.lambda_shim import InvocationLog, install
+from local.emulator_gaps import InvocationLog, install
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class LocalRuntime:
         self._thread: threading.Thread | None = None
         self.deployment: Any = None
         self.scheduler: Any = None
+        self._saved_environment: dict[str, str] | None = None
+        self._uninstall: Callable[[], None] | None = None
 
     @property
     def endpoint(self) -> str:
@@ -72,6 +75,7 @@ class LocalRuntime:
     def start(self) -> LocalRuntime:
         s = self.settings
         self.port = s.port or _free_port(s.host)
+        self._saved_environment = dict(os.environ)
         os.environ.update(
             {
                 # The Step Functions emulation calls Lambda at localhost:MOTO_PORT: that is this edge.
@@ -90,14 +94,16 @@ class LocalRuntime:
         os.environ.pop("AWS_SESSION_TOKEN", None)
         os.environ.pop("AWS_PROFILE", None)
         from moto.core.config import default_user_config
+        from moto.moto_api._internal.models import moto_api_backend
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
         from lambdas.common import aws, clock
         from local.edge import EdgeApp, not_implemented_backup_api
 
+        moto_api_backend.reset()  # one emulator per process: a new runtime starts from an empty account
         default_user_config["stepfunctions"]["execute_state_machine"] = True
-        install(self.invocations)
+        self._uninstall = install(self.invocations)
         clock.use_clock(self.clock)
         aws.reset_clients()
         app = EdgeApp(
@@ -118,6 +124,7 @@ class LocalRuntime:
         get_settings.cache_clear()
         service_context.cache_clear()
         self.scheduler = LocalScheduler(self.client("scheduler"), self.client("lambda"), self.clock)
+        app.ready = True
         return self
 
     def _advance_hook(self) -> None:
@@ -148,9 +155,21 @@ class LocalRuntime:
         if self._server is not None:
             self._server.shutdown()
             self._server = None
-        from lambdas.common import clock
+        from lambdas.common import aws, clock
+        from lambdas.common.config import get_settings
+        from lambdas.handlers.wiring import service_context
 
         clock.use_clock(clock.SystemClock())
+        if self._uninstall is not None:
+            self._uninstall()
+            self._uninstall = None
+        if self._saved_environment is not None:
+            os.environ.clear()
+            os.environ.update(self._saved_environment)
+            self._saved_environment = None
+        aws.reset_clients()
+        get_settings.cache_clear()
+        service_context.cache_clear()
 
     def __enter__(self) -> LocalRuntime:
         return self.start()

@@ -42,6 +42,7 @@ class FakeEbs:
     restores: dict[str, dict[str, str]] = field(default_factory=dict)
     complete_at_once: bool = True
     fail_start_for: set[str] = field(default_factory=set)
+    vanished: set[str] = field(default_factory=set)  # listed by tags, gone when the snapshot is asked for
     fail_delete: bool = False
     crash_after_starts: int | None = None
     _ids: Iterator[int] = field(default_factory=lambda: count(1))
@@ -72,7 +73,7 @@ class FakeEbs:
     def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
         if resource_arn in self.fail_start_for:
             raise RuntimeError("ThrottlingException: Rate exceeded")
-        if resource_arn not in self.volumes:
+        if resource_arn not in self.volumes or resource_arn in self.vanished:
             from lambdas.domain.errors import ResourceNotFoundException
 
             raise ResourceNotFoundException(f"EBS volume {resource_arn} does not exist")

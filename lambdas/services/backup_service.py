@@ -121,9 +121,9 @@ def start_backups(
         extra={
             "plan_id": plan_id,
             "rule_id": rule_id,
-            "selected": len(resources),
-            "created": created,
-            "started": started,
+            "resources_selected": len(resources),
+            "jobs_created": created,
+            "jobs_started": started,
         },
     )
     return StartBackupsResult(len(resources), created, started, existed)

@@ -1,7 +1,10 @@
-"""Runs Lambda invokes in this process. moto's Lambda normally starts a Docker container per invoke; here
+"""Fills the emulator gaps the local runtime depends on.
+
+Runs Lambda invokes in this process. moto's Lambda normally starts a Docker container per invoke; here
 its hook `LambdaFunction._invoke_lambda` is replaced so that the function's handler string is imported
 and called with the event, exactly as the Lambda runtime would, with the function's environment applied.
-Also shortens Step Functions' Wait states and Retry intervals, which moto sleeps in real time."""
+Also shortens Step Functions' Wait states and Retry intervals, which moto sleeps in real time, and lets
+EventBridge rules deliver to SNS topics and Lambda functions, which moto's rules cannot target."""
 
 from __future__ import annotations
 
@@ -100,7 +103,8 @@ def invoke_in_process(
     return payload, errored
 
 
-def install(log: InvocationLog | None = None) -> None:
+def install(log: InvocationLog | None = None) -> Callable[[], None]:
+    """Patches moto for in-process Lambda and short Step Functions sleeps; returns the undo."""
     from moto.awslambda.models import LambdaFunction
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -122,7 +126,56 @@ def install(log: InvocationLog | None = None) -> None:
         def __getattr__(self, name: str) -> Any:
             return getattr(time, name)
 
+    from moto.awslambda.models import lambda_backends
+    from moto.events.models import Rule
+    from moto.sns.models import sns_backends
+    from moto.utilities.arns import parse_arn
+
+    original_send = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        if not self.event_pattern.matches_event(original_event):
+            return
+        handled = []
+        for target in self.targets:
+            arn = parse_arn(target["Arn"])
+            if arn.service == "sns":
+                topic = sns_backends[arn.account][arn.region].get_topic(target["Arn"])
+                topic.publish(json.dumps(original_event))
+                handled.append(target)
+            elif arn.service == "lambda":
+                function = lambda_backends[arn.account][arn.region].get_function(target["Arn"])
+                function.invoke(json.dumps(original_event), {}, {})
+                handled.append(target)
+        rest = [t for t in self.targets if t not in handled]
+        if rest:
+            self.targets, kept = rest, self.targets
+            try:
+                original_send(self, original_event, transform_input)
+            finally:
+                self.targets = kept
+
+    from lambdas.common.observability import metrics
+
+    saved = (
+        LambdaFunction._invoke_lambda,
+        WaitFunction._wait_interval,
+        retrier_decl.time,  # type: ignore[attr-defined]
+        metrics.provider.flush_metrics,
+    )
     _capture_metrics(log)
     LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
     WaitFunction._wait_interval = _short_wait  # type: ignore[method-assign]
     retrier_decl.time = _ShortSleep()  # type: ignore[attr-defined,assignment]
+
+    def undo() -> None:
+        (
+            LambdaFunction._invoke_lambda,  # type: ignore[method-assign]
+            WaitFunction._wait_interval,  # type: ignore[method-assign]
+            retrier_decl.time,  # type: ignore[attr-defined]
+            metrics.provider.flush_metrics,  # type: ignore[method-assign]
+        ) = saved
+        Rule.send_to_targets = original_send  # type: ignore[method-assign]
+
+    return undo

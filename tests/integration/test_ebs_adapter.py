@@ -1,0 +1,218 @@
+"""The EBS adapter against moto's EC2: volumes are described, snapshotted, found again by job id, deleted
+idempotently, and restored as new volumes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.integration.builders import ACCOUNT, REGION
+
+GIB = 1024**3
+
+
+@pytest.fixture
+def ec2() -> Any:
+    return boto3.client("ec2", region_name=REGION)
+
+
+@pytest.fixture
+def adapter() -> Any:
+    from lambdas.common import aws
+    from lambdas.resources.ebs import EbsAdapter
+
+    return EbsAdapter(lambda: aws.client("ec2"), REGION, ACCOUNT)
+
+
+def make_volume(
+    ec2: Any, *, size: int = 20, zone: str = "us-east-1b", tags: dict[str, str] | None = None, **extra: Any
+):
+    request: dict[str, Any] = {"AvailabilityZone": zone, "Size": size, **extra}
+    if tags:
+        request["TagSpecifications"] = [
+            {"ResourceType": "volume", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+        ]
+    volume = ec2.create_volume(**request)
+    return volume["VolumeId"], f"arn:aws:ec2:{REGION}:{ACCOUNT}:volume/{volume['VolumeId']}"
+
+
+def tags_of(resource: dict[str, Any]) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in resource.get("Tags", [])}
+
+
+# describe
+
+
+def test_given_a_tagged_encrypted_volume_when_described_then_tags_size_and_key_are_reported(ec2, adapter) -> None:
+    key_arn = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+    _, arn = make_volume(ec2, size=20, tags={"Name": "data", "team": "payments"}, Encrypted=True, KmsKeyId=key_arn)
+
+    info = adapter.describe(arn)
+
+    assert info.arn == arn
+    assert info.resource_type == "EBS"
+    assert info.name == "data"
+    assert info.tags == {"Name": "data", "team": "payments"}
+    assert info.size_bytes == 20 * GIB
+    assert info.is_encrypted is True
+    assert info.encryption_key_arn == key_arn
+
+
+def test_given_an_untagged_plain_volume_when_described_then_named_by_its_id_and_not_encrypted(ec2, adapter) -> None:
+    volume_id, arn = make_volume(ec2, size=8)
+
+    info = adapter.describe(arn)
+
+    assert info.name == volume_id
+    assert info.tags == {}
+    assert info.size_bytes == 8 * GIB
+    assert info.is_encrypted is False
+
+
+def test_given_no_such_volume_when_described_then_resource_not_found(adapter) -> None:
+    from lambdas.domain.errors import ResourceNotFoundException
+
+    missing = f"arn:aws:ec2:{REGION}:{ACCOUNT}:volume/vol-0123456789abcdef0"
+    with pytest.raises(ResourceNotFoundException, match="vol-0123456789abcdef0"):
+        adapter.describe(missing)
+
+
+# backup
+
+
+def test_given_a_volume_when_a_backup_starts_then_a_snapshot_carries_the_job_id_and_tags(ec2, adapter) -> None:
+    from lambdas.resources.base import JOB_TAG
+
+    volume_id, arn = make_volume(ec2)
+
+    backup = adapter.start_backup(arn, "JOB-1", {"owner": "team-a", "env": "prod"})
+
+    assert backup.native_id.startswith("snap-")
+    assert backup.recovery_point_arn == f"arn:aws:ec2:{REGION}::snapshot/{backup.native_id}"
+    snapshot = ec2.describe_snapshots(SnapshotIds=[backup.native_id])["Snapshots"][0]
+    assert snapshot["VolumeId"] == volume_id
+    assert tags_of(snapshot) == {"owner": "team-a", "env": "prod", JOB_TAG: "JOB-1"}
+
+
+def test_given_a_started_backup_when_found_by_job_id_then_the_same_snapshot_comes_back(ec2, adapter) -> None:
+    _, arn = make_volume(ec2)
+    started = adapter.start_backup(arn, "JOB-1", {})
+    adapter.start_backup(arn, "JOB-2", {})
+
+    assert adapter.find_backup(arn, "JOB-1") == started
+    assert adapter.find_backup(arn, "JOB-3") is None
+
+
+def test_given_a_snapshot_when_its_status_is_read_then_completed_with_the_volume_size(ec2, adapter) -> None:
+    from lambdas.resources.base import Phase
+
+    _, arn = make_volume(ec2, size=20)
+    backup = adapter.start_backup(arn, "JOB-1", {})
+
+    progress = adapter.backup_status(backup.native_id)
+
+    assert progress.phase == Phase.COMPLETED
+    assert progress.percent_done == "100.0"
+    assert progress.size_bytes == 20 * GIB
+
+
+def test_given_a_snapshot_when_deleted_twice_then_it_is_gone_and_the_second_delete_is_fine(ec2, adapter) -> None:
+    from lambdas.resources.base import Phase
+
+    _, arn = make_volume(ec2)
+    backup = adapter.start_backup(arn, "JOB-1", {})
+
+    adapter.delete_backup(backup.native_id)
+    adapter.delete_backup(backup.native_id)
+
+    with pytest.raises(ec2.exceptions.ClientError, match=r"InvalidSnapshot\.NotFound"):
+        ec2.describe_snapshots(SnapshotIds=[backup.native_id])
+    assert adapter.find_backup(arn, "JOB-1") is None
+    assert adapter.backup_status(backup.native_id).phase == Phase.FAILED
+
+
+# restore
+
+
+def test_given_a_snapshot_when_restore_metadata_is_read_then_it_describes_the_source_volume(ec2, adapter) -> None:
+    _, arn = make_volume(ec2, size=20, zone="us-east-1b", VolumeType="gp3", Iops=4000)
+    backup = adapter.start_backup(arn, "JOB-1", {})
+
+    metadata = adapter.restore_metadata(backup.native_id, None)
+
+    assert metadata["availabilityZone"] == "us-east-1b"
+    assert metadata["volumeSize"] == "20"
+    assert metadata["volumeType"] == "gp3"
+    assert metadata["iops"] == "4000"
+    assert metadata["encrypted"] == "false"
+
+
+def test_given_the_source_volume_is_gone_when_restore_metadata_is_read_then_the_snapshot_suffices(ec2, adapter) -> None:
+    volume_id, arn = make_volume(ec2, size=12, zone="us-east-1c")
+    backup = adapter.start_backup(arn, "JOB-1", {})
+    ec2.delete_volume(VolumeId=volume_id)
+
+    metadata = adapter.restore_metadata(backup.native_id, None)
+
+    assert metadata["volumeSize"] == "12"
+    assert metadata["availabilityZone"] == f"{REGION}a"
+    assert metadata["volumeType"]
+
+
+def test_given_a_snapshot_when_restored_then_a_new_tagged_volume_is_made_from_it_and_found(ec2, adapter) -> None:
+    from lambdas.resources.base import RESTORE_TAG
+
+    source_id, arn = make_volume(ec2, size=20, zone="us-east-1b")
+    backup = adapter.start_backup(arn, "JOB-1", {})
+    metadata = adapter.restore_metadata(backup.native_id, None)
+
+    restore = adapter.start_restore(backup.native_id, "RESTORE-1", metadata)
+
+    assert restore.native_id != source_id
+    assert restore.created_resource_arn == f"arn:aws:ec2:{REGION}:{ACCOUNT}:volume/{restore.native_id}"
+    volume = ec2.describe_volumes(VolumeIds=[restore.native_id])["Volumes"][0]
+    assert volume["SnapshotId"] == backup.native_id
+    assert volume["AvailabilityZone"] == "us-east-1b"
+    assert volume["Size"] == 20
+    assert tags_of(volume) == {RESTORE_TAG: "RESTORE-1"}
+    assert adapter.find_restore(backup.native_id, "RESTORE-1", metadata) == restore
+    assert adapter.find_restore(backup.native_id, "RESTORE-2", metadata) is None
+
+
+def test_given_a_restored_volume_when_its_status_is_read_then_completed_with_its_size(ec2, adapter) -> None:
+    from lambdas.resources.base import Phase
+
+    _, arn = make_volume(ec2, size=20)
+    backup = adapter.start_backup(arn, "JOB-1", {})
+    restore = adapter.start_restore(backup.native_id, "RESTORE-1", adapter.restore_metadata(backup.native_id, None))
+
+    progress = adapter.restore_status(restore)
+
+    assert progress.phase == Phase.COMPLETED
+    assert progress.size_bytes == 20 * GIB
+
+
+def test_given_an_encrypted_source_when_restored_then_the_new_volume_is_encrypted(ec2, adapter) -> None:
+    _, arn = make_volume(ec2, Encrypted=True)
+    backup = adapter.start_backup(arn, "JOB-1", {})
+    metadata = adapter.restore_metadata(backup.native_id, None)
+
+    restore = adapter.start_restore(backup.native_id, "RESTORE-1", metadata)
+
+    assert metadata["encrypted"] == "true"
+    assert ec2.describe_volumes(VolumeIds=[restore.native_id])["Volumes"][0]["Encrypted"] is True
+
+
+def test_given_metadata_without_a_zone_when_restoring_then_invalid_parameter_and_no_volume(ec2, adapter) -> None:
+    from lambdas.domain.errors import InvalidParameterValueException
+
+    _, arn = make_volume(ec2)
+    backup = adapter.start_backup(arn, "JOB-1", {})
+    metadata = adapter.restore_metadata(backup.native_id, None)
+    del metadata["availabilityZone"]
+
+    with pytest.raises(InvalidParameterValueException, match="availabilityZone"):
+        adapter.start_restore(backup.native_id, "RESTORE-1", metadata)
+    assert len(ec2.describe_volumes()["Volumes"]) == 1

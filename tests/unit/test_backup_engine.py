@@ -1,0 +1,170 @@
+"""The engine: a rule fires, jobs are created once per resource per window, started, tracked to a
+recovery point; crashes, duplicate deliveries, failures and windows behave as AWS Backup's do."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from lambdas.domain.jobs import BackupJobState
+from lambdas.domain.plans import BackupPlan
+from lambdas.services import backup_service, plan_service, vault_service
+from lambdas.services.tracking_service import track_jobs
+from tests.fakes import ROLE, T0, Crash, World
+
+
+def protect(world: World, volumes: int = 3, **rule: object) -> BackupPlan:
+    for n in range(volumes):
+        world.ebs.add_volume(n, backup="daily")
+    vault_service.create_vault(world.ctx, {"BackupVaultName": "main"}, T0)
+    plan = plan_service.create_plan(
+        world.ctx,
+        {
+            "BackupPlan": {
+                "BackupPlanName": "daily",
+                "Rules": [
+                    {
+                        "RuleName": "daily",
+                        "TargetBackupVaultName": "main",
+                        "Lifecycle": {"DeleteAfterDays": 35},
+                        "RecoveryPointTags": {"team": "core"},
+                        **rule,
+                    }
+                ],
+            }
+        },
+        T0,
+    )
+    tags = [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup", "ConditionValue": "daily"}]
+    plan_service.create_selection(
+        world.ctx,
+        plan.BackupPlanId,
+        {"BackupSelection": {"SelectionName": "s", "IamRoleArn": ROLE, "ListOfTags": tags}},
+        T0,
+    )
+    return plan
+
+
+def fire(world: World, plan: BackupPlan, at=T0) -> backup_service.StartBackupsResult:  # type: ignore[no-untyped-def]
+    return backup_service.start_backups(world.ctx, plan.BackupPlanId, plan.Rules[0].RuleId, at, at)
+
+
+def jobs(world: World) -> list:  # type: ignore[type-arg]
+    return world.ctx.stores.jobs.backup_jobs()[0]
+
+
+def test_given_a_schedule_delivered_twice_when_the_rule_fires_then_one_job_per_resource(world: World) -> None:
+    plan = protect(world)
+    first = fire(world, plan)
+    second = fire(world, plan)
+    assert (first.created, first.started) == (3, 3)
+    assert (second.created, second.already_existed, second.started) == (0, 3, 0)
+    assert len(jobs(world)) == 3
+    assert len(world.ebs.snapshots) == 3
+
+
+def test_given_start_backups_killed_halfway_when_run_again_then_every_resource_has_exactly_one_job(
+    world: World,
+) -> None:
+    plan = protect(world, volumes=4)
+    # Given the function dies right after the second snapshot is made, before its job is recorded RUNNING
+    world.ebs.crash_after_starts = 2
+    with pytest.raises(Crash):
+        fire(world, plan)
+    # When the schedule's retry runs it again
+    fire(world, plan)
+    # Then every volume has exactly one job and exactly one snapshot: the orphan was adopted, not doubled
+    per_resource = {}
+    for job in jobs(world):
+        per_resource.setdefault(job.ResourceArn, []).append(job)
+    assert sorted(len(v) for v in per_resource.values()) == [1, 1, 1, 1]
+    snapshots_per_volume = sorted(
+        sum(1 for s in world.ebs.snapshots.values() if s["volume"] == arn) for arn in per_resource
+    )
+    assert snapshots_per_volume == [1, 1, 1, 1]
+    assert all(job.State == BackupJobState.RUNNING for job in jobs(world))
+
+
+def test_given_completed_snapshots_when_tracked_then_recovery_points_carry_lifecycle_tags_and_creator(
+    world: World,
+) -> None:
+    plan = protect(world)
+    fire(world, plan)
+    result = track_jobs(world.ctx, T0 + timedelta(minutes=5))
+    assert result.completed == 3
+    points = world.ctx.stores.recovery_points.in_vault("main")[0]
+    assert len(points) == 3
+    point = points[0]
+    assert point.CalculatedLifecycle.DeleteAt == point.CreationDate + timedelta(days=35)
+    assert point.Tags == {"team": "core"}
+    assert point.CreatedBy.BackupPlanId == plan.BackupPlanId
+    assert point.CreatedBy.BackupRuleId == plan.Rules[0].RuleId
+    assert point.RestoreMetadata["availabilityZone"] == "us-east-1a"
+    assert [j.State for j in jobs(world)] == [BackupJobState.COMPLETED] * 3
+    # and each state change was published: RUNNING then COMPLETED, per job
+    assert sorted(e.State.value for e in world.events.backup) == ["COMPLETED"] * 3 + ["RUNNING"] * 3
+
+
+def test_given_one_resource_throttled_when_the_rule_fires_then_the_others_run_and_it_retries_later(
+    world: World,
+) -> None:
+    plan = protect(world)
+    throttled = next(iter(world.ebs.volumes))
+    world.ebs.fail_start_for.add(throttled)
+    result = fire(world, plan)
+    assert result.started == 2
+    waiting = next(j for j in jobs(world) if j.ResourceArn == throttled)
+    assert waiting.State == BackupJobState.CREATED
+    assert waiting.StatusMessage and "ThrottlingException" in waiting.StatusMessage
+    # When the throttling passes, the next tracking run starts it within its start window
+    world.ebs.fail_start_for.clear()
+    track_jobs(world.ctx, T0 + timedelta(minutes=10))
+    track_jobs(world.ctx, T0 + timedelta(minutes=15))
+    assert {j.State for j in jobs(world)} == {BackupJobState.COMPLETED}
+
+
+def test_given_a_job_that_cannot_start_within_its_start_window_then_it_expires(world: World) -> None:
+    plan = protect(world, volumes=1, StartWindowMinutes=60, CompletionWindowMinutes=120)
+    world.ebs.fail_start_for.update(world.ebs.volumes)
+    fire(world, plan)
+    track_jobs(world.ctx, T0 + timedelta(minutes=61))
+    (job,) = jobs(world)
+    assert job.State == BackupJobState.EXPIRED
+    assert job.StatusMessage == "The start window ended before the job could start"
+    assert world.events.backup[-1].State == BackupJobState.EXPIRED
+
+
+def test_given_a_snapshot_slower_than_the_completion_window_then_the_job_expires(world: World) -> None:
+    plan = protect(world, volumes=1, StartWindowMinutes=60, CompletionWindowMinutes=120)
+    world.ebs.complete_at_once = False
+    fire(world, plan)
+    track_jobs(world.ctx, T0 + timedelta(minutes=60))
+    assert jobs(world)[0].State == BackupJobState.RUNNING
+    assert jobs(world)[0].PercentDone == "40.0"
+    track_jobs(world.ctx, T0 + timedelta(minutes=120))
+    assert jobs(world)[0].State == BackupJobState.EXPIRED
+    assert world.ctx.stores.recovery_points.in_vault("main")[0] == []
+
+
+def test_given_a_volume_deleted_before_its_backup_when_started_then_that_job_fails_alone(world: World) -> None:
+    plan = protect(world)
+    gone = next(iter(world.ebs.volumes))
+    world.ebs.vanished.add(gone)
+    fire(world, plan)
+    states = {j.ResourceArn: j.State for j in jobs(world)}
+    assert states.pop(gone) == BackupJobState.FAILED
+    assert set(states.values()) == {BackupJobState.RUNNING}
+    failed = next(j for j in jobs(world) if j.ResourceArn == gone)
+    assert failed.StatusMessage == f"EBS volume {gone} does not exist"
+
+
+def test_given_an_idempotency_token_when_an_on_demand_backup_is_asked_twice_then_one_job(world: World) -> None:
+    arn = world.ebs.add_volume(7)
+    vault_service.create_vault(world.ctx, {"BackupVaultName": "main"}, T0)
+    request = {"BackupVaultName": "main", "ResourceArn": arn, "IamRoleArn": ROLE, "IdempotencyToken": "abc"}
+    first = backup_service.start_backup_job(world.ctx, request, T0)
+    second = backup_service.start_backup_job(world.ctx, request, T0)
+    assert first.BackupJobId == second.BackupJobId
+    assert len(world.ebs.snapshots) == 1
+    assert first.CorrelationId == f"on-demand/{first.BackupJobId}"
