@@ -114,6 +114,21 @@ RESTORE_FINALIZE = FunctionSpec(
     timeout_seconds=60,
     description="Restore workflow: record the restore job COMPLETED or FAILED",
 )
+API = FunctionSpec(
+    key="Api",
+    handler="lambdas.handlers.api.handler",
+    env_keys=(
+        *COMMON_ENV,
+        ENV_RESTORE_STATE_MACHINE_ARN,
+        ENV_PLAN_SCHEDULE_GROUP,
+        ENV_SCHEDULER_ROLE_ARN,
+        ENV_START_BACKUPS_FUNCTION_ARN,
+    ),
+    timeout_seconds=30,
+    memory_mb=1024,
+    description="The AWS Backup API: plans, selections, vaults, recovery points, jobs",
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     START_BACKUPS,
     TRACK_JOBS,
@@ -121,6 +136,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     RESTORE_START,
     RESTORE_POLL,
     RESTORE_FINALIZE,
+    API,
 )
 
 # Fixed schedules the stack creates (plan rules get theirs at run time).

@@ -37,3 +37,8 @@ LAMBDA_ASSET_EXCLUDES = (
     "__pycache__",
     "*.pyc",
 )
+
+# The Backup API: the stage is part of the endpoint (`aws backup --endpoint-url <BackupApiEndpoint>`).
+API_NAME = "strongroom-backup-api"
+API_STAGE_NAME = "v1"
+API_ENDPOINT_OUTPUT = "BackupApiEndpoint"

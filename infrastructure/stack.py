@@ -7,7 +7,8 @@ from typing import Any
 from aws_cdk import Stack
 from constructs import Construct
 
-from infrastructure import names
+from infrastructure import constants, names
+from infrastructure.constructs.api import BackupApi
 from infrastructure.constructs.engine import Engine
 from infrastructure.constructs.monitoring import Monitoring
 from infrastructure.constructs.restore_workflow import RestoreWorkflow
@@ -16,7 +17,7 @@ from infrastructure.constructs.storage import Storage
 
 
 class StrongroomStack(Stack):
-    """Storage, monitoring, the engine's functions, their schedules and the restore workflow."""
+    """Storage, monitoring, the engine's functions, their schedules, the restore workflow and the Backup API."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -37,6 +38,15 @@ class StrongroomStack(Stack):
         )
         self.scheduling = Scheduling(self, "Scheduling", functions=self.engine.functions)
         self.restore_workflow = RestoreWorkflow(self, "RestoreWorkflow", functions=self.engine.functions)
+        # The Api function is built once it can be told where the workflow and the plan schedules are.
+        self.engine.provide_environment(
+            {
+                constants.ENV_RESTORE_STATE_MACHINE_ARN: self.restore_workflow.state_machine.state_machine_arn,
+                constants.ENV_PLAN_SCHEDULE_GROUP: self.scheduling.plan_group.ref,
+                constants.ENV_SCHEDULER_ROLE_ARN: self.scheduling.role.role_arn,
+            }
+        )
+        self.api = BackupApi(self, "Api", function=self.engine.functions[constants.API.key])
 
         self.monitoring.alarm_on_function_errors(self.engine.functions)
         self.monitoring.alarm_on_failed_executions("Restore", self.restore_workflow.state_machine)

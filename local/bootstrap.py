@@ -37,14 +37,6 @@ class Deployment:
         merged: dict[str, str] = {}
         for environment in self.function_environments.values():
             merged.update(environment)
-        merged.update(
-            {
-                c.ENV_RESTORE_STATE_MACHINE_ARN: self.state_machine_arn,
-                c.ENV_PLAN_SCHEDULE_GROUP: c.PLAN_SCHEDULE_GROUP,
-                c.ENV_SCHEDULER_ROLE_ARN: self.scheduler_role_arn,
-                c.ENV_START_BACKUPS_FUNCTION_ARN: self.function_arns[c.START_BACKUPS.key],
-            }
-        )
         return merged
 
 
@@ -116,7 +108,8 @@ def bootstrap(session: Any, region: str) -> Deployment:
     function_arns: dict[str, str] = {}
     environments: dict[str, dict[str, str]] = {}
     code = _placeholder_zip()
-    for spec in c.FUNCTIONS:
+
+    def create_function(spec: c.FunctionSpec) -> None:
         environment = {key: values[key] for key in spec.env_keys}
         role = _role(iam, f"strongroom-{spec.key}", "lambda.amazonaws.com")
         created = client("lambda").create_function(
@@ -133,12 +126,29 @@ def bootstrap(session: Any, region: str) -> Deployment:
         function_arns[spec.key] = created["FunctionArn"]
         environments[spec.key] = environment
 
+    # Functions that are told where the state machine and the scheduler role are come after those.
+    late = {c.ENV_RESTORE_STATE_MACHINE_ARN, c.ENV_SCHEDULER_ROLE_ARN, c.ENV_START_BACKUPS_FUNCTION_ARN}
+    for spec in c.FUNCTIONS:
+        if not late & set(spec.env_keys):
+            create_function(spec)
+
     sfn_role = _role(iam, "strongroom-restore-workflow", "states.amazonaws.com")
     state_machine_arn = client("stepfunctions").create_state_machine(
         name=STATE_MACHINE, definition=restore_definition(function_arns), roleArn=sfn_role, type="STANDARD"
     )["stateMachineArn"]
-
     scheduler_role = _role(iam, "strongroom-scheduler", "scheduler.amazonaws.com")
+    values.update(
+        {
+            c.ENV_RESTORE_STATE_MACHINE_ARN: state_machine_arn,
+            c.ENV_PLAN_SCHEDULE_GROUP: c.PLAN_SCHEDULE_GROUP,
+            c.ENV_SCHEDULER_ROLE_ARN: scheduler_role,
+            c.ENV_START_BACKUPS_FUNCTION_ARN: function_arns[c.START_BACKUPS.key],
+        }
+    )
+    for spec in c.FUNCTIONS:
+        if late & set(spec.env_keys):
+            create_function(spec)
+
     scheduler = client("scheduler")
     scheduler.create_schedule_group(Name=c.PLAN_SCHEDULE_GROUP)
     for name, (spec, expression) in c.FIXED_SCHEDULES.items():

@@ -30,16 +30,17 @@ def _json(
     return [data]
 
 
-def not_implemented_backup_api(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    message = (
-        f"Strongroom's AWS Backup API does not implement {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')} yet"
-    )
-    return _json(
-        start_response,
-        "501 Not Implemented",
-        {"__type": "ServiceUnavailableException", "Message": message},
-        [("x-amzn-ErrorType", "ServiceUnavailableException")],
-    )
+def _is_backup_route(environ: dict[str, Any], service: str | None) -> bool:
+    if service is None and "X-Amz-Signature" in environ.get("QUERY_STRING", ""):
+        return False
+    from lambdas.api.protocol import match
+    from lambdas.domain.errors import BackupError
+
+    try:
+        match(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/"))
+    except BackupError:
+        return False
+    return True
 
 
 class EdgeApp:
@@ -56,7 +57,10 @@ class EdgeApp:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_strongroom/"):
             return self._control(environ, start_response, path)
-        if signed_service(environ) == "backup":
+        service = signed_service(environ)
+        # `execute-api` is how clients sign for a deployed Strongroom (clients/strongroom_backup.py).
+        if service == "backup" or (service in (None, "execute-api") and _is_backup_route(environ, service)):
+            # An unsigned call to an AWS Backup route is Strongroom's to refuse (403), not S3's to misread.
             return self._backup(environ, start_response)
         return self._moto(environ, start_response)
 

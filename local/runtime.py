@@ -99,16 +99,25 @@ class LocalRuntime:
         from werkzeug.serving import make_server
 
         from lambdas.common import aws, clock
-        from local.edge import EdgeApp, not_implemented_backup_api
+        from local.edge import EdgeApp
 
         moto_api_backend.reset()  # one emulator per process: a new runtime starts from an empty account
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         self._uninstall = install(self.invocations)
         clock.use_clock(self.clock)
         aws.reset_clients()
-        app = EdgeApp(
-            DomainDispatcherApplication(create_backend_app), not_implemented_backup_api, self.clock, self._advance_hook
+        from infrastructure.constants import API
+        from local.backup_api import BackupApiApp
+
+        backup_api = BackupApiApp(
+            API.handler,
+            f"strongroom-{API.key}",
+            lambda: self.deployment.function_environments[API.key] if self.deployment else {},
+            {s.access_key: s.secret_key},
+            s.account,
+            self.invocations,
         )
+        app = EdgeApp(DomainDispatcherApplication(create_backend_app), backup_api, self.clock, self._advance_hook)
         self._server = make_server(s.host, self.port, app, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="strongroom-edge")
         self._thread.start()

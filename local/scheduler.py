@@ -6,7 +6,8 @@ emulated Lambda API with its Input, `<aws.scheduler.scheduled-time>` filled in. 
 to each firing's time before it runs, so everything downstream sees that moment as "now".
 
 Fast-forward (run_until) keeps days cheap: sub-hourly rate() schedules (track-jobs) fire at every firing
-for an hour after each cron firing, when work is fresh, and otherwise once an hour. Serving in real
+for an hour after each cron firing and after the start of each advance, when work is fresh, and
+otherwise once an hour. Serving in real
 time (tick) fires sub-hourly rate() schedules every tick so jobs finish within seconds."""
 
 from __future__ import annotations
@@ -99,6 +100,9 @@ class LocalScheduler:
         """Fire everything due in (last run, end], in time order, moving the clock along. Returns the count."""
         with self._lock:
             count = 0
+            # Work started by hand just before an advance (an on-demand backup, a restore) is as fresh as
+            # work a plan started: track it densely for the first hour too.
+            self._cron_fired.append(self._last)
             while True:
                 # Plans may add or change schedules while firings run, so read them again after each cron firing.
                 firings = sorted(self._thin(self._firings(self._last, end)), key=lambda f: (f.at, f.is_rate, f.name))

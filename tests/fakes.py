@@ -105,6 +105,12 @@ class FakeEbs:
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
         return {"availabilityZone": f"{REGION}a", "volumeSize": "8"}
 
+    def check_restore(self, native_id: str, metadata: dict[str, str]) -> None:
+        from lambdas.domain.errors import InvalidParameterValueException
+
+        if not metadata.get("availabilityZone"):
+            raise InvalidParameterValueException("Restore metadata for EBS is missing: availabilityZone")
+
     def find_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore | None:
         for volume_id, restore in self.restores.items():
             if restore["job"] == restore_job_id:
@@ -125,8 +131,10 @@ class FakeEbs:
 class FakeResolver:
     ebs: FakeEbs
 
-    def resolve(self, selections: Iterable[BackupSelectionInput]) -> list[Resource]:
-        resources = [Resource(arn=arn, tags=tags) for arn, tags in self.ebs.volumes.items()]
+    def resolve(
+        self, selections: Iterable[BackupSelectionInput], opted_out: frozenset[str] = frozenset()
+    ) -> list[Resource]:
+        resources = [] if "EBS" in opted_out else [Resource(arn=a, tags=t) for a, t in self.ebs.volumes.items()]
         chosen = {r.arn: r for s in selections for r in resources if selects(s, r)}
         return sorted(chosen.values(), key=lambda r: r.arn)
 

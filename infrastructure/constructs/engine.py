@@ -1,10 +1,17 @@
-"""Engine: one Lambda function per constants.FUNCTIONS entry, each with its own least-privilege role."""
+"""Engine: one Lambda function per constants.FUNCTIONS entry, each with its own least-privilege role.
+
+A function is built as soon as every environment value its spec lists is known. Most are known when the
+engine starts; the Backup API's (the restore state machine, the plan schedule group, the scheduler role)
+exist only once the restore workflow and scheduling are built from the engine's functions, so the stack
+provides them afterwards. Synth fails, naming the keys, if a function's environment is never complete.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import cast
 
+import jsii
 from aws_cdk import CfnElement, Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
@@ -12,7 +19,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from infrastructure import constants, names
 from infrastructure.constructs.nag import acknowledge
@@ -28,16 +35,26 @@ def powertools_layer_arn(layer_version: str, region: str) -> str:
     )
 
 
+# Environment values that are ARNs of the engine's own functions: provided as soon as that function exists.
+OWN_FUNCTION_ARNS: dict[str, constants.FunctionSpec] = {
+    constants.ENV_START_BACKUPS_FUNCTION_ARN: constants.START_BACKUPS,
+}
+
+
+def missing_environment(spec: constants.FunctionSpec, values: Mapping[str, str]) -> list[str]:
+    return [key for key in spec.env_keys if key not in values]
+
+
 def environment_for(spec: constants.FunctionSpec, values: Mapping[str, str]) -> dict[str, str]:
     """Exactly the variables the spec lists; a key nobody provided is a bug in the stack."""
-    missing = [key for key in spec.env_keys if key not in values]
+    missing = missing_environment(spec, values)
     if missing:
         raise ValueError(f"{spec.key} needs environment {missing}; provide them with Engine.provide_environment()")
     return {key: values[key] for key in spec.env_keys}
 
 
 class Engine(Construct):
-    """The Lambda functions of the backup engine and the restore workflow."""
+    """The Lambda functions of the backup engine, the restore workflow and the Backup API."""
 
     def __init__(
         self,
@@ -67,15 +84,28 @@ class Engine(Construct):
         )
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
-        for spec in constants.FUNCTIONS:
-            self.add_function(spec, ACCESS[spec.key])
+        self._pending: list[constants.FunctionSpec] = list(constants.FUNCTIONS)
+        self.node.add_validation(_EveryFunctionBuilt(self._pending, self._environment))
+        self._build_ready_functions()
 
-    def provide_environment(self, key: str, value: str) -> None:
-        """Make a value (a state machine ARN, a role ARN...) available to functions whose spec lists it."""
-        self._environment[key] = value
+    def provide_environment(self, values: Mapping[str, str]) -> None:
+        """Make values (a state machine ARN, a role ARN...) available to functions whose spec lists them,
+        and build every function whose environment is now complete."""
+        for key, value in values.items():
+            if key in self._environment and self._environment[key] != value:
+                raise ValueError(f"{key} was already provided with another value")
+            self._environment[key] = value
+        self._build_ready_functions()
+
+    def _build_ready_functions(self) -> None:
+        # One at a time, in spec order: building one may complete another's environment (its ARN).
+        while ready := [spec for spec in self._pending if not missing_environment(spec, self._environment)]:
+            self._pending.remove(ready[0])
+            self.add_function(ready[0], ACCESS[ready[0].key])
 
     def add_function(self, spec: constants.FunctionSpec, access: FunctionAccess) -> lambda_.Function:
         """Build one function from its spec, with a role holding exactly `access`."""
+        environment = environment_for(spec, self._environment)
         role = iam.Role(
             self,
             f"{spec.key}Role",
@@ -86,7 +116,7 @@ class Engine(Construct):
         log_group.grant_write(role)
 
         self._table.grant_read_write_data(role)
-        statements = access.statements(self._arns)
+        statements = access.statements(self._arns, environment)
         if access.publishes_job_events:
             self._event_bus.grant_put_events_to(role)
             statements.append(iam.PolicyStatement(sid="NotifyVaultTopics", actions=["sns:Publish"], resources=["*"]))
@@ -104,7 +134,7 @@ class Engine(Construct):
             layers=[self._powertools],
             timeout=Duration.seconds(spec.timeout_seconds),
             memory_size=spec.memory_mb,
-            environment=environment_for(spec, self._environment),
+            environment=environment,
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
             role=role,
@@ -112,6 +142,9 @@ class Engine(Construct):
         self._acknowledge_findings(role, function, self._arns.wildcard_findings(statements))
         self.functions[spec.key] = function
         self.roles[spec.key] = role
+        for key, owner in OWN_FUNCTION_ARNS.items():
+            if owner.key == spec.key:
+                self._environment[key] = function.function_arn
         return function
 
     def _acknowledge_findings(self, role: iam.Role, function: lambda_.Function, wildcards: set[str]) -> None:
@@ -139,3 +172,19 @@ class Engine(Construct):
             f"The runtime is pinned to {constants.LAMBDA_RUNTIME} (constants.LAMBDA_RUNTIME) to match the "
             "Powertools layer build and the local runtime; upgrade them together.",
         )
+
+
+@jsii.implements(IValidation)
+class _EveryFunctionBuilt:
+    """Synth-time check: a spec whose environment was never completed is an error, not a missing function."""
+
+    def __init__(self, pending: list[constants.FunctionSpec], environment: Mapping[str, str]) -> None:
+        self._pending = pending
+        self._environment = environment
+
+    def validate(self) -> list[str]:
+        return [
+            f"{spec.key} was never built: it needs environment {missing_environment(spec, self._environment)}; "
+            "provide them with Engine.provide_environment()"
+            for spec in self._pending
+        ]

@@ -63,3 +63,10 @@ class DependencyFailureException(BackupError):
 class ServiceUnavailableException(BackupError):
     code = "ServiceUnavailableException"
     http_status = 500
+
+
+class AccessDeniedException(BackupError):
+    """Not in the model's error list, but what AWS answers when a policy denies the call."""
+
+    code = "AccessDeniedException"
+    http_status = 403

@@ -4,12 +4,16 @@ exclusions (NotResources) and tag Conditions. Matching is pure: the resolver bri
 from __future__ import annotations
 
 import fnmatch
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_RESOURCES_PER_SELECTION = 500
+MAX_SELECTIONS_PER_PLAN = 100  # AWS Backup's quota: resource assignments per backup plan (not adjustable)
+IAM_ROLE_PATTERN = r"^arn:aws[a-z\-]*:iam::\d{12}:role/.+$"
+RESOURCE_TAG_PREFIX = "aws:ResourceTag/"  # Conditions name tags as IAM condition keys do
 
 
 class _Model(BaseModel):
@@ -46,17 +50,37 @@ ConditionsModel = Conditions  # the field below is named Conditions too, as in t
 
 class BackupSelectionInput(_Model):
     SelectionName: str = Field(pattern=r"^[a-zA-Z0-9\-\_\.]{1,50}$")
-    IamRoleArn: str = Field(pattern=r"^arn:aws[a-z\-]*:iam::\d{12}:role/.+$")
+    IamRoleArn: str
     Resources: list[str] = Field(default_factory=list, max_length=MAX_RESOURCES_PER_SELECTION)
     ListOfTags: list[Condition] = Field(default_factory=list, max_length=30)
     NotResources: list[str] = Field(default_factory=list, max_length=MAX_RESOURCES_PER_SELECTION)
     Conditions: ConditionsModel = Field(default_factory=ConditionsModel)
 
+    @field_validator("IamRoleArn")
+    @classmethod
+    def _role_arn(cls, value: str) -> str:
+        if not re.match(IAM_ROLE_PATTERN, value):
+            raise ValueError(f"{value!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+        return value
+
     @model_validator(mode="after")
     def _selects_something(self) -> BackupSelectionInput:
         if not self.Resources and not self.ListOfTags and self.Conditions.is_empty():
-            raise ValueError("a selection needs Resources, ListOfTags or Conditions to select anything")
+            raise ValueError(
+                "Invalid backup selection: Resources, ListOfTags or Conditions must be non-empty to select anything"
+            )
         return self
+
+    def document(self) -> dict[str, Any]:
+        """The BackupSelection structure GetBackupSelection returns."""
+        return self.model_dump()
+
+
+class CreateBackupSelectionRequest(_Model):
+    """CreateBackupSelection's body: the selection and the idempotency token (the plan id is in the path)."""
+
+    BackupSelection: BackupSelectionInput
+    CreatorRequestId: str | None = None
 
 
 class BackupSelection(_Model):
@@ -65,6 +89,17 @@ class BackupSelection(_Model):
     Selection: BackupSelectionInput
     CreationDate: datetime
     CreatorRequestId: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """A member of BackupSelectionsList."""
+        return {
+            "SelectionId": self.SelectionId,
+            "SelectionName": self.Selection.SelectionName,
+            "BackupPlanId": self.BackupPlanId,
+            "CreationDate": self.CreationDate,
+            "CreatorRequestId": self.CreatorRequestId,
+            "IamRoleArn": self.Selection.IamRoleArn,
+        }
 
 
 class Resource(_Model):
@@ -86,13 +121,20 @@ def _like(value: str | None, pattern: str) -> bool:
     return value is not None and fnmatch.fnmatchcase(value, pattern)
 
 
+def _tag(tags: dict[str, str], key: str) -> str | None:
+    """A condition key names a tag either plainly or as aws:ResourceTag/<tag>, as AWS Backup writes it."""
+    if key in tags:
+        return tags[key]
+    return tags.get(key.removeprefix(RESOURCE_TAG_PREFIX)) if key.startswith(RESOURCE_TAG_PREFIX) else None
+
+
 def _meets_conditions(resource: Resource, conditions: Conditions) -> bool:
     tags = resource.tags
     return (
-        all(tags.get(c.ConditionKey) == c.ConditionValue for c in conditions.StringEquals)
-        and all(tags.get(c.ConditionKey) != c.ConditionValue for c in conditions.StringNotEquals)
-        and all(_like(tags.get(c.ConditionKey), c.ConditionValue) for c in conditions.StringLike)
-        and all(not _like(tags.get(c.ConditionKey), c.ConditionValue) for c in conditions.StringNotLike)
+        all(_tag(tags, c.ConditionKey) == c.ConditionValue for c in conditions.StringEquals)
+        and all(_tag(tags, c.ConditionKey) != c.ConditionValue for c in conditions.StringNotEquals)
+        and all(_like(_tag(tags, c.ConditionKey), c.ConditionValue) for c in conditions.StringLike)
+        and all(not _like(_tag(tags, c.ConditionKey), c.ConditionValue) for c in conditions.StringNotLike)
     )
 
 

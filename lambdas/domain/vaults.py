@@ -41,6 +41,17 @@ class VaultNotifications(_Model):
     BackupVaultEvents: list[str] = Field(min_length=1)
 
 
+class LockConfiguration(_Model):
+    MinRetentionDays: int | None = Field(default=None, ge=1, le=36500)
+    MaxRetentionDays: int | None = Field(default=None, ge=1, le=36500)
+    ChangeableForDays: int | None = Field(default=None, ge=3, le=36500)
+    LockDate: datetime | None = None
+
+    def is_immutable(self, now: datetime) -> bool:
+        """Compliance mode: after its grace time the lock can no longer be changed or removed."""
+        return self.LockDate is not None and now >= self.LockDate
+
+
 class BackupVault(_Model):
     BackupVaultName: str
     BackupVaultArn: str
@@ -50,6 +61,8 @@ class BackupVault(_Model):
     Tags: dict[str, str] = Field(default_factory=dict)
     Notifications: VaultNotifications | None = None
     NumberOfRecoveryPoints: int = 0
+    AccessPolicy: str | None = None
+    Lock: LockConfiguration | None = None
 
     def subscribes_to(self, event: str) -> bool:
         return self.Notifications is not None and event in self.Notifications.BackupVaultEvents

@@ -13,7 +13,7 @@ from lambdas.handlers.wiring import service_context
 from lambdas.services.restore_service import poll_restore
 
 
-@logger.inject_lambda_context(correlation_id_path="restore_job_id")
+@logger.inject_lambda_context(correlation_id_path="restore_job_id", clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

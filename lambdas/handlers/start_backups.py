@@ -15,7 +15,7 @@ from lambdas.handlers.wiring import service_context
 from lambdas.services.backup_service import start_backups
 
 
-@logger.inject_lambda_context(correlation_id_path="rule_id")
+@logger.inject_lambda_context(correlation_id_path="rule_id", clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from lambdas.handlers.wiring import service_context
 from lambdas.services.tracking_service import track_jobs
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

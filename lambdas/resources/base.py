@@ -71,6 +71,9 @@ class ResourceAdapter(Protocol):
 
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]: ...
 
+    def check_restore(self, native_id: str, metadata: dict[str, str]) -> None:
+        """InvalidParameterValueException for metadata the restore would fail on, before any job exists."""
+
     def find_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore | None: ...
 
     def start_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore: ...

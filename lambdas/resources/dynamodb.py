@@ -102,6 +102,24 @@ class DynamoDbAdapter:
         table_name = description["SourceTableDetails"]["TableName"]
         return {"targetTableName": table_name, "originalTableName": table_name}
 
+    def check_restore(self, native_id: str, metadata: dict[str, str]) -> None:
+        target = metadata.get("targetTableName")
+        if not target:
+            raise InvalidParameterValueException("Restore metadata for DynamoDB is missing: targetTableName")
+        if not _TABLE_NAME.match(target):
+            raise InvalidParameterValueException(
+                f"DynamoDB restore metadata needs a valid targetTableName (3-255 of a-z A-Z 0-9 _ . -), got {target!r}"
+            )
+        try:
+            self._dynamodb().describe_table(TableName=target)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ResourceNotFoundException":
+                return
+            raise
+        raise InvalidParameterValueException(
+            f"Table {target} already exists: choose another targetTableName in the restore metadata"
+        )
+
     def find_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore | None:
         target = metadata.get("targetTableName", "")
         try:

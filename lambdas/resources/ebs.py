@@ -133,6 +133,15 @@ class EbsAdapter:
             pass  # the source volume may be gone; the snapshot alone is enough to restore
         return metadata
 
+    def check_restore(self, native_id: str, metadata: dict[str, str]) -> None:
+        if not metadata.get("availabilityZone"):
+            raise InvalidParameterValueException("Restore metadata for EBS is missing: availabilityZone")
+        size = metadata.get("volumeSize")
+        if size and (not size.isdigit() or int(size) < 1):
+            raise InvalidParameterValueException(
+                f"Restore metadata volumeSize must be a whole number of GiB, got {size!r}"
+            )
+
     def find_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore | None:
         volumes = self._ec2().describe_volumes(Filters=[{"Name": f"tag:{RESTORE_TAG}", "Values": [restore_job_id]}])
         if not volumes["Volumes"]:

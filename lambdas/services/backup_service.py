@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lambdas.common.observability import logger, metrics
 from lambdas.domain.arns import parse_arn, resource_type_of
-from lambdas.domain.errors import BackupError, ConflictException
+from lambdas.domain.errors import BackupError, ConflictException, InvalidRequestException
 from lambdas.domain.ids import idempotent_job_id, new_id, scheduled_backup_job_id
 from lambdas.domain.jobs import BackupJob, BackupJobState, RecoveryPointCreator, windows
 from lambdas.domain.plans import (
@@ -69,7 +69,8 @@ def start_backups(
         return StartBackupsResult(0, 0, 0, 0)
     vault = ctx.stores.vaults.get(rule.TargetBackupVaultName)
     selections = ctx.stores.plans.selections(plan_id)
-    resources = ctx.resolver.resolve(selection.Selection for selection in selections)
+    opted_out = ctx.stores.settings.region().opted_out()
+    resources = ctx.resolver.resolve((selection.Selection for selection in selections), opted_out)
     start_by, complete_by = windows(scheduled_time, rule.StartWindowMinutes, rule.CompletionWindowMinutes)
     creator = RecoveryPointCreator(
         BackupPlanId=plan.BackupPlanId,
@@ -115,6 +116,7 @@ def start_backups(
             job = existing
         if start_job(ctx, job, now).State == BackupJobState.RUNNING:
             started += 1
+    ctx.stores.plans.record_execution(plan_id, scheduled_time)
     metrics.add_metric(name="BackupJobsCreated", unit=MetricUnit.Count, value=created)
     logger.info(
         "rule fired",
@@ -197,6 +199,45 @@ def start_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
     if _save(ctx, running, job.State):
         ctx.events.publish_backup_job(running, vault, now)
     return running
+
+
+STOPPABLE_STATES = frozenset({BackupJobState.CREATED, BackupJobState.PENDING, BackupJobState.RUNNING})
+
+
+def stop_backup_job(ctx: ServiceContext, job_id: str, now: datetime) -> BackupJob:
+    """StopBackupJob: a CREATED, PENDING or RUNNING job is ABORTED (a RUNNING one by way of ABORTING) and
+    the native backup it started, if any, is deleted so that no snapshot outlives its job."""
+    job = ctx.stores.jobs.get_backup_job(job_id)
+    if job.State not in STOPPABLE_STATES:
+        raise InvalidRequestException(
+            f"Backup job {job_id} is {job.State.value}: only a CREATED, PENDING or RUNNING job can be stopped"
+        )
+    via = job.transition(BackupJobState.ABORTING) if job.State == BackupJobState.RUNNING else job
+    stopped = via.transition(
+        BackupJobState.ABORTED, StatusMessage="Backup job was stopped by a StopBackupJob request", CompletionDate=now
+    )
+    try:
+        ctx.stores.jobs.save_backup_job(stopped, job.State.value)
+    except ConflictException:
+        raise InvalidRequestException(
+            f"Backup job {job_id} changed state while it was being stopped; describe it and try again"
+        ) from None
+    ctx.events.publish_backup_job(stopped, ctx.stores.vaults.find(job.BackupVaultName), now)
+    metrics.add_metric(name="BackupJobsAborted", unit=MetricUnit.Count, value=1)
+    adapter = ctx.adapters.for_type(job.ResourceType)
+    try:
+        native_id = job.NativeBackupId
+        if native_id is None and job.StartAttempts:
+            found = adapter.find_backup(job.ResourceArn, job.BackupJobId)  # a start that failed after creating it
+            native_id = found.native_id if found else None
+        if native_id is not None:
+            adapter.delete_backup(native_id)
+    except Exception as error:  # noqa: BLE001 - the job is stopped either way; the leftover is reported
+        logger.warning(
+            "stopped job's native backup could not be deleted",
+            extra={"backup_job_id": job_id, "native_backup_id": job.NativeBackupId, "error": str(error)},
+        )
+    return stopped
 
 
 def _finish(ctx: ServiceContext, job: BackupJob, state: BackupJobState, now: datetime, message: str) -> BackupJob:

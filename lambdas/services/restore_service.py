@@ -18,9 +18,6 @@ from lambdas.domain.validation import parse_model
 from lambdas.resources.base import NativeRestore, Phase
 from lambdas.services.context import ServiceContext
 
-# What each type's restore cannot do without, checked before any job is written.
-REQUIRED_METADATA = {"EBS": ("availabilityZone",), "DynamoDB": ("targetTableName",)}
-
 
 class RestorePending(Exception):
     """The restored resource is not ready yet: the workflow's Retry on this error name is the poll loop."""
@@ -49,11 +46,8 @@ def start_restore_job(ctx: ServiceContext, request: dict[str, Any], now: datetim
             f"ResourceType {data.ResourceType} does not match the recovery point's type {point.ResourceType}"
         )
     metadata = {**point.RestoreMetadata, **data.Metadata}
-    missing = [key for key in REQUIRED_METADATA.get(point.ResourceType, ()) if not metadata.get(key)]
-    if missing:
-        raise InvalidParameterValueException(
-            f"Restore metadata for {point.ResourceType} is missing: {', '.join(missing)}"
-        )
+    # Refused before any job is written, rather than failing later in the workflow.
+    ctx.adapters.for_type(point.ResourceType).check_restore(point.NativeBackupId, metadata)
     if ctx.restore_workflow is None:
         raise ServiceUnavailableException("The restore workflow is not configured in this deployment")
     job_id = (

@@ -17,7 +17,11 @@ from lambdas.resources.registry import AdapterRegistry
 
 
 class ResourceResolver(Protocol):
-    def resolve(self, selections: Iterable[BackupSelectionInput]) -> list[Resource]: ...
+    def resolve(
+        self, selections: Iterable[BackupSelectionInput], opted_out: frozenset[str] = frozenset()
+    ) -> list[Resource]:
+        """opted_out: resource types the Region does not back up; a tag or a wildcard never selects them,
+        an exact ARN still does."""
 
 
 class SelectionResolver:
@@ -25,27 +29,30 @@ class SelectionResolver:
         self._tagging = tagging
         self._adapters = adapters
 
-    def resolve(self, selections: Iterable[BackupSelectionInput]) -> list[Resource]:
+    def resolve(
+        self, selections: Iterable[BackupSelectionInput], opted_out: frozenset[str] = frozenset()
+    ) -> list[Resource]:
         found: dict[str, Resource] = {}
         for selection in selections:
-            for candidate in self._candidates(selection):
+            for candidate in self._candidates(selection, opted_out):
                 if candidate.arn not in found and selects(selection, candidate):
                     found[candidate.arn] = candidate
         return sorted(found.values(), key=lambda resource: resource.arn)
 
-    def _candidates(self, selection: BackupSelectionInput) -> Iterator[Resource]:
+    def _candidates(self, selection: BackupSelectionInput, opted_out: frozenset[str]) -> Iterator[Resource]:
         for pattern in selection.Resources:
             if "*" in pattern:
-                yield from self._listed(pattern)
+                yield from self._listed(pattern, opted_out)
             else:
                 described = self._described(pattern)
                 if described is not None:
                     yield described
         for condition in selection.ListOfTags:
-            yield from self._tagged([{"Key": condition.ConditionKey, "Values": [condition.ConditionValue]}])
+            tag_filter = [{"Key": condition.ConditionKey, "Values": [condition.ConditionValue]}]
+            yield from self._tagged(tag_filter, opted_out)
         if not selection.Resources and not selection.ListOfTags:
             equals = selection.Conditions.StringEquals
-            yield from self._tagged([{"Key": c.ConditionKey, "Values": [c.ConditionValue]} for c in equals])
+            yield from self._tagged([{"Key": c.ConditionKey, "Values": [c.ConditionValue]} for c in equals], opted_out)
 
     def _described(self, arn: str) -> Resource | None:
         try:
@@ -55,25 +62,28 @@ class SelectionResolver:
             return None
         return Resource(arn=info.arn, tags=info.tags)
 
-    def _listed(self, pattern: str) -> Iterator[Resource]:
-        adapters = self._adapters.all()
+    def _listed(self, pattern: str, opted_out: frozenset[str]) -> Iterator[Resource]:
+        adapters = [a for a in self._adapters.all() if a.resource_type not in opted_out]
         # A wildcard in the service or type part leaves every type as a candidate.
         if pattern != "*":
             with contextlib.suppress(BackupError):
-                adapters = [self._adapters.for_arn(pattern.replace("*", "x"))]
+                adapters = [a for a in [self._adapters.for_arn(pattern.replace("*", "x"))] if a in adapters]
         for adapter in adapters:
             infos: Iterable[ResourceInfo] = adapter.list_resources()
             for info in infos:
                 yield Resource(arn=info.arn, tags=info.tags)
 
-    def _tagged(self, tag_filters: list[dict[str, Any]]) -> Iterator[Resource]:
-        filters = [adapter.tagging_filter for adapter in self._adapters.all()]
+    def _tagged(self, tag_filters: list[dict[str, Any]], opted_out: frozenset[str]) -> Iterator[Resource]:
+        filters = [a.tagging_filter for a in self._adapters.all() if a.resource_type not in opted_out]
+        if not filters:
+            return
         paginator = self._tagging().get_paginator("get_resources")
         for page in paginator.paginate(TagFilters=tag_filters, ResourceTypeFilters=filters, ResourcesPerPage=100):
             for mapping in page.get("ResourceTagMappingList", []):
                 arn = mapping["ResourceARN"]
                 try:
-                    resource_type_of(arn)
+                    if resource_type_of(arn) in opted_out:
+                        continue
                 except BackupError:
                     continue
                 yield Resource(arn=arn, tags={tag["Key"]: tag["Value"] for tag in mapping.get("Tags", [])})

@@ -117,6 +117,7 @@ def _record_recovery_point(ctx: ServiceContext, job: BackupJob, size: int | None
         RestoreMetadata=adapter.restore_metadata(job.NativeBackupId, source),
     )
     ctx.stores.recovery_points.create(point)
+    ctx.stores.protected.record(point)
 
 
 def _finish_completed(ctx: ServiceContext, job: BackupJob, size: int | None, now: datetime) -> BackupJob:
@@ -124,4 +125,13 @@ def _finish_completed(ctx: ServiceContext, job: BackupJob, size: int | None, now
     if _save(ctx, done, job.State):
         ctx.events.publish_backup_job(done, ctx.stores.vaults.find(job.BackupVaultName), now)
         metrics.add_metric(name="BackupJobsCompleted", unit=MetricUnit.Count, value=1)
-    return done
+        return done
+    # Someone moved the job meanwhile (StopBackupJob): a point recorded for it must not outlive it.
+    current = ctx.stores.jobs.get_backup_job(job.BackupJobId)
+    point = ctx.stores.recovery_points.find(job.RecoveryPointArn or "")
+    if current.State != BackupJobState.COMPLETED and point is not None and point.BackupJobId == job.BackupJobId:
+        withdrawn = point.model_copy(
+            update={"StorageClass": "DELETED", "StatusMessage": f"Backup job {job.BackupJobId} was {current.State}"}
+        )
+        ctx.stores.recovery_points.save(withdrawn, point.Status.value)
+    return current

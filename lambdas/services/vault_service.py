@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from lambdas.domain.access_policy import parse_policy
 from lambdas.domain.arns import vault_arn
-from lambdas.domain.errors import InvalidRequestException
+from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException
 from lambdas.domain.validation import parse_model
-from lambdas.domain.vaults import BackupVault, CreateBackupVaultInput, VaultNotifications
+from lambdas.domain.vaults import BackupVault, CreateBackupVaultInput, LockConfiguration, VaultNotifications
 from lambdas.services.context import ServiceContext
 
 
@@ -39,8 +40,46 @@ def describe_vault(ctx: ServiceContext, vault_name: str) -> BackupVault:
     return vault.model_copy(update={"NumberOfRecoveryPoints": ctx.stores.recovery_points.count_in_vault(vault_name)})
 
 
-def delete_vault(ctx: ServiceContext, vault_name: str) -> None:
-    ctx.stores.vaults.get(vault_name)
+def put_access_policy(ctx: ServiceContext, vault_name: str, document: str) -> BackupVault:
+    parse_policy(document)  # refuse a policy that cannot be evaluated before storing it
+    vault = ctx.stores.vaults.get(vault_name)
+    updated = vault.model_copy(update={"AccessPolicy": document})
+    ctx.stores.vaults.save(updated)
+    return updated
+
+
+def put_lock(ctx: ServiceContext, vault_name: str, request: dict[str, Any], now: datetime) -> BackupVault:
+    """Governance mode without ChangeableForDays; compliance mode with it: after that many days the lock
+    is immutable. Enforcement of the retention bounds on backups and deletions comes with retention (issue 5)."""
+    lock = parse_model(LockConfiguration, request)
+    if lock.MinRetentionDays and lock.MaxRetentionDays and lock.MinRetentionDays > lock.MaxRetentionDays:
+        raise InvalidParameterValueException(
+            f"MinRetentionDays ({lock.MinRetentionDays}) cannot exceed MaxRetentionDays ({lock.MaxRetentionDays})"
+        )
+    vault = ctx.stores.vaults.get(vault_name)
+    if vault.Lock is not None and vault.Lock.is_immutable(now):
+        raise InvalidRequestException(f"Backup vault {vault_name} is locked in compliance mode; its lock cannot change")
+    if lock.ChangeableForDays:
+        lock = lock.model_copy(update={"LockDate": now + timedelta(days=lock.ChangeableForDays)})
+    updated = vault.model_copy(update={"Lock": lock})
+    ctx.stores.vaults.save(updated)
+    return updated
+
+
+def delete_lock(ctx: ServiceContext, vault_name: str, now: datetime) -> None:
+    vault = ctx.stores.vaults.get(vault_name)
+    if vault.Lock is not None and vault.Lock.is_immutable(now):
+        raise InvalidRequestException(
+            f"Backup vault {vault_name} is locked in compliance mode since {vault.Lock.LockDate:%Y-%m-%d}; "
+            "the lock cannot be removed"
+        )
+    ctx.stores.vaults.save(vault.model_copy(update={"Lock": None}))
+
+
+def delete_vault(ctx: ServiceContext, vault_name: str, now: datetime | None = None) -> None:
+    vault = ctx.stores.vaults.get(vault_name)
+    if now is not None and vault.Lock is not None and vault.Lock.is_immutable(now):
+        raise InvalidRequestException(f"Backup vault {vault_name} is locked in compliance mode and cannot be deleted")
     if ctx.stores.recovery_points.count_in_vault(vault_name):
         raise InvalidRequestException(
             f"Backup vault {vault_name} cannot be deleted because it contains recovery points; delete them first"

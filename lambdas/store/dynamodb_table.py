@@ -8,7 +8,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from lambdas.store.schema import TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
-from lambdas.store.table import ConditionFailed, Item, Page, Query
+from lambdas.store.table import ConditionFailed, Item, Page, Query, check_start_key
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -92,6 +92,8 @@ class DynamoDbTable:
         names = {"#pk": pk_name}
         values: dict[str, Any] = {":pk": _serializer.serialize(query.partition)}
         expression = "#pk = :pk"
+        if query.sort_prefix is not None and query.sort_at_most is not None:
+            raise ValueError("a query takes either a sort key prefix or an upper bound, not both")
         if query.sort_prefix is not None:
             names["#sk"] = sk_name
             values[":prefix"] = _serializer.serialize(query.sort_prefix)
@@ -110,6 +112,7 @@ class DynamoDbTable:
         if query.index:
             request["IndexName"] = query.index
         if query.start_after:
+            check_start_key(query.start_after, pk_name, sk_name)
             request["ExclusiveStartKey"] = _to_dynamo(query.start_after)
         items: list[Item] = []
         # DynamoDB's Limit counts items evaluated, so keep reading until the page is full or the data ends.

@@ -1,22 +1,116 @@
 """Backup and restore jobs. State changes are conditional on the state the caller read.
 
 PK BACKUPJOB#id / RESTOREJOB#id, SK JOB. GSI1: every job by creation time. GSI2: jobs of one resource.
-GSI3 (sparse): open jobs only, which track_jobs reads; a job leaves it when it reaches a final state."""
+GSI3 (sparse): open jobs only, which track_jobs reads; a job leaves it when it reaches a final state.
+
+Listings for the API read newest first through `newest_first`: the index that serves the most selective
+filter is queried, creation-time bounds become sort-key bounds, and the remaining filters are applied while
+paging, with a NextToken that resumes right after the last item returned (or evaluated), so nothing is lost
+between pages."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from lambdas.domain.errors import ConflictException, ResourceNotFoundException
 from lambdas.domain.jobs import BackupJob, RestoreJob
 from lambdas.store.codec import decode_token, encode_token, from_item, sortable, to_item
+from lambdas.store.schema import TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
 from lambdas.store.table import ConditionFailed, Item, Query, Table
+
+M = TypeVar("M", bound=BaseModel)
 
 _SK = "JOB"
 BACKUP_JOBS = "BACKUPJOBS"
 RESTORE_JOBS = "RESTOREJOBS"
 OPEN_BACKUP_JOBS = "OPEN#BACKUPJOB"
 OPEN_RESTORE_JOBS = "OPEN#RESTOREJOB"
+
+
+# A filtered listing reads in batches of at least this many items, and stops to hand back a NextToken after
+# evaluating about MAX_EVALUATED items, so one request never scans without bound.
+MIN_FILTER_BATCH = 100
+MAX_BATCH = 1000
+MAX_EVALUATED = 5000
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Part of one index partition whose sort keys read `prefix` + creation time + `#` + id."""
+
+    partition: str
+    index: str
+    prefix: str = ""
+    created_after: datetime | None = None  # exclusive
+    created_before: datetime | None = None  # exclusive
+
+
+def _resume_key(item: Item, index: str) -> Item:
+    index_pk, index_sk = TABLE_INDEXES[index]
+    return {name: item[name] for name in (TABLE_PARTITION_KEY, TABLE_SORT_KEY, index_pk, index_sk)}
+
+
+def newest_first(
+    table: Table,
+    model: type[M],
+    where: Slice,
+    keep: Callable[[M], bool] | None,
+    limit: int,
+    token: str | None,
+    max_evaluated: int = MAX_EVALUATED,
+) -> tuple[list[M], str | None]:
+    """One page of `where`, newest first, holding at most `limit` entities that `keep` accepts. The token
+    continues right after the last entity returned; a page cut short by `max_evaluated` continues right
+    after the last item evaluated (every item before it was read and refused), so no item is ever lost."""
+    _, sort_name = TABLE_INDEXES[where.index]
+    upper = f"{where.prefix}{sortable(where.created_before)}" if where.created_before else None
+    # '~' sorts after '#': an item created exactly at created_after is below the bound and left out.
+    lower = f"{where.prefix}{sortable(where.created_after)}~" if where.created_after else None
+    batch = limit + 1 if keep is None else min(MAX_BATCH, max(limit + 1, MIN_FILTER_BATCH))
+    start = decode_token(token)
+    found: list[M] = []
+    last: Item | None = None
+    evaluated = 0
+    while True:
+        page = table.query(
+            Query(
+                where.partition,
+                index=where.index,
+                sort_prefix=None if upper else (where.prefix or None),
+                sort_at_most=upper,
+                limit=batch,
+                start_after=start,
+                descending=True,
+            )
+        )
+        for item in page.items:
+            sort_key = str(item[sort_name])
+            if not sort_key.startswith(where.prefix):
+                if sort_key < where.prefix:
+                    return found, None  # newest first: every later item sorts below the prefix too
+                continue
+            if lower is not None and sort_key < lower:
+                return found, None
+            evaluated += 1
+            entity = from_item(model, item)
+            if keep is not None and not keep(entity):
+                continue
+            if len(found) == limit and last is not None:
+                return found, encode_token(_resume_key(last, where.index))
+            found.append(entity)
+            last = item
+        if page.next_key is None:
+            return found, None
+        if len(found) == limit and last is not None:
+            return found, encode_token(_resume_key(last, where.index))
+        if evaluated >= max_evaluated:
+            return found, encode_token(page.next_key)
+        start = page.next_key
 
 
 def _backup_item(job: BackupJob) -> Item:
@@ -98,6 +192,27 @@ class JobStore:
         page = self._table.query(Query(f"RESOURCE#{resource_arn}", index="GSI2", sort_prefix="BACKUPJOB#"))
         return [from_item(BackupJob, item) for item in page.items]
 
+    def search_backup_jobs(
+        self,
+        *,
+        keep: Callable[[BackupJob], bool] | None = None,
+        limit: int = 1000,
+        token: str | None = None,
+        resource_arn: str | None = None,
+        open_only: bool = False,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+    ) -> tuple[list[BackupJob], str | None]:
+        """Backup jobs newest first, read through the index that serves the most selective filter: the
+        resource's jobs (GSI2), the open jobs (GSI3), or all jobs (GSI1); `keep` does the rest."""
+        if resource_arn is not None:
+            where = Slice(f"RESOURCE#{resource_arn}", "GSI2", "BACKUPJOB#", created_after, created_before)
+        elif open_only:
+            where = Slice(OPEN_BACKUP_JOBS, "GSI3", "", created_after, created_before)
+        else:
+            where = Slice(BACKUP_JOBS, "GSI1", "", created_after, created_before)
+        return newest_first(self._table, BackupJob, where, keep, limit, token)
+
     # Restore jobs
     def create_restore_job(self, job: RestoreJob) -> bool:
         try:
@@ -120,6 +235,26 @@ class JobStore:
 
     def restore_jobs(self, limit: int = 1000, token: str | None = None) -> tuple[list[RestoreJob], str | None]:
         return self._page(RestoreJob, Query(RESTORE_JOBS, index="GSI1", limit=limit, start_after=decode_token(token)))
+
+    def search_restore_jobs(
+        self,
+        *,
+        keep: Callable[[RestoreJob], bool] | None = None,
+        limit: int = 1000,
+        token: str | None = None,
+        source_resource_arn: str | None = None,
+        open_only: bool = False,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+    ) -> tuple[list[RestoreJob], str | None]:
+        """Restore jobs newest first: a source resource's (GSI2), the open ones (GSI3) or all (GSI1)."""
+        if source_resource_arn is not None:
+            where = Slice(f"RESOURCE#{source_resource_arn}", "GSI2", "RESTOREJOB#", created_after, created_before)
+        elif open_only:
+            where = Slice(OPEN_RESTORE_JOBS, "GSI3", "", created_after, created_before)
+        else:
+            where = Slice(RESTORE_JOBS, "GSI1", "", created_after, created_before)
+        return newest_first(self._table, RestoreJob, where, keep, limit, token)
 
     def _page(self, model: Any, query: Query) -> tuple[list[Any], str | None]:
         page = self._table.query(query)

@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from lambdas.store.schema import TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
-from lambdas.store.table import ConditionFailed, Item, Page, Query
+from lambdas.store.table import ConditionFailed, Item, Page, Query, check_start_key
 
 
 class MemoryTable:
@@ -24,7 +24,8 @@ class MemoryTable:
             raise ConditionFailed("item exists")
         for name, value in (expect or {}).items():
             actual = None if current is None else current.get(name)
-            if current is None or actual != value:
+            # as DynamoDB: attribute_not_exists holds for a missing item, an equality does not
+            if actual != value or (current is None and value is not None):
                 raise ConditionFailed(f"{name} is {actual!r}, expected {value!r}")
 
     def put(self, item: Item, *, if_absent: bool = False, expect: dict[str, Any] | None = None) -> None:
@@ -50,6 +51,8 @@ class MemoryTable:
 
     def query(self, query: Query) -> Page:
         pk_name, sk_name = TABLE_INDEXES[query.index] if query.index else (TABLE_PARTITION_KEY, TABLE_SORT_KEY)
+        if query.sort_prefix is not None and query.sort_at_most is not None:
+            raise ValueError("a query takes either a sort key prefix or an upper bound, not both")
         with self._lock:
             matches = [
                 copy.deepcopy(item)
@@ -62,16 +65,18 @@ class MemoryTable:
         # DynamoDB orders by the sort key, then (on an index) by the table key for ties.
         matches.sort(key=lambda i: (i[sk_name], i[TABLE_PARTITION_KEY], i[TABLE_SORT_KEY]), reverse=query.descending)
         if query.start_after is not None:
-            marker = (
-                query.start_after[sk_name],
-                query.start_after[TABLE_PARTITION_KEY],
-                query.start_after[TABLE_SORT_KEY],
-            )
-            position = next(
-                (n for n, i in enumerate(matches) if (i[sk_name], i[TABLE_PARTITION_KEY], i[TABLE_SORT_KEY]) == marker),
-                None,
-            )
-            matches = matches[position + 1 :] if position is not None else matches
+            check_start_key(query.start_after, pk_name, sk_name)
+            start = query.start_after
+            marker = (start[sk_name], start[TABLE_PARTITION_KEY], start[TABLE_SORT_KEY])
+
+            def position(item: Item) -> tuple[str, str, str]:
+                return (item[sk_name], item[TABLE_PARTITION_KEY], item[TABLE_SORT_KEY])
+
+            # Resume after the marker's position, whether or not that item still exists (as DynamoDB does).
+            if query.descending:
+                matches = [i for i in matches if position(i) < marker]
+            else:
+                matches = [i for i in matches if position(i) > marker]
         if query.limit is not None and len(matches) > query.limit:
             page = matches[: query.limit]
             last = page[-1]

@@ -3,11 +3,13 @@ GSI3 (sparse): points with a deletion date, ordered by it, so expiry reads only 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from lambdas.domain.errors import ConflictException, ResourceNotFoundException
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.store.codec import decode_token, encode_token, from_item, sortable, to_item
+from lambdas.store.job_store import Slice, newest_first
 from lambdas.store.table import ConditionFailed, Item, Query, Table
 
 _SK = "POINT"
@@ -69,6 +71,29 @@ class RecoveryPointStore:
             Query(f"VAULT#{vault_name}", index="GSI1", sort_prefix="RP#", limit=limit, start_after=decode_token(token))
         )
         return [from_item(RecoveryPoint, item) for item in page.items], encode_token(page.next_key)
+
+    def search(
+        self,
+        *,
+        vault_name: str | None = None,
+        resource_arn: str | None = None,
+        keep: Callable[[RecoveryPoint], bool] | None = None,
+        limit: int = 1000,
+        token: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+    ) -> tuple[list[RecoveryPoint], str | None]:
+        """Live points newest first, of a resource (GSI2, the narrower index, when given) or of a vault
+        (GSI1); with both, the resource's points in that vault. `keep` applies any other filter."""
+        if resource_arn is not None:
+            where = Slice(f"RESOURCE#{resource_arn}", "GSI2", "RP#", created_after, created_before)
+            in_vault = (lambda p: p.BackupVaultName == vault_name) if vault_name is not None else None
+            combined = in_vault if keep is None else (lambda p: (in_vault is None or in_vault(p)) and keep(p))
+            return newest_first(self._table, RecoveryPoint, where, combined, limit, token)
+        if vault_name is None:
+            raise ValueError("listing recovery points needs a vault or a resource")
+        where = Slice(f"VAULT#{vault_name}", "GSI1", "RP#", created_after, created_before)
+        return newest_first(self._table, RecoveryPoint, where, keep, limit, token)
 
     def count_in_vault(self, vault_name: str) -> int:
         return len(self._table.query(Query(f"VAULT#{vault_name}", index="GSI1", sort_prefix="RP#")).items)

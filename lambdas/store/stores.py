@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from lambdas.store.job_store import JobStore
 from lambdas.store.plan_store import PlanStore
+from lambdas.store.protected_store import ProtectedResourceStore
 from lambdas.store.recovery_point_store import RecoveryPointStore
+from lambdas.store.settings_store import SettingsStore
 from lambdas.store.table import Table
 from lambdas.store.vault_store import VaultStore
 
@@ -17,7 +19,16 @@ class Stores:
     plans: PlanStore
     jobs: JobStore
     recovery_points: RecoveryPointStore
+    protected: ProtectedResourceStore
+    settings: SettingsStore
 
     @classmethod
     def over(cls, table: Table) -> Stores:
-        return cls(VaultStore(table), PlanStore(table), JobStore(table), RecoveryPointStore(table))
+        return cls(
+            VaultStore(table),
+            PlanStore(table),
+            JobStore(table),
+            RecoveryPointStore(table),
+            ProtectedResourceStore(table),
+            SettingsStore(table),
+        )

@@ -35,6 +35,17 @@ class Query:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def check_start_key(start_after: Item, pk_name: str, sk_name: str) -> None:
+    """A continuation key must be one this table handed out for this index: anything else is the
+    caller's bad NextToken, not a server fault."""
+    from lambdas.domain.errors import InvalidParameterValueException
+    from lambdas.store.schema import TABLE_PARTITION_KEY, TABLE_SORT_KEY
+
+    needed = {TABLE_PARTITION_KEY, TABLE_SORT_KEY, pk_name, sk_name}
+    if set(start_after) != needed or not all(isinstance(v, str) for v in start_after.values()):
+        raise InvalidParameterValueException("Invalid NextToken: it does not continue this listing")
+
+
 class Table(Protocol):
     def put(self, item: Item, *, if_absent: bool = False, expect: dict[str, Any] | None = None) -> None:
         """Write the item. if_absent: fail if an item with that key exists. expect: fail unless every

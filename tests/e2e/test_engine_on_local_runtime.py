@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 
 from lambdas.common import clock
+from lambdas.domain.errors import InvalidParameterValueException
+from lambdas.domain.jobs import RestoreJob
 from lambdas.services import plan_service, restore_service, vault_service
+from lambdas.services.restore_workflow import StepFunctionsRestoreWorkflow
 from local.runtime import LocalRuntime
 
 pytestmark = pytest.mark.e2e
@@ -115,7 +118,19 @@ def test_given_the_rule_schedule_delivered_twice_then_one_job_per_resource(runti
     assert len(snapshots) == 2
 
 
-def test_given_a_table_backup_when_restored_onto_an_existing_name_then_the_workflow_records_the_failure(
+def test_given_a_restore_onto_an_existing_table_when_asked_then_refused_before_any_job(runtime: LocalRuntime) -> None:
+    protect_tagged(runtime)
+    make_table(runtime, "orders", 5)
+    runtime.advance(timedelta(days=1))
+    ctx = runtime.services()
+    (point,) = ctx.stores.recovery_points.in_vault("main")[0]
+    request = {"RecoveryPointArn": point.RecoveryPointArn, "Metadata": {"targetTableName": "orders"}}
+    with pytest.raises(InvalidParameterValueException, match="Table orders already exists"):
+        restore_service.start_restore_job(ctx, request, clock.now())
+    assert ctx.stores.jobs.restore_jobs()[0] == []
+
+
+def test_given_a_native_restore_that_fails_when_the_workflow_runs_then_the_catch_records_why(
     runtime: LocalRuntime,
 ) -> None:
     protect_tagged(runtime)
@@ -123,16 +138,33 @@ def test_given_a_table_backup_when_restored_onto_an_existing_name_then_the_workf
     runtime.advance(timedelta(days=1))
     ctx = runtime.services()
     (point,) = ctx.stores.recovery_points.in_vault("main")[0]
-    # When the restore targets a table that exists already
-    job = restore_service.start_restore_job(
-        ctx, {"RecoveryPointArn": point.RecoveryPointArn, "Metadata": {"targetTableName": "orders"}}, clock.now()
+    # Given a restore job that was accepted, and whose backup was deleted before the workflow ran
+    runtime.client("dynamodb").delete_backup(BackupArn=point.NativeBackupId)
+    job = RestoreJob(
+        RestoreJobId="RESTORE-OF-A-DELETED-BACKUP",
+        AccountId=runtime.deployment.account,
+        RecoveryPointArn=point.RecoveryPointArn,
+        BackupVaultArn=point.BackupVaultArn,
+        BackupVaultName=point.BackupVaultName,
+        SourceResourceArn=point.ResourceArn,
+        ResourceType=point.ResourceType,
+        Metadata={"targetTableName": "orders-copy"},
+        CreationDate=clock.now(),
+        CorrelationId="e2e",
     )
-    execution = wait_for_execution(runtime, job.ExecutionArn or "")
+    ctx.stores.jobs.create_restore_job(job)
+    # When the workflow runs it
+    execution_arn = StepFunctionsRestoreWorkflow(
+        lambda: runtime.client("stepfunctions"), runtime.deployment.state_machine_arn
+    ).start(job.RestoreJobId, job.CorrelationId)
+    execution = wait_for_execution(runtime, execution_arn)
     # Then the Catch routes it to the failure path and the job says why
     assert execution["status"] == "FAILED"
     failed = ctx.stores.jobs.get_restore_job(job.RestoreJobId)
     assert failed.Status.value == "FAILED"
-    assert "Table orders already exists" in (failed.StatusMessage or "")
+    assert "BackupNotFoundException" in (failed.StatusMessage or ""), failed.StatusMessage
+    tables = runtime.client("dynamodb").list_tables()["TableNames"]
+    assert "orders-copy" not in tables
 
 
 def test_given_a_table_backup_when_restored_to_a_new_name_then_the_items_come_back(runtime: LocalRuntime) -> None:

@@ -69,7 +69,32 @@ EXPECTED_ACTIONS: dict[str, set[str]] = {
     },
     constants.RESTORE_POLL.key: {"ec2:DescribeVolumes", "dynamodb:DescribeTable"},
     constants.RESTORE_FINALIZE.key: {*JOB_EVENTS},
+    # StartBackupJob (what StartBackups does), DeleteRecoveryPoint, plan rule schedules, StartRestoreJob.
+    constants.API.key: {
+        "tag:GetResources",
+        "ec2:DescribeSnapshots",
+        "ec2:DescribeVolumes",
+        "ec2:CreateSnapshot",
+        "ec2:CreateTags",
+        "ec2:DeleteSnapshot",
+        "dynamodb:CreateBackup",
+        "dynamodb:ListBackups",
+        "dynamodb:DescribeTable",
+        "dynamodb:DescribeBackup",
+        "dynamodb:DeleteBackup",
+        "scheduler:CreateSchedule",
+        "scheduler:UpdateSchedule",
+        "scheduler:DeleteSchedule",
+        "scheduler:GetSchedule",
+        "iam:PassRole",
+        "states:StartExecution",
+        *KMS_VIA_SERVICES,
+        *JOB_EVENTS,
+    },
 }
+
+# Who may destroy a recovery point: expiry, and DeleteRecoveryPoint (which honours vault locks and legal holds).
+DELETERS = {constants.LIFECYCLE.key, constants.API.key}
 
 
 def _catalog_table_id(template: dict[str, Any]) -> str:
@@ -190,7 +215,7 @@ def test_every_function_reads_and_writes_the_catalog_table_and_its_indexes(
 
 
 @pytest.mark.parametrize("destructive", ["ec2:DeleteSnapshot", "dynamodb:DeleteBackup"])
-def test_only_lifecycle_may_delete_recovery_points(template: dict[str, Any], destructive: str) -> None:
+def test_only_lifecycle_and_the_api_may_delete_recovery_points(template: dict[str, Any], destructive: str) -> None:
     # Given the action that destroys a recovery point
     # When we look for the roles that may perform it
     allowed = {
@@ -198,12 +223,14 @@ def test_only_lifecycle_may_delete_recovery_points(template: dict[str, Any], des
         for spec in constants.FUNCTIONS
         if destructive in reading.actions(reading.statements_of_role(template, reading.role_id(template, spec)))
     }
-    # Then only Lifecycle may (StartBackups, TrackJobs and the restore tasks never delete a backup)
-    assert allowed == {constants.LIFECYCLE.key}
+    # Then only Lifecycle and the Api may (StartBackups, TrackJobs and the restore tasks never delete a backup)
+    assert allowed == DELETERS
 
 
-def test_snapshot_deletion_is_scoped_to_snapshots(template: dict[str, Any]) -> None:
-    statements = _own_statements(template, constants.LIFECYCLE)
+@pytest.mark.parametrize("key", sorted(DELETERS))
+def test_snapshot_deletion_is_scoped_to_snapshots(template: dict[str, Any], key: str) -> None:
+    (spec,) = [spec for spec in constants.FUNCTIONS if spec.key == key]
+    statements = _own_statements(template, spec)
     deleting = [s for s in statements if "ec2:DeleteSnapshot" in reading.as_list(s["Action"])]
     assert deleting
     for statement in deleting:
@@ -235,7 +262,10 @@ def test_keys_are_usable_only_through_ec2_and_dynamodb(template: dict[str, Any],
 def test_no_role_grants_a_wildcard_action_or_iam(template: dict[str, Any], spec: constants.FunctionSpec) -> None:
     granted = reading.actions(reading.statements_of_role(template, reading.role_id(template, spec)))
     assert "*" not in granted
-    assert not [action for action in granted if action.endswith(":*") or action.startswith("iam:")]
+    assert not [action for action in granted if action.endswith(":*")]
+    # The only IAM action anywhere: the Api passing the scheduler role to plan rule schedules (test_api.py).
+    iam_actions = {action for action in granted if action.startswith("iam:")}
+    assert iam_actions == ({"iam:PassRole"} if spec is constants.API else set())
 
 
 def test_restored_table_item_writes_are_scoped_to_tables(template: dict[str, Any]) -> None:

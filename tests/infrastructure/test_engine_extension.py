@@ -1,80 +1,92 @@
-"""A later function (the Backup API) gets the extra environment its spec lists, and only that."""
+"""Functions whose environment is only known later (the Backup API) are built once it is complete, or synth fails."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
 
-from infrastructure import constants
-from infrastructure.constructs.engine import environment_for, powertools_layer_arn
-from infrastructure.constructs.permissions import FunctionAccess
+from infrastructure import constants, names
+from infrastructure.constructs.engine import Engine, environment_for, powertools_layer_arn
 from infrastructure.synth import build_app, stack_template
 
-API_LIKE = constants.FunctionSpec(
-    key="ApiLike",
-    handler="lambdas.handlers.api_like.handler",
-    env_keys=(
-        *constants.COMMON_ENV,
-        constants.ENV_RESTORE_STATE_MACHINE_ARN,
-        constants.ENV_PLAN_SCHEDULE_GROUP,
-        constants.ENV_SCHEDULER_ROLE_ARN,
-        constants.ENV_START_BACKUPS_FUNCTION_ARN,
-    ),
-    timeout_seconds=30,
-    description="A function listing the run-time keys",
+LATE_KEYS = (
+    constants.ENV_RESTORE_STATE_MACHINE_ARN,
+    constants.ENV_PLAN_SCHEDULE_GROUP,
+    constants.ENV_SCHEDULER_ROLE_ARN,
 )
 
 
+def _engine_alone() -> tuple[App, Engine]:
+    # An engine with nothing around it: no restore workflow, no scheduling.
+    app = App()
+    stack = Stack(app, "EngineAlone")
+    engine = Engine(
+        stack,
+        "Engine",
+        table=dynamodb.Table(
+            stack, "Table", partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)
+        ),
+        event_bus=events.EventBus(stack, "Bus"),
+        default_key=kms.Key(stack, "Key"),
+        layer_version="27",
+    )
+    return app, engine
+
+
+def test_functions_whose_environment_is_known_are_built_at_once_and_the_api_waits() -> None:
+    # Given an engine that has not been told where the workflow and the plan schedules are
+    _, engine = _engine_alone()
+    # Then every function but the Api exists (the Api would otherwise deploy without its configuration)
+    assert set(engine.functions) == {spec.key for spec in constants.FUNCTIONS} - {constants.API.key}
+
+
+def test_an_environment_never_completed_is_a_synth_error_naming_the_keys() -> None:
+    # Given an engine whose Api function never got its run-time values
+    app, _ = _engine_alone()
+    # When the app is synthesized
+    # Then synth stops, naming the function and the keys, instead of deploying without the Backup API
+    with pytest.raises(Exception, match=f"Api was never built.*{constants.ENV_RESTORE_STATE_MACHINE_ARN}"):
+        app.synth()
+
+
+def test_providing_the_late_values_builds_the_api_with_the_start_backups_arn_the_engine_knows() -> None:
+    # Given an engine alone
+    _, engine = _engine_alone()
+    # When the late values are provided (StartBackups' ARN is the engine's own, it needs no telling)
+    engine.provide_environment({key: f"value-of-{key}" for key in LATE_KEYS})
+    # Then the Api function exists
+    assert constants.API.key in engine.functions
+
+
+def test_a_value_cannot_change_once_provided() -> None:
+    # Given an engine whose functions were built with the table's name
+    _, engine = _engine_alone()
+    # When another table name is provided
+    # Then it is refused (the functions already built would keep the old one)
+    with pytest.raises(ValueError, match=constants.ENV_TABLE_NAME):
+        engine.provide_environment({constants.ENV_TABLE_NAME: "another-table"})
+
+
 @pytest.fixture(scope="module")
-def extended_template() -> dict[str, Any]:
-    # Given the stack, with the values only known once the workflow and scheduler exist
-    app, stack = build_app({constants_key(): "31"})
-    engine = stack.engine
-    engine.provide_environment(
-        constants.ENV_RESTORE_STATE_MACHINE_ARN, stack.restore_workflow.state_machine.state_machine_arn
-    )
-    engine.provide_environment(constants.ENV_PLAN_SCHEDULE_GROUP, constants.PLAN_SCHEDULE_GROUP)
-    engine.provide_environment(constants.ENV_SCHEDULER_ROLE_ARN, stack.scheduling.role.role_arn)
-    engine.provide_environment(
-        constants.ENV_START_BACKUPS_FUNCTION_ARN,
-        engine.functions[constants.START_BACKUPS.key].function_arn,
-    )
-    # When a function whose spec lists them is added
-    engine.add_function(API_LIKE, FunctionAccess(lambda _arns: [], publishes_job_events=False))
+def template_with_layer_31() -> dict[str, Any]:
+    app, _ = build_app({names.POWERTOOLS_LAYER_VERSION_CONTEXT: "31"})
     return stack_template(app.synth())
 
 
-def constants_key() -> str:
-    from infrastructure import names
-
-    return names.POWERTOOLS_LAYER_VERSION_CONTEXT
-
-
-def test_added_function_gets_exactly_its_spec_keys(extended_template: dict[str, Any]) -> None:
-    template = Template.from_json(extended_template)
-    functions = template.find_resources("AWS::Lambda::Function", {"Properties": {"Handler": API_LIKE.handler}})
-    ((_, function),) = functions.items()
-    variables = function["Properties"]["Environment"]["Variables"]
-    # Then it has exactly its keys, with the run-time values
-    assert set(variables) == set(API_LIKE.env_keys)
-    assert variables[constants.ENV_PLAN_SCHEDULE_GROUP] == constants.PLAN_SCHEDULE_GROUP
-    assert "Ref" in variables[constants.ENV_RESTORE_STATE_MACHINE_ARN]
-    # And the engine functions did not gain those keys
-    (start_backups,) = template.find_resources(
-        "AWS::Lambda::Function", {"Properties": {"Handler": constants.START_BACKUPS.handler}}
-    ).values()
-    assert set(start_backups["Properties"]["Environment"]["Variables"]) == set(constants.START_BACKUPS.env_keys)
-
-
-def test_layer_version_comes_from_context(extended_template: dict[str, Any]) -> None:
-    (function,) = (
-        Template.from_json(extended_template)
-        .find_resources("AWS::Lambda::Function", {"Properties": {"Handler": API_LIKE.handler}})
-        .values()
-    )
-    assert "AWSLambdaPowertoolsPythonV3-python312-arm64:31" in str(function["Properties"]["Layers"])
+def test_layer_version_comes_from_context(template_with_layer_31: dict[str, Any]) -> None:
+    # Given `-c powertools_layer_version=31`
+    functions = Template.from_json(template_with_layer_31).find_resources("AWS::Lambda::Function")
+    engine_functions = [f for f in functions.values() if f["Properties"]["Handler"].startswith("lambdas.")]
+    # Then every function, the late Api included, uses layer version 31
+    assert len(engine_functions) == len(constants.FUNCTIONS)
+    for function in engine_functions:
+        assert "AWSLambdaPowertoolsPythonV3-python312-arm64:31" in str(function["Properties"]["Layers"])
 
 
 def test_a_key_nobody_provided_is_a_synth_error_not_a_silent_gap() -> None:
@@ -82,7 +94,7 @@ def test_a_key_nobody_provided_is_a_synth_error_not_a_silent_gap() -> None:
     # When its environment is computed
     # Then synth stops and names the key
     with pytest.raises(ValueError, match=constants.ENV_SCHEDULER_ROLE_ARN):
-        environment_for(API_LIKE, {key: "x" for key in constants.COMMON_ENV})
+        environment_for(constants.API, {key: "x" for key in constants.COMMON_ENV})
 
 
 def test_layer_arn_names_the_v3_python312_arm64_layer() -> None:

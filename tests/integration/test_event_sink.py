@@ -68,9 +68,7 @@ def sink() -> Any:
     return AwsEventSink(lambda: aws.client("events"), lambda: aws.client("sns"), BUS, ACCOUNT, REGION)
 
 
-def test_given_a_backup_job_state_change_when_published_then_the_bus_carries_an_aws_backup_event(
-    wiring, sink
-) -> None:
+def test_given_a_backup_job_state_change_when_published_then_the_bus_carries_an_aws_backup_event(wiring, sink) -> None:
     job = backup_job("JOB-1", state=BackupJobState.COMPLETED, PercentDone="100.0", BackupSizeInBytes=8)
 
     sink.publish_backup_job(job, None, NOW)
@@ -110,9 +108,7 @@ def test_given_a_vault_subscribed_to_failures_when_jobs_complete_and_fail_then_o
     assert [event["detail"]["state"] for event in wiring.events()] == ["COMPLETED", "FAILED"]
 
 
-def test_given_a_vault_without_notifications_when_a_job_fails_then_nothing_is_sent_to_the_topic(
-    wiring, sink
-) -> None:
+def test_given_a_vault_without_notifications_when_a_job_fails_then_nothing_is_sent_to_the_topic(wiring, sink) -> None:
     sink.publish_backup_job(backup_job(state=BackupJobState.FAILED), vault("main"), NOW)
 
     assert wiring.notifications() == []

@@ -107,9 +107,7 @@ def test_given_a_tag_selection_with_not_resources_when_resolved_then_the_exclude
     assert arns(resolver.resolve([selection])) == [estate.vol_daily_prod]
 
 
-def test_given_an_exact_arn_of_a_missing_volume_when_resolved_then_it_is_skipped_not_an_error(
-    estate, resolver
-) -> None:
+def test_given_an_exact_arn_of_a_missing_volume_when_resolved_then_it_is_skipped_not_an_error(estate, resolver) -> None:
     missing = f"arn:aws:ec2:{REGION}:{ACCOUNT}:volume/vol-0123456789abcdef0"
     selection = selection_input(Resources=[missing, estate.vol_plain, estate.table_plain])
 
@@ -151,9 +149,7 @@ def test_given_a_wildcard_with_a_string_equals_condition_when_resolved_then_only
     assert arns(resolver.resolve([selection])) == [estate.vol_daily_dev]
 
 
-def test_given_two_selections_picking_the_same_resource_when_resolved_then_it_is_listed_once(
-    estate, resolver
-) -> None:
+def test_given_two_selections_picking_the_same_resource_when_resolved_then_it_is_listed_once(estate, resolver) -> None:
     by_tag = selection_input(ListOfTags=daily_tag())
     by_arn = selection_input(Resources=[estate.vol_daily_prod, estate.vol_plain])
 

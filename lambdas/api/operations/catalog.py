@@ -1,0 +1,11 @@
+"""Every module that registers operations. A new module is added here."""
+
+from lambdas.api.operations import (
+    account,  # noqa: F401
+    jobs,  # noqa: F401
+    plans,  # noqa: F401
+    recovery_points,  # noqa: F401
+    selections,  # noqa: F401
+    tags,  # noqa: F401
+    vaults,  # noqa: F401
+)

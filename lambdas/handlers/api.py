@@ -1,0 +1,36 @@
+"""The AWS Backup API behind API Gateway (IAM-authorized): one function answers every operation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.api.dispatcher import dispatch
+from lambdas.common import clock
+from lambdas.common.observability import logger, metrics, tracer
+from lambdas.domain.access_policy import Caller
+from lambdas.handlers.wiring import service_context
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@event_source(data_class=APIGatewayProxyEvent)
+def handler(event: APIGatewayProxyEvent, context: LambdaContext) -> dict[str, Any]:
+    query = event.multi_value_query_string_parameters or {}
+    identity = event.request_context.identity
+    caller = Caller(arn=identity.user_arn or "", account=identity.account_id or "")
+    status, headers, body = dispatch(
+        service_context,
+        event.http_method,
+        # API Gateway hands over the path decoded; the protocol matches ARNs with slashes either way.
+        event.path,
+        {key: list(values) for key, values in query.items()},
+        dict(event.headers or {}),
+        event.decoded_body,
+        clock.now(),
+        caller,
+    )
+    return {"statusCode": status, "headers": headers, "body": body}

@@ -1,0 +1,390 @@
+"""One contract, two tables: every test runs against the in-memory table and against DynamoDB (moto, with the
+table the local bootstrap creates). The typed stores must behave the same on both."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from lambdas.domain.jobs import BackupJobState
+from tests.integration.builders import (
+    REGION,
+    T0,
+    backup_job,
+    plan,
+    recovery_point,
+    restore_job,
+    rule,
+    selection,
+    vault,
+)
+
+TABLE = "strongroom-contract"
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def table(request: pytest.FixtureRequest) -> Any:
+    if request.param == "memory":
+        from lambdas.store.memory_table import MemoryTable
+
+        return MemoryTable()
+    from lambdas.store.dynamodb_table import DynamoDbTable
+    from local.bootstrap import table_definition
+
+    client = boto3.client("dynamodb", region_name=REGION)
+    client.create_table(**table_definition(TABLE))
+    return DynamoDbTable(client, TABLE)
+
+
+@pytest.fixture
+def stores(table: Any) -> Any:
+    from lambdas.store.stores import Stores
+
+    return Stores.over(table)
+
+
+def errors() -> Any:
+    from lambdas.domain import errors
+
+    return errors
+
+
+def foreign_token(key: dict[str, Any]) -> str:
+    """A NextToken that decodes, but that no listing of ours handed out."""
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+# Vaults
+
+
+def test_given_a_vault_when_created_then_it_reads_back_equal(stores) -> None:
+    created = vault("main", Tags={"team": "a"})
+
+    stores.vaults.create(created)
+
+    assert stores.vaults.get("main") == created
+
+
+def test_given_a_vault_when_created_again_then_already_exists_and_the_first_is_kept(stores) -> None:
+    stores.vaults.create(vault("main", Tags={"first": "yes"}))
+
+    with pytest.raises(errors().AlreadyExistsException, match="main"):
+        stores.vaults.create(vault("main", Tags={"second": "yes"}))
+    assert stores.vaults.get("main").Tags == {"first": "yes"}
+
+
+def test_given_no_vault_when_getting_it_then_resource_not_found(stores) -> None:
+    with pytest.raises(errors().ResourceNotFoundException, match="nowhere"):
+        stores.vaults.get("nowhere")
+    assert stores.vaults.find("nowhere") is None
+
+
+def test_given_five_vaults_when_paged_two_at_a_time_then_pages_continue_in_name_order(stores) -> None:
+    for name in ("delta", "alpha", "echo", "charlie", "bravo"):
+        stores.vaults.create(vault(name))
+
+    first, token = stores.vaults.page(limit=2)
+    second, token2 = stores.vaults.page(limit=2, token=token)
+    third, token3 = stores.vaults.page(limit=2, token=token2)
+
+    assert [v.BackupVaultName for v in first] == ["alpha", "bravo"]
+    assert token is not None
+    assert [v.BackupVaultName for v in second] == ["charlie", "delta"]
+    assert [v.BackupVaultName for v in third] == ["echo"]
+    assert token3 is None
+
+
+def test_given_vaults_filling_pages_exactly_when_paged_to_the_end_then_each_appears_once(stores) -> None:
+    names = [f"vault-{n:02d}" for n in range(6)]
+    for name in names:
+        stores.vaults.create(vault(name))
+
+    seen: list[str] = []
+    token: str | None = None
+    for _ in range(10):
+        page, token = stores.vaults.page(limit=3, token=token)
+        assert len(page) <= 3
+        seen.extend(v.BackupVaultName for v in page)
+        if token is None:
+            break
+
+    assert token is None
+    assert seen == names
+
+
+def test_given_a_listing_in_progress_when_the_last_vault_seen_is_deleted_then_the_next_page_continues_after_it(
+    stores,
+) -> None:
+    for name in ("alpha", "bravo", "charlie", "delta"):
+        stores.vaults.create(vault(name))
+    first, token = stores.vaults.page(limit=2)
+    assert [v.BackupVaultName for v in first] == ["alpha", "bravo"]
+
+    stores.vaults.delete("bravo")
+    second, _ = stores.vaults.page(limit=2, token=token)
+
+    # DynamoDB resumes after the key in the token whether or not that item still exists
+    assert [v.BackupVaultName for v in second] == ["charlie", "delta"]
+
+
+@pytest.mark.parametrize("token", ["%%%", foreign_token({"PK": "VAULT#x"}), foreign_token({"anything": 1})])
+def test_given_a_next_token_we_did_not_hand_out_when_paging_then_invalid_parameter(stores, token) -> None:
+    stores.vaults.create(vault("alpha"))
+    stores.vaults.create(vault("bravo"))
+
+    with pytest.raises(errors().InvalidParameterValueException, match="NextToken"):
+        stores.vaults.page(limit=1, token=token)
+
+
+# Plans, versions, selections
+
+
+def test_given_a_plan_when_created_then_it_reads_back_with_one_version(stores) -> None:
+    created = plan("plan-1", version="v1")
+
+    stores.plans.create(created)
+
+    assert stores.plans.get("plan-1") == created
+    assert stores.plans.versions("plan-1") == [created]
+
+
+def test_given_a_plan_when_created_again_then_already_exists(stores) -> None:
+    stores.plans.create(plan("plan-1", version="v1"))
+
+    with pytest.raises(errors().AlreadyExistsException):
+        stores.plans.create(plan("plan-1", version="v9"))
+    assert stores.plans.get("plan-1").VersionId == "v1"
+
+
+def test_given_a_plan_when_replaced_over_the_version_read_then_the_new_version_is_current_and_both_listed(
+    stores,
+) -> None:
+    v1 = plan("plan-1", version="v1")
+    stores.plans.create(v1)
+    v2 = plan(
+        "plan-1", version="v2", rules=[rule("rule-a", "daily", "cron(0 3 ? * * *)")], created=T0 + timedelta(days=1)
+    )
+
+    stores.plans.replace(v2, expected_version="v1")
+
+    assert stores.plans.get("plan-1") == v2
+    assert stores.plans.versions("plan-1") == [v1, v2]
+    assert stores.plans.get("plan-1", "v1") == v1
+
+
+def test_given_a_plan_changed_meanwhile_when_replaced_over_a_stale_version_then_conflict_and_nothing_changes(
+    stores,
+) -> None:
+    v1 = plan("plan-1", version="v1")
+    v2 = plan("plan-1", version="v2", created=T0 + timedelta(days=1))
+    stores.plans.create(v1)
+    stores.plans.replace(v2, expected_version="v1")
+    stale = plan("plan-1", version="v3", name="renamed", created=T0 + timedelta(days=2))
+
+    with pytest.raises(errors().ConflictException):
+        stores.plans.replace(stale, expected_version="v1")
+
+    assert stores.plans.get("plan-1") == v2
+    assert [p.VersionId for p in stores.plans.versions("plan-1")] == ["v1", "v2"]
+    assert [p.BackupPlanName for p in stores.plans.page()[0]] == ["daily"]
+
+
+def test_given_a_plan_when_replaced_by_its_deleted_version_then_it_leaves_the_listing_but_keeps_its_versions(
+    stores,
+) -> None:
+    v1 = plan("plan-1", version="v1")
+    stores.plans.create(v1)
+    stores.plans.create(plan("plan-2", version="w1", name="weekly"))
+    deleted = plan("plan-1", version="v2", created=T0 + timedelta(days=1)).model_copy(
+        update={"DeletionDate": T0 + timedelta(days=1)}
+    )
+
+    stores.plans.replace(deleted, expected_version="v1")
+
+    assert [p.BackupPlanId for p in stores.plans.page()[0]] == ["plan-2"]
+    with pytest.raises(errors().ResourceNotFoundException):
+        stores.plans.get("plan-1")
+    assert stores.plans.get("plan-1", "v1") == v1
+
+
+def test_given_no_plan_when_getting_it_then_resource_not_found(stores) -> None:
+    with pytest.raises(errors().ResourceNotFoundException, match="plan-404"):
+        stores.plans.get("plan-404")
+
+
+def test_given_selections_when_added_listed_and_one_deleted_then_the_other_remains(stores) -> None:
+    stores.plans.create(plan("plan-1"))
+    first = selection("plan-1", "sel-1")
+    second = selection("plan-1", "sel-2", resources=["arn:aws:dynamodb:us-east-1:123456789012:table/orders"])
+    stores.plans.add_selection(first)
+    stores.plans.add_selection(second)
+    assert stores.plans.selections("plan-1") == [first, second]
+
+    stores.plans.delete_selection("plan-1", "sel-1")
+
+    assert stores.plans.selections("plan-1") == [second]
+    with pytest.raises(errors().ResourceNotFoundException):
+        stores.plans.get_selection("plan-1", "sel-1")
+    with pytest.raises(errors().ResourceNotFoundException):
+        stores.plans.delete_selection("plan-1", "sel-1")
+    # selections are not versions: the plan still has exactly one
+    assert len(stores.plans.versions("plan-1")) == 1
+
+
+def test_given_a_selection_when_added_again_then_already_exists(stores) -> None:
+    stores.plans.create(plan("plan-1"))
+    stores.plans.add_selection(selection("plan-1", "sel-1"))
+
+    with pytest.raises(errors().AlreadyExistsException):
+        stores.plans.add_selection(selection("plan-1", "sel-1"))
+
+
+# Backup jobs
+
+
+def test_given_a_backup_job_when_created_twice_then_the_second_returns_false_and_overwrites_nothing(stores) -> None:
+    original = backup_job("JOB-1")
+    assert stores.jobs.create_backup_job(original) is True
+
+    duplicate = backup_job("JOB-1", state=BackupJobState.RUNNING, StatusMessage="a second delivery")
+    assert stores.jobs.create_backup_job(duplicate) is False
+
+    assert stores.jobs.get_backup_job("JOB-1") == original
+
+
+def test_given_a_job_when_saved_with_the_wrong_expected_state_then_conflict_and_it_is_unchanged(stores) -> None:
+    created = backup_job("JOB-1")
+    stores.jobs.create_backup_job(created)
+    running = created.transition(BackupJobState.RUNNING, PercentDone="10.0")
+
+    with pytest.raises(errors().ConflictException, match="JOB-1"):
+        stores.jobs.save_backup_job(running, expected_state="RUNNING")
+    assert stores.jobs.get_backup_job("JOB-1") == created
+
+    stores.jobs.save_backup_job(running, expected_state="CREATED")
+    assert stores.jobs.get_backup_job("JOB-1") == running
+
+
+def test_given_jobs_in_several_states_when_listing_open_jobs_then_a_completed_job_is_not_there(stores) -> None:
+    for n in range(3):
+        stores.jobs.create_backup_job(backup_job(f"JOB-{n}", created=T0 + timedelta(minutes=n)))
+    running = stores.jobs.get_backup_job("JOB-1").transition(BackupJobState.RUNNING)
+    stores.jobs.save_backup_job(running, expected_state="CREATED")
+    done = stores.jobs.get_backup_job("JOB-2").transition(BackupJobState.RUNNING)
+    stores.jobs.save_backup_job(done, expected_state="CREATED")
+    stores.jobs.save_backup_job(done.transition(BackupJobState.COMPLETED), expected_state="RUNNING")
+
+    open_jobs, token = stores.jobs.open_backup_jobs()
+
+    assert [(job.BackupJobId, job.State) for job in open_jobs] == [
+        ("JOB-0", BackupJobState.CREATED),
+        ("JOB-1", BackupJobState.RUNNING),
+    ]
+    assert token is None
+    assert [job.BackupJobId for job in stores.jobs.backup_jobs()[0]] == ["JOB-0", "JOB-1", "JOB-2"]
+
+
+def test_given_more_than_25_jobs_when_written_in_one_batch_then_every_one_is_stored(stores) -> None:
+    jobs = [backup_job(f"JOB-{n:03d}", created=T0 + timedelta(seconds=n)) for n in range(60)]
+
+    stores.jobs.create_backup_jobs(jobs)
+
+    listed, token = stores.jobs.backup_jobs()
+    assert token is None
+    assert [job.BackupJobId for job in listed] == [job.BackupJobId for job in jobs]
+    assert len(stores.jobs.open_backup_jobs()[0]) == 60
+    assert stores.jobs.get_backup_job("JOB-059") == jobs[-1]
+
+
+def test_given_a_restore_job_when_created_twice_or_saved_over_a_stale_status_then_the_first_write_holds(
+    stores,
+) -> None:
+    from lambdas.domain.jobs import RestoreJobStatus
+
+    pending = restore_job("RESTORE-1")
+    assert stores.jobs.create_restore_job(pending) is True
+    assert stores.jobs.create_restore_job(restore_job("RESTORE-1", status=RestoreJobStatus.RUNNING)) is False
+    running = pending.transition(RestoreJobStatus.RUNNING)
+
+    with pytest.raises(errors().ConflictException):
+        stores.jobs.save_restore_job(running, expected_status="RUNNING")
+    assert stores.jobs.get_restore_job("RESTORE-1") == pending
+
+    stores.jobs.save_restore_job(running, expected_status="PENDING")
+    assert [job.Status for job in stores.jobs.restore_jobs()[0]] == [RestoreJobStatus.RUNNING]
+
+
+# Recovery points
+
+
+def test_given_points_with_and_without_deletion_dates_when_asking_what_is_due_then_only_due_ones_in_date_order(
+    stores,
+) -> None:
+    now = T0 + timedelta(days=30)
+    points = {
+        "later": now + timedelta(seconds=1),
+        "oldest": now - timedelta(days=2),
+        "exactly-now": now,
+        "yesterday": now - timedelta(days=1),
+        "next-week": now + timedelta(days=7),
+        "forever": None,
+    }
+    for name, delete_at in points.items():
+        assert stores.recovery_points.create(recovery_point(name, delete_at=delete_at)) is True
+
+    due = stores.recovery_points.due_for_deletion(now)
+
+    assert [p.NativeBackupId for p in due] == ["snap-oldest", "snap-yesterday", "snap-exactly-now"]
+    assert [p.CalculatedLifecycle.DeleteAt for p in due] == [points["oldest"], points["yesterday"], now]
+
+
+def test_given_a_point_when_saved_as_deleted_then_it_leaves_the_vault_listing_and_the_expiry_index(stores) -> None:
+    due_at = T0 + timedelta(days=1)
+    kept = recovery_point("kept", delete_at=due_at)
+    gone = recovery_point("gone", delete_at=due_at, created=T0 + timedelta(minutes=1))
+    stores.recovery_points.create(kept)
+    stores.recovery_points.create(gone)
+    assert len(stores.recovery_points.in_vault("main")[0]) == 2
+
+    stores.recovery_points.save(gone.model_copy(update={"StorageClass": "DELETED"}), expected_status="COMPLETED")
+
+    assert stores.recovery_points.in_vault("main")[0] == [kept]
+    assert stores.recovery_points.count_in_vault("main") == 1
+    assert stores.recovery_points.due_for_deletion(T0 + timedelta(days=2)) == [kept]
+    assert stores.recovery_points.of_resource(kept.ResourceArn) == [kept]
+    with pytest.raises(errors().ResourceNotFoundException):
+        stores.recovery_points.get(gone.RecoveryPointArn)
+
+
+def test_given_a_point_when_created_twice_then_false_and_the_first_is_kept(stores) -> None:
+    first = recovery_point("one", BackupSizeInBytes=1)
+    assert stores.recovery_points.create(first) is True
+
+    assert stores.recovery_points.create(recovery_point("one", BackupSizeInBytes=2)) is False
+    assert stores.recovery_points.get(first.RecoveryPointArn) == first
+
+
+def test_given_a_point_when_saved_over_a_stale_status_then_conflict(stores) -> None:
+    point = recovery_point("one")
+    stores.recovery_points.create(point)
+
+    with pytest.raises(errors().ConflictException):
+        stores.recovery_points.save(point.model_copy(update={"StorageClass": "COLD"}), expected_status="EXPIRED")
+    assert stores.recovery_points.get(point.RecoveryPointArn).StorageClass == "WARM"
+
+
+# The item-level contract underneath
+
+
+def test_given_no_item_when_put_expecting_an_attribute_absent_then_the_write_succeeds(table) -> None:
+    # DynamoDB: attribute_not_exists(x) holds on an item that does not exist at all
+    item = {"PK": "THING#1", "SK": "THING", "State": "NEW", "data": "{}"}
+
+    table.put(item, expect={"Lock": None})
+
+    assert table.get("THING#1", "THING") == item
