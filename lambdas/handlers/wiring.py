@@ -3,12 +3,13 @@ so importing a handler makes no AWS client (tests can start moto first)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from lambdas.common import aws
 from lambdas.common.config import get_settings
-from lambdas.resources.dynamodb import DynamoDbAdapter
-from lambdas.resources.ebs import EbsAdapter
+from lambdas.resources.catalog import build_adapters
 from lambdas.resources.registry import AdapterRegistry
 from lambdas.services.context import ServiceContext
 from lambdas.services.events import AwsEventSink
@@ -25,12 +26,10 @@ def service_context() -> ServiceContext:
     region = settings.region
     account = str(aws.client("sts", region).get_caller_identity()["Account"])
 
-    def client(service: str):  # type: ignore[no-untyped-def]
+    def client(service: str) -> Callable[[], Any]:
         return lambda: aws.client(service, region)
 
-    adapters = AdapterRegistry(
-        [EbsAdapter(client("ec2"), region, account), DynamoDbAdapter(client("dynamodb"), region, account)]
-    )
+    adapters = AdapterRegistry(build_adapters(client, region, account))
     scheduler = None
     if settings.plan_schedule_group and settings.start_backups_function_arn and settings.scheduler_role_arn:
         scheduler = EventBridgePlanScheduler(
