@@ -1,6 +1,8 @@
 """The main job, narrated: protect three EBS volumes and two DynamoDB tables with a daily plan that keeps
 35 days, let 40 days pass on the virtual clock, then restore a volume and a table through the Step
-Functions workflow and check that what came back is what went in. Exits non-zero if any step fails."""
+Functions workflow and check that what came back is what went in. Every Strongroom call goes through
+AWS Backup's own API with boto3's `backup` client, exactly as `aws backup ...` would. Exits non-zero if
+any check fails."""
 
 from __future__ import annotations
 
@@ -18,10 +20,6 @@ ROLE = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"
 VAULT = "strongroom-demo"
 RETENTION_DAYS = 35
 DAYS = 40
-
-
-class DemoFailure(Exception):
-    pass
 
 
 @dataclass
@@ -49,65 +47,78 @@ def _wait(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
     return condition()
 
 
+def _pages(call: Callable[..., dict[str, Any]], key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    while True:
+        page = call(**kwargs)
+        found.extend(page.get(key, []))
+        if not page.get("NextToken"):
+            return found
+        kwargs["NextToken"] = page["NextToken"]
+
+
 def run_demo(out: Any = sys.stdout, days: int = DAYS) -> int:
     n = Narrator(out)
     start = datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
     n.say("Starting the local runtime: embedded AWS emulator, Strongroom bootstrapped as the CDK stack defines it")
     with LocalRuntime(LocalSettings.from_environment(start=start)) as rt:
-        n.say(f"  emulator at {rt.endpoint}; virtual clock at {rt.clock.now():%Y-%m-%d %H:%M} UTC")
-        ctx = rt.services()
-        from lambdas.common import clock
-        from lambdas.services import plan_service, restore_service, vault_service
-
+        n.say(f"  endpoint {rt.endpoint}; virtual clock at {rt.clock.now():%Y-%m-%d %H:%M} UTC")
+        backup = rt.client("backup")
         ec2, dynamodb, sns, sqs = rt.client("ec2"), rt.client("dynamodb"), rt.client("sns"), rt.client("sqs")
 
-        n.say("Creating the vault, with notifications to an SNS topic (an SQS queue listens)")
-        vault_service.create_vault(ctx, {"BackupVaultName": VAULT}, clock.now())
+        n.say("aws backup create-backup-vault, with notifications to an SNS topic (an SQS queue listens)")
+        backup.create_backup_vault(BackupVaultName=VAULT)
         topic = sns.create_topic(Name="demo-backup-events")["TopicArn"]
         queue_url = sqs.create_queue(QueueName="demo-backup-events")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
-        vault_service.put_notifications(
-            ctx, VAULT, {"SNSTopicArn": topic, "BackupVaultEvents": ["BACKUP_JOB_FAILED", "RESTORE_JOB_COMPLETED"]}
+        backup.put_backup_vault_notifications(
+            BackupVaultName=VAULT, SNSTopicArn=topic, BackupVaultEvents=["BACKUP_JOB_FAILED", "RESTORE_JOB_COMPLETED"]
         )
 
-        n.say(f"Creating a daily plan (05:00 UTC) that keeps recovery points {RETENTION_DAYS} days")
-        plan = plan_service.create_plan(
-            ctx,
-            {
-                "BackupPlan": {
-                    "BackupPlanName": "daily-35-day",
-                    "Rules": [
-                        {
-                            "RuleName": "DailyBackups",
-                            "TargetBackupVaultName": VAULT,
-                            "ScheduleExpression": "cron(0 5 ? * * *)",
-                            "StartWindowMinutes": 60,
-                            "CompletionWindowMinutes": 180,
-                            "Lifecycle": {"DeleteAfterDays": RETENTION_DAYS},
-                            "RecoveryPointTags": {"made-by": "strongroom-demo"},
-                        }
-                    ],
-                }
-            },
-            clock.now(),
+        n.say(f"aws backup create-backup-plan: daily at 05:00 UTC, recovery points kept {RETENTION_DAYS} days")
+        plan = backup.create_backup_plan(
+            BackupPlan={
+                "BackupPlanName": "daily-35-day",
+                "Rules": [
+                    {
+                        "RuleName": "DailyBackups",
+                        "TargetBackupVaultName": VAULT,
+                        "ScheduleExpression": "cron(0 5 ? * * *)",
+                        "StartWindowMinutes": 60,
+                        "CompletionWindowMinutes": 180,
+                        "Lifecycle": {"DeleteAfterDays": RETENTION_DAYS},
+                        "RecoveryPointTags": {"made-by": "strongroom-demo"},
+                    }
+                ],
+            }
         )
-        plan_service.create_selection(
-            ctx,
-            plan.BackupPlanId,
-            {
-                "BackupSelection": {
-                    "SelectionName": "tagged-daily",
-                    "IamRoleArn": ROLE,
-                    "ListOfTags": [
-                        {"ConditionType": "STRINGEQUALS", "ConditionKey": "backup", "ConditionValue": "daily"}
-                    ],
-                }
+        backup.create_backup_selection(
+            BackupPlanId=plan["BackupPlanId"],
+            BackupSelection={
+                "SelectionName": "tagged-daily",
+                "IamRoleArn": ROLE,
+                "ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup", "ConditionValue": "daily"}],
             },
-            clock.now(),
         )
         schedules = rt.client("scheduler").list_schedules(GroupName="strongroom-plans")["Schedules"]
         n.check("the plan's rule has its EventBridge Scheduler schedule", len(schedules) == 1)
+        refused = _refusal(
+            backup.create_backup_plan,
+            BackupPlan={
+                "BackupPlanName": "bad",
+                "Rules": [
+                    {
+                        "RuleName": "r",
+                        "TargetBackupVaultName": VAULT,
+                        "Lifecycle": {"MoveToColdStorageAfterDays": 30, "DeleteAfterDays": 60},
+                    }
+                ],
+            },
+        )
+        n.check(
+            "a plan deleting points 30 days after the cold move is refused", refused == "InvalidParameterValueException"
+        )
 
         n.say("Creating 3 EBS volumes and 2 DynamoDB tables tagged backup=daily, and one untagged volume")
         tag = [{"Key": "backup", "Value": "daily"}]
@@ -120,9 +131,8 @@ def run_demo(out: Any = sys.stdout, days: int = DAYS) -> int:
             )["VolumeId"]
             for size in (8, 16, 32)
         ]
-        ec2.create_volume(AvailabilityZone=f"{rt.settings.region}a", Size=4)
-        tables = ["orders", "customers"]
-        for table in tables:
+        untagged = ec2.create_volume(AvailabilityZone=f"{rt.settings.region}a", Size=4)["VolumeId"]
+        for table in ("orders", "customers"):
             dynamodb.create_table(
                 TableName=table,
                 KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
@@ -137,98 +147,87 @@ def run_demo(out: Any = sys.stdout, days: int = DAYS) -> int:
         for day in range(1, days + 1):
             rt.advance(timedelta(days=1))
             if day % 5 == 0 or day == days:
-                live = len(ctx.stores.recovery_points.in_vault(VAULT)[0])
+                live = len(_pages(backup.list_recovery_points_by_backup_vault, "RecoveryPoints", BackupVaultName=VAULT))
                 n.say(f"  day {day:2d} ({rt.clock.now():%Y-%m-%d}): {live} recovery points in the vault")
         n.check("no scheduled invocation failed", not rt.scheduler.failures, "; ".join(rt.scheduler.failures[:3]))
 
-        jobs = _all(ctx.stores.jobs.backup_jobs)
-        points = _all(lambda limit, token: ctx.stores.recovery_points.in_vault(VAULT, limit, token))
+        jobs = _pages(backup.list_backup_jobs, "BackupJobs", ByBackupVaultName=VAULT)
         by_state: dict[str, int] = {}
         for job in jobs:
-            by_state[job.State.value] = by_state.get(job.State.value, 0) + 1
-        n.say(f"Backup jobs: {len(jobs)} ({', '.join(f'{k} {v}' for k, v in sorted(by_state.items()))})")
+            by_state[job["State"]] = by_state.get(job["State"], 0) + 1
+        n.say(
+            f"aws backup list-backup-jobs: {len(jobs)} ({', '.join(f'{k} {v}' for k, v in sorted(by_state.items()))})"
+        )
         n.check(f"one job per protected resource per day ({5 * days})", len(jobs) == 5 * days, str(len(jobs)))
         n.check("every job COMPLETED", by_state.get("COMPLETED", 0) == len(jobs))
+        n.check("the untagged volume was never backed up", not any(j["ResourceArn"].endswith(untagged) for j in jobs))
+
+        points = _pages(backup.list_recovery_points_by_backup_vault, "RecoveryPoints", BackupVaultName=VAULT)
         now = rt.clock.now()
-        n.say(f"Recovery points in the vault: {len(points)}")
+        n.say(f"aws backup list-recovery-points-by-backup-vault: {len(points)} recovery points")
         n.check(
             "expired points are gone: every remaining point is younger than its retention",
-            all(p.CalculatedLifecycle.DeleteAt and p.CalculatedLifecycle.DeleteAt > now for p in points),
+            all(p["CalculatedLifecycle"]["DeleteAt"] > now for p in points),
         )
         n.check(
             f"each resource keeps {RETENTION_DAYS} daily points", len(points) == 5 * RETENTION_DAYS, str(len(points))
         )
-        snapshots = ec2.describe_snapshots(OwnerIds=["self"], Filters=[{"Name": "tag-key", "Values": [JOB_TAG]}])[
-            "Snapshots"
-        ]
+        snapshots = ec2.describe_snapshots(OwnerIds=["self"], Filters=[{"Name": "tag-key", "Values": [JOB_TAG]}])
         n.check(
             "expired EBS snapshots were deleted from EC2 too",
-            len(snapshots) == 3 * RETENTION_DAYS,
-            f"{len(snapshots)} snapshots left",
+            len(snapshots["Snapshots"]) == 3 * RETENTION_DAYS,
+            f"{len(snapshots['Snapshots'])} snapshots left",
         )
-        untagged = [j for j in jobs if j.ResourceArn.endswith(tuple(volumes)) is False and j.ResourceType == "EBS"]
-        n.check("the untagged volume was never backed up", not untagged)
 
-        n.say("Restoring the newest point of one volume and one table through the Step Functions workflow")
+        n.say("aws backup start-restore-job: the newest point of one volume and one table, through Step Functions")
         volume_arn = f"arn:aws:ec2:{rt.settings.region}:{rt.deployment.account}:volume/{volumes[1]}"
         table_arn = f"arn:aws:dynamodb:{rt.settings.region}:{rt.deployment.account}:table/orders"
-        newest_volume_point = ctx.stores.recovery_points.of_resource(volume_arn)[-1]
-        newest_table_point = ctx.stores.recovery_points.of_resource(table_arn)[-1]
-        volume_job = restore_service.start_restore_job(
-            ctx,
-            {"RecoveryPointArn": newest_volume_point.RecoveryPointArn, "Metadata": {}, "IamRoleArn": ROLE},
-            clock.now(),
-        )
-        table_job = restore_service.start_restore_job(
-            ctx,
-            {
-                "RecoveryPointArn": newest_table_point.RecoveryPointArn,
-                "Metadata": {"targetTableName": "orders-restored"},
-                "IamRoleArn": ROLE,
-            },
-            clock.now(),
-        )
-        sfn = rt.client("stepfunctions")
-        finished = _wait(
-            lambda: all(
-                sfn.describe_execution(executionArn=j.ExecutionArn)["status"] != "RUNNING"
-                for j in (volume_job, table_job)
+        restores = []
+        for resource_arn, overrides in ((volume_arn, {}), (table_arn, {"targetTableName": "orders-restored"})):
+            newest = backup.list_recovery_points_by_resource(ResourceArn=resource_arn)["RecoveryPoints"][0]
+            metadata = backup.get_recovery_point_restore_metadata(
+                BackupVaultName=VAULT, RecoveryPointArn=newest["RecoveryPointArn"]
+            )["RestoreMetadata"]
+            started = backup.start_restore_job(
+                RecoveryPointArn=newest["RecoveryPointArn"], Metadata={**metadata, **overrides}, IamRoleArn=ROLE
             )
-        )
-        n.check("both restore workflows finished", finished)
-        for job in (volume_job, table_job):
-            done = ctx.stores.jobs.get_restore_job(job.RestoreJobId)
+            restores.append(started["RestoreJobId"])
+
+        def finished() -> bool:
+            return all(
+                backup.describe_restore_job(RestoreJobId=r)["Status"] in ("COMPLETED", "FAILED") for r in restores
+            )
+
+        n.check("both restore jobs finished", _wait(finished))
+        created = {}
+        for restore_id in restores:
+            done = backup.describe_restore_job(RestoreJobId=restore_id)
+            created[done["ResourceType"]] = done.get("CreatedResourceArn", "")
             n.check(
-                f"{done.ResourceType} restore job COMPLETED",
-                done.Status.value == "COMPLETED",
-                done.CreatedResourceArn or done.StatusMessage or "",
+                f"{done['ResourceType']} restore job COMPLETED",
+                done["Status"] == "COMPLETED",
+                done.get("CreatedResourceArn") or done.get("StatusMessage", ""),
             )
-            execution = sfn.describe_execution(executionArn=done.ExecutionArn)
-            n.check(
-                f"{done.ResourceType} restore execution SUCCEEDED",
-                execution["status"] == "SUCCEEDED",
-                execution["status"],
-            )
-        restored_volume = ctx.stores.jobs.get_restore_job(volume_job.RestoreJobId).CreatedResourceArn or ""
-        described = ec2.describe_volumes(VolumeIds=[restored_volume.rsplit("/", 1)[-1]])["Volumes"][0]
+        executions = rt.client("stepfunctions").list_executions(stateMachineArn=rt.deployment.state_machine_arn)
+        statuses = sorted(e["status"] for e in executions["executions"])
+        n.check("both Step Functions executions SUCCEEDED", statuses == ["SUCCEEDED", "SUCCEEDED"], ", ".join(statuses))
+        restored_volume = ec2.describe_volumes(VolumeIds=[created["EBS"].rsplit("/", 1)[-1]])["Volumes"][0]
         n.check(
             "the restored volume is available with the source's size",
-            described["State"] == "available" and described["Size"] == 16,
-            f"{described['Size']} GiB",
+            restored_volume["State"] == "available" and restored_volume["Size"] == 16,
+            f"{restored_volume['Size']} GiB",
         )
-        original = _items(dynamodb, "orders")
-        restored = _items(dynamodb, "orders-restored")
+        original, restored = _items(dynamodb, "orders"), _items(dynamodb, "orders-restored")
         n.check("the restored table holds the same items as the source", original == restored, f"{len(restored)} items")
-
         messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
         n.check(
             "the vault's topic was notified of the completed restores", len(messages) >= 2, f"{len(messages)} messages"
         )
 
         n.say("Summary")
-        counts = rt.invocations.counts
         emitted = ", ".join(f"{k} {v:g}" for k, v in sorted(rt.invocations.metrics.items()))
         n.say(f"  metrics emitted: {emitted}")
+        counts = rt.invocations.counts
         n.say(f"  Lambda invocations: {', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}")
         fired = sum(rt.scheduler.fired.values())
         n.say(f"  schedules fired: {fired}; virtual time now {rt.clock.now():%Y-%m-%d %H:%M} UTC")
@@ -239,14 +238,14 @@ def run_demo(out: Any = sys.stdout, days: int = DAYS) -> int:
     return 0
 
 
-def _all(fetch: Callable[[int, str | None], tuple[list[Any], str | None]]) -> list[Any]:
-    found: list[Any] = []
-    token: str | None = None
-    while True:
-        page, token = fetch(1000, token)
-        found.extend(page)
-        if token is None:
-            return found
+def _refusal(call: Callable[..., Any], **kwargs: Any) -> str | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        call(**kwargs)
+    except ClientError as error:
+        return str(error.response["Error"]["Code"])
+    return None
 
 
 def _items(dynamodb: Any, table: str) -> list[dict[str, Any]]:
