@@ -26,19 +26,36 @@ def coverage() -> tuple[list[tuple[str, str, str, bool]], int]:
     return rows, sum(1 for row in rows if row[3])
 
 
+README = Path(__file__).resolve().parents[1] / "README.md"
+START, END = "<!-- api-coverage:start -->", "<!-- api-coverage:end -->"
+
+
+def table() -> str:
+    rows, done = coverage()
+    lines = [f"{done} of {len(rows)} AWS Backup operations implemented (botocore's model).", ""]
+    lines += ["| Operation | Route | Strongroom |", "| --- | --- | --- |"]
+    lines += [f"| {name} | `{method} {uri}` | {'implemented' if ok else 'not yet'} |" for name, method, uri, ok in rows]
+    return "\n".join(lines)
+
+
+def readme_with_table(text: str) -> str:
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    return f"{head}{START}\n{table()}\n{END}{tail}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--summary", action="store_true")
+    parser.add_argument("--readme", action="store_true")
     args = parser.parse_args()
-    rows, done = coverage()
     if args.summary:
+        rows, done = coverage()
         print(f"{done} of {len(rows)} AWS Backup operations implemented")
-        return 0
-    print(f"{done} of {len(rows)} AWS Backup operations implemented (botocore's model).\n")
-    print("| Operation | Route | Strongroom |")
-    print("| --- | --- | --- |")
-    for name, method, uri, ok in rows:
-        print(f"| {name} | `{method} {uri}` | {'implemented' if ok else 'not yet'} |")
+    elif args.readme:
+        README.write_text(readme_with_table(README.read_text()))
+    else:
+        print(table())
     return 0
 
 

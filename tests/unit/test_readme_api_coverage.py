@@ -1,0 +1,18 @@
+"""The README's API coverage table is the one the model and the registry give today (it cannot drift)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_readme_shows_the_current_api_coverage() -> None:
+    spec = importlib.util.spec_from_file_location("api_coverage", ROOT / "scripts" / "api_coverage.py")
+    assert spec and spec.loader
+    coverage = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(coverage)
+    readme = (ROOT / "README.md").read_text()
+    assert coverage.START in readme, "README.md lost its API coverage markers"
+    assert coverage.readme_with_table(readme) == readme, "run: python scripts/api_coverage.py --readme"
