@@ -17,45 +17,17 @@ from botocore.config import Config
 
 from local.runtime import LocalRuntime
 from tests.api.conftest import ROLE
+from tests.api.helpers import ACCOUNT, let_track_jobs_run, new_table, new_volume, unique
+from tests.api.helpers import new_vault as _new_vault
 
-ACCOUNT = "123456789012"
 GIB = 1024**3
 
 
 # Helpers
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
 def new_vault(backup: Any) -> str:
-    name = unique("jobs")
-    backup.create_backup_vault(BackupVaultName=name)
-    return name
-
-
-def new_volume(runtime: LocalRuntime, size: int = 8) -> str:
-    volume = runtime.client("ec2").create_volume(
-        AvailabilityZone="us-east-1a",
-        Size=size,
-        TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "Name", "Value": unique("volume")}]}],
-    )
-    return f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/{volume['VolumeId']}"
-
-
-def new_table(runtime: LocalRuntime, items: int) -> str:
-    dynamodb = runtime.client("dynamodb")
-    name = unique("orders")
-    table = dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    for n in range(items):
-        dynamodb.put_item(TableName=name, Item={"pk": {"S": f"order-{n}"}, "total": {"N": str(n * 10)}})
-    return str(table["TableDescription"]["TableArn"])
+    return _new_vault(backup, "jobs")
 
 
 def table_name(table_arn: str) -> str:
@@ -72,14 +44,6 @@ def start(backup: Any, vault: str, resource_arn: str, **extra: Any) -> str:
             "BackupJobId"
         ]
     )
-
-
-def let_track_jobs_run(runtime: LocalRuntime) -> None:
-    """track-jobs is rate(5 minutes); with no plan firing recently the local scheduler thins it to the top of
-    each hour, so move past the next full hour to be sure it ran."""
-    now = runtime.clock.now()
-    next_hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    runtime.advance(next_hour - now + timedelta(minutes=1))
 
 
 def job_ids(backup: Any, **filters: Any) -> set[str]:

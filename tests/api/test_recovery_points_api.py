@@ -15,49 +15,17 @@ from botocore.exceptions import ClientError
 
 from local.runtime import LocalRuntime
 from tests.api.conftest import ROLE
+from tests.api.helpers import ACCOUNT, let_track_jobs_run, new_table, new_volume, unique
+from tests.api.helpers import new_vault as _new_vault
 
-ACCOUNT = "123456789012"
 GIB = 1024**3
 
 
 # Helpers
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
 def new_vault(backup: Any) -> str:
-    name = unique("points")
-    backup.create_backup_vault(BackupVaultName=name)
-    return name
-
-
-def new_volume(runtime: LocalRuntime, size: int = 8) -> str:
-    volume = runtime.client("ec2").create_volume(AvailabilityZone="us-east-1a", Size=size)
-    return f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/{volume['VolumeId']}"
-
-
-def new_table(runtime: LocalRuntime, items: int = 2) -> str:
-    dynamodb = runtime.client("dynamodb")
-    name = unique("ledger")
-    table = dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    for n in range(items):
-        dynamodb.put_item(TableName=name, Item={"pk": {"S": f"entry-{n}"}})
-    return str(table["TableDescription"]["TableArn"])
-
-
-def let_track_jobs_run(runtime: LocalRuntime) -> None:
-    """track-jobs is rate(5 minutes); with no plan firing recently the local scheduler thins it to the top of
-    each hour, so move past the next full hour to be sure it ran."""
-    now = runtime.clock.now()
-    next_hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    runtime.advance(next_hour - now + timedelta(minutes=1))
+    return _new_vault(backup, "points")
 
 
 def back_up(runtime: LocalRuntime, backup: Any, vault: str, *resources: str, **extra: Any) -> list[str]:
