@@ -27,6 +27,7 @@ from lambdas.domain.plans import (
 )
 from lambdas.domain.validation import parse_model
 from lambdas.services.context import ServiceContext
+from lambdas.services.job_transitions import finish_job, publish, save_job
 
 
 @dataclass(frozen=True)
@@ -169,9 +170,8 @@ def start_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
     """CREATED -> RUNNING by starting (or adopting) the native backup. A failure that may pass (throttling,
     a busy resource) leaves the job CREATED for the next attempt within its start window; a failure that
     will not pass (the resource is gone) fails the job. Either way the other jobs go on."""
-    vault = ctx.stores.vaults.find(job.BackupVaultName)
     if now >= job.StartBy:
-        return _finish(ctx, job, BackupJobState.EXPIRED, now, "The start window ended before the job could start")
+        return finish_job(ctx, job, BackupJobState.EXPIRED, now, "The start window ended before the job could start")
     adapter = ctx.adapters.for_type(job.ResourceType)
     try:
         native = adapter.find_backup(job.ResourceArn, job.BackupJobId)
@@ -179,13 +179,13 @@ def start_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
             tags = {**job.RecoveryPointTags, "aws:backup:source-resource": job.ResourceArn}
             native = adapter.start_backup(job.ResourceArn, job.BackupJobId, tags)
     except BackupError as error:
-        return _finish(ctx, job, BackupJobState.FAILED, now, error.message)
+        return finish_job(ctx, job, BackupJobState.FAILED, now, error.message)
     except Exception as error:  # noqa: BLE001 - anything else is retried while the start window lasts
         logger.warning("backup start failed; will retry", extra={"backup_job_id": job.BackupJobId, "error": str(error)})
         retry = job.model_copy(
             update={"StartAttempts": job.StartAttempts + 1, "StatusMessage": f"Start attempt failed: {error}"}
         )
-        _save(ctx, retry, job.State)
+        save_job(ctx, retry, job.State)
         return retry
     running = job.transition(
         BackupJobState.RUNNING,
@@ -196,8 +196,8 @@ def start_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
         StatusMessage=None,
         PercentDone="0.0",
     )
-    if _save(ctx, running, job.State):
-        ctx.events.publish_backup_job(running, vault, now)
+    if save_job(ctx, running, job.State):
+        publish(ctx, running, now)
     return running
 
 
@@ -222,8 +222,7 @@ def stop_backup_job(ctx: ServiceContext, job_id: str, now: datetime) -> BackupJo
         raise InvalidRequestException(
             f"Backup job {job_id} changed state while it was being stopped; describe it and try again"
         ) from None
-    ctx.events.publish_backup_job(stopped, ctx.stores.vaults.find(job.BackupVaultName), now)
-    metrics.add_metric(name="BackupJobsAborted", unit=MetricUnit.Count, value=1)
+    publish(ctx, stopped, now)
     adapter = ctx.adapters.for_type(job.ResourceType)
     try:
         native_id = job.NativeBackupId
@@ -238,20 +237,3 @@ def stop_backup_job(ctx: ServiceContext, job_id: str, now: datetime) -> BackupJo
             extra={"backup_job_id": job_id, "native_backup_id": job.NativeBackupId, "error": str(error)},
         )
     return stopped
-
-
-def _finish(ctx: ServiceContext, job: BackupJob, state: BackupJobState, now: datetime, message: str) -> BackupJob:
-    finished = job.transition(state, StatusMessage=message, CompletionDate=now)
-    if _save(ctx, finished, job.State):
-        ctx.events.publish_backup_job(finished, ctx.stores.vaults.find(job.BackupVaultName), now)
-        metrics.add_metric(name=f"BackupJobs{state.value.title()}", unit=MetricUnit.Count, value=1)
-    return finished
-
-
-def _save(ctx: ServiceContext, job: BackupJob, expected: BackupJobState) -> bool:
-    try:
-        ctx.stores.jobs.save_backup_job(job, expected.value)
-    except ConflictException:
-        logger.info("job moved on meanwhile", extra={"backup_job_id": job.BackupJobId})
-        return False
-    return True

@@ -14,8 +14,9 @@ from lambdas.domain.jobs import BackupJob, BackupJobState
 from lambdas.domain.lifecycle import calculate
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.resources.base import Phase
-from lambdas.services.backup_service import _finish, _save, start_job
+from lambdas.services.backup_service import start_job
 from lambdas.services.context import ServiceContext
+from lambdas.services.job_transitions import finish_job, publish, save_job
 
 
 @dataclass
@@ -60,7 +61,7 @@ def track_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
     verdict = job.window_verdict(now)
     if verdict is not None:
         window = "start" if job.State != BackupJobState.RUNNING else "completion"
-        return _finish(
+        return finish_job(
             ctx,
             job,
             verdict,
@@ -73,10 +74,10 @@ def track_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
         return job
     progress = ctx.adapters.for_type(job.ResourceType).backup_status(job.NativeBackupId)
     if progress.phase == Phase.FAILED:
-        return _finish(ctx, job, BackupJobState.FAILED, now, progress.message or "The native backup failed")
+        return finish_job(ctx, job, BackupJobState.FAILED, now, progress.message or "The native backup failed")
     if progress.phase == Phase.RUNNING:
         moved = job.model_copy(update={"PercentDone": progress.percent_done, "BackupSizeInBytes": progress.size_bytes})
-        _save(ctx, moved, job.State)
+        save_job(ctx, moved, job.State)
         return moved
     _record_recovery_point(ctx, job, progress.size_bytes, now)
     return _finish_completed(ctx, job, progress.size_bytes, now)
@@ -122,9 +123,8 @@ def _record_recovery_point(ctx: ServiceContext, job: BackupJob, size: int | None
 
 def _finish_completed(ctx: ServiceContext, job: BackupJob, size: int | None, now: datetime) -> BackupJob:
     done = job.transition(BackupJobState.COMPLETED, CompletionDate=now, PercentDone="100.0", BackupSizeInBytes=size)
-    if _save(ctx, done, job.State):
-        ctx.events.publish_backup_job(done, ctx.stores.vaults.find(job.BackupVaultName), now)
-        metrics.add_metric(name="BackupJobsCompleted", unit=MetricUnit.Count, value=1)
+    if save_job(ctx, done, job.State):
+        publish(ctx, done, now)
         return done
     # Someone moved the job meanwhile (StopBackupJob): a point recorded for it must not outlive it.
     current = ctx.stores.jobs.get_backup_job(job.BackupJobId)
