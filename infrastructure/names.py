@@ -15,6 +15,22 @@ STACK_DESCRIPTION = "Strongroom: policy-based backup for AWS (an open-source AWS
 EVENT_BUS_NAME = "strongroom"
 
 DEFAULT_KEY_ALIAS = "alias/strongroom/default-vault"
+
+# The vault storage bucket (S3 and EFS recovery point data). Named per account and Region exactly as
+# lambdas.resources.vault_storage.default_vault_bucket derives it, so functions that do not read
+# STRONGROOM_VAULT_BUCKET yet find the same bucket. Being named and retained, it blocks a redeploy after
+# `cdk destroy` until it is emptied and deleted, or imported: its recovery points outlive the stack.
+VAULT_BUCKET_PREFIX = "strongroom-vault"
+
+
+def vault_bucket_name(account: str, region: str) -> str:
+    return f"{VAULT_BUCKET_PREFIX}-{account}-{region}"
+
+
+# The EFS movers: one Lambda function per protected file system, `strongroom-efs-mover-<file system id>`
+# (lambdas.resources.efs.MOVER_FUNCTION_PREFIX). This stack does not create them yet; the engine may look
+# them up and invoke them by this prefix only.
+EFS_MOVER_FUNCTION_PREFIX = "strongroom-efs-mover-"
 ALERTS_KEY_ALIAS = "alias/strongroom/alerts"
 
 # Powertools for AWS Lambda (Python) v3 public layer. It carries aws-lambda-powertools and pydantic v2,

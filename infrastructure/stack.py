@@ -34,6 +34,7 @@ class StrongroomStack(Stack):
             table=self.storage.table,
             event_bus=self.monitoring.event_bus,
             default_key=self.storage.default_key,
+            vault_bucket=self.storage.vault_bucket,
             layer_version=layer_version,
         )
         self.scheduling = Scheduling(self, "Scheduling", functions=self.engine.functions)

@@ -98,7 +98,22 @@ def bootstrap(session: Any, region: str) -> Deployment:
     topic_arn = client("sns").create_topic(Name=ALERT_TOPIC)["TopicArn"]
     iam = client("iam")
 
+    from lambdas.resources.vault_storage import default_vault_bucket
+
+    vault_bucket = default_vault_bucket(account, region)
+    s3 = client("s3")
+    s3.create_bucket(
+        Bucket=vault_bucket,
+        **({} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}),
+    )
+    s3.put_bucket_encryption(
+        Bucket=vault_bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}}]
+        },
+    )
     values = {
+        c.ENV_VAULT_BUCKET: vault_bucket,
         c.ENV_TABLE_NAME: TABLE_NAME,
         c.ENV_EVENT_BUS_NAME: EVENT_BUS,
         c.ENV_DEFAULT_KEY_ARN: key_arn,

@@ -67,6 +67,7 @@ class LocalRuntime:
         self.scheduler: Any = None
         self._saved_environment: dict[str, str] | None = None
         self._uninstall: Callable[[], None] | None = None
+        self._efs_root: Any = None
 
     @property
     def endpoint(self) -> str:
@@ -126,6 +127,7 @@ class LocalRuntime:
         from local.scheduler import LocalScheduler
 
         self.deployment = bootstrap(self.session(), s.region)
+        self._install_stand_ins()
         os.environ.update(self.deployment.process_environment())
         from lambdas.common.config import get_settings
         from lambdas.handlers.wiring import service_context
@@ -135,6 +137,53 @@ class LocalRuntime:
         self.scheduler = LocalScheduler(self.client("scheduler"), self.client("lambda"), self.clock)
         app.ready = True
         return self
+
+    def _install_stand_ins(self) -> None:
+        """What the emulator lacks, the local runtime stands in for, behind the same clients and interfaces:
+        Storage Gateway (absent from moto), FSx restores (partly absent), EFS data (no data plane)."""
+        import tempfile
+        from pathlib import Path
+
+        from lambdas.common import aws
+        from lambdas.resources import catalog
+        from lambdas.resources.efs import InProcessMover, LocalDirectoryTree
+        from local.fsx_gaps import MotoFsxGaps
+        from local.storage_gateway_fake import FakeStorageGatewayClient, backend_for, reset_backends
+
+        account = self.settings.account
+        reset_backends()
+        aws.use_stand_in(
+            "storagegateway",
+            lambda real, region: FakeStorageGatewayClient(
+                backend_for(region or self.settings.region, account), lambda: aws.client("ec2", region)
+            ),
+        )
+        aws.use_stand_in("fsx", lambda real, region: MotoFsxGaps(real))
+        self._efs_root = Path(tempfile.mkdtemp(prefix="strongroom-efs-"))
+        root = self._efs_root
+        catalog.efs_mover_stand_in = InProcessMover(
+            lambda file_system_id: LocalDirectoryTree(root / file_system_id),
+            lambda: aws.client("s3", self.settings.region),
+        )
+
+    def efs_directory(self, file_system_id: str) -> Any:
+        """Where the local runtime keeps an EFS file system's files (what a Lambda mount would show)."""
+        path = self._efs_root / file_system_id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _remove_stand_ins(self) -> None:
+        import shutil
+
+        from lambdas.common import aws
+        from lambdas.resources import catalog
+
+        aws.use_stand_in("storagegateway", None)
+        aws.use_stand_in("fsx", None)
+        catalog.efs_mover_stand_in = None
+        if self._efs_root is not None:
+            shutil.rmtree(self._efs_root, ignore_errors=True)
+            self._efs_root = None
 
     def _advance_hook(self) -> None:
         if self.scheduler is not None:
@@ -169,6 +218,7 @@ class LocalRuntime:
         from lambdas.handlers.wiring import service_context
 
         clock.use_clock(clock.SystemClock())
+        self._remove_stand_ins()
         if self._uninstall is not None:
             self._uninstall()
             self._uninstall = None

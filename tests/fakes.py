@@ -53,6 +53,9 @@ class FakeEbs:
         self.volumes[arn] = tags
         return arn
 
+    def resource_type_for(self, resource_arn: str) -> str:
+        return self.resource_type
+
     def describe(self, resource_arn: str) -> ResourceInfo:
         from lambdas.domain.errors import ResourceNotFoundException
 

@@ -19,6 +19,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from constructs import Construct, IValidation
 
 from infrastructure import constants, names
@@ -64,6 +65,7 @@ class Engine(Construct):
         table: dynamodb.ITable,
         event_bus: events.IEventBus,
         default_key: kms.IKey,
+        vault_bucket: s3.IBucket,
         layer_version: str,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -74,6 +76,7 @@ class Engine(Construct):
             constants.ENV_TABLE_NAME: table.table_name,
             constants.ENV_EVENT_BUS_NAME: event_bus.event_bus_name,
             constants.ENV_DEFAULT_KEY_ARN: default_key.key_arn,
+            constants.ENV_VAULT_BUCKET: vault_bucket.bucket_name,
             constants.ENV_POWERTOOLS_SERVICE_NAME: constants.SERVICE_NAME,
             constants.ENV_POWERTOOLS_METRICS_NAMESPACE: constants.METRICS_NAMESPACE,
         }

@@ -1,229 +1,243 @@
 """What each engine function may do, beyond reading and writing the table (which every function does).
 
-One entry per function key; a function not listed here cannot be built, so a new function has to
-state its permissions. Describe/List calls that IAM cannot scope to a resource are on "*"; everything
-that creates, deletes or restores is scoped to its resource type.
+A function's permissions are the jobs it does, each job the sum of what every resource type needs for it
+(resource_access.py), plus Strongroom's own vault storage bucket:
+
+    StartBackups     back up natively                 + find tagged resources + vault storage
+    TrackJobs        back up natively, track backups  + vault storage
+    Lifecycle        delete natively                  + vault storage, deleting recovery points' data
+    RestoreStart     restore natively                 + vault storage
+    RestorePoll      poll restores                    + vault storage
+    RestoreFinalize                                     vault storage
+    Api              back up natively, delete natively, check restores + find tagged resources
+                     + vault storage, deleting recovery points' data + plan schedules + the restore workflow
+
+One entry per function key; a function not listed here cannot be built, so a new function has to state
+its permissions. Describe/List calls that IAM cannot scope to a resource are on "*"; everything that
+creates, deletes or restores is scoped to its resource type.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from aws_cdk import ArnFormat, Aws, Stack
 from aws_cdk import aws_iam as iam
-from constructs import Construct
 
 from infrastructure import constants
-from infrastructure.constructs.nag import printed
+from infrastructure.constructs.arns import Arns
+from infrastructure.constructs.resource_access import RESOURCE_TYPES, Statements, allow, via
 
-
-class Arns:
-    """ARN patterns of the resources the engine acts on, in the stack's partition, region and account."""
-
-    def __init__(self, scope: Construct) -> None:
-        self._stack = Stack.of(scope)
-
-    def _arn(self, service: str, resource: str, name: str, *, with_account: bool = True) -> str:
-        return self._stack.format_arn(
-            service=service,
-            resource=resource,
-            resource_name=name,
-            account=None if with_account else "",
-            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-        )
-
-    @property
-    def ebs_volumes(self) -> str:
-        return self._arn("ec2", "volume", "*")
-
-    @property
-    def ebs_snapshots(self) -> str:
-        # Snapshot ARNs carry no account id.
-        return self._arn("ec2", "snapshot", "*", with_account=False)
-
-    @property
-    def tables(self) -> str:
-        return self._arn("dynamodb", "table", "*")
-
-    @property
-    def table_backups(self) -> str:
-        return self._arn("dynamodb", "table", "*/backup/*")
-
-    def schedules_in_group(self, group_name: str) -> str:
-        """Every schedule of one EventBridge Scheduler group (plan rules get theirs at run time)."""
-        return self._arn("scheduler", "schedule", f"{group_name}/*")
-
-    def wildcard_findings(self, statements: list[iam.PolicyStatement]) -> set[str]:
-        """cdk-nag IAM5 findings (`Resource::...`, `Action::...`) that these statements raise."""
-        findings: set[str] = set()
-        for statement in statements:
-            for resource in statement.resources:
-                label = printed(self._stack, resource)
-                if "*" in label:
-                    findings.add(f"Resource::{label}")
-            findings.update(f"Action::{action}" for action in statement.actions if "*" in action)
-        return findings
-
+__all__ = ["ACCESS", "WILDCARD_REASON", "Arns", "Environment", "FunctionAccess", "compose"]
 
 # A function's environment, key -> value (tokens for resources of the stack).
 Environment = Mapping[str, str]
 
 WILDCARD_REASON = (
-    "Backup and restore act on whatever EBS volumes/snapshots and DynamoDB tables/backups the user's "
-    "plans select or restores name, so these are scoped to the resource type in this account and region "
-    "only. Plan rule schedules are named at run time, so the Backup API manages any schedule, but only in "
-    "Strongroom's plan schedule group. Resource '*' is used only for Describe/List and tag:GetResources "
-    "calls (IAM cannot scope them), X-Ray segments, sns:Publish (vault notification topics are the user's, "
-    "unknown at deploy time) and KMS use restricted to EC2/DynamoDB by kms:ViaService (vault keys are the "
-    "user's choice)."
+    "Backup and restore act on whatever resources the user's plans select or restores name (EBS volumes and "
+    "snapshots, EC2 instances and AMIs, RDS/Aurora/DocumentDB/Neptune databases and snapshots, DynamoDB "
+    "tables and backups, S3 buckets and object versions, EFS and FSx file systems and backups, Storage "
+    "Gateway volumes), so these are scoped to the resource type in this account and region only. EFS movers "
+    "are Lambda functions named strongroom-efs-mover-*. Roles passed to EC2 (instance profiles of restored "
+    "instances) may go to ec2.amazonaws.com only. Strongroom's vault bucket is reached under its "
+    "recovery-points/ and restores/ prefixes only. Plan rule schedules are named at run time, so the Backup "
+    "API manages any schedule, but only in Strongroom's plan schedule group. Resource '*' is used only for "
+    "Describe/List calls, s3:ListAllMyBuckets and tag:GetResources (IAM cannot scope them), X-Ray segments, "
+    "sns:Publish (vault notification topics are the user's, unknown at deploy time) and KMS use restricted by "
+    "kms:ViaService to the service that needs the key (vault and resource keys are the user's choice)."
 )
 
 
-def _statement(sid: str, actions: list[str], resources: list[str], **kwargs: object) -> iam.PolicyStatement:
-    return iam.PolicyStatement(sid=sid, actions=actions, resources=resources, **kwargs)  # type: ignore[arg-type]
+def compose(arns: Arns, *jobs: Iterable[iam.PolicyStatement]) -> Statements:
+    """The jobs' statements as one list: statements sharing a Sid become one, with the union of their actions.
 
-
-def _describe_ec2(*actions: str) -> iam.PolicyStatement:
-    return _statement("DescribeEc2", [f"ec2:{a}" for a in actions], ["*"])
-
-
-def _kms_via_services() -> list[iam.PolicyStatement]:
-    """Use of customer keys (the default vault key or a vault's own) only through EC2 and DynamoDB."""
-    via = {
-        "kms:ViaService": [
-            f"ec2.{Aws.REGION}.amazonaws.com",
-            f"dynamodb.{Aws.REGION}.amazonaws.com",
-        ]
-    }
+    Two resource types asking for the same Sid (`DescribeEc2`, `DeleteEbsSnapshots`) must ask for it on the
+    same resources with the same conditions; anything else is a mistake in resource_access.py, refused here.
+    """
+    merged: dict[str, tuple[iam.PolicyStatement, list[str], str]] = {}
+    for statement in (statement for job in jobs for statement in job):
+        sid = statement.sid
+        if not sid:
+            raise ValueError(f"every engine statement needs a Sid: {statement.actions}")
+        scope = json.dumps(
+            arns.stack.resolve(
+                {"Effect": statement.effect.value, "Resource": statement.resources, "Condition": statement.conditions}
+            ),
+            sort_keys=True,
+        )
+        if sid not in merged:
+            merged[sid] = (statement, list(statement.actions), scope)
+            continue
+        _, actions, first_scope = merged[sid]
+        if scope != first_scope:
+            raise ValueError(f"statement {sid} is asked for on different resources or conditions")
+        actions.extend(action for action in statement.actions if action not in actions)
     return [
-        _statement(
-            "UseKeysViaEc2AndDynamoDb",
-            ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
-            ["*"],
-            conditions={"StringEquals": via},
+        iam.PolicyStatement(
+            sid=sid,
+            effect=first.effect,
+            actions=actions,
+            resources=first.resources,
+            conditions=first.conditions or None,
+        )
+        for sid, (first, actions, _) in merged.items()
+    ]
+
+
+# Jobs on the resources the plans protect: the sum over every resource type.
+
+
+def back_up_natively(arns: Arns) -> Statements:
+    """Describe, list and find resources, and start their native backups (snapshots, AMIs, table backups...)."""
+    return [statement for kind in RESOURCE_TYPES for statement in kind.start_backup(arns)]
+
+
+def track_backups(arns: Arns) -> Statements:
+    """Follow native backups to completion and record how to restore them."""
+    return [statement for kind in RESOURCE_TYPES for statement in kind.track_backup(arns)]
+
+
+def delete_natively(arns: Arns) -> Statements:
+    """Delete native backups (the caller honours retention, vault locks and legal holds first)."""
+    return [statement for kind in RESOURCE_TYPES for statement in kind.delete_backup(arns)]
+
+
+def check_restores(arns: Arns) -> Statements:
+    """Refuse a restore that cannot work before any job is written (StartRestoreJob)."""
+    return [statement for kind in RESOURCE_TYPES for statement in kind.check_restore(arns)]
+
+
+def restore_natively(arns: Arns) -> Statements:
+    """Create the restored resource from the native backup."""
+    return [
+        statement for kind in RESOURCE_TYPES for statement in (*kind.check_restore(arns), *kind.start_restore(arns))
+    ]
+
+
+def poll_restores(arns: Arns) -> Statements:
+    """Wait for the restored resource, and move the data of the types Strongroom stores itself."""
+    return [statement for kind in RESOURCE_TYPES for statement in kind.poll_restore(arns)]
+
+
+def find_tagged_resources() -> Statements:
+    """Resolve plan selections by tag (the Resource Groups Tagging API)."""
+    return [allow("FindTaggedResources", ["tag:GetResources"], ["*"])]
+
+
+# Strongroom's vault storage bucket: recovery point data for S3 and EFS, and restore cursors.
+
+_VAULT_PREFIXES = ("recovery-points/*", "restores/*")
+
+
+def vault_storage(arns: Arns, environment: Environment) -> Statements:
+    """Read and write recovery points' data and restores' state in the bucket the environment names."""
+    bucket = environment[constants.ENV_VAULT_BUCKET]
+    return [
+        allow(
+            "ReadWriteVaultStorage",
+            ["s3:GetObject", "s3:PutObject"],
+            [arns.objects_in(bucket, prefix) for prefix in _VAULT_PREFIXES],
         ),
-        _statement(
-            "GrantKeysToEc2AndDynamoDb",
-            ["kms:CreateGrant"],
-            ["*"],
-            conditions={"StringEquals": via, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+        # Without it a missing object answers 403 instead of 404, and a backup not yet started looks like
+        # an error instead of "not started".
+        allow("FindVaultStorageObjects", ["s3:ListBucket"], [arns.bucket(bucket)]),
+        # The bucket's default encryption is the default vault key.
+        allow(
+            "UseVaultKeyForVaultStorage",
+            ["kms:Decrypt", "kms:GenerateDataKey"],
+            [environment[constants.ENV_DEFAULT_KEY_ARN]],
+            StringEquals=via("s3"),
         ),
     ]
 
 
-def _start_backups(arns: Arns, _environment: Environment) -> list[iam.PolicyStatement]:
+def delete_vault_storage(arns: Arns, environment: Environment) -> Statements:
+    """Delete a recovery point's data: every object and every version under its prefix."""
+    bucket = environment[constants.ENV_VAULT_BUCKET]
     return [
-        _statement("FindTaggedResources", ["tag:GetResources"], ["*"]),
-        _describe_ec2("DescribeSnapshots", "DescribeVolumes"),
-        _statement("CreateEbsSnapshots", ["ec2:CreateSnapshot"], [arns.ebs_volumes, arns.ebs_snapshots]),
-        _statement("TagEbsSnapshots", ["ec2:CreateTags"], [arns.ebs_snapshots]),
-        _statement("ListTableBackups", ["dynamodb:ListBackups"], ["*"]),
-        _statement("BackUpTables", ["dynamodb:CreateBackup", "dynamodb:DescribeTable"], [arns.tables]),
-        _statement("DescribeTableBackups", ["dynamodb:DescribeBackup"], [arns.table_backups]),
-        *_kms_via_services(),
-    ]
-
-
-def _track_jobs(arns: Arns, _environment: Environment) -> list[iam.PolicyStatement]:
-    return [
-        _describe_ec2("DescribeSnapshots", "DescribeVolumes"),
-        _statement("CreateEbsSnapshots", ["ec2:CreateSnapshot"], [arns.ebs_volumes, arns.ebs_snapshots]),
-        _statement("TagEbsSnapshots", ["ec2:CreateTags"], [arns.ebs_snapshots]),
-        _statement("ListTableBackups", ["dynamodb:ListBackups"], ["*"]),
-        _statement("BackUpTables", ["dynamodb:CreateBackup", "dynamodb:DescribeTable"], [arns.tables]),
-        _statement("DescribeTableBackups", ["dynamodb:DescribeBackup"], [arns.table_backups]),
-        *_kms_via_services(),
-    ]
-
-
-def _lifecycle(arns: Arns, _environment: Environment) -> list[iam.PolicyStatement]:
-    return [
-        _describe_ec2("DescribeSnapshots"),
-        _statement("DeleteEbsSnapshots", ["ec2:DeleteSnapshot"], [arns.ebs_snapshots]),
-        _statement(
-            "DeleteTableBackups",
-            ["dynamodb:DeleteBackup", "dynamodb:DescribeBackup"],
-            [arns.table_backups],
+        allow("ListVaultStorageVersions", ["s3:ListBucketVersions"], [arns.bucket(bucket)]),
+        allow(
+            "DeleteVaultStorageRecoveryPoints",
+            ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+            [arns.objects_in(bucket, "recovery-points/*")],
         ),
     ]
 
 
-# RestoreTableFromBackup also needs the item-level actions on the table it creates.
-_RESTORE_TABLE_ITEM_ACTIONS = [
-    "dynamodb:BatchWriteItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:Scan",
-    "dynamodb:UpdateItem",
-]
+# The functions.
 
 
-def _restore_start(arns: Arns, _environment: Environment) -> list[iam.PolicyStatement]:
-    return [
-        _describe_ec2("DescribeSnapshots"),
-        _statement("CreateVolumesFromSnapshots", ["ec2:CreateVolume"], [arns.ebs_volumes, arns.ebs_snapshots]),
-        _statement("TagRestoredVolumes", ["ec2:CreateTags"], [arns.ebs_volumes]),
-        _statement(
-            "RestoreTablesFromBackups",
-            ["dynamodb:RestoreTableFromBackup"],
-            [arns.tables, arns.table_backups],
-        ),
-        _statement("WriteRestoredTables", _RESTORE_TABLE_ITEM_ACTIONS, [arns.tables]),
-        _statement("DescribeTableBackups", ["dynamodb:DescribeBackup"], [arns.table_backups]),
-        *_kms_via_services(),
-    ]
+def _start_backups(arns: Arns, environment: Environment) -> Statements:
+    return compose(arns, find_tagged_resources(), back_up_natively(arns), vault_storage(arns, environment))
 
 
-def _restore_poll(arns: Arns, _environment: Environment) -> list[iam.PolicyStatement]:
-    return [
-        _describe_ec2("DescribeVolumes"),
-        _statement("DescribeRestoredTables", ["dynamodb:DescribeTable"], [arns.tables]),
-    ]
+def _track_jobs(arns: Arns, environment: Environment) -> Statements:
+    # A job that could not start yet is started again, within its start window, by the tracker.
+    return compose(arns, back_up_natively(arns), track_backups(arns), vault_storage(arns, environment))
 
 
-def _api(arns: Arns, environment: Environment) -> list[iam.PolicyStatement]:
+def _lifecycle(arns: Arns, environment: Environment) -> Statements:
+    return compose(
+        arns, delete_natively(arns), vault_storage(arns, environment), delete_vault_storage(arns, environment)
+    )
+
+
+def _restore_start(arns: Arns, environment: Environment) -> Statements:
+    return compose(arns, restore_natively(arns), vault_storage(arns, environment))
+
+
+def _restore_poll(arns: Arns, environment: Environment) -> Statements:
+    return compose(arns, poll_restores(arns), vault_storage(arns, environment))
+
+
+def _restore_finalize(arns: Arns, environment: Environment) -> Statements:
+    return compose(arns, vault_storage(arns, environment))
+
+
+def _api(arns: Arns, environment: Environment) -> Statements:
     """The Backup API: on-demand backups, DeleteRecoveryPoint, plan rule schedules and StartRestoreJob.
 
     The resources it acts on are the ones its environment names, so permission and configuration agree.
     """
-    return [
+    return compose(
+        arns,
         # StartBackupJob does on demand what a plan rule does on schedule.
-        *_start_backups(arns, environment),
-        # DeleteRecoveryPoint (the service refuses while a vault lock or a legal hold protects the point).
-        _statement("DeleteEbsSnapshots", ["ec2:DeleteSnapshot"], [arns.ebs_snapshots]),
-        _statement("DeleteTableBackups", ["dynamodb:DeleteBackup"], [arns.table_backups]),
-        # Create/UpdateBackupPlan and DeleteBackupPlan keep one schedule per rule in the plan group.
-        _statement(
-            "ManagePlanRuleSchedules",
-            [
-                "scheduler:CreateSchedule",
-                "scheduler:UpdateSchedule",
-                "scheduler:DeleteSchedule",
-                "scheduler:GetSchedule",
-            ],
-            [arns.schedules_in_group(environment[constants.ENV_PLAN_SCHEDULE_GROUP])],
-        ),
-        # Those schedules invoke StartBackups as the scheduler role, which only Scheduler may be given.
-        _statement(
-            "PassSchedulerRoleToScheduler",
-            ["iam:PassRole"],
-            [environment[constants.ENV_SCHEDULER_ROLE_ARN]],
-            conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
-        ),
-        # StartRestoreJob runs the restore workflow.
-        _statement(
-            "StartRestoreWorkflow",
-            ["states:StartExecution"],
-            [environment[constants.ENV_RESTORE_STATE_MACHINE_ARN]],
-        ),
-    ]
-
-
-def _nothing_more(_arns: Arns, _environment: Environment) -> list[iam.PolicyStatement]:
-    return []
+        find_tagged_resources(),
+        back_up_natively(arns),
+        # DeleteRecoveryPoint and StopBackupJob (the service refuses while a vault lock or a legal hold
+        # protects the point).
+        delete_natively(arns),
+        # StartRestoreJob checks the restore, then runs the restore workflow.
+        check_restores(arns),
+        vault_storage(arns, environment),
+        delete_vault_storage(arns, environment),
+        [
+            # Create/UpdateBackupPlan and DeleteBackupPlan keep one schedule per rule in the plan group.
+            allow(
+                "ManagePlanRuleSchedules",
+                [
+                    "scheduler:CreateSchedule",
+                    "scheduler:UpdateSchedule",
+                    "scheduler:DeleteSchedule",
+                    "scheduler:GetSchedule",
+                ],
+                [arns.schedules_in_group(environment[constants.ENV_PLAN_SCHEDULE_GROUP])],
+            ),
+            # Those schedules invoke StartBackups as the scheduler role, which only Scheduler may be given.
+            allow(
+                "PassSchedulerRoleToScheduler",
+                ["iam:PassRole"],
+                [environment[constants.ENV_SCHEDULER_ROLE_ARN]],
+                StringEquals={"iam:PassedToService": "scheduler.amazonaws.com"},
+            ),
+            allow(
+                "StartRestoreWorkflow",
+                ["states:StartExecution"],
+                [environment[constants.ENV_RESTORE_STATE_MACHINE_ARN]],
+            ),
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -231,7 +245,7 @@ class FunctionAccess:
     """A function's permissions: its own statements, plus publishing job events and notifications."""
 
     # Given the ARN patterns and the function's own environment (the resources it was told about).
-    statements: Callable[[Arns, Environment], list[iam.PolicyStatement]]
+    statements: Callable[[Arns, Environment], Statements]
     publishes_job_events: bool
 
 
@@ -241,6 +255,6 @@ ACCESS: dict[str, FunctionAccess] = {
     constants.LIFECYCLE.key: FunctionAccess(_lifecycle, publishes_job_events=True),
     constants.RESTORE_START.key: FunctionAccess(_restore_start, publishes_job_events=False),
     constants.RESTORE_POLL.key: FunctionAccess(_restore_poll, publishes_job_events=False),
-    constants.RESTORE_FINALIZE.key: FunctionAccess(_nothing_more, publishes_job_events=True),
+    constants.RESTORE_FINALIZE.key: FunctionAccess(_restore_finalize, publishes_job_events=True),
     constants.API.key: FunctionAccess(_api, publishes_job_events=True),
 }

@@ -1,17 +1,20 @@
-"""Storage: the single DynamoDB table and the default vault key."""
+"""Storage: the single DynamoDB table, the default vault key, and the vault storage bucket."""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infrastructure import constants, names
+from infrastructure.constructs.nag import acknowledge
 
 
 class Storage(Construct):
-    """The catalog table (single-table design) and the KMS key that encrypts vaults by default."""
+    """The catalog table (single-table design), the KMS key that encrypts vaults by default, and the bucket
+    where Strongroom keeps the recovery point data of the types without native backups (S3 and EFS)."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
@@ -46,4 +49,36 @@ class Storage(Construct):
             enable_key_rotation=True,
             # Recovery points encrypted with it must stay readable after the stack is gone.
             removal_policy=RemovalPolicy.RETAIN,
+        )
+
+        # recovery-points/<type>/<job id>/... (manifests, EFS file data) and restores/<restore job id>.json
+        # (see lambdas/resources/vault_storage.py). Unversioned: deleting a recovery point deletes its data.
+        self.vault_bucket = s3.Bucket(
+            self,
+            "VaultBucket",
+            bucket_name=names.vault_bucket_name(Aws.ACCOUNT_ID, Aws.REGION),
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.default_key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            versioned=False,
+            lifecycle_rules=[
+                # An EFS upload interrupted mid-way leaves parts nobody will complete.
+                s3.LifecycleRule(abort_incomplete_multipart_upload_after=Duration.days(7)),
+            ],
+            # Recovery points live here: they outlive the stack, like the catalog that lists them.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # The TLS-only policy stays with the bucket when the stack goes.
+        assert self.vault_bucket.policy is not None  # enforce_ssl made it
+        self.vault_bucket.policy.apply_removal_policy(RemovalPolicy.RETAIN)
+        acknowledge(
+            self.vault_bucket,
+            "S1",
+            "Only Strongroom's own function roles read or write the vault bucket, every request by a role "
+            "the stack defines; object-level auditing is CloudTrail's S3 data events (enable them for this "
+            "bucket if required). A server access log bucket would hold one log object per manifest part and "
+            "EFS file written, and would itself be an unlogged bucket.",
         )

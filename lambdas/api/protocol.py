@@ -87,6 +87,10 @@ def match(method: str, raw_path: str) -> tuple[str, dict[str, str]]:
 
 def _scalar(shape: Shape, value: Any, location: str | None) -> Any:
     kind = shape.type_name
+    allowed = getattr(shape, "enum", None)
+    # botocore does not check enum values on the client side, so the service must (as AWS does).
+    if allowed and value not in allowed:
+        raise InvalidParameterValueException(f"{value!r} is not one of: {', '.join(allowed)}")
     if kind == "timestamp":
         if isinstance(value, int | float):
             return datetime.fromtimestamp(value, tz=UTC)
@@ -165,7 +169,10 @@ def parse(
         else:
             value = payload.get(name)
         if value is not None:
-            raw[name] = from_wire(member, value, location)
+            try:
+                raw[name] = from_wire(member, value, location)
+            except InvalidParameterValueException as error:
+                raise InvalidParameterValueException(f"Invalid value for {name}: {error.message}") from None
     _check_required(shape, raw)
     return operation_name, raw
 

@@ -5,6 +5,7 @@ runtime), is honoured by boto3 itself."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -21,8 +22,23 @@ def _client(service: str, region: str | None) -> Any:
         return boto3.session.Session().client(service, region_name=region, config=_RETRIES)
 
 
+# An emulator that lacks a service (Storage Gateway) or part of one (FSx) registers a stand-in here;
+# only the local runtime and tests do, so in Lambda this stays empty.
+_stand_ins: dict[str, Callable[[Any, str | None], Any]] = {}
+
+
 def client(service: str, region: str | None = None) -> Any:
-    return _client(service, region)
+    real = _client(service, region)
+    stand_in = _stand_ins.get(service)
+    return stand_in(real, region) if stand_in else real
+
+
+def use_stand_in(service: str, factory: Callable[[Any, str | None], Any] | None) -> None:
+    """factory(real client, region) -> the client to use instead; None removes the stand-in."""
+    if factory is None:
+        _stand_ins.pop(service, None)
+    else:
+        _stand_ins[service] = factory
 
 
 def reset_clients() -> None:

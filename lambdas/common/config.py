@@ -21,6 +21,7 @@ class Settings(BaseModel):
     plan_schedule_group: str | None = None
     scheduler_role_arn: str | None = None
     start_backups_function_arn: str | None = None
+    vault_bucket: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -35,4 +36,5 @@ def get_settings() -> Settings:
         plan_schedule_group=env.get(env_keys.ENV_PLAN_SCHEDULE_GROUP),
         scheduler_role_arn=env.get(env_keys.ENV_SCHEDULER_ROLE_ARN),
         start_backups_function_arn=env.get(env_keys.ENV_START_BACKUPS_FUNCTION_ARN),
+        vault_bucket=env.get(env_keys.ENV_VAULT_BUCKET),
     )

@@ -15,6 +15,7 @@ RESOURCE_TYPES: dict[tuple[str, str], str] = {
     ("rds", "cluster"): "Aurora",
     ("elasticfilesystem", "file-system"): "EFS",
     ("fsx", "file-system"): "FSx",
+    # A Storage Gateway volume: gateway/sgw-id/volume/vol-id (resource_type_of refuses a bare gateway).
     ("storagegateway", "gateway"): "Storage Gateway",
     ("s3", ""): "S3",
 }
@@ -62,6 +63,11 @@ def resource_type_of(resource_arn: str) -> str:
     if resource_type is None:
         raise InvalidParameterValueException(
             f"Invalid resource ARN {resource_arn}: resource type {arn.service}:{arn.resource_kind} is not supported"
+        )
+    if resource_type == "Storage Gateway" and "/volume/" not in arn.resource:
+        raise InvalidParameterValueException(
+            f"Invalid resource ARN {resource_arn}: Storage Gateway backs up volumes, "
+            "arn:aws:storagegateway:region:account:gateway/sgw-id/volume/vol-id, not gateways"
         )
     return resource_type
 

@@ -29,7 +29,7 @@ def service_context() -> ServiceContext:
     def client(service: str) -> Callable[[], Any]:
         return lambda: aws.client(service, region)
 
-    adapters = AdapterRegistry(build_adapters(client, region, account))
+    adapters = AdapterRegistry(build_adapters(client, region, account, settings.vault_bucket))
     scheduler = None
     if settings.plan_schedule_group and settings.start_backups_function_arn and settings.scheduler_role_arn:
         scheduler = EventBridgePlanScheduler(

@@ -13,6 +13,8 @@ from typing import Protocol
 
 JOB_TAG = "strongroom:backup-job-id"
 RESTORE_TAG = "strongroom:restore-job-id"
+# AWS Backup marks its backups with aws:backup:source-resource, but aws: is reserved to AWS itself.
+SOURCE_TAG = "strongroom:source-resource"
 
 
 class Phase(StrEnum):
@@ -55,6 +57,10 @@ class NativeRestore:
 class ResourceAdapter(Protocol):
     resource_type: str
     tagging_filter: str  # the Resource Groups Tagging API's ResourceTypeFilters value
+
+    def resource_type_for(self, resource_arn: str) -> str:
+        """The AWS Backup type of a resource this adapter handles: usually its own, but Aurora, DocumentDB
+        and Neptune share one ARN form and only the cluster's engine tells them apart."""
 
     def describe(self, resource_arn: str) -> ResourceInfo: ...
 

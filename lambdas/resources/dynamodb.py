@@ -32,6 +32,9 @@ class DynamoDbAdapter:
     def _table_arn(self, name: str) -> str:
         return f"arn:aws:dynamodb:{self._region}:{self._account}:table/{name}"
 
+    def resource_type_for(self, resource_arn: str) -> str:
+        return self.resource_type
+
     def describe(self, resource_arn: str) -> ResourceInfo:
         name = parse_arn(resource_arn).resource_id
         client = self._dynamodb()

@@ -57,6 +57,9 @@ class EbsAdapter:
             is_encrypted=bool(volume.get("Encrypted")),
         )
 
+    def resource_type_for(self, resource_arn: str) -> str:
+        return self.resource_type
+
     def describe(self, resource_arn: str) -> ResourceInfo:
         volume_id = parse_arn(resource_arn).resource_id
         try:

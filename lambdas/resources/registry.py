@@ -24,6 +24,9 @@ class AdapterRegistry:
     def for_arn(self, resource_arn: str) -> ResourceAdapter:
         return self.for_type(resource_type_of(resource_arn))
 
+    def resource_type_of(self, resource_arn: str) -> str:
+        return self.for_arn(resource_arn).resource_type_for(resource_arn)
+
     def supported_types(self) -> list[str]:
         return sorted(self._by_type)
 

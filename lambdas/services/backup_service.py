@@ -15,7 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lambdas.common.observability import logger, metrics
-from lambdas.domain.arns import parse_arn, resource_type_of
+from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import BackupError, ConflictException, InvalidRequestException
 from lambdas.domain.ids import idempotent_job_id, new_id, scheduled_backup_job_id
 from lambdas.domain.jobs import BackupJob, BackupJobState, RecoveryPointCreator, windows
@@ -26,6 +26,7 @@ from lambdas.domain.plans import (
     check_windows,
 )
 from lambdas.domain.validation import parse_model
+from lambdas.resources.base import SOURCE_TAG
 from lambdas.services.context import ServiceContext
 from lambdas.services.job_transitions import finish_job, publish, save_job
 
@@ -95,7 +96,7 @@ def start_backups(
             BackupVaultName=vault.BackupVaultName,
             BackupVaultArn=vault.BackupVaultArn,
             ResourceArn=resource.arn,
-            ResourceType=resource_type_of(resource.arn),
+            ResourceType=ctx.adapters.resource_type_of(resource.arn),
             ResourceName=resource.tags.get("Name") or parse_arn(resource.arn).resource_id,
             IamRoleArn=role_by_resource[resource.arn],
             CreatedBy=creator,
@@ -176,7 +177,7 @@ def start_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
     try:
         native = adapter.find_backup(job.ResourceArn, job.BackupJobId)
         if native is None:
-            tags = {**job.RecoveryPointTags, "aws:backup:source-resource": job.ResourceArn}
+            tags = {**job.RecoveryPointTags, SOURCE_TAG: job.ResourceArn}
             native = adapter.start_backup(job.ResourceArn, job.BackupJobId, tags)
     except BackupError as error:
         return finish_job(ctx, job, BackupJobState.FAILED, now, error.message)

@@ -82,7 +82,8 @@ class SelectionResolver:
             for mapping in page.get("ResourceTagMappingList", []):
                 arn = mapping["ResourceARN"]
                 try:
-                    if resource_type_of(arn) in opted_out:
+                    resource_type_of(arn)  # a tagged resource of a type Strongroom cannot protect is not a candidate
+                    if opted_out and self._adapters.resource_type_of(arn) in opted_out:
                         continue
                 except BackupError:
                     continue

@@ -41,11 +41,13 @@ def role_id(template: Template, spec: constants.FunctionSpec) -> str:
 
 
 def statements_of_role(template: Template, role_logical_id: str) -> list[dict[str, Any]]:
-    """Every statement of every AWS::IAM::Policy attached to the role."""
+    """Every statement of every policy attached to the role: its inline AWS::IAM::Policy and the
+    AWS::IAM::ManagedPolicy documents CDK splits off when the inline one would exceed IAM's size limit."""
     statements: list[dict[str, Any]] = []
-    for policy in resources(template, "AWS::IAM::Policy").values():
-        if {"Ref": role_logical_id} in policy["Properties"]["Roles"]:
-            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    for policy_type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for policy in resources(template, policy_type).values():
+            if {"Ref": role_logical_id} in policy["Properties"].get("Roles", []):
+                statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
     return statements
 
 

@@ -170,8 +170,11 @@ def test_api_may_pass_only_the_scheduler_role_and_only_to_scheduler(template: di
     assert reading.as_list(statement["Action"]) == ["iam:PassRole"]
     assert statement["Resource"] == reading.arn_of(_scheduler_role_id(template))
     assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
-    # And no other role may pass any role
-    assert _roles_granting(template, "iam:") == {reading.role_id(template, constants.API)}
+    # And the only other role that may pass a role is RestoreStart's, to EC2 only (test_resource_permissions.py)
+    assert _roles_granting(template, "iam:") == {
+        reading.role_id(template, constants.API),
+        reading.role_id(template, constants.RESTORE_START),
+    }
 
 
 def test_api_may_manage_schedules_only_in_the_plan_group(template: dict[str, Any]) -> None:

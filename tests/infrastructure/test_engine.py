@@ -14,81 +14,192 @@ from tests.infrastructure import reading
 
 SPECS = pytest.mark.parametrize("spec", constants.FUNCTIONS, ids=lambda spec: spec.key)
 
-KMS_VIA_SERVICES = {"kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"}
 JOB_EVENTS = {"events:PutEvents", "sns:Publish"}
+# Customer keys used through EC2 and DynamoDB while they snapshot and back up (kms:ViaService).
+KEYS_VIA_EC2_AND_DYNAMODB = {"kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"}
+# Every function: recovery points' data and restores' state in the vault bucket, under its default key.
+VAULT_STORAGE = {"s3:GetObject", "s3:PutObject", "s3:ListBucket", "kms:Decrypt", "kms:GenerateDataKey"}
+VAULT_STORAGE_DELETE = {"s3:ListBucketVersions", "s3:DeleteObject", "s3:DeleteObjectVersion"}
+EFS_MOVERS = {"lambda:GetFunction", "lambda:InvokeFunction"}
+
+# What each resource type needs to start native backups (StartBackups, TrackJobs, Api), from lambdas/resources/.
+START_BACKUP = {
+    "EBS": {"ec2:DescribeSnapshots", "ec2:DescribeVolumes", "ec2:CreateSnapshot", "ec2:CreateTags"},
+    "DynamoDB": {
+        "dynamodb:ListTables",
+        "dynamodb:ListBackups",
+        "dynamodb:CreateBackup",
+        "dynamodb:DescribeTable",
+        "dynamodb:ListTagsOfResource",
+        "dynamodb:DescribeBackup",
+    },
+    "EC2": {
+        "ec2:DescribeInstances",
+        "ec2:DescribeVolumes",
+        "ec2:DescribeImages",
+        "ec2:DescribeSnapshots",
+        "ec2:CreateImage",
+        "ec2:CreateTags",
+    },
+    "RDS and clusters": {
+        "rds:DescribeDBInstances",
+        "rds:DescribeDBSnapshots",
+        "rds:CreateDBSnapshot",
+        "rds:DescribeDBClusters",
+        "rds:DescribeDBClusterSnapshots",
+        "rds:CreateDBClusterSnapshot",
+        "rds:AddTagsToResource",
+    },
+    "S3": {
+        "s3:ListAllMyBuckets",
+        "s3:GetBucketLocation",
+        "s3:GetBucketTagging",
+        "s3:GetEncryptionConfiguration",
+        "s3:GetBucketVersioning",
+    },
+    "EFS": {"elasticfilesystem:DescribeFileSystems", *EFS_MOVERS},
+    "FSx": {"fsx:CreateBackup", "fsx:DescribeBackups", "fsx:DescribeFileSystems", "fsx:TagResource"},
+    "Storage Gateway": {
+        "storagegateway:ListGateways",
+        "storagegateway:ListVolumes",
+        "storagegateway:DescribeCachediSCSIVolumes",
+        "storagegateway:DescribeStorediSCSIVolumes",
+        "storagegateway:ListTagsForResource",
+        "storagegateway:CreateSnapshot",
+        "ec2:DescribeSnapshots",
+    },
+}
+BACK_UP = set().union(*START_BACKUP.values(), KEYS_VIA_EC2_AND_DYNAMODB)
+# TrackJobs also lists an S3 backup's versions and reads a gateway's description for the restore metadata.
+TRACK = {"s3:ListBucketVersions", "storagegateway:DescribeGatewayInformation"}
+
+DELETE_NATIVELY = {
+    "ec2:DescribeImages",
+    "ec2:DeregisterImage",
+    "ec2:DescribeSnapshots",
+    "ec2:DeleteSnapshot",
+    "dynamodb:DeleteBackup",
+    "dynamodb:DescribeBackup",
+    "rds:DescribeDBSnapshots",
+    "rds:DeleteDBSnapshot",
+    "rds:DescribeDBClusterSnapshots",
+    "rds:DeleteDBClusterSnapshot",
+    "fsx:DeleteBackup",
+}
+
+# StartRestoreJob refuses a restore that cannot work before writing the job.
+CHECK_RESTORES = {
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "dynamodb:DescribeTable",
+    "rds:DescribeDBInstances",
+    "rds:DescribeDBClusters",
+    "rds:DescribeDBClusterSnapshots",
+    "s3:ListBucket",
+    "elasticfilesystem:DescribeFileSystems",
+    *EFS_MOVERS,
+    "storagegateway:DescribeGatewayInformation",
+}
+
+RESTORE_NATIVELY = {
+    *CHECK_RESTORES,
+    # EBS volumes (and Storage Gateway snapshots restored to EBS)
+    "ec2:DescribeSnapshots",
+    "ec2:DescribeVolumes",
+    "ec2:CreateVolume",
+    "ec2:CreateTags",
+    # DynamoDB tables
+    "dynamodb:RestoreTableFromBackup",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:UpdateItem",
+    "dynamodb:DescribeBackup",
+    # EC2 instances
+    "ec2:DescribeInstances",
+    "ec2:RunInstances",
+    "iam:PassRole",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncrypt*",
+    # RDS instances and clusters
+    "rds:RestoreDBInstanceFromDBSnapshot",
+    "rds:RestoreDBClusterFromSnapshot",
+    "rds:AddTagsToResource",
+    # S3 buckets
+    "s3:CreateBucket",
+    "s3:PutBucketTagging",
+    "s3:PutBucketVersioning",
+    "s3:GetBucketTagging",
+    # EFS file systems
+    "elasticfilesystem:CreateFileSystem",
+    "elasticfilesystem:TagResource",
+    # FSx file systems
+    "fsx:CreateFileSystemFromBackup",
+    "fsx:DescribeFileSystems",
+    "fsx:TagResource",
+    # Storage Gateway volumes
+    "storagegateway:ListVolumes",
+    "storagegateway:DescribeCachediSCSIVolumes",
+    "storagegateway:DescribeStorediSCSIVolumes",
+    "storagegateway:ListTagsForResource",
+    "storagegateway:CreateCachediSCSIVolume",
+    "storagegateway:CreateStorediSCSIVolume",
+    "storagegateway:AddTagsToResource",
+    # Customer keys, through the service creating the resource
+    *KEYS_VIA_EC2_AND_DYNAMODB,
+}
+
+POLL_RESTORES = {
+    "ec2:DescribeInstances",
+    "ec2:DescribeVolumes",
+    "dynamodb:DescribeTable",
+    "rds:DescribeDBInstances",
+    "rds:DescribeDBClusters",
+    # S3: copy each recorded version into the destination
+    "s3:ListBucket",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:GetObjectVersionTagging",
+    "s3:PutObject",
+    "s3:PutObjectTagging",
+    "kms:Decrypt",
+    "kms:GenerateDataKey",
+    # EFS: wait for the file system, run its mover
+    "elasticfilesystem:DescribeFileSystems",
+    *EFS_MOVERS,
+    "fsx:DescribeFileSystems",
+    "storagegateway:ListVolumes",
+    "storagegateway:DescribeCachediSCSIVolumes",
+    "storagegateway:DescribeStorediSCSIVolumes",
+    "storagegateway:ListTagsForResource",
+}
 
 # What each role may do beyond the catalog table, its own log group and X-Ray. Exact on purpose:
 # a permission added or lost shows up here.
 EXPECTED_ACTIONS: dict[str, set[str]] = {
-    constants.START_BACKUPS.key: {
-        "tag:GetResources",
-        "ec2:DescribeSnapshots",
-        "ec2:DescribeVolumes",
-        "ec2:CreateSnapshot",
-        "ec2:CreateTags",
-        "dynamodb:CreateBackup",
-        "dynamodb:ListBackups",
-        "dynamodb:DescribeTable",
-        "dynamodb:DescribeBackup",
-        *KMS_VIA_SERVICES,
-        *JOB_EVENTS,
-    },
-    constants.TRACK_JOBS.key: {
-        "ec2:DescribeSnapshots",
-        "ec2:DescribeVolumes",
-        "ec2:CreateSnapshot",
-        "ec2:CreateTags",
-        "dynamodb:CreateBackup",
-        "dynamodb:ListBackups",
-        "dynamodb:DescribeTable",
-        "dynamodb:DescribeBackup",
-        *KMS_VIA_SERVICES,
-        *JOB_EVENTS,
-    },
-    constants.LIFECYCLE.key: {
-        "ec2:DescribeSnapshots",
-        "ec2:DeleteSnapshot",
-        "dynamodb:DeleteBackup",
-        "dynamodb:DescribeBackup",
-        *JOB_EVENTS,
-    },
-    constants.RESTORE_START.key: {
-        "ec2:DescribeSnapshots",
-        "ec2:CreateVolume",
-        "ec2:CreateTags",
-        "dynamodb:RestoreTableFromBackup",
-        "dynamodb:BatchWriteItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:Query",
-        "dynamodb:Scan",
-        "dynamodb:UpdateItem",
-        "dynamodb:DescribeBackup",
-        *KMS_VIA_SERVICES,
-    },
-    constants.RESTORE_POLL.key: {"ec2:DescribeVolumes", "dynamodb:DescribeTable"},
-    constants.RESTORE_FINALIZE.key: {*JOB_EVENTS},
+    constants.START_BACKUPS.key: {"tag:GetResources", *BACK_UP, *VAULT_STORAGE, *JOB_EVENTS},
+    constants.TRACK_JOBS.key: {*BACK_UP, *TRACK, *VAULT_STORAGE, *JOB_EVENTS},
+    constants.LIFECYCLE.key: {*DELETE_NATIVELY, *VAULT_STORAGE, *VAULT_STORAGE_DELETE, *JOB_EVENTS},
+    constants.RESTORE_START.key: {*RESTORE_NATIVELY, *VAULT_STORAGE},
+    constants.RESTORE_POLL.key: {*POLL_RESTORES, *VAULT_STORAGE},
+    constants.RESTORE_FINALIZE.key: {*VAULT_STORAGE, *JOB_EVENTS},
     # StartBackupJob (what StartBackups does), DeleteRecoveryPoint, plan rule schedules, StartRestoreJob.
     constants.API.key: {
         "tag:GetResources",
-        "ec2:DescribeSnapshots",
-        "ec2:DescribeVolumes",
-        "ec2:CreateSnapshot",
-        "ec2:CreateTags",
-        "ec2:DeleteSnapshot",
-        "dynamodb:CreateBackup",
-        "dynamodb:ListBackups",
-        "dynamodb:DescribeTable",
-        "dynamodb:DescribeBackup",
-        "dynamodb:DeleteBackup",
+        *BACK_UP,
+        *DELETE_NATIVELY,
+        *CHECK_RESTORES,
+        *VAULT_STORAGE,
+        *VAULT_STORAGE_DELETE,
         "scheduler:CreateSchedule",
         "scheduler:UpdateSchedule",
         "scheduler:DeleteSchedule",
         "scheduler:GetSchedule",
         "iam:PassRole",
         "states:StartExecution",
-        *KMS_VIA_SERVICES,
         *JOB_EVENTS,
     },
 }
@@ -214,7 +325,19 @@ def test_every_function_reads_and_writes_the_catalog_table_and_its_indexes(
     assert any("/index/*" in json.dumps(s["Resource"]) for s in on_table)
 
 
-@pytest.mark.parametrize("destructive", ["ec2:DeleteSnapshot", "dynamodb:DeleteBackup"])
+@pytest.mark.parametrize(
+    "destructive",
+    [
+        "ec2:DeleteSnapshot",
+        "ec2:DeregisterImage",
+        "dynamodb:DeleteBackup",
+        "rds:DeleteDBSnapshot",
+        "rds:DeleteDBClusterSnapshot",
+        "fsx:DeleteBackup",
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+    ],
+)
 def test_only_lifecycle_and_the_api_may_delete_recovery_points(template: dict[str, Any], destructive: str) -> None:
     # Given the action that destroys a recovery point
     # When we look for the roles that may perform it
@@ -240,22 +363,24 @@ def test_snapshot_deletion_is_scoped_to_snapshots(template: dict[str, Any], key:
 
 
 @SPECS
-def test_keys_are_usable_only_through_ec2_and_dynamodb(template: dict[str, Any], spec: constants.FunctionSpec) -> None:
-    # Given the statements that grant KMS actions
+def test_keys_are_usable_only_through_the_service_that_needs_them(
+    template: dict[str, Any], spec: constants.FunctionSpec
+) -> None:
+    # Given the statements that grant KMS actions (vault keys and resource keys are the user's choice)
     kms = [
         s
         for s in _own_statements(template, spec)
         if any(action.startswith("kms:") for action in reading.as_list(s["Action"]))
     ]
-    # Then each is conditioned on kms:ViaService for EC2 and DynamoDB in the stack's region
+    # Then each is conditioned on kms:ViaService naming one AWS service in the stack's region, so a stolen
+    # function credential cannot decrypt anything directly
     for statement in kms:
-        via = statement["Condition"]["StringEquals"]["kms:ViaService"]
-        rendered = json.dumps(via)
-        assert '"ec2."' in rendered and '"dynamodb."' in rendered and "AWS::Region" in rendered
-    # And grants may only be created for AWS resources
+        via = json.dumps(statement["Condition"]["StringEquals"]["kms:ViaService"])
+        assert "AWS::Region" in via and ".amazonaws.com" in via, statement["Sid"]
+    # And grants may only be created for AWS resources (a volume, a database, a file system being made)
     for statement in kms:
         if "kms:CreateGrant" in reading.as_list(statement["Action"]):
-            assert statement["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+            assert statement["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}, statement["Sid"]
 
 
 @SPECS
@@ -263,9 +388,10 @@ def test_no_role_grants_a_wildcard_action_or_iam(template: dict[str, Any], spec:
     granted = reading.actions(reading.statements_of_role(template, reading.role_id(template, spec)))
     assert "*" not in granted
     assert not [action for action in granted if action.endswith(":*")]
-    # The only IAM action anywhere: the Api passing the scheduler role to plan rule schedules (test_api.py).
+    # The only IAM action anywhere: the Api passing the scheduler role to plan rule schedules (test_api.py),
+    # and RestoreStart passing an instance profile's role to EC2 (test_resource_permissions.py).
     iam_actions = {action for action in granted if action.startswith("iam:")}
-    assert iam_actions == ({"iam:PassRole"} if spec is constants.API else set())
+    assert iam_actions == ({"iam:PassRole"} if spec in (constants.API, constants.RESTORE_START) else set())
 
 
 def test_restored_table_item_writes_are_scoped_to_tables(template: dict[str, Any]) -> None:

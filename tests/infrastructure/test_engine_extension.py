@@ -9,6 +9,7 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 from infrastructure import constants, names
@@ -34,6 +35,7 @@ def _engine_alone() -> tuple[App, Engine]:
         ),
         event_bus=events.EventBus(stack, "Bus"),
         default_key=kms.Key(stack, "Key"),
+        vault_bucket=s3.Bucket(stack, "VaultBucket"),
         layer_version="27",
     )
     return app, engine

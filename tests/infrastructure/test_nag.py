@@ -34,6 +34,7 @@ ACKNOWLEDGED_RULES = {
     "AwsSolutions-COG4",  # the Backup API is IAM-authorized, not Cognito
     "AwsSolutions-APIG2",  # the Api function validates requests against botocore's backup model
     "AwsSolutions-APIG3",  # WAF is the operator's choice; callers are IAM principals of the account
+    "AwsSolutions-S1",  # the vault bucket is reached by Strongroom's roles only; CloudTrail data events audit it
 }
 
 
@@ -59,3 +60,13 @@ def test_managed_policies_are_acknowledged_only_for_api_gateways_cloudwatch_role
     assert [c["constructPath"] for c in finding["violatingConstructs"]] == [
         "Strongroom/Api/RestApi/CloudWatchRole/Resource"
     ]
+
+
+def test_server_access_logging_is_acknowledged_only_for_the_vault_bucket(validation_report: dict[str, Any]) -> None:
+    # Given the acknowledged S1 findings (a bucket without server access logs)
+    unlogged = [
+        f for f in _aws_solutions(validation_report)["suppressedViolations"] if f["ruleName"] == "AwsSolutions-S1"
+    ]
+    # Then there is one, on the vault storage bucket: a new bucket must log, or say why not
+    (finding,) = unlogged
+    assert [c["constructPath"] for c in finding["violatingConstructs"]] == ["Strongroom/Storage/VaultBucket/Resource"]

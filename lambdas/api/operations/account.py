@@ -11,6 +11,8 @@ from lambdas.domain.errors import InvalidParameterValueException
 from lambdas.domain.settings import GlobalSettings, RegionSettings
 from lambdas.services.context import ServiceContext
 
+# The types whose backups AWS Backup can manage itself ("advanced features"), per the API reference.
+MANAGEABLE_TYPES = frozenset({"DynamoDB", "EFS"})
 KNOWN_GLOBAL_SETTINGS = {"isCrossAccountBackupEnabled", "isMpaEnabled", "isDelegatedAdministratorEnabled"}
 
 
@@ -36,7 +38,14 @@ def update_region_settings(ctx: ServiceContext, request: dict[str, Any], now: da
                 f"Resource type {resource_type} is not supported; supported: {', '.join(sorted(supported))}"
             )
         opt_in[resource_type] = bool(enabled)
-    management = {**current.ResourceTypeManagementPreference, **request.get("ResourceTypeManagementPreference", {})}
+    requested = request.get("ResourceTypeManagementPreference", {})
+    unmanageable = sorted(set(requested) - MANAGEABLE_TYPES)
+    if unmanageable:
+        takes = ", ".join(sorted(MANAGEABLE_TYPES))
+        raise InvalidParameterValueException(
+            f"ResourceTypeManagementPreference takes {takes}; got {', '.join(unmanageable)}"
+        )
+    management = {**current.ResourceTypeManagementPreference, **requested}
     ctx.stores.settings.save_region(
         RegionSettings(ResourceTypeOptInPreference=opt_in, ResourceTypeManagementPreference=management)
     )

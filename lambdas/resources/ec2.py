@@ -1,0 +1,443 @@
+"""EC2 instances: a recovery point is an AMI made with NoReboot, whose EBS snapshots all carry the job id;
+a restore launches a new instance from the AMI with the recorded launch settings, each one overridable.
+
+Every EBS snapshot of the AMI is tagged after CreateImage rather than through its TagSpecifications: the
+emulator (moto) raises NotImplementedError for a "snapshot" TagSpecification, and a snapshot of an AMI that
+is still pending may not be listed yet on AWS either. backup_status tags them again once the AMI is
+available, which also heals a crash between CreateImage and the tagging."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from lambdas.domain.arns import parse_arn
+from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
+from lambdas.resources.base import (
+    JOB_TAG,
+    RESTORE_TAG,
+    NativeBackup,
+    NativeRestore,
+    Phase,
+    Progress,
+    ResourceInfo,
+)
+from lambdas.resources.rds import flag, json_list, metadata_value, native_tags
+
+GIB = 1024**3
+LIVE_STATES = ("pending", "running", "stopping", "stopped")
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
+_AMI_NAME_CHARS = re.compile(r"[^A-Za-z0-9()\[\] ./\-'@_]")
+_BOOLEAN_KEYS = ("EbsOptimized", "RequireIMDSv2", "DisableApiTermination")
+_PLACEMENT_KEYS = frozenset({"AvailabilityZone", "Tenancy", "GroupName"})
+# AWS Backup's default for EC2: the instance keeps running while its AMI is made (no reboot, so no
+# file-system freeze); Windows VSS is off unless the plan's AdvancedBackupSettings turn it on.
+WINDOWS_VSS = "disabled"
+
+
+def image_name(job_id: str) -> str:
+    """The AMI's name carries the job id: a retried start finds the AMI it already made (names are unique)."""
+    return f"strongroom-{_AMI_NAME_CHARS.sub('-', job_id)}"[:128]
+
+
+def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in raw or []}
+
+
+def _tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response["Error"]["Code"])
+
+
+def _snapshot_ids(image: dict[str, Any]) -> list[str]:
+    return [
+        mapping["Ebs"]["SnapshotId"]
+        for mapping in image.get("BlockDeviceMappings", [])
+        if mapping.get("Ebs", {}).get("SnapshotId")
+    ]
+
+
+def _image_size(image: dict[str, Any]) -> int:
+    return (
+        sum(
+            int(mapping["Ebs"].get("VolumeSize", 0))
+            for mapping in image.get("BlockDeviceMappings", [])
+            if "Ebs" in mapping
+        )
+        * GIB
+    )
+
+
+def _placement(metadata: dict[str, str]) -> dict[str, str] | None:
+    raw = metadata_value(metadata, "Placement")
+    if raw is None or raw == "":
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if (
+        not isinstance(value, dict)
+        or not set(value) <= _PLACEMENT_KEYS
+        or not all(isinstance(item, str) for item in value.values())
+    ):
+        raise InvalidParameterValueException(
+            f"Restore metadata Placement must be a JSON object of {', '.join(sorted(_PLACEMENT_KEYS))}, got {raw!r}"
+        )
+    return {key: item for key, item in value.items() if item}
+
+
+class Ec2Adapter:
+    resource_type = "EC2"
+    tagging_filter = "ec2:instance"
+
+    def __init__(self, ec2: Callable[[], Any], region: str, account: str) -> None:
+        self._ec2 = ec2
+        self._region = region
+        self._account = account
+
+    def resource_type_for(self, resource_arn: str) -> str:
+        return self.resource_type
+
+    def _instance_arn(self, instance_id: str) -> str:
+        return f"arn:aws:ec2:{self._region}:{self._account}:instance/{instance_id}"
+
+    def _image_arn(self, image_id: str) -> str:
+        return f"arn:aws:ec2:{self._region}::image/{image_id}"
+
+    # describe
+
+    def _instance(self, instance_id: str) -> dict[str, Any] | None:
+        try:
+            reservations = self._ec2().describe_instances(InstanceIds=[instance_id])["Reservations"]
+        except ClientError as error:
+            if _code(error) in ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"):
+                return None
+            raise
+        instances = [instance for reservation in reservations for instance in reservation["Instances"]]
+        return instances[0] if instances else None
+
+    def _volumes(self, instance_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        by_instance: dict[str, list[dict[str, Any]]] = {instance_id: [] for instance_id in instance_ids}
+        if not instance_ids:
+            return by_instance
+        paginator = self._ec2().get_paginator("describe_volumes")
+        filters = [{"Name": "attachment.instance-id", "Values": instance_ids}]
+        for page in paginator.paginate(Filters=filters):
+            for volume in page["Volumes"]:
+                for attachment in volume.get("Attachments", []):
+                    if attachment.get("InstanceId") in by_instance:
+                        by_instance[attachment["InstanceId"]].append({**volume, "Device": attachment.get("Device")})
+        return by_instance
+
+    def _info(self, instance: dict[str, Any], volumes: list[dict[str, Any]]) -> ResourceInfo:
+        tags = _tags(instance.get("Tags"))
+        root = next((v for v in volumes if v.get("Device") == instance.get("RootDeviceName")), None)
+        encrypted = bool(volumes) and all(v.get("Encrypted") for v in volumes)
+        return ResourceInfo(
+            arn=self._instance_arn(instance["InstanceId"]),
+            resource_type=self.resource_type,
+            name=tags.get("Name", instance["InstanceId"]),
+            size_bytes=sum(int(v.get("Size", 0)) for v in volumes) * GIB,
+            tags=tags,
+            encryption_key_arn=(root or (volumes[0] if volumes else {})).get("KmsKeyId") if encrypted else None,
+            is_encrypted=encrypted,
+        )
+
+    def describe(self, resource_arn: str) -> ResourceInfo:
+        instance_id = parse_arn(resource_arn).resource_id
+        instance = self._instance(instance_id)
+        if instance is None or instance["State"]["Name"] not in LIVE_STATES:
+            raise ResourceNotFoundException(f"EC2 instance {resource_arn} does not exist or is terminated")
+        return self._info(instance, self._volumes([instance_id])[instance_id])
+
+    def list_resources(self) -> Iterator[ResourceInfo]:
+        paginator = self._ec2().get_paginator("describe_instances")
+        filters = [{"Name": "instance-state-name", "Values": list(LIVE_STATES)}]
+        # 100 a page: the volume lookup filters on the page's instance ids, and a filter takes at most 200 values.
+        for page in paginator.paginate(Filters=filters, PaginationConfig={"PageSize": 100}):
+            instances = [instance for reservation in page["Reservations"] for instance in reservation["Instances"]]
+            volumes = self._volumes([instance["InstanceId"] for instance in instances])
+            for instance in instances:
+                yield self._info(instance, volumes[instance["InstanceId"]])
+
+    # backup
+
+    def _image(self, image_id: str) -> dict[str, Any] | None:
+        try:
+            images = self._ec2().describe_images(ImageIds=[image_id])["Images"]
+        except ClientError as error:
+            if _code(error) in ("InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"):
+                return None
+            raise
+        live = [image for image in images if image.get("State") != "deregistered"]
+        return live[0] if live else None
+
+    def _backup(self, image_id: str) -> NativeBackup:
+        return NativeBackup(image_id, self._image_arn(image_id))
+
+    def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
+        images = self._ec2().describe_images(Owners=["self"], Filters=[{"Name": f"tag:{JOB_TAG}", "Values": [job_id]}])[
+            "Images"
+        ]
+        live = [image for image in images if image.get("State") != "deregistered"]
+        return self._backup(live[0]["ImageId"]) if live else None
+
+    def list_native_backups(self, resource_arn: str) -> Iterator[tuple[NativeBackup, datetime]]:
+        """AMIs of the instance made by anyone but Strongroom and AWS Backup, for the import of existing
+        backups (lambdas.services.native_backup_import), with their creation times."""
+        instance_id = parse_arn(resource_arn).resource_id
+        filters = [
+            {"Name": "source-instance-id", "Values": [instance_id]},
+            {"Name": "state", "Values": ["available"]},
+        ]
+        for page in self._ec2().get_paginator("describe_images").paginate(Owners=["self"], Filters=filters):
+            for image in page["Images"]:
+                tags = _tags(image.get("Tags"))
+                if JOB_TAG in tags or any(key.startswith("aws:backup:") for key in tags):
+                    continue
+                created = datetime.fromisoformat(str(image["CreationDate"]).replace("Z", "+00:00"))
+                yield self._backup(image["ImageId"]), created
+
+    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+        instance_id = parse_arn(resource_arn).resource_id
+        name = image_name(job_id)
+        image_tags = {**native_tags(tags), JOB_TAG: job_id}
+        try:
+            image_id = self._ec2().create_image(
+                InstanceId=instance_id,
+                Name=name,
+                Description=f"Strongroom backup job {job_id} of {instance_id}",
+                NoReboot=True,
+                TagSpecifications=[{"ResourceType": "image", "Tags": _tag_list(image_tags)}],
+            )["ImageId"]
+        except ClientError as error:
+            if _code(error) in ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"):
+                raise ResourceNotFoundException(f"EC2 instance {resource_arn} does not exist") from None
+            if _code(error) != "InvalidAMIName.Duplicate":
+                raise
+            # The name carries the job id: an earlier attempt made this AMI and crashed before recording it.
+            images = self._ec2().describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": [name]}])
+            if not images["Images"]:
+                raise
+            image_id = images["Images"][0]["ImageId"]
+        image = self._image(image_id)
+        if image is not None:
+            self._tag_snapshots(image)
+        return self._backup(image_id)
+
+    def _tag_snapshots(self, image: dict[str, Any]) -> None:
+        """Every EBS snapshot of the AMI carries the AMI's tags, the job id among them (CreateTags is idempotent)."""
+        snapshot_ids = _snapshot_ids(image)
+        tags = _tags(image.get("Tags"))
+        if snapshot_ids and tags:
+            self._ec2().create_tags(Resources=snapshot_ids, Tags=_tag_list(tags))
+
+    def backup_status(self, native_id: str) -> Progress:
+        image = self._image(native_id)
+        if image is None:
+            return Progress(Phase.FAILED, message=f"AMI {native_id} disappeared before it completed")
+        state = image.get("State")
+        if state == "available":
+            self._tag_snapshots(image)
+            return Progress(Phase.COMPLETED, "100.0", _image_size(image))
+        if state == "pending":
+            return Progress(Phase.RUNNING, self._snapshot_progress(image), _image_size(image) or None)
+        reason = (image.get("StateReason") or {}).get("Message")
+        return Progress(Phase.FAILED, message=reason or f"AMI {native_id} is {state}")
+
+    def _snapshot_progress(self, image: dict[str, Any]) -> str:
+        snapshot_ids = _snapshot_ids(image)
+        if not snapshot_ids:
+            return "0.0"
+        snapshots = self._ec2().describe_snapshots(SnapshotIds=snapshot_ids)["Snapshots"]
+        done = [float((snapshot.get("Progress") or "0%").rstrip("%")) for snapshot in snapshots]
+        return f"{sum(done) / len(done):.1f}" if done else "0.0"
+
+    def delete_backup(self, native_id: str) -> None:
+        """Deregisters the AMI, then deletes its snapshots (AWS refuses to delete a snapshot a registered AMI
+        uses). When an earlier attempt already deregistered it, the snapshots are found by the description
+        CreateImage gives them ("Created by CreateImage(i-...) for ami-...")."""
+        ec2 = self._ec2()
+        image = self._image(native_id)
+        snapshot_ids = set(_snapshot_ids(image)) if image else set()
+        if image is not None:
+            try:
+                ec2.deregister_image(ImageId=native_id)
+            except ClientError as error:
+                if _code(error) not in ("InvalidAMIID.NotFound", "InvalidAMIID.Unavailable"):
+                    raise
+        made_by_create_image = ec2.describe_snapshots(
+            OwnerIds=["self"],
+            Filters=[{"Name": "description", "Values": [f"Created by CreateImage(*) for {native_id}"]}],
+        )["Snapshots"]
+        snapshot_ids.update(snapshot["SnapshotId"] for snapshot in made_by_create_image)
+        for snapshot_id in sorted(snapshot_ids):
+            try:
+                ec2.delete_snapshot(SnapshotId=snapshot_id)
+            except ClientError as error:
+                if _code(error) != "InvalidSnapshot.NotFound":
+                    raise
+
+    # restore
+
+    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+        """The source instance's launch settings, read when the backup completes (AWS Backup's keys)."""
+        metadata = {"WindowsVSS": WINDOWS_VSS}
+        image = self._image(native_id)
+        instance_id = parse_arn(source.arn).resource_id if source else (image or {}).get("SourceInstanceId")
+        instance = self._instance(instance_id) if instance_id else None
+        if instance is None:
+            return metadata  # the instance is gone: InstanceType and the network must come with the restore
+        metadata["InstanceType"] = instance["InstanceType"]
+        if instance.get("SubnetId"):
+            metadata["SubnetId"] = instance["SubnetId"]
+        if instance.get("VpcId"):
+            metadata["VpcId"] = instance["VpcId"]
+        metadata["SecurityGroupIds"] = json.dumps([group["GroupId"] for group in instance.get("SecurityGroups", [])])
+        placement = {
+            key: value for key, value in (instance.get("Placement") or {}).items() if key in _PLACEMENT_KEYS and value
+        }
+        if placement:
+            metadata["Placement"] = json.dumps(placement, sort_keys=True)
+        if instance.get("KeyName"):
+            metadata["KeyName"] = instance["KeyName"]
+        profile = (instance.get("IamInstanceProfile") or {}).get("Arn")
+        if profile:
+            metadata["IamInstanceProfileName"] = profile.rsplit("/", 1)[-1]
+        metadata["EbsOptimized"] = str(bool(instance.get("EbsOptimized"))).lower()
+        metadata["Monitoring"] = (instance.get("Monitoring") or {}).get("State", "disabled")
+        tokens = (instance.get("MetadataOptions") or {}).get("HttpTokens")
+        if tokens:
+            metadata["RequireIMDSv2"] = str(tokens == "required").lower()
+        return metadata
+
+    def check_restore(self, native_id: str, metadata: dict[str, str]) -> None:
+        instance_type = metadata_value(metadata, "InstanceType")
+        if not instance_type:
+            raise InvalidParameterValueException("Restore metadata for EC2 is missing: InstanceType")
+        if not _INSTANCE_TYPE.match(instance_type):
+            raise InvalidParameterValueException(
+                f"Restore metadata InstanceType must be an instance type such as t3.micro, got {instance_type!r}"
+            )
+        for key in _BOOLEAN_KEYS:
+            flag(metadata, key)
+        monitoring = metadata_value(metadata, "Monitoring")
+        if monitoring and monitoring.lower() not in ("enabled", "disabled"):
+            raise InvalidParameterValueException(
+                f"Restore metadata Monitoring must be enabled or disabled, got {monitoring!r}"
+            )
+        shutdown = metadata_value(metadata, "InstanceInitiatedShutdownBehavior")
+        if shutdown and shutdown not in ("stop", "terminate"):
+            raise InvalidParameterValueException(
+                f"Restore metadata InstanceInitiatedShutdownBehavior must be stop or terminate, got {shutdown!r}"
+            )
+        _placement(metadata)
+        subnet_vpc = self._subnet_vpc(metadata_value(metadata, "SubnetId"))
+        groups = json_list(metadata, "SecurityGroupIds") or []
+        if groups:
+            self._check_groups(groups, subnet_vpc)
+
+    def _subnet_vpc(self, subnet_id: str | None) -> str | None:
+        if not subnet_id:
+            return None
+        try:
+            subnets = self._ec2().describe_subnets(SubnetIds=[subnet_id])["Subnets"]
+        except ClientError as error:
+            if _code(error) in ("InvalidSubnetID.NotFound", "InvalidSubnetID.Malformed"):
+                raise InvalidParameterValueException(f"Restore metadata SubnetId {subnet_id} does not exist") from None
+            raise
+        return str(subnets[0]["VpcId"])
+
+    def _check_groups(self, group_ids: list[str], subnet_vpc: str | None) -> None:
+        try:
+            groups = self._ec2().describe_security_groups(GroupIds=group_ids)["SecurityGroups"]
+        except ClientError as error:
+            if _code(error) in ("InvalidGroup.NotFound", "InvalidGroupId.Malformed", "InvalidGroupId.NotFound"):
+                raise InvalidParameterValueException(
+                    f"Restore metadata SecurityGroupIds names a security group that does not exist: {group_ids}"
+                ) from None
+            raise
+        if subnet_vpc is not None:
+            foreign = sorted(group["GroupId"] for group in groups if group.get("VpcId") != subnet_vpc)
+            if foreign:
+                raise InvalidParameterValueException(
+                    f"Security groups {foreign} are not in the VPC {subnet_vpc} of the restore's SubnetId: "
+                    "override SecurityGroupIds along with SubnetId"
+                )
+
+    def find_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore | None:
+        reservations = self._ec2().describe_instances(
+            Filters=[
+                {"Name": f"tag:{RESTORE_TAG}", "Values": [restore_job_id]},
+                {"Name": "instance-state-name", "Values": list(LIVE_STATES)},
+            ]
+        )["Reservations"]
+        instances = [instance for reservation in reservations for instance in reservation["Instances"]]
+        if not instances:
+            return None
+        instance_id = instances[0]["InstanceId"]
+        return NativeRestore(instance_id, self._instance_arn(instance_id))
+
+    def start_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore:
+        self.check_restore(native_id, metadata)
+        request: dict[str, Any] = {
+            "ImageId": native_id,
+            "MinCount": 1,
+            "MaxCount": 1,
+            "InstanceType": metadata_value(metadata, "InstanceType"),
+            "ClientToken": restore_job_id[:64],  # EC2's own idempotency, should the start be retried
+            "TagSpecifications": [{"ResourceType": "instance", "Tags": _tag_list({RESTORE_TAG: restore_job_id})}],
+        }
+        subnet_id = metadata_value(metadata, "SubnetId")
+        if subnet_id:
+            request["SubnetId"] = subnet_id
+        groups = json_list(metadata, "SecurityGroupIds")
+        if groups:
+            request["SecurityGroupIds"] = groups
+        placement = _placement(metadata) or {}
+        if subnet_id:
+            placement.pop("AvailabilityZone", None)  # the subnet decides the zone; both may disagree after an override
+        if placement:
+            request["Placement"] = placement
+        for key in ("KeyName", "InstanceInitiatedShutdownBehavior"):
+            value = metadata_value(metadata, key)
+            if value:
+                request[key] = value
+        profile = metadata_value(metadata, "IamInstanceProfileName")
+        if profile:
+            request["IamInstanceProfile"] = {"Name": profile}
+        for key in ("EbsOptimized", "DisableApiTermination"):
+            value_flag = flag(metadata, key)
+            if value_flag is not None:
+                request[key] = value_flag
+        monitoring = metadata_value(metadata, "Monitoring")
+        if monitoring:
+            request["Monitoring"] = {"Enabled": monitoring.lower() == "enabled"}
+        if flag(metadata, "RequireIMDSv2"):
+            request["MetadataOptions"] = {"HttpTokens": "required", "HttpEndpoint": "enabled"}
+        instance = self._ec2().run_instances(**request)["Instances"][0]
+        return NativeRestore(instance["InstanceId"], self._instance_arn(instance["InstanceId"]))
+
+    def restore_status(self, restore: NativeRestore) -> Progress:
+        instance = self._instance(restore.native_id)
+        if instance is None:
+            return Progress(Phase.FAILED, message=f"Instance {restore.native_id} disappeared during the restore")
+        state = instance["State"]["Name"]
+        if state == "running":
+            volumes = self._volumes([restore.native_id])[restore.native_id]
+            return Progress(Phase.COMPLETED, "100.0", sum(int(v.get("Size", 0)) for v in volumes) * GIB)
+        if state == "pending":
+            return Progress(Phase.RUNNING, "50.0")
+        reason = (instance.get("StateReason") or {}).get("Message")
+        return Progress(
+            Phase.FAILED, message=f"Instance {restore.native_id} is {state}" + (f": {reason}" if reason else "")
+        )

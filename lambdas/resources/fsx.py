@@ -1,0 +1,371 @@
+"""FSx file systems (Windows File Server, Lustre, OpenZFS): a recovery point is a user-initiated FSx backup,
+tagged with the job id; a restore is a new file system made from it by CreateFileSystemFromBackup.
+
+FSx for NetApp ONTAP is backed up per volume, not per file system: an ONTAP file system is refused with a
+clear error (its volumes are a resource type of their own, fsx:volume, not implemented yet).
+
+moto's FSx lacks CreateFileSystemFromBackup and CopyBackup, never moves a backup past CREATING, and leaves
+out fields FSx always returns. `MotoFsxGaps` (bottom of this module) fills exactly those gaps over moto's
+client; only the local runtime and tests may wrap a client with it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError, ParamValidationError
+
+from lambdas.domain.arns import parse_arn
+from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
+from lambdas.resources.base import (
+    JOB_TAG,
+    RESTORE_TAG,
+    NativeBackup,
+    NativeRestore,
+    Phase,
+    Progress,
+    ResourceInfo,
+)
+
+GIB = 1024**3
+_FILE_SYSTEM_ID = re.compile(r"^fs-[0-9a-f]{8,21}$")
+_SUBNET = re.compile(r"^subnet-[0-9a-f]{8,}$")
+_SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]{8,}$")
+_RESTORABLE_TYPES = ("WINDOWS", "LUSTRE", "OPENZFS")
+# Restore metadata key -> (CreateFileSystemFromBackup parameter, members of the file system's description that
+# the create call accepts, members the create call requires).
+_CONFIGURATIONS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "WINDOWS": (
+        "WindowsConfiguration",
+        (
+            "ActiveDirectoryId",
+            "DeploymentType",
+            "PreferredSubnetId",
+            "ThroughputCapacity",
+            "AutomaticBackupRetentionDays",
+            "CopyTagsToBackups",
+        ),
+        ("ThroughputCapacity",),
+    ),
+    "LUSTRE": (
+        "LustreConfiguration",
+        (
+            "DeploymentType",
+            "PerUnitStorageThroughput",
+            "DataCompressionType",
+            "AutomaticBackupRetentionDays",
+            "CopyTagsToBackups",
+            "DriveCacheType",
+        ),
+        (),
+    ),
+    "OPENZFS": (
+        "OpenZFSConfiguration",
+        (
+            "DeploymentType",
+            "ThroughputCapacity",
+            "AutomaticBackupRetentionDays",
+            "CopyTagsToBackups",
+            "CopyTagsToVolumes",
+            "PreferredSubnetId",
+        ),
+        ("DeploymentType", "ThroughputCapacity"),
+    ),
+}
+_METADATA_KEY = {"WINDOWS": "windowsConfiguration", "LUSTRE": "lustreConfiguration", "OPENZFS": "openZfsConfiguration"}
+_REFUSED_RESTORE = {
+    "BadRequest",
+    "IncompatibleParameterError",
+    "InvalidNetworkSettings",
+    "InvalidPerUnitStorageThroughput",
+    "MissingFileSystemConfiguration",
+    "ActiveDirectoryError",
+}
+_DEAD_FILE_SYSTEM = {"FAILED", "MISCONFIGURED", "MISCONFIGURED_UNAVAILABLE", "DELETING"}
+
+
+def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in raw or []}
+
+
+def request_token(job_id: str) -> str:
+    """FSx's ClientRequestToken (1-63 of A-Z a-z 0-9 _ . -): the same job asks the same question twice safely."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", job_id)[:63] or "strongroom"
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+class FsxAdapter:
+    resource_type = "FSx"
+    tagging_filter = "fsx:file-system"
+
+    def __init__(self, fsx: Callable[[], Any], region: str, account: str) -> None:
+        self._fsx = fsx
+        self._region = region
+        self._account = account
+
+    def resource_type_for(self, resource_arn: str) -> str:
+        return self.resource_type
+
+    def _file_system_arn(self, file_system_id: str) -> str:
+        return f"arn:aws:fsx:{self._region}:{self._account}:file-system/{file_system_id}"
+
+    def _backup_arn(self, backup_id: str) -> str:
+        return f"arn:aws:fsx:{self._region}:{self._account}:backup/{backup_id}"
+
+    def _file_system_id(self, resource_arn: str) -> str:
+        arn = parse_arn(resource_arn)
+        if arn.service != "fsx" or arn.resource_kind != "file-system" or not _FILE_SYSTEM_ID.match(arn.resource_id):
+            raise InvalidParameterValueException(
+                f"Invalid FSx file system ARN {resource_arn!r}: expected arn:aws:fsx:region:account:file-system/fs-id"
+            )
+        return arn.resource_id
+
+    def _file_system(self, file_system_id: str) -> dict[str, Any] | None:
+        try:
+            found = self._fsx().describe_file_systems(FileSystemIds=[file_system_id])["FileSystems"]
+        except ClientError as error:
+            if _code(error) == "FileSystemNotFound":
+                return None
+            raise
+        return dict(found[0]) if found else None
+
+    def _info(self, file_system: dict[str, Any]) -> ResourceInfo:
+        tags = _tags(file_system.get("Tags"))
+        return ResourceInfo(
+            arn=self._file_system_arn(file_system["FileSystemId"]),
+            resource_type=self.resource_type,
+            name=tags.get("Name", file_system["FileSystemId"]),
+            size_bytes=int(file_system.get("StorageCapacity", 0)) * GIB,
+            tags=tags,
+            encryption_key_arn=file_system.get("KmsKeyId"),
+            is_encrypted=True,  # FSx encrypts every file system and backup at rest
+        )
+
+    def describe(self, resource_arn: str) -> ResourceInfo:
+        file_system = self._file_system(self._file_system_id(resource_arn))
+        if file_system is None:
+            raise ResourceNotFoundException(f"FSx file system {resource_arn} does not exist")
+        return self._info(file_system)
+
+    def _file_systems(self) -> Iterator[dict[str, Any]]:
+        request: dict[str, Any] = {}
+        while True:
+            response = self._fsx().describe_file_systems(**request)
+            yield from response.get("FileSystems", [])
+            if not response.get("NextToken"):
+                return
+            request["NextToken"] = response["NextToken"]
+
+    def list_resources(self) -> Iterator[ResourceInfo]:
+        for file_system in self._file_systems():
+            yield self._info(file_system)
+
+    # backups
+
+    def _backups_of(self, file_system_id: str) -> Iterator[dict[str, Any]]:
+        request: dict[str, Any] = {"Filters": [{"Name": "file-system-id", "Values": [file_system_id]}]}
+        while True:
+            response = self._fsx().describe_backups(**request)
+            yield from response.get("Backups", [])
+            if not response.get("NextToken"):
+                return
+            request["NextToken"] = response["NextToken"]
+
+    def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
+        for backup in self._backups_of(self._file_system_id(resource_arn)):
+            if _tags(backup.get("Tags")).get(JOB_TAG) == job_id and backup.get("Lifecycle") != "DELETED":
+                return NativeBackup(backup["BackupId"], self._backup_arn(backup["BackupId"]))
+        return None
+
+    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+        info = self._file_system(self._file_system_id(resource_arn))
+        if info is None:
+            raise ResourceNotFoundException(f"FSx file system {resource_arn} does not exist")
+        if info.get("FileSystemType") == "ONTAP":
+            raise InvalidParameterValueException(
+                f"FSx for NetApp ONTAP file system {resource_arn} is backed up per volume: select its volumes"
+            )
+        try:
+            backup = self._fsx().create_backup(
+                FileSystemId=info["FileSystemId"],
+                ClientRequestToken=request_token(job_id),
+                Tags=[{"Key": k, "Value": v} for k, v in {**tags, JOB_TAG: job_id}.items()],
+            )["Backup"]
+        except ClientError as error:
+            if _code(error) in ("FileSystemNotFound", "ResourceNotFoundException"):
+                raise ResourceNotFoundException(f"FSx file system {resource_arn} does not exist") from None
+            raise  # BackupInProgress, ServiceLimitExceeded: the job retries within its start window
+        return NativeBackup(backup["BackupId"], self._backup_arn(backup["BackupId"]))
+
+    def _backup(self, backup_id: str) -> dict[str, Any] | None:
+        try:
+            found = self._fsx().describe_backups(BackupIds=[backup_id])["Backups"]
+        except ClientError as error:
+            if _code(error) == "BackupNotFound":
+                return None
+            raise
+        except ParamValidationError:
+            return None  # not an FSx backup id at all
+        return dict(found[0]) if found else None
+
+    def backup_status(self, native_id: str) -> Progress:
+        backup = self._backup(native_id)
+        if backup is None:
+            return Progress(Phase.FAILED, message=f"FSx backup {native_id} disappeared before it completed")
+        lifecycle = backup.get("Lifecycle")
+        size = backup.get("SizeInBytes") or int((backup.get("FileSystem") or {}).get("StorageCapacity", 0)) * GIB
+        if lifecycle == "AVAILABLE":
+            return Progress(Phase.COMPLETED, "100.0", int(size) or None)
+        if lifecycle in ("FAILED", "DELETED"):
+            reason = (backup.get("FailureDetails") or {}).get("Message")
+            return Progress(Phase.FAILED, message=reason or f"FSx backup {native_id} is {lifecycle}")
+        percent = backup.get("ProgressPercent")
+        return Progress(Phase.RUNNING, f"{float(percent):.1f}" if percent is not None else "0.0", int(size) or None)
+
+    def delete_backup(self, native_id: str) -> None:
+        try:
+            self._fsx().delete_backup(BackupId=native_id)
+        except ClientError as error:
+            # moto answers ResourceNotFoundException where FSx answers BackupNotFound
+            if _code(error) not in ("BackupNotFound", "ResourceNotFoundException"):
+                raise  # BackupRestoring, BackupBeingCopied, BackupInProgress: deletion is retried later
+
+    def list_native_backups(self, resource_arn: str) -> Iterator[tuple[NativeBackup, datetime]]:
+        """Available backups FSx made (AUTOMATIC) or a user made (USER_INITIATED), not Strongroom's own (job tag)
+        and not AWS Backup's (Type AWS_BACKUP, which only AWS Backup may manage)."""
+        for backup in self._backups_of(self._file_system_id(resource_arn)):
+            if backup.get("Lifecycle") != "AVAILABLE" or backup.get("Type") == "AWS_BACKUP":
+                continue
+            if JOB_TAG in _tags(backup.get("Tags")):
+                continue
+            yield NativeBackup(backup["BackupId"], self._backup_arn(backup["BackupId"])), backup["CreationTime"]
+
+    # restore
+
+    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+        backup = self._backup(native_id)
+        if backup is None:
+            raise ResourceNotFoundException(f"FSx backup {native_id} does not exist")
+        file_system = backup.get("FileSystem") or {}
+        metadata: dict[str, str] = {}
+        for key, member in (
+            ("fileSystemId", "FileSystemId"),
+            ("fileSystemType", "FileSystemType"),
+            ("storageCapacity", "StorageCapacity"),
+            ("storageType", "StorageType"),
+            ("fileSystemTypeVersion", "FileSystemTypeVersion"),
+            ("kmsKeyId", "KmsKeyId"),
+        ):
+            if file_system.get(member) not in (None, ""):
+                metadata[key] = str(file_system[member])
+        if file_system.get("SubnetIds"):
+            metadata["subnetIds"] = ",".join(file_system["SubnetIds"])
+        kind = file_system.get("FileSystemType", "")
+        if kind in _CONFIGURATIONS:
+            member, accepted, _ = _CONFIGURATIONS[kind]
+            described = file_system.get(member) or {}
+            configuration = {k: described[k] for k in accepted if described.get(k) is not None}
+            metadata[_METADATA_KEY[kind]] = json.dumps(configuration, sort_keys=True)
+        return metadata
+
+    @staticmethod
+    def _ids(metadata: dict[str, str], key: str) -> list[str]:
+        return [part.strip() for part in metadata.get(key, "").split(",") if part.strip()]
+
+    def _configuration(self, metadata: dict[str, str], kind: str) -> dict[str, Any]:
+        key = _METADATA_KEY[kind]
+        try:
+            configuration = json.loads(metadata.get(key) or "{}")
+        except ValueError:
+            raise InvalidParameterValueException(f"Restore metadata {key} must be a JSON object") from None
+        if not isinstance(configuration, dict):
+            raise InvalidParameterValueException(f"Restore metadata {key} must be a JSON object")
+        return configuration
+
+    def check_restore(self, native_id: str, metadata: dict[str, str]) -> None:
+        kind = metadata.get("fileSystemType", "")
+        if not kind:
+            raise InvalidParameterValueException("Restore metadata for FSx is missing: fileSystemType")
+        if kind not in _RESTORABLE_TYPES:
+            raise InvalidParameterValueException(
+                f"FSx cannot restore a {kind} file system from a backup; supported: {', '.join(_RESTORABLE_TYPES)}"
+            )
+        subnets = self._ids(metadata, "subnetIds")
+        if not subnets:
+            raise InvalidParameterValueException("Restore metadata for FSx is missing: subnetIds")
+        bad = [s for s in subnets if not _SUBNET.match(s)] + [
+            g for g in self._ids(metadata, "securityGroupIds") if not _SECURITY_GROUP.match(g)
+        ]
+        if bad:
+            raise InvalidParameterValueException(f"Restore metadata names invalid subnet or security group ids: {bad}")
+        capacity = metadata.get("storageCapacity")
+        if capacity is not None and (not capacity.isdigit() or int(capacity) < 1):
+            raise InvalidParameterValueException(
+                f"Restore metadata storageCapacity must be a whole number of GiB, got {capacity!r}"
+            )
+        configuration = self._configuration(metadata, kind)
+        missing = [k for k in _CONFIGURATIONS[kind][2] if configuration.get(k) in (None, "")]
+        if missing:
+            raise InvalidParameterValueException(
+                f"Restore metadata {_METADATA_KEY[kind]} is missing: {', '.join(missing)}"
+            )
+
+    def find_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore | None:
+        for file_system in self._file_systems():
+            if _tags(file_system.get("Tags")).get(RESTORE_TAG) == restore_job_id:
+                file_system_id = file_system["FileSystemId"]
+                return NativeRestore(file_system_id, self._file_system_arn(file_system_id))
+        return None
+
+    def start_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore:
+        self.check_restore(native_id, metadata)
+        kind = metadata["fileSystemType"]
+        request: dict[str, Any] = {
+            "BackupId": native_id,
+            "ClientRequestToken": request_token(restore_job_id),
+            "SubnetIds": self._ids(metadata, "subnetIds"),
+            "Tags": [{"Key": RESTORE_TAG, "Value": restore_job_id}],
+        }
+        if self._ids(metadata, "securityGroupIds"):
+            request["SecurityGroupIds"] = self._ids(metadata, "securityGroupIds")
+        for key, parameter in (("storageType", "StorageType"), ("kmsKeyId", "KmsKeyId")):
+            if metadata.get(key):
+                request[parameter] = metadata[key]
+        if metadata.get("storageCapacity"):
+            request["StorageCapacity"] = int(metadata["storageCapacity"])
+        if metadata.get("fileSystemTypeVersion") and kind == "LUSTRE":
+            request["FileSystemTypeVersion"] = metadata["fileSystemTypeVersion"]
+        configuration = self._configuration(metadata, kind)
+        if configuration:
+            request[_CONFIGURATIONS[kind][0]] = configuration
+        try:
+            created = self._fsx().create_file_system_from_backup(**request)["FileSystem"]
+        except ClientError as error:
+            if _code(error) == "BackupNotFound":
+                raise ResourceNotFoundException(f"FSx backup {native_id} does not exist") from None
+            if _code(error) in _REFUSED_RESTORE:
+                raise InvalidParameterValueException(
+                    f"FSx refused the restore: {error.response['Error'].get('Message', _code(error))}"
+                ) from None
+            raise
+        except ParamValidationError as error:
+            raise InvalidParameterValueException(f"FSx restore metadata is not valid: {error}") from None
+        return NativeRestore(created["FileSystemId"], self._file_system_arn(created["FileSystemId"]))
+
+    def restore_status(self, restore: NativeRestore) -> Progress:
+        file_system = self._file_system(restore.native_id)
+        if file_system is None:
+            return Progress(Phase.FAILED, message=f"FSx file system {restore.native_id} disappeared during the restore")
+        lifecycle = file_system.get("Lifecycle")
+        if lifecycle == "AVAILABLE":
+            return Progress(Phase.COMPLETED, "100.0", int(file_system.get("StorageCapacity", 0)) * GIB)
+        if lifecycle in _DEAD_FILE_SYSTEM:
+            reason = (file_system.get("FailureDetails") or {}).get("Message")
+            return Progress(Phase.FAILED, message=reason or f"FSx file system {restore.native_id} is {lifecycle}")
+        return Progress(Phase.RUNNING, "50.0")
