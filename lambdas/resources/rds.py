@@ -147,6 +147,19 @@ def check_identifier(metadata: dict[str, str], key: str, kind: str) -> str:
     return identifier
 
 
+def snapshot_progress(snapshot: dict[str, Any] | None, what: str) -> Progress:
+    """A DB or cluster snapshot's progress: RDS reports both the same way."""
+    if snapshot is None:
+        return Progress(Phase.FAILED, message=f"{what} disappeared before it completed")
+    size = int(snapshot.get("AllocatedStorage") or 0) * GIB
+    status = snapshot.get("Status")
+    if status == "available":
+        return Progress(Phase.COMPLETED, "100.0", size)
+    if status in ("creating", "pending", "copying"):
+        return Progress(Phase.RUNNING, f"{float(snapshot.get('PercentProgress') or 0):.1f}", size)
+    return Progress(Phase.FAILED, message=f"{what} is {status}")
+
+
 class RdsAdapter:
     resource_type = "RDS"
     tagging_filter = "rds:db"
@@ -246,16 +259,7 @@ class RdsAdapter:
         return NativeBackup(snapshot["DBSnapshotIdentifier"], snapshot["DBSnapshotArn"])
 
     def backup_status(self, native_id: str) -> Progress:
-        snapshot = self._snapshot(native_id)
-        if snapshot is None:
-            return Progress(Phase.FAILED, message=f"DB snapshot {native_id} disappeared before it completed")
-        size = int(snapshot.get("AllocatedStorage") or 0) * GIB
-        status = snapshot.get("Status")
-        if status == "available":
-            return Progress(Phase.COMPLETED, "100.0", size)
-        if status in ("creating", "pending", "copying"):
-            return Progress(Phase.RUNNING, f"{float(snapshot.get('PercentProgress') or 0):.1f}", size)
-        return Progress(Phase.FAILED, message=f"DB snapshot {native_id} is {status}")
+        return snapshot_progress(self._snapshot(native_id), f"DB snapshot {native_id}")
 
     def delete_backup(self, native_id: str) -> None:
         try:

@@ -44,6 +44,7 @@ from lambdas.resources.rds import (
     native_tags,
     port,
     snapshot_identifier,
+    snapshot_progress,
     tag_list,
     tags_of,
 )
@@ -185,16 +186,7 @@ class RdsClusterAdapter:
         return NativeBackup(snapshot["DBClusterSnapshotIdentifier"], snapshot["DBClusterSnapshotArn"])
 
     def backup_status(self, native_id: str) -> Progress:
-        snapshot = self._snapshot(native_id)
-        if snapshot is None:
-            return Progress(Phase.FAILED, message=f"Cluster snapshot {native_id} disappeared before it completed")
-        size = int(snapshot.get("AllocatedStorage") or 0) * GIB
-        status = snapshot.get("Status")
-        if status == "available":
-            return Progress(Phase.COMPLETED, "100.0", size)
-        if status in ("creating", "pending", "copying"):
-            return Progress(Phase.RUNNING, f"{float(snapshot.get('PercentProgress') or 0):.1f}", size)
-        return Progress(Phase.FAILED, message=f"Cluster snapshot {native_id} is {status}")
+        return snapshot_progress(self._snapshot(native_id), f"Cluster snapshot {native_id}")
 
     def delete_backup(self, native_id: str) -> None:
         try:
