@@ -112,7 +112,10 @@ def _scalar(shape: Shape, value: Any, location: str | None) -> Any:
             return value
         return str(value).lower() == "true"
     if kind in ("float", "double"):
-        return float(value)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise InvalidParameterValueException(f"Invalid number {value!r}") from None
     return value
 
 
@@ -127,7 +130,9 @@ def from_wire(shape: Shape, value: Any, location: str | None = None) -> Any:
         items = value if isinstance(value, list) else [value]
         return [from_wire(shape.member, item, location) for item in items]
     if kind == "map":
-        return {k: from_wire(shape.value, v) for k, v in dict(value).items()}
+        if not isinstance(value, dict):
+            raise InvalidParameterValueException(f"Expected an object of {shape.name}")
+        return {k: from_wire(shape.value, v) for k, v in value.items()}
     return _scalar(shape, value, location)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,6 +46,20 @@ class LockConfiguration(_Model):
     MaxRetentionDays: int | None = Field(default=None, ge=1, le=36500)
     ChangeableForDays: int | None = Field(default=None, ge=3, le=36500)
     LockDate: datetime | None = None
+
+    def retained_until(self, created: datetime) -> datetime | None:
+        """The earliest moment a point created at `created` may be deleted in this vault."""
+        return created + timedelta(days=self.MinRetentionDays) if self.MinRetentionDays else None
+
+    def check_retention(self, delete_after_days: int | None) -> str | None:
+        """Why a lifecycle is outside this lock's bounds, or None when it fits."""
+        minimum = self.MinRetentionDays
+        if minimum and delete_after_days is not None and delete_after_days < minimum:
+            return f"DeleteAfterDays {delete_after_days} is below the vault lock's MinRetentionDays {minimum}"
+        if self.MaxRetentionDays and (delete_after_days is None or delete_after_days > self.MaxRetentionDays):
+            kept = "kept forever" if delete_after_days is None else f"DeleteAfterDays {delete_after_days}"
+            return f"{kept} exceeds the vault lock's MaxRetentionDays {self.MaxRetentionDays}"
+        return None
 
     def is_immutable(self, now: datetime) -> bool:
         """Compliance mode: after its grace time the lock can no longer be changed or removed."""

@@ -25,6 +25,7 @@ from lambdas.domain.plans import (
     LifecycleModel,
     check_windows,
 )
+from lambdas.domain.selections import selects
 from lambdas.domain.validation import parse_model
 from lambdas.resources.base import SOURCE_TAG
 from lambdas.services.context import ServiceContext
@@ -85,9 +86,9 @@ def start_backups(
         BackupRuleTimezone=rule.ScheduleExpressionTimezone,
     )
     role_by_resource: dict[str, str] = {}
-    for selection in selections:
-        for resource in resources:
-            role_by_resource.setdefault(resource.arn, selection.Selection.IamRoleArn)
+    for resource in resources:
+        picked_by = next((s for s in selections if selects(s.Selection, resource)), selections[0])
+        role_by_resource[resource.arn] = picked_by.Selection.IamRoleArn
     created = existed = started = 0
     for resource in resources:
         job = BackupJob(
@@ -199,7 +200,13 @@ def start_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
     )
     if save_job(ctx, running, job.State):
         publish(ctx, running, now)
-    return running
+        return running
+    # Another worker moved the job meanwhile (a duplicate delivery that won, StopBackupJob): a native backup
+    # this attempt made and the job does not own would be orphaned, so it goes.
+    current = ctx.stores.jobs.get_backup_job(job.BackupJobId)
+    if current.NativeBackupId != native.native_id:
+        adapter.delete_backup(native.native_id)
+    return current
 
 
 STOPPABLE_STATES = frozenset({BackupJobState.CREATED, BackupJobState.PENDING, BackupJobState.RUNNING})

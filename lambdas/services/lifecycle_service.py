@@ -9,7 +9,7 @@ from datetime import datetime
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lambdas.common.observability import logger, metrics
-from lambdas.domain.errors import ConflictException
+from lambdas.domain.errors import ConflictException, InvalidRequestException
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
 from lambdas.services.context import ServiceContext
 
@@ -26,6 +26,8 @@ def run_lifecycle(ctx: ServiceContext, now: datetime) -> LifecycleResult:
         try:
             expire(ctx, point, now)
             result.deleted.append(point.RecoveryPointArn)
+        except ProtectedByLock:
+            logger.info("kept by its vault lock", extra={"arn": point.RecoveryPointArn})
         except ConflictException:
             logger.info("point changed meanwhile; left for the next run", extra={"arn": point.RecoveryPointArn})
         except Exception as error:  # noqa: BLE001 - recorded on the point, retried next run
@@ -45,7 +47,18 @@ def run_lifecycle(ctx: ServiceContext, now: datetime) -> LifecycleResult:
     return result
 
 
+class ProtectedByLock(InvalidRequestException):
+    """A vault lock's MinRetentionDays keeps the point: not a failure, the point waits."""
+
+
 def expire(ctx: ServiceContext, point: RecoveryPoint, now: datetime) -> RecoveryPoint:
+    vault = ctx.stores.vaults.find(point.BackupVaultName)
+    until = vault.Lock.retained_until(point.CreationDate) if vault and vault.Lock else None
+    if until is not None and now < until:
+        raise ProtectedByLock(
+            f"Recovery point {point.RecoveryPointArn} is protected by the lock of backup vault "
+            f"{point.BackupVaultName} until {until.isoformat()}"
+        )
     ctx.adapters.for_type(point.ResourceType).delete_backup(point.NativeBackupId)
     deleted = point.model_copy(
         update={

@@ -162,9 +162,11 @@ def update_plan(ctx: ServiceContext, plan_id: str, request: dict[str, Any], now:
             "CreationDate": now,
         }
     )
+    # The version that wins the conditional write is the one whose schedules are synced: a loser leaves
+    # no schedule behind. A crash between the two is healed by the next update, which syncs again.
+    ctx.stores.plans.replace(updated, expected_version=current.VersionId)
     if ctx.scheduler:
         ctx.scheduler.sync(updated, current)
-    ctx.stores.plans.replace(updated, expected_version=current.VersionId)
     return updated
 
 

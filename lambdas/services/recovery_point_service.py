@@ -8,7 +8,7 @@ from typing import Any
 
 from lambdas.common.observability import logger
 from lambdas.domain.arns import parse_arn
-from lambdas.domain.errors import InvalidRequestException, ResourceNotFoundException
+from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException, ResourceNotFoundException
 from lambdas.domain.lifecycle import calculate
 from lambdas.domain.plans import Lifecycle
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
@@ -103,6 +103,11 @@ def update_lifecycle(ctx: ServiceContext, request: dict[str, Any], now: datetime
             f"Recovery point {point.RecoveryPointArn} is in cold storage already: "
             "MoveToColdStorageAfterDays cannot change any more"
         )
+    vault = ctx.stores.vaults.find(point.BackupVaultName)
+    if vault is not None and vault.Lock is not None:
+        outside = vault.Lock.check_retention(lifecycle.DeleteAfterDays if lifecycle else None)
+        if outside:
+            raise InvalidParameterValueException(f"{outside}: backup vault {vault.BackupVaultName} is locked")
     updated = point.model_copy(
         update={"Lifecycle": lifecycle, "CalculatedLifecycle": calculate(point.CreationDate, lifecycle)}
     )

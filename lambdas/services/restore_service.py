@@ -10,7 +10,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from lambdas.common.observability import logger
-from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException, ServiceUnavailableException
+from lambdas.domain.errors import (
+    ConflictException,
+    InvalidParameterValueException,
+    InvalidRequestException,
+    ServiceUnavailableException,
+)
 from lambdas.domain.ids import idempotent_job_id, new_id
 from lambdas.domain.jobs import RestoreJob, RestoreJobStatus
 from lambdas.domain.recovery_points import RecoveryPoint
@@ -71,11 +76,26 @@ def start_restore_job(ctx: ServiceContext, request: dict[str, Any], now: datetim
         CorrelationId=point.BackupJobId or job_id,
     )
     if not ctx.stores.jobs.create_restore_job(job):
-        return ctx.stores.jobs.get_restore_job(job_id)
+        job = ctx.stores.jobs.get_restore_job(job_id)
+        if job.ExecutionArn or job.Status != RestoreJobStatus.PENDING:
+            return job  # the same IdempotencyToken: the same restore
+        # else an earlier attempt died before its workflow started: start it now (named after the job,
+        # so a workflow that did start is found, not doubled)
     execution_arn = ctx.restore_workflow.start(job_id, job.CorrelationId)
-    with_execution = job.model_copy(update={"ExecutionArn": execution_arn})
-    ctx.stores.jobs.save_restore_job(with_execution, job.Status.value)
-    return with_execution
+    return _record_execution(ctx, job_id, execution_arn)
+
+
+def _record_execution(ctx: ServiceContext, job_id: str, execution_arn: str) -> RestoreJob:
+    """The workflow may already have moved the job on: the ARN is written on whatever state it is in."""
+    for _ in range(3):
+        job = ctx.stores.jobs.get_restore_job(job_id)
+        try:
+            with_execution = job.model_copy(update={"ExecutionArn": execution_arn})
+            ctx.stores.jobs.save_restore_job(with_execution, job.Status.value)
+            return with_execution
+        except ConflictException:
+            continue
+    return ctx.stores.jobs.get_restore_job(job_id)
 
 
 def _point(ctx: ServiceContext, job: RestoreJob) -> RecoveryPoint:
@@ -123,14 +143,26 @@ def finalize_restore(
         return job
     if outcome == RestoreJobStatus.COMPLETED:
         done = job.transition(RestoreJobStatus.COMPLETED, CompletionDate=now, PercentDone="100.0")
-        point = _point(ctx, job)
-        ctx.stores.recovery_points.save(point.model_copy(update={"LastRestoreTime": now}), point.Status.value)
     else:
         done = job.transition(RestoreJobStatus.FAILED, CompletionDate=now, StatusMessage=_cause(error))
     ctx.stores.jobs.save_restore_job(done, job.Status.value)
+    if outcome == RestoreJobStatus.COMPLETED:
+        _note_restore_on_point(ctx, job.RecoveryPointArn, now)
     ctx.events.publish_restore_job(done, ctx.stores.vaults.find(job.BackupVaultName), now)
     logger.info("restore finished", extra={"restore_job_id": restore_job_id, "status": done.Status.value})
     return done
+
+
+def _note_restore_on_point(ctx: ServiceContext, point_arn: str, now: datetime) -> None:
+    """LastRestoreTime is a courtesy: a point that expired or changed meanwhile does not fail a restore
+    that succeeded."""
+    point = ctx.stores.recovery_points.find(point_arn)
+    if point is None:
+        return
+    try:
+        ctx.stores.recovery_points.save(point.model_copy(update={"LastRestoreTime": now}), point.Status.value)
+    except ConflictException:
+        logger.info("point changed meanwhile; LastRestoreTime not recorded", extra={"arn": point_arn})
 
 
 def _cause(error: dict[str, Any] | None) -> str:

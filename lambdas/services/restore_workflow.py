@@ -7,6 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from botocore.exceptions import ClientError
+
 
 class RestoreWorkflow(Protocol):
     def start(self, restore_job_id: str, correlation_id: str) -> str: ...
@@ -18,9 +20,15 @@ class StepFunctionsRestoreWorkflow:
         self._arn = state_machine_arn
 
     def start(self, restore_job_id: str, correlation_id: str) -> str:
-        response = self._sfn().start_execution(
-            stateMachineArn=self._arn,
-            name=restore_job_id,
-            input=json.dumps({"restore_job_id": restore_job_id, "correlation_id": correlation_id}),
-        )
+        try:
+            response = self._sfn().start_execution(
+                stateMachineArn=self._arn,
+                name=restore_job_id,
+                input=json.dumps({"restore_job_id": restore_job_id, "correlation_id": correlation_id}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
+                raise
+            # started by an earlier attempt: its ARN follows from the state machine's and the name
+            return self._arn.replace(":stateMachine:", ":execution:") + f":{restore_job_id}"
         return str(response["executionArn"])

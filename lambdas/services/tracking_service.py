@@ -58,29 +58,32 @@ def track_jobs(ctx: ServiceContext, now: datetime) -> TrackResult:
 
 
 def track_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
-    verdict = job.window_verdict(now)
-    if verdict is not None:
-        window = "start" if job.State != BackupJobState.RUNNING else "completion"
-        return finish_job(
-            ctx,
-            job,
-            verdict,
-            now,
-            f"The {window} window ended before the job could {'start' if window == 'start' else 'complete'}",
-        )
-    if job.State == BackupJobState.CREATED:
+    if job.State in (BackupJobState.CREATED, BackupJobState.PENDING):
+        if job.window_verdict(now) is not None:
+            return finish_job(
+                ctx, job, BackupJobState.EXPIRED, now, "The start window ended before the job could start"
+            )
         return start_job(ctx, job, now)
     if job.State != BackupJobState.RUNNING or job.NativeBackupId is None:
         return job
-    progress = ctx.adapters.for_type(job.ResourceType).backup_status(job.NativeBackupId)
+    adapter = ctx.adapters.for_type(job.ResourceType)
+    # Polled before the completion window is judged: a backup that finished between two polls counts.
+    progress = adapter.backup_status(job.NativeBackupId)
+    if progress.phase == Phase.COMPLETED:
+        _record_recovery_point(ctx, job, progress.size_bytes, now)
+        return _finish_completed(ctx, job, progress.size_bytes, now)
     if progress.phase == Phase.FAILED:
         return finish_job(ctx, job, BackupJobState.FAILED, now, progress.message or "The native backup failed")
-    if progress.phase == Phase.RUNNING:
-        moved = job.model_copy(update={"PercentDone": progress.percent_done, "BackupSizeInBytes": progress.size_bytes})
-        save_job(ctx, moved, job.State)
-        return moved
-    _record_recovery_point(ctx, job, progress.size_bytes, now)
-    return _finish_completed(ctx, job, progress.size_bytes, now)
+    if job.window_verdict(now) is not None:
+        expired = finish_job(
+            ctx, job, BackupJobState.EXPIRED, now, "The completion window ended before the backup completed"
+        )
+        if expired.State == BackupJobState.EXPIRED:
+            adapter.delete_backup(job.NativeBackupId)  # an unfinished backup no job owns any more
+        return expired
+    moved = job.model_copy(update={"PercentDone": progress.percent_done, "BackupSizeInBytes": progress.size_bytes})
+    save_job(ctx, moved, job.State)
+    return moved
 
 
 def _record_recovery_point(ctx: ServiceContext, job: BackupJob, size: int | None, now: datetime) -> None:

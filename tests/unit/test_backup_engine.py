@@ -168,3 +168,19 @@ def test_given_an_idempotency_token_when_an_on_demand_backup_is_asked_twice_then
     assert first.BackupJobId == second.BackupJobId
     assert len(world.ebs.snapshots) == 1
     assert first.CorrelationId == f"on-demand/{first.BackupJobId}"
+
+
+def test_given_a_job_stopped_while_its_snapshot_was_being_made_then_that_snapshot_is_deleted(world: World) -> None:
+    plan = protect(world, volumes=1)
+    fire_at = T0
+    world.ebs.fail_start_for.update(world.ebs.volumes)
+    fire(world, plan, fire_at)  # the job stays CREATED (throttled)
+    (job,) = jobs(world)
+    world.ebs.fail_start_for.clear()
+    # Given track_jobs read the job as CREATED, and StopBackupJob aborted it before the snapshot was recorded
+    backup_service.stop_backup_job(world.ctx, job.BackupJobId, T0)
+    # When the stale attempt makes its snapshot
+    outcome = backup_service.start_job(world.ctx, job, T0 + timedelta(minutes=10))
+    # Then the job stays ABORTED and the snapshot it made is gone
+    assert outcome.State == BackupJobState.ABORTED
+    assert world.ebs.snapshots == {}

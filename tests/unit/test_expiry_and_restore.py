@@ -102,3 +102,78 @@ def test_given_restore_metadata_without_a_zone_when_restoring_then_refused_befor
         restore_service.start_restore_job(world.ctx, {"RecoveryPointArn": arn, "Metadata": {}}, T0)
     assert world.workflow.started == []
     assert world.ctx.stores.jobs.restore_jobs()[0] == []
+
+
+def test_given_a_locked_vault_when_a_point_is_due_then_it_waits_for_the_locks_minimum(world: World) -> None:
+    arn = backed_up(world, delete_after_days=7)
+    vault = world.ctx.stores.vaults.get("main")
+    from lambdas.domain.vaults import LockConfiguration
+
+    world.ctx.stores.vaults.save(vault.model_copy(update={"Lock": LockConfiguration(MinRetentionDays=30)}))
+    result = run_lifecycle(world.ctx, T0 + timedelta(days=8))
+    assert (result.deleted, result.failed) == ([], [])
+    assert len(world.ebs.snapshots) == 1
+    later = run_lifecycle(world.ctx, T0 + timedelta(days=30, minutes=5))
+    assert later.deleted == [arn]
+    assert world.ebs.snapshots == {}
+
+
+def test_given_a_snapshot_that_outlives_its_completion_window_then_the_job_expires_and_the_snapshot_goes(
+    world: World,
+) -> None:
+    arn = world.ebs.add_volume(3)
+    world.ebs.complete_at_once = False
+    vault_service.create_vault(world.ctx, {"BackupVaultName": "main"}, T0)
+    request = {
+        "BackupVaultName": "main",
+        "ResourceArn": arn,
+        "IamRoleArn": ROLE,
+        "StartWindowMinutes": 60,
+        "CompleteWindowMinutes": 120,
+    }
+    job = backup_service.start_backup_job(world.ctx, request, T0)
+    assert len(world.ebs.snapshots) == 1
+    track_jobs(world.ctx, T0 + timedelta(minutes=121))
+    assert world.ctx.stores.jobs.get_backup_job(job.BackupJobId).State.value == "EXPIRED"
+    assert world.ebs.snapshots == {}
+
+
+def test_given_a_restore_whose_workflow_never_started_when_asked_again_then_the_workflow_starts(
+    world: World,
+) -> None:
+    arn = backed_up(world)
+    request = {"RecoveryPointArn": arn, "Metadata": {}, "IdempotencyToken": "once"}
+
+    class DiesBeforeStarting:
+        def start(self, restore_job_id: str, correlation_id: str) -> str:
+            raise RuntimeError("the function died here")
+
+    working = world.ctx.restore_workflow
+    object.__setattr__(world.ctx, "restore_workflow", DiesBeforeStarting())
+    with pytest.raises(RuntimeError):
+        restore_service.start_restore_job(world.ctx, request, T0)
+    object.__setattr__(world.ctx, "restore_workflow", working)
+    # When the caller retries with the same token, the job it got is the one that now runs
+    job = restore_service.start_restore_job(world.ctx, request, T0)
+    assert world.workflow.started == [job.RestoreJobId]
+    assert job.ExecutionArn
+    assert len(world.ctx.stores.jobs.restore_jobs()[0]) == 1
+
+
+def test_given_a_locked_vault_when_a_point_is_deleted_by_hand_or_shortened_then_refused(world: World) -> None:
+    from lambdas.domain.errors import InvalidRequestException
+    from lambdas.domain.vaults import LockConfiguration
+    from lambdas.services import recovery_point_service
+
+    arn = backed_up(world, delete_after_days=100)
+    vault = world.ctx.stores.vaults.get("main")
+    lock = LockConfiguration(MinRetentionDays=30, MaxRetentionDays=365)
+    world.ctx.stores.vaults.save(vault.model_copy(update={"Lock": lock}))
+    request = {"BackupVaultName": "main", "RecoveryPointArn": arn}
+    with pytest.raises(InvalidRequestException, match="protected by the lock"):
+        recovery_point_service.delete(world.ctx, request, T0 + timedelta(days=1))
+    with pytest.raises(InvalidParameterValueException, match="below the vault lock's MinRetentionDays 30"):
+        recovery_point_service.update_lifecycle(world.ctx, {**request, "Lifecycle": {"DeleteAfterDays": 7}}, T0)
+    with pytest.raises(InvalidParameterValueException, match="exceeds the vault lock's MaxRetentionDays 365"):
+        recovery_point_service.update_lifecycle(world.ctx, {**request, "Lifecycle": {"DeleteAfterDays": 400}}, T0)
+    assert len(world.ebs.snapshots) == 1
