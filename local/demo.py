@@ -193,12 +193,17 @@ def run_demo(out: Any = sys.stdout, days: int = DAYS) -> int:
             )
             restores.append(started["RestoreJobId"])
 
+        sfn = rt.client("stepfunctions")
+
         def finished() -> bool:
-            return all(
+            # The job is recorded before its workflow ends; the workflow's end is when everything is done.
+            jobs_done = all(
                 backup.describe_restore_job(RestoreJobId=r)["Status"] in ("COMPLETED", "FAILED") for r in restores
             )
+            runs = sfn.list_executions(stateMachineArn=rt.deployment.state_machine_arn)["executions"]
+            return jobs_done and len(runs) == len(restores) and all(e["status"] != "RUNNING" for e in runs)
 
-        n.check("both restore jobs finished", _wait(finished))
+        n.check("both restore jobs and their workflows finished", _wait(finished))
         created = {}
         for restore_id in restores:
             done = backup.describe_restore_job(RestoreJobId=restore_id)
@@ -208,7 +213,7 @@ def run_demo(out: Any = sys.stdout, days: int = DAYS) -> int:
                 done["Status"] == "COMPLETED",
                 done.get("CreatedResourceArn") or done.get("StatusMessage", ""),
             )
-        executions = rt.client("stepfunctions").list_executions(stateMachineArn=rt.deployment.state_machine_arn)
+        executions = sfn.list_executions(stateMachineArn=rt.deployment.state_machine_arn)
         statuses = sorted(e["status"] for e in executions["executions"])
         n.check("both Step Functions executions SUCCEEDED", statuses == ["SUCCEEDED", "SUCCEEDED"], ", ".join(statuses))
         restored_volume = ec2.describe_volumes(VolumeIds=[created["EBS"].rsplit("/", 1)[-1]])["Volumes"][0]
@@ -219,7 +224,13 @@ def run_demo(out: Any = sys.stdout, days: int = DAYS) -> int:
         )
         original, restored = _items(dynamodb, "orders"), _items(dynamodb, "orders-restored")
         n.check("the restored table holds the same items as the source", original == restored, f"{len(restored)} items")
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        messages: list[dict[str, Any]] = []
+
+        def notified() -> bool:
+            messages.extend(sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []))
+            return len(messages) >= 2
+
+        _wait(notified, seconds=10)
         n.check(
             "the vault's topic was notified of the completed restores", len(messages) >= 2, f"{len(messages)} messages"
         )
