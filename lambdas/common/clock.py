@@ -30,3 +30,9 @@ def use_clock(clock: Clock) -> None:
 
 def now() -> datetime:
     return _current.now()
+
+
+def wall_time() -> datetime:
+    """The real time, only for comparing with timestamps another service stamped itself (S3 object versions
+    on an emulator that sends no Date header); the engine's "now" is now()."""
+    return datetime.now(UTC)

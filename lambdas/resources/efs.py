@@ -48,7 +48,6 @@ import json
 import os
 import shutil
 import stat
-import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import asdict, dataclass
@@ -563,14 +562,14 @@ class EfsAdapter:
 
     def _launch(self, kind: Literal["backup", "restore"], file_system_id: str, key: str, state: dict[str, Any]) -> None:
         # Marked RUNNING with a lease before the invoke, so a second poll does not start a second mover.
-        state.update(status=RUNNING, lease_expires=time.time() + self._mover.lease_seconds)
+        state.update(status=RUNNING, lease_expires=clock.now().timestamp() + self._mover.lease_seconds)
         self._storage.put_json(key, state)
         self._mover.launch(MoveRequest(kind, file_system_id, self._storage.bucket, key))
 
     def _needs_launch(self, state: dict[str, Any]) -> bool:
         if state["status"] in (PENDING, PAUSED):
             return True
-        return state["status"] == RUNNING and time.time() > float(state.get("lease_expires") or 0)
+        return state["status"] == RUNNING and clock.now().timestamp() > float(state.get("lease_expires") or 0)
 
     def backup_status(self, native_id: str) -> Progress:
         key = self._header_key(native_id)

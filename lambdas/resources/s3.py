@@ -33,11 +33,12 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from lambdas.common import clock
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
 from lambdas.resources.base import RESTORE_TAG, NativeBackup, NativeRestore, Phase, Progress, ResourceInfo
@@ -246,7 +247,7 @@ class S3Adapter:
         cutoff = datetime.fromisoformat(header["cutoff"])
         # S3's clock, from its response's Date; the wall clock where a response has none (moto's GetObject).
         # Real time on purpose: the question is about S3's timestamps, not Strongroom's (virtual) "now".
-        s3_now = stored.server_time or datetime.now(UTC)
+        s3_now = stored.server_time or clock.wall_time()
         if s3_now < cutoff + timedelta(seconds=1):
             return Progress(Phase.RUNNING, "0.0", 0)  # S3 is still in the cutoff's second: list after it
         self._list_slice(header, cutoff)
