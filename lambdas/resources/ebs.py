@@ -30,6 +30,19 @@ def _tag_spec(kind: str, tags: dict[str, str]) -> list[dict[str, Any]]:
     return [{"ResourceType": kind, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
 
 
+def snapshot_progress(snapshot: dict[str, Any] | None, native_id: str) -> Progress:
+    """An EBS snapshot's progress (Storage Gateway volumes back up to EBS snapshots too)."""
+    if snapshot is None:
+        return Progress(Phase.FAILED, message=f"Snapshot {native_id} disappeared before it completed")
+    size = int(snapshot.get("VolumeSize", 0)) * GIB
+    state = snapshot["State"]
+    if state == "completed":
+        return Progress(Phase.COMPLETED, "100.0", size)
+    if state in ("error", "recoverable"):
+        return Progress(Phase.FAILED, message=snapshot.get("StateMessage") or f"Snapshot {native_id} failed")
+    return Progress(Phase.RUNNING, (snapshot.get("Progress") or "0%").rstrip("%"), size)
+
+
 class EbsAdapter:
     resource_type = "EBS"
     tagging_filter = "ec2:volume"
@@ -97,16 +110,10 @@ class EbsAdapter:
         try:
             snapshot = self._ec2().describe_snapshots(SnapshotIds=[native_id])["Snapshots"][0]
         except ClientError as error:
-            if error.response["Error"]["Code"] == "InvalidSnapshot.NotFound":
-                return Progress(Phase.FAILED, message=f"Snapshot {native_id} disappeared before it completed")
-            raise
-        size = int(snapshot.get("VolumeSize", 0)) * GIB
-        state = snapshot["State"]
-        if state == "completed":
-            return Progress(Phase.COMPLETED, "100.0", size)
-        if state in ("error", "recoverable"):
-            return Progress(Phase.FAILED, message=snapshot.get("StateMessage") or f"Snapshot {native_id} failed")
-        return Progress(Phase.RUNNING, (snapshot.get("Progress") or "0%").rstrip("%"), size)
+            if error.response["Error"]["Code"] != "InvalidSnapshot.NotFound":
+                raise
+            snapshot = None
+        return snapshot_progress(snapshot, native_id)
 
     def delete_backup(self, native_id: str) -> None:
         try:

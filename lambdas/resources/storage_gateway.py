@@ -28,6 +28,7 @@ from lambdas.resources.base import (
     Progress,
     ResourceInfo,
 )
+from lambdas.resources.ebs import snapshot_progress
 
 GIB = 1024**3
 GATEWAY_TARGET = "gateway-volume"
@@ -206,16 +207,7 @@ class StorageGatewayAdapter:
             raise
 
     def backup_status(self, native_id: str) -> Progress:
-        snapshot = self._snapshot(native_id)
-        if snapshot is None:
-            return Progress(Phase.FAILED, message=f"Snapshot {native_id} disappeared before it completed")
-        size = int(snapshot.get("VolumeSize", 0)) * GIB
-        state = snapshot["State"]
-        if state == "completed":
-            return Progress(Phase.COMPLETED, "100.0", size)
-        if state in ("error", "recoverable"):
-            return Progress(Phase.FAILED, message=snapshot.get("StateMessage") or f"Snapshot {native_id} failed")
-        return Progress(Phase.RUNNING, (snapshot.get("Progress") or "0%").rstrip("%"), size)
+        return snapshot_progress(self._snapshot(native_id), native_id)
 
     def delete_backup(self, native_id: str) -> None:
         try:

@@ -9,14 +9,8 @@ DynamoDB tables are made with boto3 against the same edge: that is setup, not wh
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -25,75 +19,11 @@ from typing import Any
 import pytest
 
 from local.runtime import LocalRuntime
+from tests.api.cli import Cli, error_code, parallel
 from tests.api.conftest import ROLE
 from tests.api.helpers import ACCOUNT, let_track_jobs_run, new_table, new_volume, unique
 
 GIB = 1024**3
-
-
-# The CLI
-
-
-def _aws_command() -> str:
-    found = shutil.which("aws", path=str(Path(sys.executable).parent)) or shutil.which("aws")
-    if found is None:
-        pytest.fail("the AWS CLI is missing: pip install -r requirements-dev.txt (it pins awscli)")
-    return found
-
-
-class Cli:
-    """`aws backup ...` with only --endpoint-url and the test credentials: no other AWS setting leaks in."""
-
-    def __init__(self, endpoint: str, home: Path, secret: str = "test") -> None:
-        self._endpoint = endpoint
-        self._command = _aws_command()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(
-            {
-                "AWS_ACCESS_KEY_ID": "test",
-                "AWS_SECRET_ACCESS_KEY": secret,
-                "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_CONFIG_FILE": str(home / "config"),
-                "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-                "AWS_MAX_ATTEMPTS": "1",
-                "AWS_PAGER": "",
-            }
-        )
-        self._env = env
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        command = [self._command, "backup", *args, "--endpoint-url", self._endpoint, "--output", "json"]
-        return subprocess.run(command, env=self._env, capture_output=True, text=True, timeout=120, check=False)
-
-    def __call__(self, *args: str) -> Any:
-        done = self.run(*args)
-        assert done.returncode == 0, f"aws backup {' '.join(args)} failed: {done.stderr}"
-        return json.loads(done.stdout) if done.stdout.strip() else {}
-
-    def fails(self, *args: str) -> str:
-        """Runs a call that must fail; returns its stderr, where the CLI names AWS Backup's error code."""
-        done = self.run(*args)
-        assert done.returncode != 0, f"aws backup {' '.join(args)} should have failed: {done.stdout}"
-        return done.stderr
-
-    def all(self, *calls: Sequence[str]) -> list[Any]:
-        """Runs independent calls side by side; each must succeed. Answers come back in order."""
-        return parallel(*(partial(self, *call) for call in calls))
-
-    def errors(self, *calls: Sequence[str]) -> list[str]:
-        """Runs independent calls that must each fail, side by side; returns their stderr in order."""
-        return parallel(*(partial(self.fails, *call) for call in calls))
-
-
-def parallel(*steps: Callable[[], Any]) -> list[Any]:
-    """Runs independent steps (CLI calls, or stories of calls on their own resources) side by side."""
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return list(pool.map(lambda step: step(), steps))
-
-
-def error_code(stderr: str) -> str:
-    """The code in the CLI's "An error occurred (Code) when calling the X operation: message"."""
-    return stderr.split("An error occurred (", 1)[1].split(")", 1)[0]
 
 
 @pytest.fixture(scope="module")

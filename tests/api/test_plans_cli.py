@@ -4,64 +4,21 @@ edge: what a user types is what is tested, from argument parsing and SigV4 to th
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local.runtime import LocalRuntime
+from tests.api.cli import Cli
 from tests.api.conftest import ROLE
 
 VAULT = "cli-vault"
 
 
-def _aws_command() -> str:
-    found = shutil.which("aws", path=str(Path(sys.executable).parent)) or shutil.which("aws")
-    if found is None:
-        pytest.fail("the AWS CLI is missing: pip install -r requirements-dev.txt (it pins awscli)")
-    return found
-
-
-class Cli:
-    def __init__(self, runtime: LocalRuntime, home: Path) -> None:
-        self._endpoint = runtime.endpoint
-        self._command = _aws_command()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(
-            {
-                "AWS_ACCESS_KEY_ID": "test",
-                "AWS_SECRET_ACCESS_KEY": "test",
-                "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_CONFIG_FILE": str(home / "config"),
-                "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-                "AWS_MAX_ATTEMPTS": "1",
-                "AWS_PAGER": "",
-            }
-        )
-        self._env = env
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        command = [self._command, "backup", *args, "--endpoint-url", self._endpoint, "--output", "json"]
-        return subprocess.run(command, env=self._env, capture_output=True, text=True, timeout=120, check=False)
-
-    def __call__(self, *args: str) -> Any:
-        done = self.run(*args)
-        assert done.returncode == 0, f"aws backup {' '.join(args)} failed: {done.stderr}"
-        return json.loads(done.stdout) if done.stdout.strip() else {}
-
-    def fails(self, *args: str) -> str:
-        done = self.run(*args)
-        assert done.returncode != 0, f"aws backup {' '.join(args)} should have failed: {done.stdout}"
-        return done.stderr
-
-
 @pytest.fixture(scope="module")
 def aws(runtime: LocalRuntime, tmp_path_factory: pytest.TempPathFactory) -> Cli:
-    cli = Cli(runtime, tmp_path_factory.mktemp("aws-home"))
+    cli = Cli(runtime.endpoint, tmp_path_factory.mktemp("aws-home"))
     cli("create-backup-vault", "--backup-vault-name", VAULT)
     return cli
 
