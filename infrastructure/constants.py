@@ -23,12 +23,15 @@ from lambdas.common.env_keys import (
     ENV_VAULT_BUCKET,
 )
 from lambdas.common.observability import METRICS_NAMESPACE, SERVICE_NAME
-from lambdas.store.schema import TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
+from lambdas.services.copy_destinations import COPY_DESTINATION_ROLE_NAME
+from lambdas.store.schema import CATALOG_TABLE_NAME, TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
 
 LAMBDA_RUNTIME = "python3.12"
 RESTORE_ASL_PATH = Path(__file__).parent / "statemachines" / "restore.asl.json"
 
 __all__ = [
+    "CATALOG_TABLE_NAME",
+    "COPY_DESTINATION_ROLE_NAME",
     "ENV_DEFAULT_KEY_ARN",
     "ENV_EVENT_BUS_NAME",
     "ENV_PLAN_SCHEDULE_GROUP",
@@ -94,7 +97,7 @@ LIFECYCLE = FunctionSpec(
     handler="lambdas.handlers.lifecycle.handler",
     env_keys=COMMON_ENV,
     timeout_seconds=300,
-    description="Expire recovery points past their retention",
+    description="Move recovery points to cold storage and expire those past their retention",
 )
 RESTORE_START = FunctionSpec(
     key="RestoreStart",
@@ -132,6 +135,14 @@ API = FunctionSpec(
     description="The AWS Backup API: plans, selections, vaults, recovery points, jobs",
 )
 
+IMPORT_NATIVE_BACKUPS = FunctionSpec(
+    key="ImportNativeBackups",
+    handler="lambdas.handlers.import_native_backups.handler",
+    env_keys=COMMON_ENV,
+    timeout_seconds=900,
+    description="On demand: catalog backups services made themselves (EBS, DynamoDB, FSx) as recovery points",
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     START_BACKUPS,
     TRACK_JOBS,
@@ -140,6 +151,19 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     RESTORE_POLL,
     RESTORE_FINALIZE,
     API,
+    IMPORT_NATIVE_BACKUPS,
+)
+
+# The EFS mover: not one of FUNCTIONS. The stack builds one per file system its `efs_file_systems` context
+# lists, named `strongroom-efs-mover-<file system id>`, with the file system mounted; the local runtime runs
+# the same mover code in process over a directory per file system instead (lambdas.resources.efs).
+EFS_MOVER = FunctionSpec(
+    key="EfsMover",
+    handler="lambdas.handlers.efs_mover.handler",
+    env_keys=(ENV_POWERTOOLS_SERVICE_NAME, ENV_POWERTOOLS_METRICS_NAMESPACE),
+    timeout_seconds=900,  # Lambda's limit; the mover stops a minute before it (efs.LAMBDA_SAFETY_MILLIS)
+    memory_mb=1024,
+    description="EFS mover: copy one file system's files to and from Strongroom's vault bucket",
 )
 
 # Fixed schedules the stack creates (plan rules get theirs at run time).

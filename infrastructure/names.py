@@ -28,9 +28,10 @@ def vault_bucket_name(account: str, region: str) -> str:
 
 
 # The EFS movers: one Lambda function per protected file system, `strongroom-efs-mover-<file system id>`
-# (lambdas.resources.efs.MOVER_FUNCTION_PREFIX). This stack does not create them yet; the engine may look
-# them up and invoke them by this prefix only.
+# (lambdas.resources.efs.MOVER_FUNCTION_PREFIX), built for each file system the `efs_file_systems` context
+# lists (constructs/efs_movers.py); the engine looks them up and invokes them by this prefix only.
 EFS_MOVER_FUNCTION_PREFIX = "strongroom-efs-mover-"
+EFS_FILE_SYSTEMS_CONTEXT = "efs_file_systems"
 ALERTS_KEY_ALIAS = "alias/strongroom/alerts"
 
 # Powertools for AWS Lambda (Python) v3 public layer. It carries aws-lambda-powertools and pydantic v2,
@@ -58,3 +59,10 @@ LAMBDA_ASSET_EXCLUDES = (
 API_NAME = "strongroom-backup-api"
 API_STAGE_NAME = "v1"
 API_ENDPOINT_OUTPUT = "BackupApiEndpoint"
+
+# Accounts whose Strongroom deployments may copy recovery points into this one's vaults (the copy
+# destination role trusts exactly these): `cdk deploy -c copy_source_accounts=111111111111,222222222222`.
+COPY_SOURCE_ACCOUNTS_CONTEXT = "copy_source_accounts"
+
+# The stack's output naming the function that imports the backups services made themselves (no API operation).
+IMPORT_FUNCTION_OUTPUT = "ImportNativeBackupsFunction"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infrastructure import constants, names
 from infrastructure.constructs.api import BackupApi
+from infrastructure.constructs.copy_destination import CopyDestination, source_accounts_from
+from infrastructure.constructs.efs_movers import EfsMovers, file_systems_from
 from infrastructure.constructs.engine import Engine
 from infrastructure.constructs.monitoring import Monitoring
 from infrastructure.constructs.restore_workflow import RestoreWorkflow
@@ -49,5 +51,48 @@ class StrongroomStack(Stack):
         )
         self.api = BackupApi(self, "Api", function=self.engine.functions[constants.API.key])
 
+        # Other accounts' deployments that may copy into this one's vaults (none: no role, no door).
+        sources = source_accounts_from(self.node.try_get_context(names.COPY_SOURCE_ACCOUNTS_CONTEXT))
+        self.copy_destination = (
+            CopyDestination(
+                self,
+                "CopyDestination",
+                table=self.storage.table,
+                default_key=self.storage.default_key,
+                source_accounts=sources,
+            )
+            if sources
+            else None
+        )
+
+        # One EFS mover function per file system the context lists (none: EFS backups are refused, saying why).
+        file_systems = file_systems_from(self.node.try_get_context(names.EFS_FILE_SYSTEMS_CONTEXT))
+        self.efs_movers = (
+            EfsMovers(
+                self,
+                "EfsMovers",
+                file_systems=file_systems,
+                vault_bucket=self.storage.vault_bucket,
+                default_key=self.storage.default_key,
+                code=self.engine.code,
+                layer=self.engine.powertools_layer,
+                runtime=self.engine.runtime,
+            )
+            if file_systems
+            else None
+        )
+
+        # AWS Backup's API has no operation for it: the import is invoked on demand (see the README).
+        CfnOutput(
+            self,
+            names.IMPORT_FUNCTION_OUTPUT,
+            value=self.engine.functions[constants.IMPORT_NATIVE_BACKUPS.key].function_name,
+            description='Catalogs backups services made themselves: invoke it with {"BackupVaultName": "NAME"}',
+        )
+
         self.monitoring.alarm_on_function_errors(self.engine.functions)
+        if self.efs_movers is not None:
+            self.monitoring.alarm_on_function_errors(
+                {f"EfsMover-{fs_id}": function for fs_id, function in self.efs_movers.functions.items()}
+            )
         self.monitoring.alarm_on_failed_executions("Restore", self.restore_workflow.state_machine)

@@ -1,5 +1,7 @@
 """`python -m local demo` runs the narrated scenario; `python -m local serve --port 4566` keeps the local
-runtime serving for the AWS CLI and boto3 until interrupted."""
+runtime serving for the AWS CLI and boto3 until interrupted; `python -m local import --vault NAME` asks a
+serving runtime to catalog the backups services made themselves (the ImportNativeBackups function, which AWS
+Backup's API has no operation for) as recovery points in that vault."""
 
 from __future__ import annotations
 
@@ -36,6 +38,41 @@ def serve(port: int, tick_seconds: float) -> int:
     return 0
 
 
+def import_backups(endpoint: str, vault: str, resource_arns: list[str], resource_types: list[str]) -> int:
+    """Invokes the ImportNativeBackups function of the runtime serving at `endpoint`, as
+    `aws lambda invoke --function-name strongroom-ImportNativeBackups` would; prints what it cataloged."""
+    import json
+
+    import boto3
+    from botocore.config import Config
+
+    from infrastructure.constants import IMPORT_NATIVE_BACKUPS
+    from local.runtime import LocalSettings
+
+    settings = LocalSettings.from_environment()
+    session = boto3.session.Session(
+        aws_access_key_id=settings.access_key,
+        aws_secret_access_key=settings.secret_key,
+        region_name=settings.region,
+    )
+    config = Config(read_timeout=IMPORT_NATIVE_BACKUPS.timeout_seconds, retries={"max_attempts": 1})
+    client = session.client("lambda", endpoint_url=endpoint, config=config)
+    payload: dict[str, object] = {"BackupVaultName": vault}
+    if resource_arns:
+        payload["ResourceArns"] = resource_arns
+    if resource_types:
+        payload["ResourceTypes"] = resource_types
+    response = client.invoke(
+        FunctionName=f"strongroom-{IMPORT_NATIVE_BACKUPS.key}",  # as local/bootstrap.py names functions
+        Payload=json.dumps(payload).encode(),
+    )
+    result = json.loads(response["Payload"].read() or b"{}")
+    print(json.dumps(result, indent=2))
+    if response.get("FunctionError"):
+        return 1
+    return 1 if result.get("errors") else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -43,7 +80,22 @@ def main(argv: list[str] | None = None) -> int:
     serving = commands.add_parser("serve", help="serve the local runtime until interrupted")
     serving.add_argument("--port", type=int, default=4566)
     serving.add_argument("--tick", type=float, default=2.0, help="seconds between scheduler ticks")
+    importing = commands.add_parser(
+        "import", help="catalog the backups services made themselves as recovery points (needs a running serve)"
+    )
+    importing.add_argument("--vault", required=True, help="the backup vault to catalog them in")
+    importing.add_argument(
+        "--resource-arn", action="append", default=[], help="only this resource's backups (repeatable)"
+    )
+    importing.add_argument(
+        "--resource-type", action="append", default=[], help="only resources of this type: EBS, DynamoDB, FSx..."
+    )
+    importing.add_argument("--port", type=int, default=4566, help="the port `serve` listens on")
+    importing.add_argument("--endpoint-url", help="the serving runtime's endpoint (default http://127.0.0.1:PORT)")
     args = parser.parse_args(argv)
+    if args.command == "import":
+        endpoint = args.endpoint_url or f"http://127.0.0.1:{args.port}"
+        return import_backups(endpoint, args.vault, args.resource_arn, args.resource_type)
     if args.command == "demo":
         from local.demo import run_demo
 

@@ -15,7 +15,7 @@ from infrastructure import constants as c
 
 ALERT_TOPIC = "strongroom-alerts"
 EVENT_BUS = "strongroom"
-TABLE_NAME = "strongroom"
+TABLE_NAME = c.CATALOG_TABLE_NAME
 STATE_MACHINE = "strongroom-restore"
 
 

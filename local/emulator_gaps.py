@@ -4,7 +4,8 @@ Runs Lambda invokes in this process. moto's Lambda normally starts a Docker cont
 its hook `LambdaFunction._invoke_lambda` is replaced so that the function's handler string is imported
 and called with the event, exactly as the Lambda runtime would, with the function's environment applied.
 Also shortens Step Functions' Wait states and Retry intervals, which moto sleeps in real time, and lets
-EventBridge rules deliver to SNS topics and Lambda functions, which moto's rules cannot target."""
+EventBridge rules deliver to SNS topics and Lambda functions, which moto's rules cannot target. Installs the
+copy gaps (local/copy_gaps.py) and the DocumentDB and Neptune gaps (local/rds_gaps.py) with them."""
 
 from __future__ import annotations
 
@@ -104,7 +105,9 @@ def invoke_in_process(
 
 
 def install(log: InvocationLog | None = None) -> Callable[[], None]:
-    """Patches moto for in-process Lambda and short Step Functions sleeps; returns the undo."""
+    """Patches moto for in-process Lambda, short Step Functions sleeps, EventBridge targets, cross-account
+    snapshot copies (local/copy_gaps.py) and DocumentDB and Neptune clusters (local/rds_gaps.py); returns the
+    undo."""
     from moto.awslambda.models import LambdaFunction
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -168,8 +171,14 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
     WaitFunction._wait_interval = _short_wait  # type: ignore[method-assign]
     retrier_decl.time = _ShortSleep()  # type: ignore[attr-defined,assignment]
+    from local import copy_gaps, rds_gaps
+
+    undo_copy_gaps = copy_gaps.install()
+    undo_rds_gaps = rds_gaps.install()
 
     def undo() -> None:
+        undo_rds_gaps()
+        undo_copy_gaps()
         (
             LambdaFunction._invoke_lambda,  # type: ignore[method-assign]
             WaitFunction._wait_interval,  # type: ignore[method-assign]

@@ -5,12 +5,15 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import boto3
 from botocore.exceptions import ClientError, ParamValidationError
 
 from lambdas.resources.fsx import _CONFIGURATIONS, _code
 
 _emulated_sources: dict[str, dict[str, Any]] = {}  # backup ARN -> description of its file system when backed up
 _emulated_tokens: dict[str, str] = {}  # ClientRequestToken -> id of the file system it created
+_emulated_copies: dict[str, dict[str, Any]] = {}  # a copy's ARN -> what FSx tells of a copy (its key, its source)
+_emulated_copy_tokens: dict[tuple[str, str, str], str] = {}  # (account, Region, ClientRequestToken) -> copy's id
 _emulated_lock = threading.Lock()
 
 
@@ -30,7 +33,15 @@ class MotoFsxGaps:
       a backup is AVAILABLE at once (as moto's EBS snapshots are), USER_INITIATED, with the file system's
       description as it was when backed up. Unknown ids answer BackupNotFound / FileSystemNotFound as FSx does.
     - File systems get the Lifecycle (AVAILABLE) moto leaves out.
-    - CopyBackup stays unimplemented: moto cannot hold a backup in another Region without its file system.
+    - CopyBackup (not implemented by moto): a new backup in the caller's Region, of the caller's backup in
+      SourceRegion (or this Region), AVAILABLE at once, USER_INITIATED, describing the source's file system,
+      with KmsKeyId, SourceBackupId and SourceBackupRegion as FSx reports them, the given Tags (plus the
+      source's with CopyTags), idempotent by ClientRequestToken. moto refuses a backup whose file system is not
+      in its Region, so the copy is put into moto's FSx backend of the destination directly: this needs moto
+      in the same process (as the local runtime and the tests run it). A backup of another account is not
+      found (BackupNotFound), as FSx copies within one account only. Not emulated: the limit of five copies
+      in progress per destination Region (ServiceLimitExceeded), KMS key checks (InvalidSourceKmsKey,
+      InvalidDestinationKmsKey), copy progress (PENDING, COPYING), and a copy holding data (moto's FSx holds none).
 
     Every other call goes to moto unchanged."""
 
@@ -60,6 +71,8 @@ class MotoFsxGaps:
         completed = {"Type": "USER_INITIATED", "ProgressPercent": 100, "OwnerId": backup["ResourceARN"].split(":")[4]}
         completed.update(backup)
         completed.update(Lifecycle="AVAILABLE", FileSystem=source)
+        with _emulated_lock:
+            completed.update(_emulated_copies.get(backup["ResourceARN"], {}))
         return completed
 
     def _source_of(self, backup_id: str) -> dict[str, Any]:
@@ -99,6 +112,64 @@ class MotoFsxGaps:
                     "DeleteBackup", "BackupNotFound", f"Backup {params.get('BackupId')} was not found"
                 ) from None
             raise
+
+    def _as_caller(self, service: str, region: str) -> Any:
+        """A client of `service` in `region` with this client's credentials and emulator endpoint: the same caller
+        (moto tells accounts apart by their credentials) asking another Region, as FSx itself does for a copy."""
+        frozen = self._client._get_credentials().get_frozen_credentials()
+        session = boto3.session.Session(
+            aws_access_key_id=frozen.access_key, aws_secret_access_key=frozen.secret_key, aws_session_token=frozen.token
+        )
+        endpoint = self._client.meta.endpoint_url
+        local = endpoint if endpoint and "amazonaws.com" not in endpoint else None  # the local runtime's edge
+        return session.client(service, region_name=region, endpoint_url=local)
+
+    def copy_backup(self, **params: Any) -> dict[str, Any]:
+        from moto.fsx.models import Backup, fsx_backends
+
+        _validate_fsx("CopyBackup", params)
+        region = self._client.meta.region_name
+        source_region = params.get("SourceRegion") or region
+        account = self._as_caller("sts", region).get_caller_identity()["Account"]
+        token = params.get("ClientRequestToken")
+        with _emulated_lock:
+            earlier = _emulated_copy_tokens.get((account, region, token)) if token else None
+        if earlier is not None:
+            try:
+                return {"Backup": self.describe_backups(BackupIds=[earlier])["Backups"][0]}
+            except ClientError:
+                pass  # deleted since: a new copy is made, as FSx would once the token expired
+        source_fsx = self if source_region == region else MotoFsxGaps(self._as_caller("fsx", source_region))
+        source = source_fsx.describe_backups(BackupIds=[params["SourceBackupId"]])["Backups"][0]
+        if source.get("Lifecycle") != "AVAILABLE":
+            raise _fsx_error(
+                "CopyBackup",
+                "SourceBackupUnavailable",
+                f"Backup {params['SourceBackupId']} is {source.get('Lifecycle')}",
+            )
+        file_system = dict(source.get("FileSystem") or {})
+        tags = [*(source.get("Tags") or [] if params.get("CopyTags") else []), *params.get("Tags", [])]
+        backend = fsx_backends[account][region]
+        copy = Backup(
+            account_id=account,
+            region_name=region,
+            file_system_id=file_system.get("FileSystemId") or source.get("FileSystemId", ""),
+            client_request_token=token,
+            volume_id=None,
+            tags=tags or None,
+            backend=backend,
+        )
+        backend.backups[copy.backup_id] = copy
+        with _emulated_lock:
+            _emulated_sources[copy.resource_arn] = file_system
+            _emulated_copies[copy.resource_arn] = {
+                "KmsKeyId": params.get("KmsKeyId") or source.get("KmsKeyId") or file_system.get("KmsKeyId"),
+                "SourceBackupId": params["SourceBackupId"],
+                "SourceBackupRegion": source_region,
+            }
+            if token:
+                _emulated_copy_tokens[(account, region, token)] = copy.backup_id
+        return {"Backup": self._complete(copy.to_dict())}
 
     def create_file_system_from_backup(self, **params: Any) -> dict[str, Any]:
         _validate_fsx("CreateFileSystemFromBackup", params)

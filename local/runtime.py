@@ -140,7 +140,8 @@ class LocalRuntime:
 
     def _install_stand_ins(self) -> None:
         """What the emulator lacks, the local runtime stands in for, behind the same clients and interfaces:
-        Storage Gateway (absent from moto), FSx restores (partly absent), EFS data (no data plane)."""
+        Storage Gateway (absent from moto, and so from moto's Resource Groups Tagging API), FSx restores (partly
+        absent), EFS data (no data plane)."""
         import tempfile
         from pathlib import Path
 
@@ -148,7 +149,7 @@ class LocalRuntime:
         from lambdas.resources import catalog
         from lambdas.resources.efs import InProcessMover, LocalDirectoryTree
         from local.fsx_gaps import MotoFsxGaps
-        from local.storage_gateway_fake import FakeStorageGatewayClient, backend_for, reset_backends
+        from local.storage_gateway_fake import FakeStorageGatewayClient, GatewayTagging, backend_for, reset_backends
 
         account = self.settings.account
         reset_backends()
@@ -157,6 +158,10 @@ class LocalRuntime:
             lambda real, region: FakeStorageGatewayClient(
                 backend_for(region or self.settings.region, account), lambda: aws.client("ec2", region)
             ),
+        )
+        aws.use_stand_in(
+            "resourcegroupstaggingapi",
+            lambda real, region: GatewayTagging(real, backend_for(region or self.settings.region, account)),
         )
         aws.use_stand_in("fsx", lambda real, region: MotoFsxGaps(real))
         self._efs_root = Path(tempfile.mkdtemp(prefix="strongroom-efs-"))
@@ -179,6 +184,7 @@ class LocalRuntime:
         from lambdas.resources import catalog
 
         aws.use_stand_in("storagegateway", None)
+        aws.use_stand_in("resourcegroupstaggingapi", None)
         aws.use_stand_in("fsx", None)
         catalog.efs_mover_stand_in = None
         if self._efs_root is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -532,3 +532,70 @@ class FakeStorageGatewayClient:
 def fake_storagegateway(ec2: Callable[[], Any], region: str, account: str) -> Callable[[], FakeStorageGatewayClient]:
     """A lazy client factory, shaped like the ones `build_adapters` hands out, over the shared backend."""
     return lambda: FakeStorageGatewayClient(backend_for(region, account), ec2)
+
+
+class GatewayTagging:
+    """The Resource Groups Tagging API (boto3's `resourcegroupstaggingapi` client, moto's behind it) with this
+    fake's gateways and volumes in GetResources, as AWS lists Storage Gateway resources there: the path a backup
+    plan's tag selection takes (lambdas/services/selection_resolver.py). AWS types a volume by the first part of
+    its ARN's resource, so volumes and gateways both answer the filter `storagegateway:gateway` (and
+    `storagegateway`). Resources never tagged are left out, as AWS leaves them out. The fake's resources come
+    after moto's, on the last page. Every other call goes to moto unchanged; the AWS CLI, which reaches moto
+    through the edge, does not see them."""
+
+    def __init__(self, client: Any, backend: FakeStorageGatewayBackend) -> None:
+        self._client = client
+        self._backend = backend
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def _gateway_mappings(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        type_filters = params.get("ResourceTypeFilters") or []
+        if type_filters and not {"storagegateway", "storagegateway:gateway"} & set(type_filters):
+            return []
+        tag_filters = params.get("TagFilters") or []
+        wanted = set(params.get("ResourceARNList") or [])
+        with self._backend.lock:
+            tagged = [
+                (arn, dict(tags))
+                for arn, tags in sorted(self._backend.tags.items())
+                if tags and (arn in self._backend.gateways or arn in self._backend.volumes)
+            ]
+        return [
+            {"ResourceARN": arn, "Tags": _tag_list(tags)}
+            for arn, tags in tagged
+            if (not wanted or arn in wanted)
+            and all(f["Key"] in tags and (not f.get("Values") or tags[f["Key"]] in f["Values"]) for f in tag_filters)
+        ]
+
+    def get_resources(self, **params: Any) -> dict[str, Any]:
+        response = dict(self._client.get_resources(**params))
+        if not response.get("PaginationToken"):
+            response["ResourceTagMappingList"] = [
+                *response.get("ResourceTagMappingList", []),
+                *self._gateway_mappings(params),
+            ]
+        return response
+
+    def get_paginator(self, operation_name: str) -> Any:
+        if operation_name != "get_resources":
+            return self._client.get_paginator(operation_name)
+        return _GetResourcesPages(self)
+
+
+class _GetResourcesPages:
+    """GetResources page after page, through GatewayTagging (boto3's own paginator would call moto directly)."""
+
+    def __init__(self, tagging: GatewayTagging) -> None:
+        self._tagging = tagging
+
+    def paginate(self, **params: Any) -> Iterator[dict[str, Any]]:
+        request = {key: value for key, value in params.items() if key != "PaginationConfig"}
+        while True:
+            page = self._tagging.get_resources(**request)
+            yield page
+            token = page.get("PaginationToken")
+            if not token:
+                return
+            request["PaginationToken"] = token

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
 
+from lambdas.domain.copies import CopyJob
 from lambdas.domain.jobs import BackupJob, RestoreJob
 from lambdas.domain.plans import BackupPlan
+from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.domain.selections import BackupSelectionInput, Resource, selects
 from lambdas.domain.vaults import BackupVault
-from lambdas.resources.base import NativeBackup, NativeRestore, Phase, Progress, ResourceInfo
+from lambdas.resources.base import (
+    CopySource,
+    NativeBackup,
+    NativeRestore,
+    ObjectFailure,
+    Phase,
+    Progress,
+    ResourceInfo,
+)
 from lambdas.resources.registry import AdapterRegistry
 from lambdas.services.context import ServiceContext
+from lambdas.services.copy_destinations import CopyRefused, Destination
+from lambdas.services.events import PlanState
 from lambdas.store.memory_table import MemoryTable
 from lambdas.store.stores import Stores
 
@@ -44,9 +56,18 @@ class FakeEbs:
     fail_start_for: set[str] = field(default_factory=set)
     vanished: set[str] = field(default_factory=set)  # listed by tags, gone when the snapshot is asked for
     fail_delete: bool = False
+    fail_delete_for: set[str] = field(default_factory=set)  # snapshot ids whose deletion keeps failing
+    in_use_by: dict[str, str] = field(default_factory=dict)  # snapshot id -> the AMI registered from it
+    supports_cold_storage: bool = True  # the archive tier; False plays a type that has no cold tier
+    archived: set[str] = field(default_factory=set)
+    fail_cold: bool = False
     crash_after_starts: int | None = None
     _ids: Iterator[int] = field(default_factory=lambda: count(1))
     starts: int = 0
+    region: str = REGION
+    shared: dict[str, set[str]] = field(default_factory=dict)  # snapshot id -> accounts it is shared with
+    copy_fails_with: str | None = None
+    keys: dict[str, str] = field(default_factory=dict)  # volume arn -> its KMS key
 
     def add_volume(self, n: int, **tags: str) -> str:
         arn = volume_arn(n)
@@ -61,7 +82,10 @@ class FakeEbs:
 
         if resource_arn not in self.volumes:
             raise ResourceNotFoundException(f"EBS volume {resource_arn} does not exist")
-        return ResourceInfo(resource_arn, "EBS", resource_arn[-8:], 8 * 1024**3, dict(self.volumes[resource_arn]))
+        key = self.keys.get(resource_arn)
+        return ResourceInfo(
+            resource_arn, "EBS", resource_arn[-8:], 8 * 1024**3, dict(self.volumes[resource_arn]), key, key is not None
+        )
 
     def list_resources(self) -> Iterator[ResourceInfo]:
         for arn in list(self.volumes):
@@ -101,9 +125,38 @@ class FakeEbs:
         return Progress(Phase.RUNNING, "40.0")
 
     def delete_backup(self, native_id: str) -> None:
-        if self.fail_delete:
+        if self.fail_delete or native_id in self.fail_delete_for:
             raise RuntimeError("RequestLimitExceeded")
+        if native_id in self.in_use_by:
+            from lambdas.resources.base import NativeBackupInUse
+
+            raise NativeBackupInUse(f"Snapshot {native_id} is in use by {self.in_use_by[native_id]}")
         self.snapshots.pop(native_id, None)
+        self.archived.discard(native_id)
+
+    def move_to_cold(self, native_id: str) -> bool:
+        if not self.supports_cold_storage:
+            return False
+        if self.fail_cold:
+            raise RuntimeError("RequestLimitExceeded")
+        self.archived.add(native_id)
+        return True
+
+    def share_backup(self, native_id: str, account: str) -> None:
+        self.shared.setdefault(native_id, set()).add(account)
+
+    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
+        if self.copy_fails_with is not None:
+            raise RuntimeError(self.copy_fails_with)
+        snapshot_id = f"snap-{next(self._ids):04d}"
+        self.snapshots[snapshot_id] = {
+            "job": copy_job_id,
+            "volume": source.resource_arn,
+            "state": "completed" if self.complete_at_once else "pending",
+            "copied_from": f"{source.account}/{source.region}/{source.native_id}",
+            "kms": kms_key_arn,
+        }
+        return NativeBackup(snapshot_id, f"arn:aws:ec2:{self.region}::snapshot/{snapshot_id}")
 
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
         return {"availabilityZone": f"{REGION}a", "volumeSize": "8"}
@@ -146,12 +199,32 @@ class FakeResolver:
 class RecordingEvents:
     backup: list[BackupJob] = field(default_factory=list)
     restore: list[RestoreJob] = field(default_factory=list)
+    copy: list[CopyJob] = field(default_factory=list)
+    recovery_points: list[RecoveryPoint] = field(default_factory=list)
+    plans: list[tuple[PlanState, BackupPlan, list[str]]] = field(default_factory=list)  # with the vaults told
+    object_failures: list[tuple[str, ObjectFailure]] = field(default_factory=list)  # (restore job id, object)
 
     def publish_backup_job(self, job: BackupJob, vault: BackupVault | None, now: datetime) -> None:
         self.backup.append(job)
 
     def publish_restore_job(self, job: RestoreJob, vault: BackupVault | None, now: datetime) -> None:
         self.restore.append(job)
+
+    def publish_copy_job(self, job: CopyJob, vault: BackupVault | None, now: datetime) -> None:
+        self.copy.append(job)
+
+    def publish_recovery_point(self, point: RecoveryPoint, vault: BackupVault | None, now: datetime) -> None:
+        self.recovery_points.append(point)
+
+    def publish_backup_plan(
+        self, plan: BackupPlan, state: PlanState, vaults: Sequence[BackupVault], now: datetime
+    ) -> None:
+        self.plans.append((state, plan, [vault.BackupVaultName for vault in vaults]))
+
+    def publish_restore_object_failures(
+        self, job: RestoreJob, failures: Sequence[ObjectFailure], vault: BackupVault | None
+    ) -> None:
+        self.object_failures.extend((job.RestoreJobId, failure) for failure in failures)
 
 
 @dataclass
@@ -190,13 +263,13 @@ class World:
     ctx: ServiceContext
 
 
-def make_world() -> World:
-    table, ebs = MemoryTable(), FakeEbs()
+def make_world(account: str = ACCOUNT, region: str = REGION) -> World:
+    table, ebs = MemoryTable(), FakeEbs(region=region)
     events, scheduler, workflow = RecordingEvents(), RecordingScheduler(), RecordingWorkflow()
     ctx = ServiceContext(
-        account=ACCOUNT,
-        region=REGION,
-        default_key_arn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/default",
+        account=account,
+        region=region,
+        default_key_arn=f"arn:aws:kms:{region}:{account}:key/default",
         stores=Stores.over(table),
         adapters=AdapterRegistry([ebs]),
         events=events,
@@ -205,3 +278,24 @@ def make_world() -> World:
         restore_workflow=workflow,
     )
     return World(table, ebs, events, scheduler, workflow, ctx)
+
+
+@dataclass
+class FakeDestinations:
+    """Other deployments (account, Region) a copy can reach: each a World of its own."""
+
+    worlds: dict[tuple[str, str], World] = field(default_factory=dict)
+    aws_managed_keys: set[str] = field(default_factory=set)
+
+    def add(self, world: World) -> World:
+        self.worlds[(world.ctx.account, world.ctx.region)] = world
+        return world
+
+    def open(self, account: str, region: str) -> Destination:
+        world = self.worlds.get((account, region))
+        if world is None:
+            raise CopyRefused(f"Cannot assume the copy destination role in account {account}")
+        return Destination(account, region, world.ctx.stores, world.ctx.adapters)
+
+    def is_aws_managed_key(self, key_arn: str) -> bool:
+        return key_arn in self.aws_managed_keys

@@ -6,7 +6,7 @@ from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infrastructure import names
+from infrastructure import constants, names
 from infrastructure.constructs.nag import printed
 
 
@@ -119,6 +119,49 @@ class Arns:
     @property
     def gateway_volumes(self) -> str:
         return self._arn("storagegateway", "gateway", "*/volume/*")
+
+    # Copies: the destination Region is known only at run time (a copy action's vault ARN)
+
+    def in_any_region(
+        self,
+        service: str,
+        resource: str,
+        name: str,
+        *,
+        with_account: bool = True,
+        separator: ArnFormat = ArnFormat.SLASH_RESOURCE_NAME,
+    ) -> str:
+        return self.stack.format_arn(
+            service=service,
+            resource=resource,
+            resource_name=name,
+            account=None if with_account else "",
+            region="*",
+            arn_format=separator,
+        )
+
+    @property
+    def catalog_tables(self) -> list[str]:
+        """Strongroom's catalog table in every Region of this account, and its indexes."""
+        table = self.in_any_region("dynamodb", "table", constants.CATALOG_TABLE_NAME)
+        return [table, f"{table}/index/*"]
+
+    @property
+    def vault_buckets_objects(self) -> str:
+        """Recovery point data in Strongroom's vault bucket of any Region of this account."""
+        return self.objects_in(f"{names.VAULT_BUCKET_PREFIX}-{self.stack.account}-*", "recovery-points/*")
+
+    @property
+    def vault_buckets(self) -> str:
+        """Strongroom's vault bucket of any Region of this account."""
+        return self.bucket(f"{names.VAULT_BUCKET_PREFIX}-{self.stack.account}-*")
+
+    @property
+    def copy_destination_roles(self) -> str:
+        """The role a Strongroom deployment in another account offers to the accounts that copy into it."""
+        return self.stack.format_arn(
+            service="iam", resource="role", resource_name=constants.COPY_DESTINATION_ROLE_NAME, region="", account="*"
+        )
 
     # IAM and EventBridge Scheduler
 

@@ -91,6 +91,19 @@ class Engine(Construct):
         self.node.add_validation(_EveryFunctionBuilt(self._pending, self._environment))
         self._build_ready_functions()
 
+    @property
+    def code(self) -> lambda_.Code:
+        """The one code asset (the lambdas/ package) every Strongroom function runs, the EFS movers included."""
+        return self._code
+
+    @property
+    def powertools_layer(self) -> lambda_.ILayerVersion:
+        return self._powertools
+
+    @property
+    def runtime(self) -> lambda_.Runtime:
+        return self._runtime
+
     def provide_environment(self, values: Mapping[str, str]) -> None:
         """Make values (a state machine ARN, a role ARN...) available to functions whose spec lists them,
         and build every function whose environment is now complete."""

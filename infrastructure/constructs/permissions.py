@@ -4,13 +4,14 @@ A function's permissions are the jobs it does, each job the sum of what every re
 (resource_access.py), plus Strongroom's own vault storage bucket:
 
     StartBackups     back up natively                 + find tagged resources + vault storage
-    TrackJobs        back up natively, track backups  + vault storage
-    Lifecycle        delete natively                  + vault storage, deleting recovery points' data
+    TrackJobs        back up natively, track backups  + vault storage + copy backups
+    Lifecycle        move to cold, delete natively    + vault storage, deleting recovery points' data
     RestoreStart     restore natively                 + vault storage
     RestorePoll      poll restores                    + vault storage
     RestoreFinalize                                     vault storage
-    Api              back up natively, delete natively, check restores + find tagged resources
+    Api              back up natively, delete natively, check restores, copy backups + find tagged resources
                      + vault storage, deleting recovery points' data + plan schedules + the restore workflow
+    ImportNativeBackups  catalog native backups (read-only)  + find tagged resources; no vault storage
 
 One entry per function key; a function not listed here cannot be built, so a new function has to state
 its permissions. Describe/List calls that IAM cannot scope to a resource are on "*"; everything that
@@ -44,8 +45,12 @@ WILDCARD_REASON = (
     "recovery-points/ and restores/ prefixes only. Plan rule schedules are named at run time, so the Backup "
     "API manages any schedule, but only in Strongroom's plan schedule group. Resource '*' is used only for "
     "Describe/List calls, s3:ListAllMyBuckets and tag:GetResources (IAM cannot scope them), X-Ray segments, "
+    "kms:DescribeKey (a copy refuses AWS managed keys across accounts), "
     "sns:Publish (vault notification topics are the user's, unknown at deploy time) and KMS use restricted by "
-    "kms:ViaService to the service that needs the key (vault and resource keys are the user's choice)."
+    "kms:ViaService to the service that needs the key (vault and resource keys are the user's choice). Copies "
+    "go to whatever Region a copy action names, so copy targets (snapshots, AMIs, DB and FSx backups, the "
+    "catalog table and vault buckets of this account) are in any Region, and keys are usable via the service "
+    "in any Region; other accounts are reached only through their strongroom-copy-destination role."
 )
 
 
@@ -103,6 +108,12 @@ def delete_natively(arns: Arns) -> Statements:
     return [statement for kind in RESOURCE_TYPES for statement in kind.delete_backup(arns)]
 
 
+def move_to_cold_natively(arns: Arns) -> Statements:
+    """Move native backups to their cold tier (EBS snapshots to the archive tier). EFS data is rewritten in
+    the vault bucket, which vault_storage already covers."""
+    return [statement for kind in RESOURCE_TYPES for statement in kind.move_to_cold(arns)]
+
+
 def check_restores(arns: Arns) -> Statements:
     """Refuse a restore that cannot work before any job is written (StartRestoreJob)."""
     return [statement for kind in RESOURCE_TYPES for statement in kind.check_restore(arns)]
@@ -118,6 +129,35 @@ def restore_natively(arns: Arns) -> Statements:
 def poll_restores(arns: Arns) -> Statements:
     """Wait for the restored resource, and move the data of the types Strongroom stores itself."""
     return [statement for kind in RESOURCE_TYPES for statement in kind.poll_restore(arns)]
+
+
+def copy_backups(arns: Arns) -> Statements:
+    """Run copy jobs: share and copy native backups (every type that can be copied), reach the catalog of the
+    destination Region, assume the copy-destination role of another account, and tell AWS managed keys
+    (which cannot cross accounts) from customer managed ones."""
+    return [
+        *(statement for kind in RESOURCE_TYPES for statement in kind.copy_backup(arns)),
+        allow(
+            "ReadWriteCatalogsOfOtherRegions",
+            [
+                "dynamodb:DescribeTable",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Query",
+                "dynamodb:BatchWriteItem",
+            ],
+            arns.catalog_tables,
+        ),
+        allow("AssumeCopyDestinationRoles", ["sts:AssumeRole"], [arns.copy_destination_roles]),
+        allow("TellAwsManagedKeys", ["kms:DescribeKey"], ["*"]),
+    ]
+
+
+def catalog_native_backups(arns: Arns) -> Statements:
+    """Find the protected resources and read the backups their services made (describe and list calls only):
+    nothing is created, copied or deleted."""
+    return [statement for kind in RESOURCE_TYPES for statement in kind.catalog(arns)]
 
 
 def find_tagged_resources() -> Statements:
@@ -173,13 +213,20 @@ def _start_backups(arns: Arns, environment: Environment) -> Statements:
 
 
 def _track_jobs(arns: Arns, environment: Environment) -> Statements:
-    # A job that could not start yet is started again, within its start window, by the tracker.
-    return compose(arns, back_up_natively(arns), track_backups(arns), vault_storage(arns, environment))
+    # A job that could not start yet is started again, within its start window, by the tracker; a completed
+    # backup starts its rule's copy jobs, which the tracker follows too.
+    return compose(
+        arns, back_up_natively(arns), track_backups(arns), vault_storage(arns, environment), copy_backups(arns)
+    )
 
 
 def _lifecycle(arns: Arns, environment: Environment) -> Statements:
     return compose(
-        arns, delete_natively(arns), vault_storage(arns, environment), delete_vault_storage(arns, environment)
+        arns,
+        move_to_cold_natively(arns),
+        delete_natively(arns),
+        vault_storage(arns, environment),
+        delete_vault_storage(arns, environment),
     )
 
 
@@ -210,6 +257,8 @@ def _api(arns: Arns, environment: Environment) -> Statements:
         delete_natively(arns),
         # StartRestoreJob checks the restore, then runs the restore workflow.
         check_restores(arns),
+        # StartCopyJob starts the copy at once.
+        copy_backups(arns),
         vault_storage(arns, environment),
         delete_vault_storage(arns, environment),
         [
@@ -240,6 +289,11 @@ def _api(arns: Arns, environment: Environment) -> Statements:
     )
 
 
+def _import_native_backups(arns: Arns, environment: Environment) -> Statements:
+    """Read-only: the resources plans select (by tag too) and their native backups; the points go to the table."""
+    return compose(arns, find_tagged_resources(), catalog_native_backups(arns))
+
+
 @dataclass(frozen=True)
 class FunctionAccess:
     """A function's permissions: its own statements, plus publishing job events and notifications."""
@@ -253,8 +307,10 @@ ACCESS: dict[str, FunctionAccess] = {
     constants.START_BACKUPS.key: FunctionAccess(_start_backups, publishes_job_events=True),
     constants.TRACK_JOBS.key: FunctionAccess(_track_jobs, publishes_job_events=True),
     constants.LIFECYCLE.key: FunctionAccess(_lifecycle, publishes_job_events=True),
-    constants.RESTORE_START.key: FunctionAccess(_restore_start, publishes_job_events=False),
-    constants.RESTORE_POLL.key: FunctionAccess(_restore_poll, publishes_job_events=False),
+    # RestoreStart publishes RESTORE_JOB_STARTED; RestorePoll, S3_RESTORE_OBJECT_FAILED per object it cannot restore.
+    constants.RESTORE_START.key: FunctionAccess(_restore_start, publishes_job_events=True),
+    constants.RESTORE_POLL.key: FunctionAccess(_restore_poll, publishes_job_events=True),
     constants.RESTORE_FINALIZE.key: FunctionAccess(_restore_finalize, publishes_job_events=True),
     constants.API.key: FunctionAccess(_api, publishes_job_events=True),
+    constants.IMPORT_NATIVE_BACKUPS.key: FunctionAccess(_import_native_backups, publishes_job_events=False),
 }

@@ -1,13 +1,16 @@
 """What each resource adapter (lambdas/resources/) needs from IAM, one job at a time.
 
-A resource type answers six questions, one per adapter job, each with the calls that job makes:
+A resource type answers seven questions, one per adapter job, each with the calls that job makes:
 
     start_backup   describe, list_resources, find_backup, start_backup (StartBackups, TrackJobs' retries, the Api)
     track_backup   backup_status, and restore_metadata once the backup completes (TrackJobs)
     delete_backup  delete_backup (Lifecycle's expiry, the Api's DeleteRecoveryPoint and StopBackupJob)
+    move_to_cold   move_to_cold (Lifecycle's moves to cold storage)
     check_restore  check_restore (the Api's StartRestoreJob, before any job is written)
     start_restore  check_restore, find_restore, start_restore (the restore workflow's start task)
     poll_restore   restore_status (the restore workflow's poll task)
+    catalog        describe, list_resources, and for the types whose backups can be listed list_native_backups,
+                   backup_status, restore_metadata: read-only (ImportNativeBackups, services/native_backup_import)
 
 Rules: Describe/List calls are on "*" (IAM cannot scope most of them, and listing calls name no resource);
 everything that creates, tags, deletes or restores is scoped to its resource type in this account and
@@ -18,7 +21,7 @@ types may both ask for, say, `DescribeEc2`.
 
 from __future__ import annotations
 
-from aws_cdk import Aws
+from aws_cdk import ArnFormat, Aws
 from aws_cdk import aws_iam as iam
 
 from infrastructure.constructs.arns import Arns
@@ -91,6 +94,13 @@ class ResourceTypeAccess:
     def delete_backup(self, arns: Arns) -> Statements:
         return []
 
+    def move_to_cold(self, arns: Arns) -> Statements:
+        return []
+
+    def copy_backup(self, arns: Arns) -> Statements:
+        """Share a backup with another account, and copy one in (to any Region: the copy action decides)."""
+        return []
+
     def check_restore(self, arns: Arns) -> Statements:
         return []
 
@@ -99,6 +109,75 @@ class ResourceTypeAccess:
 
     def poll_restore(self, arns: Arns) -> Statements:
         return []
+
+    def catalog(self, arns: Arns) -> Statements:
+        """Read-only: find and describe the resources, and read the native backups services made themselves."""
+        return []
+
+
+def keys_for_copies(service: str) -> Statements:
+    """A copy is re-encrypted with the destination vault's key, through the service, in whatever Region the
+    destination is: keys usable only through `service` in any Region, grants only for AWS resources."""
+    in_any_region = {"kms:ViaService": f"{service}.*.amazonaws.com"}
+    return [
+        allow(
+            f"UseKeysForCopiesVia{_LABELS[service]}",
+            [f"kms:{a}" for a in ("Decrypt", "Encrypt", "ReEncrypt*", "GenerateDataKey*", "DescribeKey")],
+            ["*"],
+            StringLike=in_any_region,
+        ),
+        allow(
+            f"GrantKeysForCopiesTo{_LABELS[service]}",
+            ["kms:CreateGrant"],
+            ["*"],
+            StringLike=in_any_region,
+            Bool={"kms:GrantIsForAWSResource": "true"},
+        ),
+    ]
+
+
+def copy_snapshots(arns: Arns) -> Statements:
+    """EBS snapshot copies (EBS and Storage Gateway points): share with another account, copy into a Region."""
+    return [
+        describe("ec2", "DescribeSnapshots"),
+        allow("ShareEbsSnapshots", ["ec2:ModifySnapshotAttribute"], [arns.ebs_snapshots]),
+        allow(
+            "CopyEbsSnapshots",
+            ["ec2:CopySnapshot", "ec2:CreateTags"],
+            [arns.in_any_region("ec2", "snapshot", "*", with_account=False)],
+        ),
+        *keys_for_copies("ec2"),
+    ]
+
+
+def copy_vault_storage(arns: Arns) -> Statements:
+    """S3 and EFS points are objects in Strongroom's vault bucket: a copy is a server-side copy of them into
+    the vault bucket of the destination Region, encrypted with the destination vault's key."""
+    return [
+        allow(
+            "CopyVaultStorage",
+            ["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"],
+            [arns.vault_buckets_objects],
+        ),
+        allow("FindVaultStorageToCopy", ["s3:ListBucket"], [arns.vault_buckets]),
+        *keys_for_copies("s3"),
+    ]
+
+
+def archive_snapshots(arns: Arns) -> Statements:
+    """Cold storage for EBS snapshots (EBS and Storage Gateway points): the snapshot archive tier."""
+    return [
+        describe("ec2", "DescribeSnapshots"),
+        allow("ArchiveEbsSnapshots", ["ec2:ModifySnapshotTier"], [arns.ebs_snapshots]),
+    ]
+
+
+def restore_archived_snapshots(arns: Arns) -> Statements:
+    """A snapshot in the archive tier is restored from it (temporarily) before a volume is made of it."""
+    return [
+        describe("ec2", "DescribeSnapshotTierStatus"),
+        allow("RestoreArchivedEbsSnapshots", ["ec2:RestoreSnapshotTier"], [arns.ebs_snapshots]),
+    ]
 
 
 class Ebs(ResourceTypeAccess):
@@ -122,9 +201,16 @@ class Ebs(ResourceTypeAccess):
             allow("DeleteEbsSnapshots", ["ec2:DeleteSnapshot"], [arns.ebs_snapshots]),
         ]
 
+    def move_to_cold(self, arns: Arns) -> Statements:
+        return archive_snapshots(arns)
+
+    def copy_backup(self, arns: Arns) -> Statements:
+        return copy_snapshots(arns)
+
     def start_restore(self, arns: Arns) -> Statements:
         return [
             describe("ec2", "DescribeSnapshots", "DescribeVolumes"),
+            *restore_archived_snapshots(arns),
             allow("CreateVolumesFromSnapshots", ["ec2:CreateVolume"], [arns.ebs_volumes, arns.ebs_snapshots]),
             allow("TagRestoredVolumes", ["ec2:CreateTags"], [arns.ebs_volumes]),
             use_keys("ec2", "Decrypt", "GenerateDataKey*", "DescribeKey"),
@@ -133,6 +219,9 @@ class Ebs(ResourceTypeAccess):
 
     def poll_restore(self, arns: Arns) -> Statements:
         return [describe("ec2", "DescribeVolumes")]
+
+    def catalog(self, arns: Arns) -> Statements:
+        return [describe("ec2", "DescribeVolumes", "DescribeSnapshots")]
 
 
 # RestoreTableFromBackup also needs the item-level actions on the table it creates.
@@ -190,6 +279,13 @@ class DynamoDb(ResourceTypeAccess):
 
     def poll_restore(self, arns: Arns) -> Statements:
         return [allow("DescribeTargetTables", ["dynamodb:DescribeTable"], [arns.tables])]
+
+    def catalog(self, arns: Arns) -> Statements:
+        return [
+            describe("dynamodb", "ListTables", "ListBackups"),
+            allow("ReadTables", ["dynamodb:DescribeTable", "dynamodb:ListTagsOfResource"], [arns.tables]),
+            allow("DescribeTableBackups", ["dynamodb:DescribeBackup"], [arns.table_backups]),
+        ]
 
 
 class Ec2Instances(ResourceTypeAccess):
@@ -256,7 +352,24 @@ class Ec2Instances(ResourceTypeAccess):
             *grant_keys("ec2"),
         ]
 
+    def copy_backup(self, arns: Arns) -> Statements:
+        images_anywhere = arns.in_any_region("ec2", "image", "*", with_account=False)
+        return [
+            describe("ec2", "DescribeImages", "DescribeSnapshots"),
+            allow("ShareAmis", ["ec2:ModifyImageAttribute"], [arns.ec2_images]),
+            allow("ShareEbsSnapshots", ["ec2:ModifySnapshotAttribute"], [arns.ebs_snapshots]),
+            allow(
+                "CopyAmis",
+                ["ec2:CopyImage", "ec2:CreateTags"],
+                [images_anywhere, arns.in_any_region("ec2", "snapshot", "*", with_account=False)],
+            ),
+            *keys_for_copies("ec2"),
+        ]
+
     def poll_restore(self, arns: Arns) -> Statements:
+        return [describe("ec2", "DescribeInstances", "DescribeVolumes")]
+
+    def catalog(self, arns: Arns) -> Statements:
         return [describe("ec2", "DescribeInstances", "DescribeVolumes")]
 
 
@@ -317,7 +430,31 @@ class RdsDatabases(ResourceTypeAccess):
             *grant_keys("rds"),
         ]
 
+    def copy_backup(self, arns: Arns) -> Statements:
+        colon = ArnFormat.COLON_RESOURCE_NAME
+        return [
+            describe("rds", "DescribeDBSnapshots", "DescribeDBClusterSnapshots"),
+            allow(
+                "ShareRdsSnapshots",
+                ["rds:ModifyDBSnapshotAttribute", "rds:ModifyDBClusterSnapshotAttribute"],
+                [arns.rds("snapshot"), arns.rds("cluster-snapshot")],
+            ),
+            allow(
+                "CopyRdsSnapshots",
+                ["rds:CopyDBSnapshot", "rds:CopyDBClusterSnapshot", "rds:AddTagsToResource"],
+                [
+                    arns.in_any_region("rds", "snapshot", "*", separator=colon),
+                    arns.in_any_region("rds", "cluster-snapshot", "*", separator=colon),
+                ],
+            ),
+            *keys_for_copies("rds"),
+        ]
+
     def poll_restore(self, arns: Arns) -> Statements:
+        return [describe("rds", "DescribeDBInstances", "DescribeDBClusters")]
+
+    def catalog(self, arns: Arns) -> Statements:
+        # A cluster's type (Aurora, DocumentDB, Neptune) is read from the cluster itself.
         return [describe("rds", "DescribeDBInstances", "DescribeDBClusters")]
 
 
@@ -358,6 +495,13 @@ class S3Buckets(ResourceTypeAccess):
             allow("FindDestinationBuckets", ["s3:ListBucket"], [arns.buckets]),
         ]
 
+    def copy_backup(self, arns: Arns) -> Statements:
+        # An S3 copy holds the data: every version its manifest records is read from the customer's bucket.
+        return [
+            *copy_vault_storage(arns),
+            allow("ReadBucketVersionsToCopy", ["s3:GetObjectVersion", "s3:GetObjectVersionTagging"], [arns.objects]),
+        ]
+
     def poll_restore(self, arns: Arns) -> Statements:
         return [
             # HeadObject on the destination answers 404, not 403, for a missing key only with ListBucket.
@@ -377,13 +521,19 @@ class S3Buckets(ResourceTypeAccess):
             use_keys("s3", "Decrypt", "GenerateDataKey"),
         ]
 
+    def catalog(self, arns: Arns) -> Statements:
+        return [
+            allow("ListBuckets", ["s3:ListAllMyBuckets"], ["*"]),
+            allow("DescribeBuckets", self._DESCRIBE_BUCKETS, [arns.buckets]),
+        ]
+
 
 class EfsFileSystems(ResourceTypeAccess):
     """EFS file systems: the data goes to the vault bucket through a mover Lambda function attached to the
     file system, `strongroom-efs-mover-<file system id>`, which the engine looks up and invokes.
 
-    The movers are not created by this stack yet (one per protected file system, in its VPC): until they
-    are, an EFS backup is refused with a clear error. The grants below name them by prefix only."""
+    The stack creates one mover per file system its `efs_file_systems` context lists (constructs/efs_movers.py);
+    a file system without one is refused with a clear error. The grants below name the movers by prefix only."""
 
     def _movers(self, arns: Arns) -> iam.PolicyStatement:
         return allow("RunEfsMovers", ["lambda:GetFunction", "lambda:InvokeFunction"], [arns.efs_movers])
@@ -410,9 +560,15 @@ class EfsFileSystems(ResourceTypeAccess):
             *grant_keys("elasticfilesystem"),
         ]
 
+    def copy_backup(self, arns: Arns) -> Statements:
+        return copy_vault_storage(arns)
+
     def poll_restore(self, arns: Arns) -> Statements:
         # restore_status waits for a new file system to be available before it starts the mover.
         return [describe("elasticfilesystem", "DescribeFileSystems"), self._movers(arns)]
+
+    def catalog(self, arns: Arns) -> Statements:
+        return [describe("elasticfilesystem", "DescribeFileSystems")]
 
 
 class FsxFileSystems(ResourceTypeAccess):
@@ -446,8 +602,23 @@ class FsxFileSystems(ResourceTypeAccess):
             *grant_keys("fsx"),
         ]
 
+    def copy_backup(self, arns: Arns) -> Statements:
+        return [
+            describe("fsx", "DescribeBackups"),
+            allow(
+                "CopyFsxBackups",
+                ["fsx:CopyBackup", "fsx:TagResource"],
+                [arns.fsx("backup"), arns.in_any_region("fsx", "backup", "*")],
+            ),
+            *keys_for_copies("fsx"),
+        ]
+
     def poll_restore(self, arns: Arns) -> Statements:
         return [describe("fsx", "DescribeFileSystems")]
+
+    def catalog(self, arns: Arns) -> Statements:
+        # FsxAdapter.list_native_backups reads the file system's backups.
+        return [describe("fsx", "DescribeFileSystems", "DescribeBackups")]
 
 
 class StorageGatewayVolumes(ResourceTypeAccess):
@@ -473,6 +644,12 @@ class StorageGatewayVolumes(ResourceTypeAccess):
     def delete_backup(self, arns: Arns) -> Statements:
         return [allow("DeleteEbsSnapshots", ["ec2:DeleteSnapshot"], [arns.ebs_snapshots])]
 
+    def move_to_cold(self, arns: Arns) -> Statements:
+        return archive_snapshots(arns)
+
+    def copy_backup(self, arns: Arns) -> Statements:
+        return copy_snapshots(arns)
+
     def check_restore(self, arns: Arns) -> Statements:
         return [describe("storagegateway", "DescribeGatewayInformation")]
 
@@ -480,6 +657,7 @@ class StorageGatewayVolumes(ResourceTypeAccess):
         return [
             describe("storagegateway", "DescribeGatewayInformation", *self._READ_VOLUMES),
             describe("ec2", "DescribeVolumes"),
+            *restore_archived_snapshots(arns),
             allow(
                 "CreateGatewayVolumesFromSnapshots",
                 [
@@ -497,6 +675,9 @@ class StorageGatewayVolumes(ResourceTypeAccess):
 
     def poll_restore(self, arns: Arns) -> Statements:
         return [describe("storagegateway", *self._READ_VOLUMES), describe("ec2", "DescribeVolumes")]
+
+    def catalog(self, arns: Arns) -> Statements:
+        return [describe("storagegateway", "ListGateways", *self._READ_VOLUMES)]
 
 
 # One entry per adapter family in lambdas/resources/catalog.py.

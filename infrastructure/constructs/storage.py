@@ -23,6 +23,8 @@ class Storage(Construct):
         self.table = dynamodb.Table(
             self,
             "Table",
+            # Named, not generated: a copy job from another Region or account finds this catalog by name.
+            table_name=constants.CATALOG_TABLE_NAME,
             partition_key=dynamodb.Attribute(name=constants.TABLE_PARTITION_KEY, type=string),
             sort_key=dynamodb.Attribute(name=constants.TABLE_SORT_KEY, type=string),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,

@@ -33,6 +33,16 @@ def client(service: str, region: str | None = None) -> Any:
     return stand_in(real, region) if stand_in else real
 
 
+def client_as(service: str, region: str, credentials: dict[str, str] | None) -> Any:
+    """A client with other credentials (an assumed role in another account); None means the function's own.
+    Not cached: assumed credentials expire, and their callers cache what they build."""
+    if credentials is None:
+        return client(service, region)
+    real = boto3.session.Session(**credentials).client(service, region_name=region, config=_RETRIES)
+    stand_in = _stand_ins.get(service)
+    return stand_in(real, region) if stand_in else real
+
+
 def use_stand_in(service: str, factory: Callable[[Any, str | None], Any] | None) -> None:
     """factory(real client, region) -> the client to use instead; None removes the stand-in."""
     if factory is None:

@@ -16,11 +16,13 @@ class CalculatedLifecycle(BaseModel):
     DeleteAt: datetime | None = None
 
 
-def calculate(created: datetime, lifecycle: Lifecycle | None) -> CalculatedLifecycle:
-    """Days count from the recovery point's creation, as AWS Backup counts them."""
+def calculate(created: datetime, lifecycle: Lifecycle | None, *, cold_storage: bool = True) -> CalculatedLifecycle:
+    """Days count from the recovery point's creation, as AWS Backup counts them. `cold_storage`: whether the
+    point's resource type has a cold tier; for a type that has none the cold-storage setting is ignored, as
+    AWS Backup ignores it, and the point claims no MoveToColdStorageAt."""
     if lifecycle is None:
         return CalculatedLifecycle()
-    move = lifecycle.MoveToColdStorageAfterDays
+    move = lifecycle.MoveToColdStorageAfterDays if cold_storage else None
     delete = lifecycle.DeleteAfterDays
     return CalculatedLifecycle(
         MoveToColdStorageAt=created + timedelta(days=move) if move else None,

@@ -47,6 +47,24 @@ class RecoveryPoint(BaseModel):
     LastRestoreTime: datetime | None = None
     Tags: dict[str, str] = Field(default_factory=dict)
     BackupJobId: str | None = None
+    # A copy: the vault it was copied from and the copy job that made it.
+    SourceBackupVaultArn: str | None = None
+    CopyJobId: str | None = None
     NativeBackupId: str
     RestoreMetadata: dict[str, str] = Field(default_factory=dict)
     DeletionAttempts: int = 0
+    # After a lifecycle action failed (a deletion, a move to cold storage), the hourly run looks at the point
+    # again no earlier than this: a point that keeps failing queues behind the others instead of before them.
+    LifecycleRetryAt: datetime | None = None
+
+    def next_lifecycle_moment(self) -> datetime | None:
+        """When the lifecycle run has something to do with this point: its move to cold storage while it is
+        WARM and the move comes first, else its deletion; never before LifecycleRetryAt."""
+        calculated = self.CalculatedLifecycle
+        moment = calculated.DeleteAt
+        move = calculated.MoveToColdStorageAt
+        if self.StorageClass == "WARM" and move is not None and (moment is None or move < moment):
+            moment = move
+        if moment is not None and self.LifecycleRetryAt is not None:
+            moment = max(moment, self.LifecycleRetryAt)
+        return moment

@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 VAULT_NAME_PATTERN = r"^[a-zA-Z0-9\-\_]{2,50}$"
 
-# Vault events Strongroom emits today; the rest of the model's BackupVaultEvents list is accepted and stored.
+# Vault events Strongroom sends (to the vault's SNS topic, for the events the vault subscribed to). Every other
+# event of the model's BackupVaultEvents list is accepted and stored, and never sent: NEVER_SENT says why.
 JOB_EVENTS = {
     "BACKUP_JOB_STARTED",
     "BACKUP_JOB_COMPLETED",
@@ -19,7 +20,35 @@ JOB_EVENTS = {
     "RESTORE_JOB_COMPLETED",
     "RESTORE_JOB_SUCCESSFUL",
     "RESTORE_JOB_FAILED",
+    "COPY_JOB_STARTED",
+    "COPY_JOB_SUCCESSFUL",
+    "COPY_JOB_FAILED",
     "RECOVERY_POINT_MODIFIED",
+    "BACKUP_PLAN_CREATED",
+    "BACKUP_PLAN_MODIFIED",
+    "S3_RESTORE_OBJECT_FAILED",
+}
+_NO_EKS = "Strongroom does not back up Amazon EKS clusters"
+_NO_INDEX = "Strongroom does not index recovery points (no backup search)"
+_NO_ACCESS_POINTS = "Strongroom makes no S3 access points to recovery points"
+NEVER_SENT: dict[str, str] = {
+    "S3_BACKUP_OBJECT_FAILED": "an S3 backup records the versions of the objects and copies none, so no object can "
+    "fail on its own: the listing succeeds or the whole backup job fails (BACKUP_JOB_FAILED)",
+    "CONTINUOUS_BACKUP_INTERRUPTED": "Strongroom makes snapshot backups only, no continuous backups",
+    "RECOVERY_POINT_INDEX_COMPLETED": _NO_INDEX,
+    "RECOVERY_POINT_INDEX_DELETED": _NO_INDEX,
+    "RECOVERY_POINT_INDEXING_FAILED": _NO_INDEX,
+    "EKS_RESTORE_OBJECT_FAILED": _NO_EKS,
+    "EKS_RESTORE_OBJECT_SKIPPED": _NO_EKS,
+    "EKS_BACKUP_OBJECT_FAILED": _NO_EKS,
+    "EKS_RESTORE_MODIFICATION_SUCCESS": _NO_EKS,
+    "EKS_RESTORE_MODIFICATION_FAILED": _NO_EKS,
+    "ACCESS_POINT_AVAILABLE": _NO_ACCESS_POINTS,
+    "ACCESS_POINT_CREATION_FAILED": _NO_ACCESS_POINTS,
+    "ACCESS_POINT_DELETED": _NO_ACCESS_POINTS,
+    "ACCESS_POINT_DELETION_FAILED": _NO_ACCESS_POINTS,
+    "ACCESS_POINT_EXPIRED": _NO_ACCESS_POINTS,
+    "ACCESS_POINT_DISASSOCIATED": _NO_ACCESS_POINTS,
 }
 
 
@@ -77,6 +106,9 @@ class BackupVault(_Model):
     NumberOfRecoveryPoints: int = 0
     AccessPolicy: str | None = None
     Lock: LockConfiguration | None = None
+    # Strongroom's optimistic version: the store saves a vault only over the version it was read at, so two
+    # concurrent changes (a tag and a lock) never silently undo each other. Not part of any API answer.
+    Version: int = 1
 
     def subscribes_to(self, event: str) -> bool:
         return self.Notifications is not None and event in self.Notifications.BackupVaultEvents

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from lambdas.common import clock
 
@@ -40,3 +40,26 @@ class RestoreStepEvent(BaseModel):
 class RestoreFinalizeEvent(RestoreStepEvent):
     outcome: Literal["COMPLETED", "FAILED"]
     error: dict[str, Any] | None = None
+
+
+class MoverEvent(BaseModel):
+    """What LambdaMover sends an EFS mover function (lambdas.resources.efs.MoveRequest)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["backup", "restore"]
+    file_system_id: str = Field(pattern=r"^fs-[0-9a-f]{8,40}$")
+    vault_bucket: str = Field(min_length=3, max_length=63)
+    state_key: str = Field(min_length=1)
+
+
+class ImportNativeBackupsEvent(BaseModel):
+    """An on-demand import of the backups services made themselves, named as AWS Backup names things: the vault
+    to catalog them in and, optionally, the resources (ARNs) or resource types (`EBS`, `DynamoDB`, `FSx`) to
+    look at. Without either, every protected resource is looked at."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    BackupVaultName: str = Field(min_length=2, max_length=50)
+    ResourceArns: list[str] | None = Field(default=None, min_length=1)
+    ResourceTypes: list[str] | None = Field(default=None, min_length=1)

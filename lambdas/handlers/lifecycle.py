@@ -1,4 +1,4 @@
-"""Every hour: delete recovery points whose retention has ended."""
+"""Every hour: move recovery points due for cold storage to it, delete those whose retention has ended."""
 
 from __future__ import annotations
 

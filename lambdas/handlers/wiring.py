@@ -12,6 +12,7 @@ from lambdas.common.config import get_settings
 from lambdas.resources.catalog import build_adapters
 from lambdas.resources.registry import AdapterRegistry
 from lambdas.services.context import ServiceContext
+from lambdas.services.copy_destinations import AwsCopyDestinations, Destination
 from lambdas.services.events import AwsEventSink
 from lambdas.services.plan_scheduler import EventBridgePlanScheduler, SchedulerTarget
 from lambdas.services.restore_workflow import StepFunctionsRestoreWorkflow
@@ -41,14 +42,23 @@ def service_context() -> ServiceContext:
     workflow = None
     if settings.restore_state_machine_arn:
         workflow = StepFunctionsRestoreWorkflow(client("stepfunctions"), settings.restore_state_machine_arn)
+    stores = Stores.over(DynamoDbTable(aws.client("dynamodb", region), settings.table_name))
+    destinations = AwsCopyDestinations(
+        Destination(account, region, stores, adapters),
+        aws.client_as,
+        lambda factory, other_region, other_account: AdapterRegistry(
+            build_adapters(factory, other_region, other_account)
+        ),
+    )
     return ServiceContext(
         account=account,
         region=region,
         default_key_arn=settings.default_key_arn,
-        stores=Stores.over(DynamoDbTable(aws.client("dynamodb", region), settings.table_name)),
+        stores=stores,
         adapters=adapters,
         events=AwsEventSink(client("events"), client("sns"), settings.event_bus_name, account, region),
         resolver=SelectionResolver(client("resourcegroupstaggingapi"), adapters),
         scheduler=scheduler,
         restore_workflow=workflow,
+        destinations=destinations,
     )

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+from lambdas.domain.errors import InvalidRequestException
 
 JOB_TAG = "strongroom:backup-job-id"
 RESTORE_TAG = "strongroom:restore-job-id"
@@ -41,11 +43,22 @@ class NativeBackup:
 
 
 @dataclass(frozen=True)
+class ObjectFailure:
+    """One object a restore could not restore while the job goes on (S3: a version gone from the bucket)."""
+
+    key: str
+    version_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class Progress:
     phase: Phase
     percent_done: str | None = None
     size_bytes: int | None = None
     message: str | None = None
+    # The objects that failed during THIS call (not earlier ones): each is notified once, by the caller.
+    failed_objects: tuple[ObjectFailure, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,9 @@ class NativeRestore:
 class ResourceAdapter(Protocol):
     resource_type: str
     tagging_filter: str  # the Resource Groups Tagging API's ResourceTypeFilters value
+    # Whether the type has a cold tier. For one that has none, MoveToColdStorageAfterDays is ignored (as AWS
+    # Backup ignores it) and its recovery points claim no MoveToColdStorageAt.
+    supports_cold_storage: bool
 
     def resource_type_for(self, resource_arn: str) -> str:
         """The AWS Backup type of a resource this adapter handles: usually its own, but Aurora, DocumentDB
@@ -73,7 +89,13 @@ class ResourceAdapter(Protocol):
     def backup_status(self, native_id: str) -> Progress: ...
 
     def delete_backup(self, native_id: str) -> None:
-        """Idempotent: a backup that is already gone counts as deleted."""
+        """Idempotent: a backup that is already gone counts as deleted. A backup something else still uses
+        (an EBS snapshot a registered AMI was made from) is not deleted: NativeBackupInUse."""
+
+    def move_to_cold(self, native_id: str) -> bool:
+        """Moves the backup to the type's cold tier; True once it is there (idempotent), False for a type that
+        has no cold tier (the setting is ignored). ColdMovePending when the move is under way and this call
+        ran out of time: the next call resumes it."""
 
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]: ...
 
@@ -85,3 +107,50 @@ class ResourceAdapter(Protocol):
     def start_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore: ...
 
     def restore_status(self, restore: NativeRestore) -> Progress: ...
+
+
+@dataclass(frozen=True)
+class CopySource:
+    """The native backup a copy starts from, where it lives, and the resource it protects."""
+
+    native_id: str
+    region: str
+    account: str
+    resource_arn: str
+
+
+@runtime_checkable
+class CopyCapable(Protocol):
+    """The adapters whose backups can be copied to another vault, Region or account. A copy is run by the
+    DESTINATION deployment's adapter (the native copy calls run in the destination Region and account); the
+    source's adapter only shares the backup when the copy crosses accounts. The copy is tagged with the copy
+    job's id under JOB_TAG, so `find_backup(resource_arn, copy_job_id)` adopts it after a crash."""
+
+    def share_backup(self, native_id: str, account: str) -> None:
+        """Lets `account` read the backup (cross-account copies only); idempotent."""
+
+    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
+        """Starts the native copy into this adapter's Region and account, encrypted with `kms_key_arn`."""
+
+
+class NativeBackupInUse(InvalidRequestException):
+    """The native backup cannot go while something else uses it (a registered AMI uses the snapshot): the
+    recovery point stays EXPIRED, and expiry tries again later, until the user lets go of it."""
+
+
+class ColdMovePending(Exception):
+    """A move to cold storage that does not fit in one call (many objects to rewrite) got this far and will
+    resume on the next call."""
+
+
+@runtime_checkable
+class CompositeBackup(Protocol):
+    """An adapter whose native backup is made of other native backups that a recovery point of another type
+    may refer to on its own (an AMI's EBS snapshots). Expiry asks for them and deletes the backup keeping the
+    parts a live point still needs."""
+
+    def part_arns(self, native_id: str) -> list[str]:
+        """The recovery point ARNs the backup's parts would have (arn:aws:ec2:<region>::snapshot/snap-...)."""
+
+    def delete_backup_keeping(self, native_id: str, keep: frozenset[str]) -> None:
+        """delete_backup, except for the parts whose ARNs are in `keep`: those are left where they are."""

@@ -1,4 +1,9 @@
-"""DynamoDB tables: a recovery point is an on-demand table backup, a restore is a new table from it."""
+"""DynamoDB tables: a recovery point is an on-demand table backup, a restore is a new table from it.
+
+Not copyable (not CopyCapable): DynamoDB has no API to copy an on-demand backup, and AWS Backup copies DynamoDB
+backups to other vaults, Regions and accounts only with its advanced DynamoDB backup features (backups kept in
+AWS Backup's own storage), which Strongroom does not implement. A copy job of a DynamoDB point fails saying so
+and naming the alternatives (a global table replica, or an export to S3 that Strongroom backs up)."""
 
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ def backup_name(job_id: str) -> str:
 class DynamoDbAdapter:
     resource_type = "DynamoDB"
     tagging_filter = "dynamodb:table"
+    supports_cold_storage = False
 
     def __init__(self, dynamodb: Callable[[], Any], region: str, account: str) -> None:
         self._dynamodb = dynamodb
@@ -99,6 +105,11 @@ class DynamoDbAdapter:
         except ClientError as error:
             if error.response["Error"]["Code"] != "BackupNotFoundException":
                 raise
+
+    def move_to_cold(self, native_id: str) -> bool:
+        """DynamoDB's own on-demand backups have no cold tier (AWS Backup's cold storage for DynamoDB
+        needs its advanced backups, which Strongroom does not make): the setting is ignored."""
+        return False
 
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
         description = self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"]

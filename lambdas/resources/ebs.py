@@ -1,4 +1,10 @@
-"""EBS volumes: a recovery point is an EBS snapshot, a restore is a new volume from it."""
+"""EBS volumes: a recovery point is an EBS snapshot, a restore is a new volume from it.
+
+Cold storage is the EBS snapshot archive tier (ModifySnapshotTier). MoveToColdStorageAfterDays alone moves a
+point there: OptInToArchiveForSupportedResources is kept and shown, and changes nothing in Strongroom. An
+archived snapshot makes no volume: a restore first asks for a temporary restore of it (RestoreSnapshotTier),
+which on AWS takes 24 to 72 hours; until it is done the restore job fails saying so, and is started again
+later. Storage Gateway points are EBS snapshots too and share these helpers."""
 
 from __future__ import annotations
 
@@ -7,12 +13,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from lambdas.common import clock
 from lambdas.domain.arns import parse_arn
-from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
+from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException, ResourceNotFoundException
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
+    CopySource,
     NativeBackup,
+    NativeBackupInUse,
     NativeRestore,
     Phase,
     Progress,
@@ -20,6 +29,9 @@ from lambdas.resources.base import (
 )
 
 GIB = 1024**3
+TEMPORARY_RESTORE_DAYS = 7  # how long a snapshot restored from the archive tier for a restore job stays usable
+_GONE = ("InvalidSnapshot.NotFound", "InvalidSnapshotID.Malformed")
+_RESTORED = ("temporary-restore-completed", "permanent-restore-completed")
 
 
 def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
@@ -43,9 +55,91 @@ def snapshot_progress(snapshot: dict[str, Any] | None, native_id: str) -> Progre
     return Progress(Phase.RUNNING, (snapshot.get("Progress") or "0%").rstrip("%"), size)
 
 
+def delete_snapshot(ec2: Any, snapshot_id: str) -> None:
+    """Idempotent. A snapshot a registered AMI uses is never deleted (EC2 refuses with InvalidSnapshot.InUse):
+    NativeBackupInUse, so its recovery point waits until the AMI lets go of it."""
+    try:
+        ec2.delete_snapshot(SnapshotId=snapshot_id)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code == "InvalidSnapshot.InUse":
+            raise NativeBackupInUse(
+                f"Snapshot {snapshot_id} cannot be deleted while it is in use "
+                f"({error.response['Error'].get('Message', 'a registered AMI uses it')})"
+            ) from None
+        if code not in _GONE:
+            raise
+
+
+def archive_snapshot(ec2: Any, snapshot_id: str) -> bool:
+    """Moves a snapshot to the EBS archive tier; a snapshot already there is left as it is."""
+    snapshot = ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0]
+    if snapshot.get("StorageTier") != "archive":
+        ec2.modify_snapshot_tier(SnapshotId=snapshot_id, StorageTier="archive")
+    return True
+
+
+class SnapshotInArchive(InvalidRequestException):
+    """The snapshot is in the EBS archive tier and its temporary restore has not finished yet."""
+
+
+def thaw_snapshot(ec2: Any, snapshot_id: str) -> None:
+    """Makes an archived snapshot usable for a restore: starts a temporary restore of it (TemporaryRestoreDays)
+    unless one is under way or done, and raises SnapshotInArchive until it is done. A snapshot in the standard
+    tier passes at once. (moto finishes a tier restore at once; AWS takes 24 to 72 hours.)"""
+
+    def tier() -> dict[str, Any]:
+        statuses = ec2.describe_snapshot_tier_status(Filters=[{"Name": "snapshot-id", "Values": [snapshot_id]}])
+        return dict((statuses.get("SnapshotTierStatuses") or [{}])[0])
+
+    def usable(status: dict[str, Any]) -> bool:
+        if status.get("StorageTier", "standard") != "archive":
+            return True
+        expiry = status.get("RestoreExpiryTime")
+        return status.get("LastTieringOperationStatus") in _RESTORED and (
+            expiry is None or expiry > clock.wall_time()  # EC2's own clock, not the engine's
+        )
+
+    status = tier()
+    if usable(status):
+        return
+    if not str(status.get("LastTieringOperationStatus") or "").endswith("restore-in-progress"):
+        ec2.restore_snapshot_tier(SnapshotId=snapshot_id, TemporaryRestoreDays=TEMPORARY_RESTORE_DAYS)
+        status = tier()
+        if usable(status):
+            return
+    raise SnapshotInArchive(
+        f"Snapshot {snapshot_id} is in the EBS archive tier (cold storage) and is being restored from it, which "
+        "takes up to 72 hours; start the restore job again once that is done"
+    )
+
+
+def share_snapshot(ec2: Any, snapshot_id: str, account: str) -> None:
+    """Lets `account` copy the snapshot (createVolumePermission); adding an account twice changes nothing."""
+    ec2.modify_snapshot_attribute(
+        SnapshotId=snapshot_id, Attribute="createVolumePermission", OperationType="add", UserIds=[account]
+    )
+
+
+def copy_snapshot(ec2: Any, source: CopySource, description: str, kms_key_arn: str, tags: dict[str, str]) -> str:
+    """CopySnapshot into the client's Region and account, re-encrypted with `kms_key_arn` and tagged at once (so
+    a lookup by tag finds it even if the caller crashes next); returns the new snapshot's id. EBS copies across
+    Regions and from accounts that shared the snapshot in one call."""
+    snapshot = ec2.copy_snapshot(
+        SourceSnapshotId=source.native_id,
+        SourceRegion=source.region,
+        Description=description[:255],
+        Encrypted=True,
+        KmsKeyId=kms_key_arn,
+        TagSpecifications=_tag_spec("snapshot", tags),
+    )
+    return str(snapshot["SnapshotId"])
+
+
 class EbsAdapter:
     resource_type = "EBS"
     tagging_filter = "ec2:volume"
+    supports_cold_storage = True  # the EBS snapshot archive tier
 
     def __init__(self, ec2: Callable[[], Any], region: str, account: str) -> None:
         self._ec2 = ec2
@@ -116,11 +210,20 @@ class EbsAdapter:
         return snapshot_progress(snapshot, native_id)
 
     def delete_backup(self, native_id: str) -> None:
-        try:
-            self._ec2().delete_snapshot(SnapshotId=native_id)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "InvalidSnapshot.NotFound":
-                raise
+        delete_snapshot(self._ec2(), native_id)
+
+    def move_to_cold(self, native_id: str) -> bool:
+        return archive_snapshot(self._ec2(), native_id)
+
+    def share_backup(self, native_id: str, account: str) -> None:
+        share_snapshot(self._ec2(), native_id, account)
+
+    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
+        """EBS copies a snapshot across Regions and accounts itself; the copy is re-encrypted with the
+        destination vault's key."""
+        description = f"Strongroom copy job {copy_job_id} of {source.native_id}"
+        snapshot_id = copy_snapshot(self._ec2(), source, description, kms_key_arn, {**tags, JOB_TAG: copy_job_id})
+        return NativeBackup(snapshot_id, self._snapshot_arn(snapshot_id))
 
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
         snapshot = self._ec2().describe_snapshots(SnapshotIds=[native_id])["Snapshots"][0]
@@ -176,6 +279,7 @@ class EbsAdapter:
                 request["KmsKeyId"] = metadata["kmsKeyId"]
         if metadata.get("iops") and request["VolumeType"] in ("io1", "io2", "gp3"):
             request["Iops"] = int(metadata["iops"])
+        thaw_snapshot(self._ec2(), native_id)
         volume = self._ec2().create_volume(**request)
         return NativeRestore(volume["VolumeId"], self._volume_arn(volume["VolumeId"]))
 

@@ -4,7 +4,11 @@ a restore launches a new instance from the AMI with the recorded launch settings
 Every EBS snapshot of the AMI is tagged after CreateImage rather than through its TagSpecifications: the
 emulator (moto) raises NotImplementedError for a "snapshot" TagSpecification, and a snapshot of an AMI that
 is still pending may not be listed yet on AWS either. backup_status tags them again once the AMI is
-available, which also heals a crash between CreateImage and the tagging."""
+available, which also heals a crash between CreateImage and the tagging.
+
+A copy is CopyImage in the destination Region and account, re-encrypted with the destination vault's key;
+across accounts the AMI is shared first (launch permission, and createVolumePermission on its snapshots), and
+its snapshots' KMS key must let the destination account use it."""
 
 from __future__ import annotations
 
@@ -17,16 +21,18 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lambdas.domain.arns import parse_arn
-from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
+from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException, ResourceNotFoundException
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
+    CopySource,
     NativeBackup,
     NativeRestore,
     Phase,
     Progress,
     ResourceInfo,
 )
+from lambdas.resources.ebs import share_snapshot
 from lambdas.resources.rds import flag, json_list, metadata_value, native_tags
 
 GIB = 1024**3
@@ -98,6 +104,7 @@ def _placement(metadata: dict[str, str]) -> dict[str, str] | None:
 class Ec2Adapter:
     resource_type = "EC2"
     tagging_filter = "ec2:instance"
+    supports_cold_storage = False
 
     def __init__(self, ec2: Callable[[], Any], region: str, account: str) -> None:
         self._ec2 = ec2
@@ -262,30 +269,108 @@ class Ec2Adapter:
         done = [float((snapshot.get("Progress") or "0%").rstrip("%")) for snapshot in snapshots]
         return f"{sum(done) / len(done):.1f}" if done else "0.0"
 
+    def _snapshot_arn(self, snapshot_id: str) -> str:
+        return f"arn:aws:ec2:{self._region}::snapshot/{snapshot_id}"
+
+    def _part_ids(self, native_id: str, image: dict[str, Any] | None) -> set[str]:
+        """The AMI's snapshots: its block device mappings while it is registered, and those CreateImage or
+        CopyImage made for it ("Created by CreateImage(i-...) for ami-...", "Copied for DestinationAmi ami-...
+        from SourceAmi ..."), found even after an earlier attempt deregistered it."""
+        snapshot_ids = set(_snapshot_ids(image)) if image else set()
+        made_for_image = self._ec2().describe_snapshots(
+            OwnerIds=["self"],
+            Filters=[
+                {
+                    "Name": "description",
+                    "Values": [
+                        f"Created by CreateImage(*) for {native_id}",
+                        f"Copied for DestinationAmi {native_id} *",  # the snapshots CopyImage made for a copy
+                    ],
+                }
+            ],
+        )["Snapshots"]
+        snapshot_ids.update(snapshot["SnapshotId"] for snapshot in made_for_image)
+        return snapshot_ids
+
+    def part_arns(self, native_id: str) -> list[str]:
+        return [self._snapshot_arn(i) for i in sorted(self._part_ids(native_id, self._image(native_id)))]
+
     def delete_backup(self, native_id: str) -> None:
+        self.delete_backup_keeping(native_id, frozenset())
+
+    def delete_backup_keeping(self, native_id: str, keep: frozenset[str]) -> None:
         """Deregisters the AMI, then deletes its snapshots (AWS refuses to delete a snapshot a registered AMI
-        uses). When an earlier attempt already deregistered it, the snapshots are found by the description
-        CreateImage gives them ("Created by CreateImage(i-...) for ami-...")."""
+        uses). Two kinds of snapshot are released instead, left where they are: those `keep` names (another live
+        recovery point refers to them) and those another registered AMI uses (InvalidSnapshot.InUse). The
+        recovery point is gone with its AMI either way."""
         ec2 = self._ec2()
         image = self._image(native_id)
-        snapshot_ids = set(_snapshot_ids(image)) if image else set()
+        snapshot_ids = self._part_ids(native_id, image)
         if image is not None:
             try:
                 ec2.deregister_image(ImageId=native_id)
             except ClientError as error:
                 if _code(error) not in ("InvalidAMIID.NotFound", "InvalidAMIID.Unavailable"):
                     raise
-        made_by_create_image = ec2.describe_snapshots(
-            OwnerIds=["self"],
-            Filters=[{"Name": "description", "Values": [f"Created by CreateImage(*) for {native_id}"]}],
-        )["Snapshots"]
-        snapshot_ids.update(snapshot["SnapshotId"] for snapshot in made_by_create_image)
         for snapshot_id in sorted(snapshot_ids):
+            if self._snapshot_arn(snapshot_id) in keep:
+                continue
             try:
                 ec2.delete_snapshot(SnapshotId=snapshot_id)
             except ClientError as error:
-                if _code(error) != "InvalidSnapshot.NotFound":
+                if _code(error) not in ("InvalidSnapshot.NotFound", "InvalidSnapshot.InUse"):
                     raise
+
+    # copies
+
+    def share_backup(self, native_id: str, account: str) -> None:
+        """Lets `account` copy the AMI: a launch permission on the AMI, and createVolumePermission on each of its
+        EBS snapshots (CopyImage of a shared AMI reads them). Adding an account twice changes nothing."""
+        ec2 = self._ec2()
+        ec2.modify_image_attribute(ImageId=native_id, LaunchPermission={"Add": [{"UserId": account}]})
+        for snapshot_id in sorted(self._part_ids(native_id, self._image(native_id))):
+            share_snapshot(ec2, snapshot_id, account)
+
+    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
+        """CopyImage into this Region and account: a new AMI whose snapshots are encrypted with `kms_key_arn`, named
+        after the copy job (AMI names are unique, so a retried copy finds the AMI it made) and tagged with its id,
+        the AMI and its snapshots alike, by the call itself. EC2 copies across Regions, and copies an AMI another
+        account shared (launch permission and snapshot permissions), in one call."""
+        name = image_name(copy_job_id)
+        copy_tags = _tag_list({**native_tags(tags), JOB_TAG: copy_job_id})
+        try:
+            image_id = self._ec2().copy_image(
+                SourceImageId=source.native_id,
+                SourceRegion=source.region,
+                Name=name,
+                Description=f"Strongroom copy job {copy_job_id} of {source.native_id}"[:255],
+                Encrypted=True,
+                KmsKeyId=kms_key_arn,
+                CopyImageTags=False,
+                ClientToken=copy_job_id[:64],
+                TagSpecifications=[
+                    {"ResourceType": "image", "Tags": copy_tags},
+                    {"ResourceType": "snapshot", "Tags": copy_tags},
+                ],
+            )["ImageId"]
+        except ClientError as error:
+            if _code(error) in ("InvalidAMIID.NotFound", "InvalidAMIID.Unavailable", "InvalidAMIID.Malformed"):
+                raise InvalidRequestException(
+                    f"AMI {source.native_id} in {source.region} cannot be read from account {self._account}: it is "
+                    "gone, or it is not shared with this account"
+                ) from None
+            if _code(error) != "InvalidAMIName.Duplicate":
+                raise
+            images = self._ec2().describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": [name]}])
+            if not images["Images"]:
+                raise
+            image_id = images["Images"][0]["ImageId"]  # made by an earlier attempt of this copy job
+        return self._backup(image_id)
+
+    def move_to_cold(self, native_id: str) -> bool:
+        """AMIs have no cold tier: the setting is ignored, as AWS Backup ignores it. (Archiving an AMI's
+        snapshots would leave an AMI that launches nothing until they are restored.)"""
+        return False
 
     # restore
 

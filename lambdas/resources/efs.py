@@ -38,7 +38,19 @@ Limits, to be stated in the README:
   (no incremental, no deduplication). Sockets, FIFOs and devices are skipped, as AWS Backup skips them.
   Owners (uid/gid) are not restored: the mover writes as its access point's POSIX user. Modes and mtimes
   are restored. Restores are never destructive: they go to a new directory `aws-backup-restore_<time>_<id>`
-  off the root of the target file system, as AWS Backup's do. Cold storage is not implemented.
+  off the root of the target file system, as AWS Backup's do.
+- Cold storage: a point moved to cold storage has its file contents (data/) rewritten in S3 Glacier Instant
+  Retrieval (vault_storage.COLD_STORAGE_CLASS), a slice per lifecycle run; restores read them as before.
+
+Copies (copy jobs to another vault, Region or account): the point is already in vault storage, so a copy is a
+server-side copy of its objects (index and file contents) from the source deployment's vault bucket into the
+destination deployment's, under the copy job's id, each object encrypted with the destination vault's KMS key;
+no mover is involved. The destination's adapter runs it in slices from backup_status (track_jobs) with a
+cursor (the last key copied) in the copy's `backup.json`, which becomes the source's state, completed, at the
+end. A copy restores like any point, into a file system the destination deployment reaches (in another Region
+that is one of that Region's file systems: override file-system-id, or restore to a new file system on the
+local runtime). Across accounts the destination pulls: share_backup does nothing, and the source deployment's
+bucket policy and key must let the destination account's copy role read (see vault_storage).
 """
 
 from __future__ import annotations
@@ -59,12 +71,25 @@ from botocore.exceptions import ClientError
 from lambdas.common import clock
 from lambdas.common.observability import logger
 from lambdas.domain.arns import parse_arn
-from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
-from lambdas.resources.base import RESTORE_TAG, NativeBackup, NativeRestore, Phase, Progress, ResourceInfo
+from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException, ResourceNotFoundException
+from lambdas.resources.base import (
+    RESTORE_TAG,
+    ColdMovePending,
+    CopySource,
+    NativeBackup,
+    NativeRestore,
+    Phase,
+    Progress,
+    ResourceInfo,
+)
 from lambdas.resources.vault_storage import (
+    COLD_STORAGE_CLASS,
     MANIFEST_PART_SIZE,
     VaultStorage,
+    VaultStorageMissing,
     WorkBudget,
+    copy_source_header,
+    default_vault_bucket,
     manifest_part_key,
     recovery_point_prefix,
     restore_state_key,
@@ -77,6 +102,16 @@ LAMBDA_SAFETY_MILLIS = 60_000  # a mover stops this long before Lambda's deadlin
 MAX_MOVER_FAILURES = 3
 PENDING, RUNNING, PAUSED, COMPLETED, FAILED = "PENDING", "RUNNING", "PAUSED", "COMPLETED", "FAILED"
 _PERFORMANCE_MODES = ("generalPurpose", "maxIO")
+# S3 errors that end a copy (another try would meet them again): no access, no bucket, an object gone, a bad key.
+_COPY_REFUSED = (
+    "AccessDenied",
+    "403",
+    "NoSuchBucket",
+    "NoSuchKey",
+    "404",
+    "KMS.NotFoundException",
+    "KMS.DisabledException",
+)
 
 EntryKind = Literal["file", "dir", "symlink"]
 
@@ -450,15 +485,33 @@ class EfsRestorePlan:
 class EfsAdapter:
     resource_type = "EFS"
     tagging_filter = "elasticfilesystem:file-system"
+    supports_cold_storage = True  # the file contents in the vault bucket go to S3 Glacier Instant Retrieval
 
     def __init__(
-        self, efs: Callable[[], Any], region: str, account: str, storage: VaultStorage, mover: MoverLauncher
+        self,
+        efs: Callable[[], Any],
+        region: str,
+        account: str,
+        storage: VaultStorage,
+        mover: MoverLauncher,
+        *,
+        cold_seconds: float = 30.0,
+        cold_operations: int | None = None,
+        copy_seconds: float = 5.0,
+        copy_operations: int | None = None,
     ) -> None:
+        """cold_seconds (and cold_operations, which makes tests deterministic): how much one move_to_cold call
+        may rewrite; the lifecycle Lambda moves every due point in one run. copy_seconds (and copy_operations):
+        how much one backup_status call of a copy may copy; track_jobs polls every open job in one run."""
         self._efs = efs
         self._region = region
         self._account = account
         self._storage = storage
         self._mover = mover
+        self._cold_seconds = cold_seconds
+        self._cold_operations = cold_operations
+        self._copy_seconds = copy_seconds
+        self._copy_operations = copy_operations
 
     def _fs_arn(self, file_system_id: str) -> str:
         return f"arn:aws:elasticfilesystem:{self._region}:{self._account}:file-system/{file_system_id}"
@@ -576,7 +629,9 @@ class EfsAdapter:
         header = self._storage.get_json(key)
         if header is None:
             return Progress(Phase.FAILED, message=f"Recovery point {native_id} is missing from vault storage")
-        if self._needs_launch(header):
+        if "copy" in header and header["status"] == RUNNING:  # a copy job's copy (copy_in): no mover
+            header = self._copy_slice(native_id, header)
+        elif self._needs_launch(header):
             self._launch("backup", header["file_system_id"], key, header)
             header = self._storage.get_json(key) or header
         if header["status"] == COMPLETED:
@@ -589,6 +644,86 @@ class EfsAdapter:
 
     def delete_backup(self, native_id: str) -> None:
         self._storage.delete_prefix(self._prefix(native_id))
+
+    # copies
+
+    def share_backup(self, native_id: str, account: str) -> None:
+        """Nothing per point: the destination reads the source vault bucket, whose policy must let its copy role
+        read (see the module docstring)."""
+
+    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
+        """Starts the copy: checks the source point can be read and is complete, and records the copy's state;
+        backup_status copies the objects."""
+        found = self.find_backup(source.resource_arn, copy_job_id)
+        if found is not None:
+            return found
+        source_storage = self._storage.over(default_vault_bucket(source.account, source.region))
+        source_header = copy_source_header(source_storage, self._prefix(source.native_id), self._account)
+        header = {
+            "resource_type": self.resource_type,
+            "source_arn": source.resource_arn,
+            "job_id": copy_job_id,
+            "tags": tags,
+            "status": RUNNING,
+            "bytes": int(source_header.get("bytes_done") or 0),
+            "bytes_done": 0,
+            "copy": {
+                "vault_bucket": source_storage.bucket,
+                "native_id": source.native_id,
+                "region": source.region,
+                "account": source.account,
+                "kms_key_arn": kms_key_arn,
+                "after": None,
+            },
+        }
+        self._storage.put_json(self._header_key(copy_job_id), header)
+        return NativeBackup(copy_job_id, self._recovery_point_arn(copy_job_id))
+
+    def _copy_slice(self, native_id: str, header: dict[str, Any]) -> dict[str, Any]:
+        """Copies the source point's objects in key order from the saved cursor; at the end the copy's state becomes
+        the source's (completed), with the copy's own job id, resource and tags."""
+        copy = header["copy"]
+        source = self._storage.over(copy["vault_bucket"])
+        source_prefix = self._prefix(copy["native_id"])
+        budget = WorkBudget(self._copy_seconds, self._copy_operations)
+        try:
+            done, copy["after"], copied = self._storage.copy_prefix_in(
+                source,
+                source_prefix,
+                self._prefix(native_id),
+                copy["kms_key_arn"],
+                budget,
+                copy["after"],
+                skip=frozenset({"backup.json"}),
+            )
+            header["bytes_done"] += copied
+            if done:
+                finished = copy_source_header(source, source_prefix, self._account)
+                finished.pop("lease_expires", None)
+                header = {
+                    **finished,
+                    "job_id": native_id,
+                    "source_arn": header["source_arn"],
+                    "tags": header["tags"],
+                    "copy": copy,
+                    "status": COMPLETED,
+                }
+        except (ClientError, VaultStorageMissing, InvalidRequestException) as error:
+            if isinstance(error, ClientError) and error.response["Error"]["Code"] not in _COPY_REFUSED:
+                raise  # throttling and the like: the next tracking run resumes from the cursor
+            header["status"] = FAILED
+            header["message"] = f"The copy from {source.bucket} failed: {error}"
+            for part in ("data/", "manifest/"):
+                self._storage.delete_prefix(f"{self._prefix(native_id)}{part}")
+        self._storage.put_json(self._header_key(native_id), header)
+        return header
+
+    def move_to_cold(self, native_id: str) -> bool:
+        """The file contents (data/) to COLD_STORAGE_CLASS, resumably; state and manifest stay Standard."""
+        budget = WorkBudget(self._cold_seconds, self._cold_operations)
+        if not self._storage.change_storage_class(f"{self._prefix(native_id)}data/", COLD_STORAGE_CLASS, budget):
+            raise ColdMovePending(f"EFS recovery point {native_id} is partly in cold storage; the move goes on")
+        return True
 
     # restore
 

@@ -4,8 +4,16 @@ tagged with the job id; a restore is a new file system made from it by CreateFil
 FSx for NetApp ONTAP is backed up per volume, not per file system: an ONTAP file system is refused with a
 clear error (its volumes are a resource type of their own, fsx:volume, not implemented yet).
 
+Copies: CopyBackup in the destination Region, encrypted with the destination vault's key, tagged with the
+copy job id and idempotent by a request token made from it. FSx copies a backup only within one account (to
+another Region or in the same one): a copy into a vault of another account fails saying so, before anything
+is shared. (AWS Backup copies FSx backups across accounts through its own vault storage, which Strongroom does
+not have for FSx; to keep FSx data in another account, replicate it with the file system's own tools.) A
+backup copied from another Region describes the source file system of that Region: its restore metadata
+takes the copy's own key, and a restore needs this Region's subnets (subnetIds).
+
 moto's FSx lacks CreateFileSystemFromBackup and CopyBackup, never moves a backup past CREATING, and leaves
-out fields FSx always returns. `MotoFsxGaps` (bottom of this module) fills exactly those gaps over moto's
+out fields FSx always returns. `MotoFsxGaps` (local/fsx_gaps.py) fills exactly those gaps over moto's
 client; only the local runtime and tests may wrap a client with it."""
 
 from __future__ import annotations
@@ -14,15 +22,17 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from botocore.exceptions import ClientError, ParamValidationError
 
 from lambdas.domain.arns import parse_arn
-from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
+from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException, ResourceNotFoundException
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
+    CopySource,
     NativeBackup,
     NativeRestore,
     Phase,
@@ -85,6 +95,19 @@ _REFUSED_RESTORE = {
     "ActiveDirectoryError",
 }
 _DEAD_FILE_SYSTEM = {"FAILED", "MISCONFIGURED", "MISCONFIGURED_UNAVAILABLE", "DELETING"}
+# CopyBackup's errors that a later try would meet again (ServiceLimitExceeded, five copies already in progress
+# into the Region, passes: the copy job tries again on its next run).
+_REFUSED_COPY = {
+    "BadRequest",
+    "BackupNotFound",
+    "UnsupportedOperation",
+    "IncompatibleParameterError",
+    "InvalidSourceKmsKey",
+    "InvalidDestinationKmsKey",
+    "InvalidRegion",
+    "SourceBackupUnavailable",
+    "IncompatibleRegionForMultiAZ",
+}
 
 
 def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
@@ -103,6 +126,7 @@ def _code(error: ClientError) -> str:
 class FsxAdapter:
     resource_type = "FSx"
     tagging_filter = "fsx:file-system"
+    supports_cold_storage = False
 
     def __init__(self, fsx: Callable[[], Any], region: str, account: str) -> None:
         self._fsx = fsx
@@ -178,10 +202,25 @@ class FsxAdapter:
             request["NextToken"] = response["NextToken"]
 
     def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
-        for backup in self._backups_of(self._file_system_id(resource_arn)):
+        """The backup (or copy) the job made: among the file system's backups, and for a file system of another
+        Region (a copy made here) among every backup of this Region, should FSx not file a copy under the
+        source's file system."""
+        candidates: Iterator[dict[str, Any]] = self._backups_of(self._file_system_id(resource_arn))
+        if parse_arn(resource_arn).region != self._region:
+            candidates = chain(candidates, self._all_backups())
+        for backup in candidates:
             if _tags(backup.get("Tags")).get(JOB_TAG) == job_id and backup.get("Lifecycle") != "DELETED":
                 return NativeBackup(backup["BackupId"], self._backup_arn(backup["BackupId"]))
         return None
+
+    def _all_backups(self) -> Iterator[dict[str, Any]]:
+        request: dict[str, Any] = {}
+        while True:
+            response = self._fsx().describe_backups(**request)
+            yield from response.get("Backups", [])
+            if not response.get("NextToken"):
+                return
+            request["NextToken"] = response["NextToken"]
 
     def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
         info = self._file_system(self._file_system_id(resource_arn))
@@ -246,6 +285,46 @@ class FsxAdapter:
                 continue
             yield NativeBackup(backup["BackupId"], self._backup_arn(backup["BackupId"])), backup["CreationTime"]
 
+    def move_to_cold(self, native_id: str) -> bool:
+        """FSx backups have no cold tier: the setting is ignored, as AWS Backup ignores it."""
+        return False
+
+    # copies
+
+    def _refuse_other_account(self, account: str) -> InvalidRequestException:
+        return InvalidRequestException(
+            f"Strongroom cannot copy FSx recovery points to account {account}: FSx copies a backup only within its "
+            f"own account (CopyBackup). Copy to a vault of account {self._account}, in this or another Region"
+        )
+
+    def share_backup(self, native_id: str, account: str) -> None:
+        """FSx backups are not shared with other accounts: a copy across accounts fails here, sharing nothing."""
+        raise self._refuse_other_account(account)
+
+    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
+        """CopyBackup of a backup of this account, from another Region or this one, under `kms_key_arn`."""
+        if source.account != self._account:
+            raise self._refuse_other_account(self._account)
+        request: dict[str, Any] = {
+            "SourceBackupId": source.native_id,
+            "ClientRequestToken": request_token(copy_job_id),
+            "KmsKeyId": kms_key_arn,
+            "CopyTags": False,
+            "Tags": [{"Key": k, "Value": v} for k, v in {**tags, JOB_TAG: copy_job_id}.items()],
+        }
+        if source.region != self._region:
+            request["SourceRegion"] = source.region
+        try:
+            backup = self._fsx().copy_backup(**request)["Backup"]
+        except ClientError as error:
+            if _code(error) in _REFUSED_COPY:
+                raise InvalidRequestException(
+                    f"FSx refused to copy backup {source.native_id} of {source.region} into {self._region}: "
+                    f"{error.response['Error'].get('Message') or _code(error)}"
+                ) from None
+            raise
+        return NativeBackup(backup["BackupId"], self._backup_arn(backup["BackupId"]))
+
     # restore
 
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
@@ -264,6 +343,8 @@ class FsxAdapter:
         ):
             if file_system.get(member) not in (None, ""):
                 metadata[key] = str(file_system[member])
+        if backup.get("SourceBackupId") and backup.get("KmsKeyId"):
+            metadata["kmsKeyId"] = str(backup["KmsKeyId"])  # a copy: the source file system's key is another Region's
         if file_system.get("SubnetIds"):
             metadata["subnetIds"] = ",".join(file_system["SubnetIds"])
         kind = file_system.get("FileSystemType", "")

@@ -5,7 +5,14 @@ Instances that belong to a cluster (Aurora, DocumentDB, Neptune members) are bac
 cluster (lambdas.resources.rds_cluster), as AWS Backup does: they are not listed here and not snapshotted.
 
 The restore-metadata helpers below (case-insensitive keys, flags, JSON lists) are shared with the cluster
-and EC2 adapters."""
+and EC2 adapters.
+
+Copies: CopyDBSnapshot in the destination Region and account, named from the copy job id and encrypted with
+the destination vault's key, of the source snapshot named by its ARN (another Region, or another account
+that shared it through the snapshot's "restore" attribute: share_backup). RDS copies across Regions and
+accounts in one call. Across accounts an encrypted snapshot's key must be a customer managed key whose policy
+lets the destination account use it (snapshots under the AWS managed aws/rds key cannot be shared; the copy
+job says so before sharing anything). The cluster adapter copies cluster snapshots with the same helpers."""
 
 from __future__ import annotations
 
@@ -18,10 +25,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lambdas.domain.arns import parse_arn
-from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
+from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException, ResourceNotFoundException
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
+    CopySource,
     NativeBackup,
     NativeRestore,
     Phase,
@@ -147,6 +155,50 @@ def check_identifier(metadata: dict[str, str], key: str, kind: str) -> str:
     return identifier
 
 
+def source_snapshot_arn(source: CopySource, kind: str) -> str:
+    """The ARN of a copy's source snapshot (kind "snapshot" or "cluster-snapshot"): RDS finds a snapshot of another
+    Region, or one another account shared, by its ARN only."""
+    if source.native_id.startswith("arn:"):
+        return source.native_id
+    return f"arn:aws:rds:{source.region}:{source.account}:{kind}:{source.native_id}"
+
+
+def copy_request(
+    source: CopySource, region: str, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]
+) -> dict[str, Any]:
+    """CopyDBSnapshot's and CopyDBClusterSnapshot's shared parameters (the identifiers' names differ). The copy
+    is named from the copy job id, as a backup is from its job id, so find_backup adopts it after a crash; its
+    tags are Strongroom's own (CopyTags off). SourceRegion only across Regions: boto3 turns it into the
+    PreSignedUrl RDS needs for a cross-Region copy."""
+    request: dict[str, Any] = {
+        "KmsKeyId": kms_key_arn,
+        "CopyTags": False,
+        "Tags": tag_list({**native_tags(tags), JOB_TAG: copy_job_id}),
+    }
+    if source.region != region:
+        request["SourceRegion"] = source.region
+    return request
+
+
+def refused_copy(error: ClientError, source_arn: str, region: str, account: str) -> InvalidRequestException | None:
+    """The errors a copy retried later would meet again, as the reason the copy job fails; None for the others."""
+    code, message = error_code(error), str(error.response["Error"].get("Message", ""))
+    if code in ("DBSnapshotNotFound", "DBSnapshotNotFoundFault", "DBClusterSnapshotNotFoundFault"):
+        return InvalidRequestException(
+            f"Snapshot {source_arn} cannot be read from account {account} in {region}: it is gone, or it is not "
+            "shared with this account"
+        )
+    if code in ("KMSKeyNotAccessibleFault", "InvalidParameterValue", "InvalidParameterCombination"):
+        hint = ""
+        if "unencrypted" in message.lower() or "not encrypted" in message.lower():
+            hint = (
+                ". RDS cannot encrypt an unencrypted cluster snapshot while copying it: restore the cluster "
+                "encrypted with a customer managed key, back that up, and copy its recovery point"
+            )
+        return InvalidRequestException(f"RDS refused to copy {source_arn} into {region}: {message or code}{hint}")
+    return None
+
+
 def snapshot_progress(snapshot: dict[str, Any] | None, what: str) -> Progress:
     """A DB or cluster snapshot's progress: RDS reports both the same way."""
     if snapshot is None:
@@ -163,6 +215,7 @@ def snapshot_progress(snapshot: dict[str, Any] | None, what: str) -> Progress:
 class RdsAdapter:
     resource_type = "RDS"
     tagging_filter = "rds:db"
+    supports_cold_storage = False
 
     def __init__(self, rds: Callable[[], Any], region: str, account: str) -> None:
         self._rds = rds
@@ -272,6 +325,36 @@ class RdsAdapter:
                 if snapshot is None or snapshot.get("Status") == "deleting":
                     return  # an earlier attempt's deletion is under way
             raise
+
+    def move_to_cold(self, native_id: str) -> bool:
+        """RDS snapshots have no cold tier: the setting is ignored, as AWS Backup ignores it."""
+        return False
+
+    # copies
+
+    def share_backup(self, native_id: str, account: str) -> None:
+        """Lets `account` copy the snapshot (its "restore" attribute); adding an account twice changes nothing.
+        An encrypted snapshot's KMS key must let that account use it too: that is the key's policy, not this call."""
+        self._rds().modify_db_snapshot_attribute(
+            DBSnapshotIdentifier=native_id, AttributeName="restore", ValuesToAdd=[account]
+        )
+
+    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
+        """CopyDBSnapshot into this Region and account, encrypted with `kms_key_arn` (RDS also encrypts the copy
+        of an unencrypted snapshot so), from another Region or a shared snapshot of another account in one call."""
+        name = snapshot_identifier(copy_job_id)
+        source_arn = source_snapshot_arn(source, "snapshot")
+        request = copy_request(source, self._region, copy_job_id, kms_key_arn, tags)
+        try:
+            snapshot = self._rds().copy_db_snapshot(
+                SourceDBSnapshotIdentifier=source_arn, TargetDBSnapshotIdentifier=name, **request
+            )["DBSnapshot"]
+        except ClientError as error:
+            found = self._snapshot(name) if error_code(error) == "DBSnapshotAlreadyExists" else None
+            if found is None:
+                raise refused_copy(error, source_arn, self._region, self._account) or error from None
+            snapshot = found  # made by an earlier attempt of this copy job that crashed before recording it
+        return NativeBackup(snapshot["DBSnapshotIdentifier"], snapshot["DBSnapshotArn"])
 
     # restore
 

@@ -10,6 +10,10 @@ on the job; the job is then run by the adapter registered under that type. Like 
 any cluster: the code is the same. A cluster of another engine (a Multi-AZ DB cluster of mysql or postgres)
 is refused as unsupported.
 
+Copies are CopyDBClusterSnapshot calls made as RDS instance snapshots' are (lambdas.resources.rds): across
+Regions and from accounts that shared the snapshot, for all three engines, encrypted with the destination
+vault's key; an unencrypted cluster snapshot cannot be copied that way (RDS refuses to encrypt it in a copy).
+
 Known gap outside this module: a scheduled job (backup_service.start_backups) takes its type from
 resource_type_of(arn), so a scheduled DocumentDB or Neptune backup works but is labelled Aurora until that
 call asks the adapter instead (resource_type_for below)."""
@@ -28,6 +32,7 @@ from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFou
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
+    CopySource,
     NativeBackup,
     NativeRestore,
     Phase,
@@ -36,6 +41,7 @@ from lambdas.resources.base import (
 )
 from lambdas.resources.rds import (
     check_identifier,
+    copy_request,
     error_code,
     flag,
     json_list,
@@ -43,8 +49,10 @@ from lambdas.resources.rds import (
     metadata_value,
     native_tags,
     port,
+    refused_copy,
     snapshot_identifier,
     snapshot_progress,
+    source_snapshot_arn,
     tag_list,
     tags_of,
 )
@@ -71,6 +79,7 @@ def cluster_type(engine: str) -> str | None:
 
 class RdsClusterAdapter:
     tagging_filter = "rds:cluster"
+    supports_cold_storage = False
 
     def __init__(
         self,
@@ -199,6 +208,39 @@ class RdsClusterAdapter:
                 if snapshot is None or snapshot.get("Status") == "deleting":
                     return  # an earlier attempt's deletion is under way
             raise
+
+    def move_to_cold(self, native_id: str) -> bool:
+        """Aurora, DocumentDB and Neptune cluster snapshots have no cold tier: the setting is ignored,
+        as AWS Backup ignores it."""
+        return False
+
+    # copies
+
+    def share_backup(self, native_id: str, account: str) -> None:
+        """Lets `account` copy the cluster snapshot (its "restore" attribute); adding an account twice changes
+        nothing. An encrypted snapshot's KMS key must let that account use it too (the key's policy)."""
+        self._rds().modify_db_cluster_snapshot_attribute(
+            DBClusterSnapshotIdentifier=native_id, AttributeName="restore", ValuesToAdd=[account]
+        )
+
+    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
+        """CopyDBClusterSnapshot into this Region and account, encrypted with `kms_key_arn`, from another Region or
+        a shared snapshot of another account in one call. RDS cannot encrypt an unencrypted cluster snapshot while
+        copying it, and refuses such a copy: the job fails saying so (the copy would not be under the vault's
+        key, which the copy's recovery point records)."""
+        name = snapshot_identifier(copy_job_id)
+        source_arn = source_snapshot_arn(source, "cluster-snapshot")
+        request = copy_request(source, self._region, copy_job_id, kms_key_arn, tags)
+        try:
+            snapshot = self._rds().copy_db_cluster_snapshot(
+                SourceDBClusterSnapshotIdentifier=source_arn, TargetDBClusterSnapshotIdentifier=name, **request
+            )["DBClusterSnapshot"]
+        except ClientError as error:
+            found = self._snapshot(name) if error_code(error) == "DBClusterSnapshotAlreadyExistsFault" else None
+            if found is None:
+                raise refused_copy(error, source_arn, self._region, self._account) or error from None
+            snapshot = found  # made by an earlier attempt of this copy job that crashed before recording it
+        return NativeBackup(snapshot["DBClusterSnapshotIdentifier"], snapshot["DBClusterSnapshotArn"])
 
     # restore
 

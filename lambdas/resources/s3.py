@@ -12,8 +12,10 @@ up to 1,000 entries (key, version id, ETag, size).
 
 What it is not. The recovery point references versions; it does not copy them. It restores only while the
 bucket keeps those versions: a version deleted permanently (DeleteObject with a VersionId) or expired by a
-lifecycle rule (NoncurrentVersionExpiration) before the point expires cannot be restored, and the restore
-says which. Keep noncurrent versions at least as long as the longest retention that protects the bucket.
+lifecycle rule (NoncurrentVersionExpiration) before the point expires cannot be restored: the restore goes on,
+fails at the end saying which, and reports each one as it happens (restore_status's failed_objects, which the
+restore service notifies as S3_RESTORE_OBJECT_FAILED). A backup copies no object, so none can fail alone.
+Keep noncurrent versions at least as long as the longest retention that protects the bucket.
 Only versioned buckets qualify (AWS Backup's rule too): an unversioned bucket is refused with
 InvalidParameterValueException, at describe and at start_backup. Strongroom's own vault bucket is refused.
 
@@ -25,6 +27,22 @@ keeping its metadata and tags. Like AWS Backup the restore is not destructive: a
 in the destination is skipped, a key whose current version is a delete marker is restored, and keys that
 were not in the backup are left alone. The copy runs in slices from restore_status (the restore workflow's
 poll loop) with a saved cursor. Delete removes the manifest only, never the customer's object versions.
+
+Copies (copy jobs to another vault, Region or account). A point referencing versions in the customer's bucket
+would be no copy at all (it would die with the bucket or its Region), so a copy holds the data: the
+destination deployment's adapter copies every recorded version server-side from the customer's bucket
+(CopyObject with VersionId; multipart above 5 GB) into its own vault storage bucket, under the copy job's id
+(`recovery-points/s3/<copy job id>/data/<part>-<index>`), encrypted with the destination vault's KMS key, and
+writes the copy's manifest, whose entries name those data objects ("d"). The copy runs in slices from
+backup_status (track_jobs) with its cursor in the copy's `backup.json`. A version gone from the bucket by then
+fails the copy, naming it (and the data copied so far is deleted). A copy of a copy reads the first copy's
+data objects. A restore of a copy reads the data objects instead of the customer's versions, and otherwise
+works as above (the default DestinationBucketName is still the source bucket). Deleting a copy deletes its
+data. Across accounts, the destination's copy role must be able to read the source deployment's vault bucket
+(see vault_storage) AND the customer bucket's versions (s3:GetObjectVersion, s3:GetObjectVersionTagging, and
+kms:Decrypt for SSE-KMS objects): that is the customer's bucket policy, which Strongroom does not write;
+share_backup does nothing. Objects are copied one at a time (slices of a few seconds per tracking run), so a
+large bucket takes many runs.
 """
 
 from __future__ import annotations
@@ -32,7 +50,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,10 +59,22 @@ from botocore.exceptions import ClientError
 from lambdas.common import clock
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
-from lambdas.resources.base import RESTORE_TAG, NativeBackup, NativeRestore, Phase, Progress, ResourceInfo
+from lambdas.resources.base import (
+    RESTORE_TAG,
+    CopySource,
+    NativeBackup,
+    NativeRestore,
+    ObjectFailure,
+    Phase,
+    Progress,
+    ResourceInfo,
+)
 from lambdas.resources.vault_storage import (
     VaultStorage,
+    VaultStorageMissing,
     WorkBudget,
+    copy_source_header,
+    default_vault_bucket,
     manifest_part_key,
     recovery_point_prefix,
     restore_state_key,
@@ -87,6 +117,7 @@ class RestorePlan:
 class S3Adapter:
     resource_type = "S3"
     tagging_filter = "s3:bucket"
+    supports_cold_storage = False
 
     def __init__(
         self,
@@ -242,6 +273,10 @@ class S3Adapter:
         header = stored.value
         if header["status"] != RUNNING:
             return _backup_progress(header)
+        if "copy" in header:  # a copy job's copy (copy_in), not a backup
+            self._copy_in_slice(header)
+            self._storage.put_json(self._header_key(native_id), header)
+            return _backup_progress(header)
         if header["cutoff"] is None:
             header["cutoff"] = stored.last_modified.isoformat()  # never rewritten before this line runs
         cutoff = datetime.fromisoformat(header["cutoff"])
@@ -284,8 +319,122 @@ class S3Adapter:
             header["version_marker"] = page.get("NextVersionIdMarker")
 
     def delete_backup(self, native_id: str) -> None:
-        """The manifest only: the object versions it points at are the customer's and stay."""
+        """The manifest only: the object versions it points at are the customer's and stay. (A copy's prefix also
+        holds the copied data, which goes with it.)"""
         self._storage.delete_prefix(self._prefix(native_id))
+
+    # copies
+
+    def share_backup(self, native_id: str, account: str) -> None:
+        """Nothing per point: the destination reads the source vault bucket and the customer's bucket, whose
+        policies must let its copy role read them (see the module docstring)."""
+
+    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
+        """Starts the copy: checks the source point can be read and is complete, and records the copy's state;
+        backup_status copies the data."""
+        found = self.find_backup(source.resource_arn, copy_job_id)
+        if found is not None:
+            return found
+        source_storage = self._storage.over(default_vault_bucket(source.account, source.region))
+        source_header = copy_source_header(source_storage, self._prefix(source.native_id), self._account)
+        header = {
+            "resource_type": self.resource_type,
+            "source_arn": source.resource_arn,
+            "bucket": source_header["bucket"],
+            "job_id": copy_job_id,
+            "tags": tags,
+            "status": RUNNING,
+            "cutoff": source_header.get("cutoff"),
+            "parts": 0,
+            "objects": 0,
+            "bytes": 0,
+            "copy": {
+                "vault_bucket": source_storage.bucket,
+                "native_id": source.native_id,
+                "region": source.region,
+                "account": source.account,
+                "kms_key_arn": kms_key_arn,
+                "parts": source_header.get("parts", 0),
+                "part": 0,
+                "index": 0,
+                "failed": 0,
+                "errors": [],
+            },
+        }
+        self._storage.put_json(self._header_key(copy_job_id), header)
+        return NativeBackup(copy_job_id, self._recovery_point_arn(copy_job_id))
+
+    def _copy_in_slice(self, header: dict[str, Any]) -> None:
+        """Copies the source's versions (or, for a copy of a copy, its data objects) part by part; a part of the
+        copy's manifest is written once its objects are all copied, so a slice resumes at the part's index."""
+        copy = header["copy"]
+        source = self._storage.over(copy["vault_bucket"])
+        source_prefix, prefix = self._prefix(copy["native_id"]), self._prefix(header["job_id"])
+        budget = WorkBudget(self._listing_seconds, self._slice_operations)
+        while copy["part"] < copy["parts"]:
+            try:
+                entries = source.get_lines(manifest_part_key(source_prefix, copy["part"]))
+            except (ClientError, VaultStorageMissing) as error:
+                if isinstance(error, ClientError) and error.response["Error"]["Code"] not in _MISSING_VERSION:
+                    raise  # throttling and the like: the next tracking run resumes here
+                header["status"] = FAILED
+                header["message"] = (
+                    f"The source recovery point's manifest could not be read from {source.bucket}: {error}"
+                )
+                self._discard_copy(prefix)
+                return
+            while copy["index"] < len(entries):
+                if budget.exhausted:
+                    return
+                budget.spend()
+                self._copy_entry(entries[copy["index"]], header["bucket"], source.bucket, prefix, copy)
+                copy["index"] += 1
+            copied = [{**entry, "d": _data_key(prefix, copy["part"], i)} for i, entry in enumerate(entries)]
+            self._storage.put_lines(manifest_part_key(prefix, copy["part"]), copied)
+            header["parts"] += 1
+            header["objects"] += len(entries)
+            header["bytes"] += sum(entry["s"] for entry in entries)
+            copy["part"] += 1
+            copy["index"] = 0
+        if copy["failed"]:
+            header["status"] = FAILED
+            header["message"] = (
+                f"{copy['failed']} of {header['objects']} objects could not be copied (their versions are gone from "
+                f"{header['bucket']}, or cannot be read): {'; '.join(copy['errors'])}"
+            )
+            self._discard_copy(prefix)
+        else:
+            header["status"] = COMPLETED
+
+    def _copy_entry(
+        self, entry: dict[str, Any], bucket: str, source_vault: str, prefix: str, copy: dict[str, Any]
+    ) -> None:
+        if entry.get("d"):
+            source = {"Bucket": source_vault, "Key": entry["d"]}
+        else:
+            source = {"Bucket": bucket, "Key": entry["k"], "VersionId": entry["v"]}
+        try:
+            self._storage.copy_in(
+                source, _data_key(prefix, copy["part"], copy["index"]), entry["s"], copy["kms_key_arn"]
+            )
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code not in _MISSING_VERSION:
+                raise
+            copy["failed"] += 1
+            if len(copy["errors"]) < 5:
+                copy["errors"].append(f"{entry['k']} version {entry['v']}: {code}")
+
+    def _discard_copy(self, prefix: str) -> None:
+        """A failed copy keeps its state (backup.json, with the reason) and drops the data it copied."""
+        for part in ("data/", "manifest/"):
+            self._storage.delete_prefix(prefix + part)
+
+    def move_to_cold(self, native_id: str) -> bool:
+        """Ignored, as AWS Backup ignores it for S3: the point is a manifest of object versions that stay
+        in the customer's bucket, so there is nothing of Strongroom's to archive (the manifest is small, and
+        archiving it would only make restores wait)."""
+        return False
 
     # restore
 
@@ -419,12 +568,13 @@ class S3Adapter:
         state = self._storage.get_json(key)
         if state is None:
             return Progress(Phase.FAILED, message=f"Restore {restore.native_id} has no state in vault storage")
+        failed: list[ObjectFailure] = []  # this slice's, for S3_RESTORE_OBJECT_FAILED once the state is saved
         if state["status"] == RUNNING:
-            self._copy_slice(state)
+            self._copy_slice(state, failed)
             self._storage.put_json(key, state)
-        return _restore_progress(state)
+        return replace(_restore_progress(state), failed_objects=tuple(failed))
 
-    def _copy_slice(self, state: dict[str, Any]) -> None:
+    def _copy_slice(self, state: dict[str, Any], failed: list[ObjectFailure]) -> None:
         budget = WorkBudget(self._copy_seconds, self._slice_operations)
         prefix = self._prefix(state["native_id"])
         plan = RestorePlan(
@@ -443,7 +593,7 @@ class S3Adapter:
                 entry = entries[state["index"]]
                 if plan.selects(entry["k"]):
                     budget.spend()
-                    self._restore_object(plan, entry, state)
+                    self._restore_object(plan, entry, state, failed)
                 state["index"] += 1
                 state["examined"] += 1
             state["part"] += 1
@@ -457,7 +607,9 @@ class S3Adapter:
         else:
             state["status"] = COMPLETED
 
-    def _restore_object(self, plan: RestorePlan, entry: dict[str, Any], state: dict[str, Any]) -> None:
+    def _restore_object(
+        self, plan: RestorePlan, entry: dict[str, Any], state: dict[str, Any], failed: list[ObjectFailure]
+    ) -> None:
         client = self._s3()
         try:
             client.head_object(Bucket=plan.destination, Key=entry["k"])
@@ -467,6 +619,8 @@ class S3Adapter:
             if error.response["Error"]["Code"] not in ("404", "NoSuchKey", "NotFound", "405"):
                 raise
         source = {"Bucket": plan.source_bucket, "Key": entry["k"], "VersionId": entry["v"]}
+        if entry.get("d"):  # a copy's point: its data is in vault storage
+            source = {"Bucket": self._storage.bucket, "Key": entry["d"]}
         try:
             if entry["s"] > SINGLE_COPY_LIMIT:
                 client.copy(source, plan.destination, entry["k"], ExtraArgs=plan.encryption or None)
@@ -477,11 +631,17 @@ class S3Adapter:
             if code not in _MISSING_VERSION:
                 raise
             state["failed"] += 1
+            failed.append(ObjectFailure(entry["k"], entry.get("v"), code))
             if len(state["errors"]) < 5:
                 state["errors"].append(f"{entry['k']} version {entry['v']}: {code}")
             return
         state["restored"] += 1
         state["bytes"] += entry["s"]
+
+
+def _data_key(prefix: str, part: int, index: int) -> str:
+    """Where a copy keeps the object of its manifest's part `part`, entry `index`."""
+    return f"{prefix}data/{part:06d}-{index:06d}"
 
 
 def _resolve_page(page: dict[str, Any], cutoff: datetime, header: dict[str, Any]) -> list[dict[str, Any]]:

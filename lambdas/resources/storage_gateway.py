@@ -4,6 +4,8 @@ A recovery point is the EBS snapshot that `storagegateway.create_snapshot` makes
 the job id (the tags given to CreateSnapshot land on the snapshot), so status, lookup by job and deletion are
 EC2 snapshot calls. A restore makes either a new gateway volume from the snapshot (cached or stored, on the
 gateway the metadata names) or a plain EBS volume; the restore metadata's `restoreTarget` chooses.
+A copy to another vault, Region or account is an EBS snapshot copy (shared with the other account first),
+which restores to an EBS volume there, or to its gateway in the volume's own Region and account.
 
 The resource ARN is the volume's: arn:aws:storagegateway:region:account:gateway/sgw-id/volume/vol-id.
 The storagegateway client comes from a factory: boto3's in the cloud, the local runtime's fake
@@ -22,13 +24,21 @@ from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFou
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
+    CopySource,
     NativeBackup,
     NativeRestore,
     Phase,
     Progress,
     ResourceInfo,
 )
-from lambdas.resources.ebs import snapshot_progress
+from lambdas.resources.ebs import (
+    archive_snapshot,
+    copy_snapshot,
+    delete_snapshot,
+    share_snapshot,
+    snapshot_progress,
+    thaw_snapshot,
+)
 
 GIB = 1024**3
 GATEWAY_TARGET = "gateway-volume"
@@ -87,6 +97,7 @@ class StorageGatewayAdapter:
     # The Resource Groups Tagging API types a resource by the first part of its ARN's resource: a volume
     # (gateway/sgw-id/volume/vol-id) is a "storagegateway:gateway" resource, like its gateway.
     tagging_filter = "storagegateway:gateway"
+    supports_cold_storage = True  # its points are EBS snapshots: the EBS archive tier
 
     def __init__(self, storagegateway: Callable[[], Any], ec2: Callable[[], Any], region: str, account: str) -> None:
         self._sgw = storagegateway
@@ -210,11 +221,24 @@ class StorageGatewayAdapter:
         return snapshot_progress(self._snapshot(native_id), native_id)
 
     def delete_backup(self, native_id: str) -> None:
-        try:
-            self._ec2().delete_snapshot(SnapshotId=native_id)
-        except ClientError as error:
-            if error.response["Error"]["Code"] not in ("InvalidSnapshot.NotFound", "InvalidSnapshotID.Malformed"):
-                raise
+        delete_snapshot(self._ec2(), native_id)
+
+    def move_to_cold(self, native_id: str) -> bool:
+        """The point is an EBS snapshot: to the EBS archive tier, as an EBS volume's point."""
+        return archive_snapshot(self._ec2(), native_id)
+
+    # copies: the point is an EBS snapshot, copied as an EBS volume's point is
+
+    def share_backup(self, native_id: str, account: str) -> None:
+        share_snapshot(self._ec2(), native_id, account)
+
+    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
+        """An EBS snapshot copy (CopySnapshot) in this Region and account under `kms_key_arn`. Its description
+        names the source volume as a backup's does, so restore_metadata still knows the volume: in the volume's
+        own Region and account the copy restores to its gateway, elsewhere to an EBS volume."""
+        description = f"Strongroom copy job {copy_job_id} of {source.resource_arn}"
+        snapshot_id = copy_snapshot(self._ec2(), source, description, kms_key_arn, {**tags, JOB_TAG: copy_job_id})
+        return NativeBackup(snapshot_id, self._snapshot_arn(snapshot_id))
 
     # restore
 
@@ -234,6 +258,9 @@ class StorageGatewayAdapter:
             return metadata  # where the snapshot came from is unknown: an EBS volume is always possible
         metadata["sourceVolumeArn"] = volume_arn
         gateway_arn = gateway_of(volume_arn)
+        where = parse_arn(gateway_arn)
+        if (where.region, where.account) != (self._region, self._account):
+            return metadata  # a copy in another Region or account: its gateway is not reachable from here
         try:
             gateway = self._sgw().describe_gateway_information(GatewayARN=gateway_arn)
             info = self._volume_info(volume_arn)
@@ -327,6 +354,7 @@ class StorageGatewayAdapter:
 
     def start_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore:
         self.check_restore(native_id, metadata)
+        thaw_snapshot(self._ec2(), native_id)  # neither a gateway nor EC2 makes a volume of an archived snapshot
         if metadata.get("restoreTarget", GATEWAY_TARGET) == EBS_TARGET:
             return self._restore_to_ebs(native_id, restore_job_id, metadata)
         request: dict[str, Any] = {

@@ -11,6 +11,23 @@ recovery point's content here. One bucket per deployment (per account and Region
 Deleting a recovery point deletes its prefix (every version of every object under it, should the bucket be
 versioned). Nothing outside these prefixes is ever read or written.
 
+Copies. A copy job into a vault of this deployment writes the copy under the copy job's id as its native id,
+`recovery-points/<type>/<copy job id>/`, copying objects server-side (CopyObject) from the source deployment's
+bucket, found by its default name (`default_vault_bucket` of the source's account and Region), into this one,
+each encrypted with the destination vault's KMS key (SSE-KMS). The copy runs in the destination's Region with
+the destination's credentials, in slices from backup_status, with its cursor in its `backup.json`. Across
+accounts the destination pulls: nothing is shared per point (share_backup does nothing), so the SOURCE
+deployment's bucket policy must let the destination account's copy role read `recovery-points/*`
+(s3:GetObject, s3:ListBucket) and the bucket's key policy must let it decrypt. The stack does not write that
+grant yet (to come with the storage construct's copy destination accounts); without it a cross-account copy of
+an S3 or EFS point fails saying which bucket it cannot read. Same-account copies need no grant.
+
+Cold storage: moving an EFS recovery point to cold storage rewrites its data/ objects in COLD_STORAGE_CLASS,
+S3 Glacier Instant Retrieval (a copy of each object onto itself). Its minimum storage duration is 90 days, as
+AWS Backup's cold tier's is, and it is read like any other object, so restores need no thaw and work as
+before. The small state and manifest objects stay in S3 Standard. (In a versioned bucket the rewrite leaves
+the Standard copy as a noncurrent version: keep the bucket unversioned, or expire noncurrent versions.)
+
 The bucket name reaches the adapters as a constructor argument. The deployment names it: the CDK stack
 creates the bucket and passes its name in `STRONGROOM_VAULT_BUCKET`; until the configuration carries that
 key, `default_vault_bucket` derives the same name from the account and Region, which the stack and the
@@ -31,10 +48,12 @@ from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
-from lambdas.domain.errors import DependencyFailureException
+from lambdas.domain.errors import DependencyFailureException, InvalidRequestException
 
 VAULT_BUCKET_ENV = "STRONGROOM_VAULT_BUCKET"  # proposed key for lambdas/common/env_keys.py
 MANIFEST_PART_SIZE = 1000
+COLD_STORAGE_CLASS = "GLACIER_IR"
+_SINGLE_COPY_LIMIT = 5 * 1024**3  # CopyObject's limit; larger objects are copied in parts
 _NOT_FOUND = ("NoSuchKey", "404", "NotFound")
 
 
@@ -128,6 +147,88 @@ class VaultStorage:
             for item in page.get("Contents", []):
                 yield str(item["Key"])
 
+    def change_storage_class(self, prefix: str, storage_class: str, budget: WorkBudget) -> bool:
+        """Rewrites every object under the prefix in `storage_class` (a copy onto itself, keeping its metadata,
+        tags and KMS key: a copy's objects are under its vault's key, not the bucket's default), skipping those
+        already there, so a call stopped by its budget resumes where it stopped. True when every object is in
+        that class."""
+        client = self._s3()
+        try:
+            pages = client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+            for page in pages:
+                for item in page.get("Contents", []):
+                    if item.get("StorageClass", "STANDARD") == storage_class:
+                        continue
+                    if budget.exhausted:
+                        return False
+                    source = {"Bucket": self.bucket, "Key": item["Key"]}
+                    head = client.head_object(Bucket=self.bucket, Key=item["Key"])
+                    extra: dict[str, str] = {"StorageClass": storage_class}
+                    if head.get("ServerSideEncryption") == "aws:kms" and head.get("SSEKMSKeyId"):
+                        extra.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=head["SSEKMSKeyId"])
+                    if int(item.get("Size", 0)) > _SINGLE_COPY_LIMIT:
+                        client.copy(source, self.bucket, item["Key"], ExtraArgs=extra)
+                    else:
+                        client.copy_object(
+                            Bucket=self.bucket, Key=item["Key"], CopySource=source, MetadataDirective="COPY", **extra
+                        )
+                    budget.spend()
+        except ClientError as error:
+            raise self._missing_bucket(error) or error from None
+        return True
+
+    # copies into this bucket (copy jobs): server-side, from another deployment's bucket or a customer's
+
+    def over(self, bucket: str) -> VaultStorage:
+        """The same client over another bucket: another deployment's vault storage, which a copy reads."""
+        return VaultStorage(self._s3, bucket)
+
+    def copy_in(self, source: dict[str, str], key: str, size: int, kms_key_arn: str) -> None:
+        """One object copied server-side into this bucket (CopyObject, or a multipart copy above 5 GB), keeping its
+        metadata and tags and encrypted with `kms_key_arn` (SSE-KMS). `source` is CopyObject's CopySource: Bucket,
+        Key and, for a version, VersionId; the source may be in another Region or account (whose policy must let
+        this caller read it)."""
+        encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_arn}
+        client = self._s3()
+        try:
+            if size > _SINGLE_COPY_LIMIT:
+                client.copy(source, self.bucket, key, ExtraArgs=encryption)
+            else:
+                client.copy_object(CopySource=source, Bucket=self.bucket, Key=key, **encryption)
+        except ClientError as error:
+            raise self._missing_bucket(error) or error from None
+
+    def copy_prefix_in(
+        self,
+        source: VaultStorage,
+        source_prefix: str,
+        prefix: str,
+        kms_key_arn: str,
+        budget: WorkBudget,
+        after: str | None,
+        skip: frozenset[str] = frozenset(),
+    ) -> tuple[bool, str | None, int]:
+        """Every object under `source_prefix` of the source bucket, copied to the same name under `prefix` here (see
+        copy_in), in key order from the key after `after`, until done or out of budget. Names in `skip` (relative
+        to the prefix) are left out. Returns (done, the last key copied, to resume after, bytes copied)."""
+        copied = 0
+        client = self._s3()
+        request: dict[str, Any] = {"Bucket": source.bucket, "Prefix": source_prefix}
+        if after is not None:
+            request["StartAfter"] = after
+        for page in client.get_paginator("list_objects_v2").paginate(**request):
+            for item in page.get("Contents", []):
+                name = str(item["Key"])[len(source_prefix) :]
+                if name not in skip:
+                    if budget.exhausted:
+                        return False, after, copied
+                    size = int(item.get("Size", 0))
+                    self.copy_in({"Bucket": source.bucket, "Key": item["Key"]}, prefix + name, size, kms_key_arn)
+                    budget.spend()
+                    copied += size
+                after = str(item["Key"])
+        return True, after, copied
+
     def delete_prefix(self, prefix: str) -> int:
         """Every object and every version under the prefix; idempotent. Returns how many were deleted."""
         deleted = 0
@@ -148,6 +249,35 @@ class VaultStorage:
                 return deleted  # nothing can be left under a prefix of a bucket that is gone
             raise
         return deleted
+
+
+def copy_source_header(source: VaultStorage, prefix: str, account: str) -> dict[str, Any]:
+    """The state of the recovery point a copy starts from (`prefix` in the source deployment's bucket), read by the
+    destination's `account`: InvalidRequestException, which fails the copy job, when it cannot be read or is not
+    complete."""
+    try:
+        header = source.get_json(prefix + "backup.json")
+    except VaultStorageMissing:
+        raise InvalidRequestException(
+            f"The source deployment's vault storage bucket {source.bucket} does not exist"
+        ) from None
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("AccessDenied", "403", "AllAccessDisabled"):
+            raise
+        raise InvalidRequestException(
+            f"Account {account} cannot read {source.bucket}: the source deployment's vault storage bucket must let "
+            f"account {account}'s copy role read {prefix} (s3:GetObject, s3:ListBucket), and the bucket's KMS key "
+            "must let it decrypt"
+        ) from None
+    if header is None:
+        raise InvalidRequestException(
+            f"The recovery point {prefix} is missing from vault storage bucket {source.bucket}"
+        )
+    if header.get("status") != "COMPLETED":
+        raise InvalidRequestException(
+            f"The recovery point {prefix} in {source.bucket} is not complete: it cannot be copied"
+        )
+    return header
 
 
 def manifest_part_key(prefix: str, part: int) -> str:

@@ -1,6 +1,6 @@
 """Backups: a plan rule firing (start_backups), an on-demand StartBackupJob, and starting one job.
 
-Idempotency: a scheduled job's id is derived from (plan, rule, scheduled time, resource) and written
+Idempotency: a scheduled job's id is derived from (plan, rule(s), scheduled time, resource) and written
 with a conditional put, so a schedule delivered twice or a Lambda retried after a crash finds the jobs it
 made and only starts the ones still CREATED. Starting adopts a native backup already tagged with the job
 id before it makes one, so no snapshot is orphaned or doubled."""
@@ -16,17 +16,25 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lambdas.common.observability import logger, metrics
 from lambdas.domain.arns import parse_arn
-from lambdas.domain.errors import BackupError, ConflictException, InvalidRequestException
+from lambdas.domain.errors import (
+    BackupError,
+    ConflictException,
+    InvalidParameterValueException,
+    InvalidRequestException,
+)
 from lambdas.domain.ids import idempotent_job_id, new_id, scheduled_backup_job_id
 from lambdas.domain.jobs import BackupJob, BackupJobState, RecoveryPointCreator, windows
+from lambdas.domain.overlap import firing
 from lambdas.domain.plans import (
     DEFAULT_COMPLETION_WINDOW_MINUTES,
     DEFAULT_START_WINDOW_MINUTES,
+    Lifecycle,
     LifecycleModel,
     check_windows,
 )
 from lambdas.domain.selections import selects
 from lambdas.domain.validation import parse_model
+from lambdas.domain.vaults import BackupVault
 from lambdas.resources.base import SOURCE_TAG
 from lambdas.services.context import ServiceContext
 from lambdas.services.job_transitions import finish_job, publish, save_job
@@ -66,15 +74,18 @@ def start_backups(
     if plan is None or plan.DeletionDate is not None:
         logger.info("plan gone; nothing to back up", extra={"plan_id": plan_id})
         return StartBackupsResult(0, 0, 0, 0)
-    rule = plan.rule(rule_id)
-    if rule is None:
+    fired = plan.rule(rule_id)
+    if fired is None:
         logger.info("rule no longer in the plan", extra={"plan_id": plan_id, "rule_id": rule_id})
         return StartBackupsResult(0, 0, 0, 0)
+    # Rules of this plan firing in the same window share one job: the longest retention wins.
+    group = firing(plan, fired, scheduled_time)
+    rule = group.winner
     vault = ctx.stores.vaults.get(rule.TargetBackupVaultName)
     selections = ctx.stores.plans.selections(plan_id)
     opted_out = ctx.stores.settings.region().opted_out()
     resources = ctx.resolver.resolve((selection.Selection for selection in selections), opted_out)
-    start_by, complete_by = windows(scheduled_time, rule.StartWindowMinutes, rule.CompletionWindowMinutes)
+    start_by, complete_by = windows(group.anchor, rule.StartWindowMinutes, rule.CompletionWindowMinutes)
     creator = RecoveryPointCreator(
         BackupPlanId=plan.BackupPlanId,
         BackupPlanArn=plan.BackupPlanArn,
@@ -85,6 +96,7 @@ def start_backups(
         BackupRuleCron=rule.ScheduleExpression,
         BackupRuleTimezone=rule.ScheduleExpressionTimezone,
     )
+    refused_by_lock = _outside_lock(vault, group.lifecycle)
     role_by_resource: dict[str, str] = {}
     for resource in resources:
         picked_by = next((s for s in selections if selects(s.Selection, resource)), selections[0])
@@ -92,7 +104,7 @@ def start_backups(
     created = existed = started = 0
     for resource in resources:
         job = BackupJob(
-            BackupJobId=scheduled_backup_job_id(plan_id, rule_id, scheduled_time, resource.arn),
+            BackupJobId=scheduled_backup_job_id(plan_id, group.group_key, group.anchor, resource.arn),
             AccountId=ctx.account,
             BackupVaultName=vault.BackupVaultName,
             BackupVaultArn=vault.BackupVaultArn,
@@ -104,13 +116,17 @@ def start_backups(
             CreationDate=now,
             StartBy=start_by,
             CompleteBy=complete_by,
-            RecoveryPointLifecycle=rule.Lifecycle,
+            RecoveryPointLifecycle=group.lifecycle,
             RecoveryPointTags=rule.RecoveryPointTags,
             BackupType="FULL",
-            CorrelationId=f"{plan_id}/{rule_id}/{scheduled_time.isoformat()}",
+            CorrelationId=f"{plan_id}/{group.group_key}/{group.anchor.isoformat()}",
         )
         if ctx.stores.jobs.create_backup_job(job):
             created += 1
+            if refused_by_lock:
+                # The vault's lock refuses this retention: the job fails, as AWS Backup fails it, and says why.
+                finish_job(ctx, job, BackupJobState.FAILED, now, refused_by_lock)
+                continue
         else:
             existed += 1
             existing = ctx.stores.jobs.find_backup_job(job.BackupJobId)
@@ -134,6 +150,14 @@ def start_backups(
     return StartBackupsResult(len(resources), created, started, existed)
 
 
+def _outside_lock(vault: BackupVault, lifecycle: Lifecycle | None) -> str | None:
+    """Why a backup kept for `lifecycle` may not go into `vault` (its lock's retention bounds), or None."""
+    if vault.Lock is None:
+        return None
+    outside = vault.Lock.check_retention(lifecycle.DeleteAfterDays if lifecycle else None)
+    return f"{outside}: backup vault {vault.BackupVaultName} is locked" if outside else None
+
+
 def start_backup_job(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> BackupJob:
     data = parse_model(StartBackupJobInput, request)
     vault = ctx.stores.vaults.get(data.BackupVaultName)
@@ -144,6 +168,9 @@ def start_backup_job(ctx: ServiceContext, request: dict[str, Any], now: datetime
         if data.IdempotencyToken
         else new_id().upper()
     )
+    refused_by_lock = _outside_lock(vault, data.Lifecycle)
+    if refused_by_lock:
+        raise InvalidParameterValueException(refused_by_lock)
     start_by, complete_by = windows(now, data.StartWindowMinutes, data.CompleteWindowMinutes)
     job = BackupJob(
         BackupJobId=job_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lambdas.resources.registry import AdapterRegistry
+from lambdas.services.copy_destinations import CopyDestinations
 from lambdas.services.events import EventSink
 from lambdas.services.plan_scheduler import PlanScheduler
 from lambdas.services.restore_workflow import RestoreWorkflow
@@ -23,3 +24,5 @@ class ServiceContext:
     resolver: ResourceResolver
     scheduler: PlanScheduler | None = None
     restore_workflow: RestoreWorkflow | None = None
+    # Other Regions and accounts, for copies; without it only copies within this deployment can run.
+    destinations: CopyDestinations | None = None

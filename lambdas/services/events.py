@@ -1,17 +1,23 @@
-"""Job state changes, published the way AWS Backup publishes them: an EventBridge event ("Backup Job State
-Change", "Restore Job State Change", source aws.backup) and, for the events a vault subscribed to, an SNS
-notification to the vault's topic. Publishing never fails a job: a lost notification is logged, not raised."""
+"""Job, recovery point and plan state changes, published the way AWS Backup publishes them: an EventBridge event
+("Backup Job State Change", "Restore Job State Change", "Copy Job State Change", "Recovery Point State Change",
+"Backup Plan State Change", source aws.backup) and, for the events a vault subscribed to, an SNS notification to
+the vault's topic. Publishing never fails an operation: a lost notification is logged, not raised."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from lambdas.common.observability import logger
+from lambdas.domain.copies import CopyJob, CopyJobState
 from lambdas.domain.jobs import BackupJob, BackupJobState, RestoreJob, RestoreJobStatus
+from lambdas.domain.plans import BackupPlan
+from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.domain.vaults import BackupVault
+from lambdas.resources.base import ObjectFailure
 
 SOURCE = "aws.backup"
 
@@ -29,11 +35,51 @@ RESTORE_VAULT_EVENTS: dict[RestoreJobStatus, tuple[str, ...]] = {
     RestoreJobStatus.ABORTED: ("RESTORE_JOB_COMPLETED", "RESTORE_JOB_FAILED"),
 }
 
+COPY_VAULT_EVENTS: dict[CopyJobState, tuple[str, ...]] = {
+    CopyJobState.RUNNING: ("COPY_JOB_STARTED",),
+    CopyJobState.COMPLETED: ("COPY_JOB_SUCCESSFUL",),
+    CopyJobState.FAILED: ("COPY_JOB_FAILED",),
+}
+
+
+class PlanState(StrEnum):
+    CREATED = "CREATED"
+    MODIFIED = "MODIFIED"
+    DELETED = "DELETED"
+
+
+# A deletion is a change to the plan: there is no BACKUP_PLAN_DELETED in the model's BackupVaultEvent.
+PLAN_VAULT_EVENTS: dict[PlanState, str] = {
+    PlanState.CREATED: "BACKUP_PLAN_CREATED",
+    PlanState.MODIFIED: "BACKUP_PLAN_MODIFIED",
+    PlanState.DELETED: "BACKUP_PLAN_MODIFIED",
+}
+RECOVERY_POINT_VAULT_EVENT = "RECOVERY_POINT_MODIFIED"
+# Per resource type, the event for one object a restore could not restore (SNS only: AWS Backup puts no
+# EventBridge event for it). S3 is the only type that restores object by object.
+RESTORE_OBJECT_FAILED_EVENTS: dict[str, str] = {"S3": "S3_RESTORE_OBJECT_FAILED"}
+
 
 class EventSink(Protocol):
     def publish_backup_job(self, job: BackupJob, vault: BackupVault | None, now: datetime) -> None: ...
 
     def publish_restore_job(self, job: RestoreJob, vault: BackupVault | None, now: datetime) -> None: ...
+
+    def publish_copy_job(self, job: CopyJob, vault: BackupVault | None, now: datetime) -> None:
+        """`vault` is the SOURCE vault: AWS Backup notifies copy jobs to the vault they copy from."""
+
+    def publish_recovery_point(self, point: RecoveryPoint, vault: BackupVault | None, now: datetime) -> None:
+        """A recovery point changed (its lifecycle, its storage class, its status): RECOVERY_POINT_MODIFIED."""
+
+    def publish_backup_plan(
+        self, plan: BackupPlan, state: PlanState, vaults: Sequence[BackupVault], now: datetime
+    ) -> None:
+        """`vaults`: the vaults the plan's rules target (before and after an update), each notified once."""
+
+    def publish_restore_object_failures(
+        self, job: RestoreJob, failures: Sequence[ObjectFailure], vault: BackupVault | None
+    ) -> None:
+        """Objects of a restore that failed while the job goes on: one notification each, SNS only."""
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -76,6 +122,93 @@ def restore_job_detail(job: RestoreJob) -> dict[str, Any]:
     }
 
 
+def copy_job_detail(job: CopyJob) -> dict[str, Any]:
+    return {
+        "copyJobId": job.CopyJobId,
+        "sourceBackupVaultArn": job.SourceBackupVaultArn,
+        "sourceRecoveryPointArn": job.SourceRecoveryPointArn,
+        "destinationBackupVaultArn": job.DestinationBackupVaultArn,
+        "destinationRecoveryPointArn": job.DestinationRecoveryPointArn,
+        "resourceArn": job.ResourceArn,
+        "resourceType": job.ResourceType,
+        "state": job.State.value,
+        "statusMessage": job.StatusMessage,
+        "backupSizeInBytes": job.BackupSizeInBytes,
+        "creationDate": _iso(job.CreationDate),
+        "completionDate": _iso(job.CompletionDate),
+        "iamRoleArn": job.IamRoleArn,
+        "createdBy": job.CreatedBy.model_dump(exclude_none=True),
+        "correlationId": job.CorrelationId,
+    }
+
+
+def recovery_point_detail(point: RecoveryPoint) -> dict[str, Any]:
+    """The detail of AWS Backup's "Recovery Point State Change" event, its field names and spelling included
+    (calculatedLifeCycle; isEncrypted as a string), plus the point's ARN and status message."""
+    created_by = point.CreatedBy
+    lifecycle = point.Lifecycle
+    calculated = point.CalculatedLifecycle
+    detail: dict[str, Any] = {
+        "recoveryPointArn": point.RecoveryPointArn,
+        "backupVaultName": point.BackupVaultName,
+        "backupVaultArn": point.BackupVaultArn,
+        "resourceArn": point.ResourceArn,
+        "resourceType": point.ResourceType,
+        "status": point.Status.value,
+        "statusMessage": point.StatusMessage,
+        "storageClass": point.StorageClass,
+        "isEncrypted": str(point.IsEncrypted).lower(),
+        "iamRoleArn": point.IamRoleArn,
+        "creationDate": _iso(point.CreationDate),
+        "completionDate": _iso(point.CompletionDate),
+        "backupSizeInBytes": point.BackupSizeInBytes,
+        "createdBy": {
+            "backupPlanId": created_by.BackupPlanId,
+            "backupPlanArn": created_by.BackupPlanArn,
+            "backupPlanVersion": created_by.BackupPlanVersion,
+            "backupPlanRuleId": created_by.BackupRuleId,
+        },
+        "lifecycle": {
+            "moveToColdStorageAfterDays": lifecycle.MoveToColdStorageAfterDays if lifecycle else None,
+            "deleteAfterDays": lifecycle.DeleteAfterDays if lifecycle else None,
+        },
+        "calculatedLifeCycle": {
+            "moveToColdStorageAt": _iso(calculated.MoveToColdStorageAt),
+            "deleteAt": _iso(calculated.DeleteAt),
+        },
+    }
+    for group in ("createdBy", "lifecycle", "calculatedLifeCycle"):
+        detail[group] = {name: value for name, value in detail[group].items() if value is not None}
+    return detail
+
+
+def backup_plan_detail(plan: BackupPlan, state: PlanState, now: datetime) -> dict[str, Any]:
+    """AWS Backup's "Backup Plan State Change" detail: the version, the state and when it happened."""
+    moment = {PlanState.CREATED: "creationDate", PlanState.MODIFIED: "modifiedAt", PlanState.DELETED: "deletionDate"}
+    return {
+        "backupPlanId": plan.BackupPlanId,
+        "backupPlanArn": plan.BackupPlanArn,
+        "backupPlanName": plan.BackupPlanName,
+        "versionId": plan.VersionId,
+        moment[state]: _iso(now),
+        "state": state.value,
+    }
+
+
+def restore_object_failure_detail(job: RestoreJob, failure: ObjectFailure) -> dict[str, Any]:
+    return {
+        "restoreJobId": job.RestoreJobId,
+        "recoveryPointArn": job.RecoveryPointArn,
+        "backupVaultArn": job.BackupVaultArn,
+        "resourceType": job.ResourceType,
+        "createdResourceArn": job.CreatedResourceArn,
+        "objectKey": failure.key,
+        "objectVersionId": failure.version_id,
+        "reason": failure.reason,
+        "correlationId": job.CorrelationId,
+    }
+
+
 class AwsEventSink:
     def __init__(
         self, events: Callable[[], Any], sns: Callable[[], Any], bus_name: str, account: str, region: str
@@ -101,6 +234,57 @@ class AwsEventSink:
             self._notify(
                 vault, event, detail, f"Restore job {job.RestoreJobId} of {job.RecoveryPointArn} is {job.Status.value}"
             )
+
+    def publish_copy_job(self, job: CopyJob, vault: BackupVault | None, now: datetime) -> None:
+        detail = copy_job_detail(job)
+        self._emit("Copy Job State Change", [job.SourceRecoveryPointArn], detail, now)
+        for event in COPY_VAULT_EVENTS.get(job.State, ()):
+            self._notify(
+                vault,
+                event,
+                detail,
+                f"Copy job {job.CopyJobId} of {job.SourceRecoveryPointArn} to {job.DestinationBackupVaultArn} "
+                f"is {job.State.value}",
+            )
+
+    def publish_recovery_point(self, point: RecoveryPoint, vault: BackupVault | None, now: datetime) -> None:
+        detail = recovery_point_detail(point)
+        self._emit("Recovery Point State Change", [point.RecoveryPointArn], detail, now)
+        self._notify(
+            vault,
+            RECOVERY_POINT_VAULT_EVENT,
+            detail,
+            f"Recovery point {point.RecoveryPointArn} of {point.ResourceArn} was modified: it is "
+            f"{point.Status.value}, storage class {point.StorageClass}",
+        )
+
+    def publish_backup_plan(
+        self, plan: BackupPlan, state: PlanState, vaults: Sequence[BackupVault], now: datetime
+    ) -> None:
+        detail = backup_plan_detail(plan, state, now)
+        self._emit("Backup Plan State Change", [plan.BackupPlanArn], detail, now)
+        event = PLAN_VAULT_EVENTS[state]
+        topics: set[str] = set()  # two vaults on one topic: the plan's change is one message
+        for vault in vaults:
+            if vault.Notifications is None or not vault.subscribes_to(event):
+                continue
+            if vault.Notifications.SNSTopicArn not in topics:
+                topics.add(vault.Notifications.SNSTopicArn)
+                summary = f"Backup plan {plan.BackupPlanName} ({plan.BackupPlanId}) was {state.value.lower()}"
+                self._notify(vault, event, detail, summary)
+
+    def publish_restore_object_failures(
+        self, job: RestoreJob, failures: Sequence[ObjectFailure], vault: BackupVault | None
+    ) -> None:
+        event = RESTORE_OBJECT_FAILED_EVENTS.get(job.ResourceType)
+        if event is None or vault is None or not vault.subscribes_to(event):
+            return
+        for failure in failures:
+            summary = (
+                f"Restore job {job.RestoreJobId} could not restore {failure.key} (version {failure.version_id}): "
+                f"{failure.reason}"
+            )
+            self._notify(vault, event, restore_object_failure_detail(job, failure), summary)
 
     def _emit(self, detail_type: str, resources: list[str], detail: dict[str, Any], now: datetime) -> None:
         try:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from lambdas.domain.copies import OPEN_COPY_STATES, CopyJob, CopyJobState
 from lambdas.domain.errors import InvalidParameterValueException
 from lambdas.domain.jobs import (
     OPEN_BACKUP_STATES,
@@ -25,7 +26,7 @@ from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.services.context import ServiceContext
 from lambdas.store.codec import decode_token, encode_token
 
-J = TypeVar("J", BackupJob, RestoreJob)
+J = TypeVar("J", BackupJob, RestoreJob, CopyJob)
 E = TypeVar("E", bound=StrEnum)
 
 AGGREGATE_ALL = "AGGREGATE_ALL"
@@ -162,6 +163,48 @@ def list_restore_jobs_of_resource(
     )
 
 
+# Copy jobs
+
+
+def _field_equals(attribute: str, wanted: object) -> Callable[[CopyJob], bool]:
+    return lambda job: bool(getattr(job, attribute) == wanted)
+
+
+def list_copy_jobs(ctx: ServiceContext, request: dict[str, Any], limit: int) -> tuple[list[CopyJob], str | None]:
+    state = _enum(request, "ByState", CopyJobState)
+    if request.get("ByParentJobId"):
+        return [], None  # no composite copies
+    checks: list[Callable[[CopyJob], bool]] = []
+    if state is not None:
+        checks.append(lambda job: job.State == state)
+    equal = {
+        "ByResourceType": "ResourceType",
+        "ByDestinationVaultArn": "DestinationBackupVaultArn",
+        "BySourceRecoveryPointArn": "SourceRecoveryPointArn",
+    }
+    for name, attribute in equal.items():
+        if request.get(name) is not None:
+            checks.append(_field_equals(attribute, request[name]))
+    account = request.get("ByAccountId")
+    if account is not None:
+        checks.append(lambda job: _account_matches(account, job.AccountId))
+    category = request.get("ByMessageCategory")
+    if category is not None and category not in (ANY, AGGREGATE_ALL):
+        checks.append(lambda job: job.MessageCategory == category)
+    complete_after, complete_before = request.get("ByCompleteAfter"), request.get("ByCompleteBefore")
+    if complete_after is not None or complete_before is not None:
+        checks.append(lambda job: _completed_between(job.CompletionDate, complete_after, complete_before))
+    return ctx.stores.jobs.search_copy_jobs(
+        keep=_all_of(checks),
+        limit=limit,
+        token=request.get("NextToken"),
+        resource_arn=request.get("ByResourceArn"),
+        open_only=state in OPEN_COPY_STATES,
+        created_after=request.get("ByCreatedAfter"),
+        created_before=request.get("ByCreatedBefore"),
+    )
+
+
 # Summaries
 
 
@@ -273,5 +316,17 @@ def restore_job_summaries(ctx: ServiceContext, request: dict[str, Any], now: dat
     jobs = (
         (job.CreationDate, job.AccountId, job.Status.value, job.ResourceType)
         for job in _recent(ctx.stores.jobs.search_restore_jobs, since)
+    )
+    return _summarize(jobs, request, ctx.region, period, now, limit)
+
+
+def copy_job_summaries(ctx: ServiceContext, request: dict[str, Any], now: datetime, limit: int) -> Summaries:
+    """Counts of the copy jobs created in the last 14 days, per Region, account, state and resource type."""
+    period = _period(request)
+    _check_state(request, frozenset(CopyJobState))
+    since = _windows(period, now)[0][0]
+    jobs = (
+        (job.CreationDate, job.AccountId, job.State.value, job.ResourceType)
+        for job in _recent(ctx.stores.jobs.search_copy_jobs, since)
     )
     return _summarize(jobs, request, ctx.region, period, now, limit)

@@ -1,50 +1,154 @@
-"""Expiry: recovery points past their DeleteAt lose their native backup and are marked DELETED. A deletion
-that fails leaves the point EXPIRED, still in the expiry index, so the next run tries again."""
+"""The hourly lifecycle run: WARM recovery points whose MoveToColdStorageAt has passed move to their type's
+cold tier (or, for a type that has none, drop the setting, as AWS Backup ignores it), and points past their
+DeleteAt lose their native backup and are marked DELETED.
+
+The store's lifecycle index holds every live point at its next lifecycle moment, so a run reads only what is
+due, page after page, until the index runs out or the run's budget does. Failures never starve the others:
+a failed action leaves the point where it was (EXPIRED for a deletion) with LifecycleRetryAt set an hour
+ahead (a day when something else uses the backup), which puts it behind the points that have waited longer,
+and the run pages on past it.
+
+A point is marked deleted only when its native backup is really gone: deleted, found already gone, or, for
+a backup made of parts (an AMI's snapshots), gone with the parts another live recovery point still needs
+released rather than deleted. A backup something else still uses (an EBS snapshot a registered AMI was made
+from) is not deleted at all: its point stays EXPIRED and is tried again daily until nothing uses it. Points
+whose backup plan was deleted are not touched by the deletion: their own lifecycle ends them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lambdas.common.observability import logger, metrics
 from lambdas.domain.errors import ConflictException, InvalidRequestException
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
+from lambdas.resources.base import ColdMovePending, CompositeBackup, NativeBackupInUse
+from lambdas.resources.vault_storage import WorkBudget
+from lambdas.services import notifications
 from lambdas.services.context import ServiceContext
+from lambdas.services.legal_hold_service import ProtectedByLegalHold, ensure_not_held
+
+RETRY_AFTER = timedelta(hours=1)  # a failed deletion or move: the next hourly run, behind the others
+IN_USE_RETRY_AFTER = timedelta(days=1)  # a backup something else uses is seldom released within the hour
+PAGE_SIZE = 500
+RUN_SECONDS = 240.0  # the Lifecycle function's timeout is 300 s
 
 
 @dataclass
 class LifecycleResult:
     deleted: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # deletions that failed; tried again later
+    moved_to_cold: list[str] = field(default_factory=list)
+    cold_ignored: list[str] = field(default_factory=list)  # types with no cold tier: the setting dropped
+    cold_failed: list[str] = field(default_factory=list)  # moves that failed or are still under way
+    finished: bool = True  # False: the run's budget ended before the due points did; the next run goes on
 
 
-def run_lifecycle(ctx: ServiceContext, now: datetime) -> LifecycleResult:
+def run_lifecycle(
+    ctx: ServiceContext, now: datetime, *, budget: WorkBudget | None = None, page_size: int = PAGE_SIZE
+) -> LifecycleResult:
+    """Every point due at `now`, earliest first. `budget` bounds the run (time, and a count in tests)."""
+    budget = budget or WorkBudget(RUN_SECONDS)
     result = LifecycleResult()
-    for point in ctx.stores.recovery_points.due_for_deletion(now):
-        try:
-            expire(ctx, point, now)
-            result.deleted.append(point.RecoveryPointArn)
-        except ProtectedByLock:
-            logger.info("kept by its vault lock", extra={"arn": point.RecoveryPointArn})
-        except ConflictException:
-            logger.info("point changed meanwhile; left for the next run", extra={"arn": point.RecoveryPointArn})
-        except Exception as error:  # noqa: BLE001 - recorded on the point, retried next run
-            logger.warning("deletion failed", extra={"arn": point.RecoveryPointArn, "error": str(error)})
-            failed = point.model_copy(
-                update={
-                    "Status": RecoveryPointStatus.EXPIRED,
-                    "StatusMessage": f"Deletion failed and will be retried: {error}",
-                    "DeletionAttempts": point.DeletionAttempts + 1,
-                }
-            )
-            ctx.stores.recovery_points.save(failed, point.Status.value)
-            result.failed.append(point.RecoveryPointArn)
+    token: str | None = None
+    while result.finished:
+        points, token = ctx.stores.recovery_points.due(now, limit=page_size, token=token)
+        for point in points:
+            if budget.exhausted:
+                result.finished = False
+                break
+            budget.spend()
+            _advance(ctx, point, now, result)
+        if token is None:
+            break
     metrics.add_metric(name="RecoveryPointsDeleted", unit=MetricUnit.Count, value=len(result.deleted))
     if result.failed:
         metrics.add_metric(name="RecoveryPointDeletionFailures", unit=MetricUnit.Count, value=len(result.failed))
+    if result.moved_to_cold:
+        metrics.add_metric(name="RecoveryPointsMovedToCold", unit=MetricUnit.Count, value=len(result.moved_to_cold))
+    if result.cold_failed:
+        metrics.add_metric(name="ColdStorageMovesUnfinished", unit=MetricUnit.Count, value=len(result.cold_failed))
     return result
+
+
+def _advance(ctx: ServiceContext, point: RecoveryPoint, now: datetime, result: LifecycleResult) -> None:
+    """Deletion wins over a move that is due too (a run that comes late): nothing goes to cold to be deleted."""
+    calculated = point.CalculatedLifecycle
+    if calculated.DeleteAt is not None and calculated.DeleteAt <= now:
+        _expire_due(ctx, point, now, result)
+    elif (
+        point.StorageClass == "WARM"
+        and calculated.MoveToColdStorageAt is not None
+        and calculated.MoveToColdStorageAt <= now
+        and point.Status not in (RecoveryPointStatus.EXPIRED, RecoveryPointStatus.DELETING)
+    ):
+        _move_due(ctx, point, now, result)
+
+
+def _move_due(ctx: ServiceContext, point: RecoveryPoint, now: datetime, result: LifecycleResult) -> None:
+    try:
+        moved = move_to_cold(ctx, point)
+    except ConflictException:
+        logger.info("point changed meanwhile; left for the next run", extra={"arn": point.RecoveryPointArn})
+        return
+    except ColdMovePending as pending:
+        logger.info("move to cold storage under way", extra={"arn": point.RecoveryPointArn, "detail": str(pending)})
+        result.cold_failed.append(point.RecoveryPointArn)  # still due: the next run resumes it
+        return
+    except Exception as error:  # noqa: BLE001 - retried later; the other points go on
+        logger.warning("move to cold storage failed", extra={"arn": point.RecoveryPointArn, "error": str(error)})
+        _save_quietly(ctx, point.model_copy(update={"LifecycleRetryAt": now + RETRY_AFTER}), point)
+        result.cold_failed.append(point.RecoveryPointArn)
+        return
+    (result.moved_to_cold if moved.StorageClass == "COLD" else result.cold_ignored).append(point.RecoveryPointArn)
+    if moved.StorageClass == "COLD":  # a type with no cold tier only drops the setting, as AWS Backup ignores it
+        notifications.recovery_point_changed(ctx, moved, now)
+
+
+def move_to_cold(ctx: ServiceContext, point: RecoveryPoint) -> RecoveryPoint:
+    """WARM -> COLD through the adapter, then a conditional save (the point must still have the status it
+    was read with). A type with no cold tier keeps its class and loses its MoveToColdStorageAt instead."""
+    if ctx.adapters.for_type(point.ResourceType).move_to_cold(point.NativeBackupId):
+        update: dict[str, object] = {"StorageClass": "COLD"}
+    else:
+        update = {"CalculatedLifecycle": point.CalculatedLifecycle.model_copy(update={"MoveToColdStorageAt": None})}
+    changed = point.model_copy(update={**update, "LifecycleRetryAt": None})
+    ctx.stores.recovery_points.save(changed, point.Status.value)
+    return changed
+
+
+def _save_quietly(ctx: ServiceContext, changed: RecoveryPoint, read: RecoveryPoint) -> None:
+    try:
+        ctx.stores.recovery_points.save(changed, read.Status.value)
+    except ConflictException:
+        logger.info("point changed meanwhile; left for the next run", extra={"arn": read.RecoveryPointArn})
+
+
+def _expire_due(ctx: ServiceContext, point: RecoveryPoint, now: datetime, result: LifecycleResult) -> None:
+    try:
+        expire(ctx, point, now)
+        result.deleted.append(point.RecoveryPointArn)
+    except ProtectedByLock:
+        logger.info("kept by its vault lock", extra={"arn": point.RecoveryPointArn})
+    except ProtectedByLegalHold:
+        logger.info("kept by a legal hold", extra={"arn": point.RecoveryPointArn})
+    except ConflictException:
+        logger.info("point changed meanwhile; left for the next run", extra={"arn": point.RecoveryPointArn})
+    except Exception as error:  # noqa: BLE001 - recorded on the point, retried later
+        in_use = isinstance(error, NativeBackupInUse)
+        logger.warning("deletion failed", extra={"arn": point.RecoveryPointArn, "error": str(error)})
+        failed = point.model_copy(
+            update={
+                "Status": RecoveryPointStatus.EXPIRED,
+                "StatusMessage": f"Deletion failed and will be retried: {error}",
+                "DeletionAttempts": point.DeletionAttempts + 1,
+                "LifecycleRetryAt": now + (IN_USE_RETRY_AFTER if in_use else RETRY_AFTER),
+            }
+        )
+        _save_quietly(ctx, failed, point)
+        result.failed.append(point.RecoveryPointArn)
 
 
 class ProtectedByLock(InvalidRequestException):
@@ -52,6 +156,7 @@ class ProtectedByLock(InvalidRequestException):
 
 
 def expire(ctx: ServiceContext, point: RecoveryPoint, now: datetime) -> RecoveryPoint:
+    ensure_not_held(ctx, point)  # raises ProtectedByLegalHold: the point waits for its holds to be canceled
     vault = ctx.stores.vaults.find(point.BackupVaultName)
     until = vault.Lock.retained_until(point.CreationDate) if vault and vault.Lock else None
     if until is not None and now < until:
@@ -59,7 +164,7 @@ def expire(ctx: ServiceContext, point: RecoveryPoint, now: datetime) -> Recovery
             f"Recovery point {point.RecoveryPointArn} is protected by the lock of backup vault "
             f"{point.BackupVaultName} until {until.isoformat()}"
         )
-    ctx.adapters.for_type(point.ResourceType).delete_backup(point.NativeBackupId)
+    _delete_native_backup(ctx, point)
     deleted = point.model_copy(
         update={
             "StorageClass": "DELETED",
@@ -68,4 +173,26 @@ def expire(ctx: ServiceContext, point: RecoveryPoint, now: datetime) -> Recovery
         }
     )
     ctx.stores.recovery_points.save(deleted, point.Status.value)
+    ctx.events.publish_recovery_point(deleted, vault, now)  # expiry and DeleteRecoveryPoint alike
     return deleted
+
+
+def _delete_native_backup(ctx: ServiceContext, point: RecoveryPoint) -> None:
+    """Deletes what the point owns and nothing another live point needs: the parts of a composite backup
+    (an AMI's snapshots) that another recovery point refers to and that is not deleted are kept."""
+    adapter = ctx.adapters.for_type(point.ResourceType)
+    if not isinstance(adapter, CompositeBackup):
+        adapter.delete_backup(point.NativeBackupId)
+        return
+    needed = frozenset(
+        arn
+        for arn in adapter.part_arns(point.NativeBackupId)
+        if arn != point.RecoveryPointArn
+        and (other := ctx.stores.recovery_points.find(arn)) is not None
+        and other.StorageClass != "DELETED"
+    )
+    if needed:
+        logger.info(
+            "parts another recovery point needs are kept", extra={"arn": point.RecoveryPointArn, "kept": sorted(needed)}
+        )
+    adapter.delete_backup_keeping(point.NativeBackupId, needed)

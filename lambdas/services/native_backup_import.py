@@ -114,18 +114,23 @@ def import_native_backups(
     resource_arns: list[str] | None,
     now: datetime,
     *,
+    resource_types: list[str] | None = None,
     sources: Mapping[str, NativeBackupSource] | None = None,
 ) -> ImportResult:
-    """Catalogs the native backups of `resource_arns` (or of every protected resource when None) in the vault.
-    A missing vault or an ARN of an unsupported type is refused before anything is written; a failure on one
-    resource is reported in the result and does not stop the others."""
+    """Catalogs the native backups of `resource_arns` (or of every protected resource when None) in the vault,
+    only those of `resource_types` when given (AWS Backup's names: EBS, DynamoDB, FSx...). A missing vault, an
+    ARN or a type that is not supported is refused before anything is written; a failure on one resource is
+    reported in the result and does not stop the others."""
     vault = ctx.stores.vaults.get(vault_name)
+    types = None if resource_types is None else {ctx.adapters.for_type(kind).resource_type for kind in resource_types}
     if resource_arns is not None:
         arns = list(dict.fromkeys(resource_arns))
         for arn in arns:
             ctx.adapters.for_arn(arn)
     else:
         arns = _protected_resources(ctx)
+    if types is not None:
+        arns = [arn for arn in arns if _type_of(ctx, arn) in types]
     listings = sources if sources is not None else default_sources(ctx.region)
     result = ImportResult(resources=len(arns))
     for arn in arns:
@@ -141,6 +146,14 @@ def import_native_backups(
         extra={"vault": vault_name, "imported": len(result.imported), "already": result.already_cataloged},
     )
     return result
+
+
+def _type_of(ctx: ServiceContext, resource_arn: str) -> str:
+    """The resource's type; for a cluster that is gone, the type its ARN form says (Aurora)."""
+    try:
+        return ctx.adapters.resource_type_of(resource_arn)
+    except BackupError:
+        return ctx.adapters.for_arn(resource_arn).resource_type
 
 
 def _protected_resources(ctx: ServiceContext) -> list[str]:

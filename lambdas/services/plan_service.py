@@ -35,7 +35,9 @@ from lambdas.domain.selections import (
     CreateBackupSelectionRequest,
 )
 from lambdas.domain.validation import parse_model
+from lambdas.services import notifications
 from lambdas.services.context import ServiceContext
+from lambdas.services.events import PlanState
 
 MAX_TEMPLATE_JSON_CHARACTERS = 100_000
 
@@ -115,6 +117,7 @@ def create_plan(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> 
         if ctx.scheduler:
             ctx.scheduler.remove(plan)
         raise
+    notifications.plan_changed(ctx, plan, PlanState.CREATED, now)
     return plan
 
 
@@ -167,6 +170,7 @@ def update_plan(ctx: ServiceContext, plan_id: str, request: dict[str, Any], now:
     ctx.stores.plans.replace(updated, expected_version=current.VersionId)
     if ctx.scheduler:
         ctx.scheduler.sync(updated, current)
+    notifications.plan_changed(ctx, updated, PlanState.MODIFIED, now, previous=current)
     return updated
 
 
@@ -180,6 +184,7 @@ def delete_plan(ctx: ServiceContext, plan_id: str, now: datetime) -> BackupPlan:
     ctx.stores.plans.replace(deleted, expected_version=current.VersionId)
     if ctx.scheduler:
         ctx.scheduler.remove(current)
+    notifications.plan_changed(ctx, deleted, PlanState.DELETED, now)
     return deleted
 
 

@@ -14,6 +14,7 @@ from lambdas.domain.plans import Lifecycle
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
 from lambdas.domain.validation import parse_model
 from lambdas.services.context import ServiceContext
+from lambdas.services.legal_hold_service import ensure_not_held
 from lambdas.services.lifecycle_service import expire
 
 # Only a finished, usable point can be deleted or handed back to its service.
@@ -108,10 +109,14 @@ def update_lifecycle(ctx: ServiceContext, request: dict[str, Any], now: datetime
         outside = vault.Lock.check_retention(lifecycle.DeleteAfterDays if lifecycle else None)
         if outside:
             raise InvalidParameterValueException(f"{outside}: backup vault {vault.BackupVaultName} is locked")
+    # A type with no cold tier ignores MoveToColdStorageAfterDays: the dates claim no move (as at creation).
+    cold_storage = ctx.adapters.for_type(point.ResourceType).supports_cold_storage
+    calculated = calculate(point.CreationDate, lifecycle, cold_storage=cold_storage)
     updated = point.model_copy(
-        update={"Lifecycle": lifecycle, "CalculatedLifecycle": calculate(point.CreationDate, lifecycle)}
+        update={"Lifecycle": lifecycle, "CalculatedLifecycle": calculated, "LifecycleRetryAt": None}
     )
     ctx.stores.recovery_points.save(updated, point.Status.value)
+    ctx.events.publish_recovery_point(updated, vault, now)
     return updated
 
 
@@ -125,6 +130,7 @@ def disassociate(ctx: ServiceContext, request: dict[str, Any], now: datetime) ->
     but the native backup (snapshot, table backup) stays where it is, the source service's to keep."""
     point = ctx.stores.recovery_points.get(request["RecoveryPointArn"], request["BackupVaultName"])
     _settled(point, "disassociated")
+    ensure_not_held(ctx, point)
     released = point.model_copy(
         update={
             # The store's mark for "not in Strongroom any more": out of every index, found by no listing.

@@ -21,6 +21,7 @@ from lambdas.domain.jobs import RestoreJob, RestoreJobStatus
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.domain.validation import parse_model
 from lambdas.resources.base import NativeRestore, Phase
+from lambdas.services import notifications
 from lambdas.services.context import ServiceContext
 
 
@@ -128,6 +129,8 @@ def poll_restore(ctx: ServiceContext, restore_job_id: str) -> RestoreJob:
         raise InvalidRequestException(f"Restore job {restore_job_id} is {job.Status}, not RUNNING")
     adapter = ctx.adapters.for_type(job.ResourceType)
     progress = adapter.restore_status(NativeRestore(job.NativeRestoreId, job.CreatedResourceArn))
+    if progress.failed_objects:
+        notifications.restore_objects_failed(ctx, job, progress.failed_objects)
     if progress.phase == Phase.FAILED:
         raise RestoreFailed(progress.message or "The native restore failed")
     if progress.phase == Phase.RUNNING:

@@ -1,6 +1,7 @@
 """track_jobs: moves every open backup job on. CREATED jobs are (re)started within their start window,
-RUNNING jobs are polled, windows are enforced, and a completed job gets its recovery point. One job's
-failure is logged and counted, never allowed to stop the others."""
+RUNNING jobs are polled, windows are enforced, and a completed job gets its recovery point and its rule's
+copy jobs. Open copy jobs are moved on in the same run. One job's failure is logged and counted, never
+allowed to stop the others."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.resources.base import Phase
 from lambdas.services.backup_service import start_job
 from lambdas.services.context import ServiceContext
+from lambdas.services.copy_service import CopyTrackResult, copies_after_backup, track_copy_jobs
 from lambdas.services.job_transitions import finish_job, publish, save_job
 
 
@@ -27,6 +29,7 @@ class TrackResult:
     expired: int = 0
     started: int = 0
     errors: list[str] = field(default_factory=list)
+    copies: CopyTrackResult = field(default_factory=CopyTrackResult)
 
 
 def track_jobs(ctx: ServiceContext, now: datetime) -> TrackResult:
@@ -54,6 +57,8 @@ def track_jobs(ctx: ServiceContext, now: datetime) -> TrackResult:
             break
     if result.errors:
         metrics.add_metric(name="TrackJobsErrors", unit=MetricUnit.Count, value=len(result.errors))
+    # After the backup jobs, so the copies a completed backup started are polled in the same run.
+    result.copies = track_copy_jobs(ctx, now)
     return result
 
 
@@ -70,7 +75,8 @@ def track_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
     # Polled before the completion window is judged: a backup that finished between two polls counts.
     progress = adapter.backup_status(job.NativeBackupId)
     if progress.phase == Phase.COMPLETED:
-        _record_recovery_point(ctx, job, progress.size_bytes, now)
+        point = _record_recovery_point(ctx, job, progress.size_bytes, now)
+        copies_after_backup(ctx, job, point, now)
         return _finish_completed(ctx, job, progress.size_bytes, now)
     if progress.phase == Phase.FAILED:
         return finish_job(ctx, job, BackupJobState.FAILED, now, progress.message or "The native backup failed")
@@ -86,7 +92,7 @@ def track_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
     return moved
 
 
-def _record_recovery_point(ctx: ServiceContext, job: BackupJob, size: int | None, now: datetime) -> None:
+def _record_recovery_point(ctx: ServiceContext, job: BackupJob, size: int | None, now: datetime) -> RecoveryPoint:
     """Written before the job turns COMPLETED, and conditionally: a crash between the two is healed by the
     next run, which finds the point and completes the job."""
     assert job.RecoveryPointArn and job.NativeBackupId
@@ -111,7 +117,7 @@ def _record_recovery_point(ctx: ServiceContext, job: BackupJob, size: int | None
         CompletionDate=now,
         BackupSizeInBytes=size,
         Lifecycle=job.RecoveryPointLifecycle,
-        CalculatedLifecycle=calculate(created, job.RecoveryPointLifecycle),
+        CalculatedLifecycle=calculate(created, job.RecoveryPointLifecycle, cold_storage=adapter.supports_cold_storage),
         # Services with their own backups keep their own encryption: an EBS snapshot uses its volume's key.
         EncryptionKeyArn=source.encryption_key_arn if source else None,
         IsEncrypted=source.is_encrypted if source else False,
@@ -120,8 +126,10 @@ def _record_recovery_point(ctx: ServiceContext, job: BackupJob, size: int | None
         NativeBackupId=job.NativeBackupId,
         RestoreMetadata=adapter.restore_metadata(job.NativeBackupId, source),
     )
-    ctx.stores.recovery_points.create(point)
+    if not ctx.stores.recovery_points.create(point):
+        return ctx.stores.recovery_points.get(point.RecoveryPointArn)  # recorded by a run that crashed later
     ctx.stores.protected.record(point)
+    return point
 
 
 def _finish_completed(ctx: ServiceContext, job: BackupJob, size: int | None, now: datetime) -> BackupJob:

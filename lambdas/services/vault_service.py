@@ -1,13 +1,15 @@
-"""Use cases on backup vaults."""
+"""Use cases on backup vaults. Every change is read, change, conditional save (`_update`): a change that loses a
+race with another one is applied again once to the vault as the winner left it, then the conflict is surfaced."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from lambdas.domain.access_policy import parse_policy
 from lambdas.domain.arns import vault_arn
-from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException
+from lambdas.domain.errors import ConflictException, InvalidParameterValueException, InvalidRequestException
 from lambdas.domain.validation import parse_model
 from lambdas.domain.vaults import BackupVault, CreateBackupVaultInput, LockConfiguration, VaultNotifications
 from lambdas.services.context import ServiceContext
@@ -27,12 +29,31 @@ def create_vault(ctx: ServiceContext, request: dict[str, Any], now: datetime) ->
     return vault
 
 
+def _update(ctx: ServiceContext, vault_name: str, change: Callable[[BackupVault], BackupVault]) -> BackupVault:
+    """`change` gets the vault as stored and returns it changed (or raises); it runs again on a fresh read when
+    the save lost a race, so only its own change is applied on top of the other one."""
+    attempts = 2
+    for attempt in range(1, attempts + 1):
+        vault = ctx.stores.vaults.get(vault_name)
+        try:
+            return ctx.stores.vaults.save(change(vault))
+        except ConflictException:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
 def put_notifications(ctx: ServiceContext, vault_name: str, request: dict[str, Any]) -> BackupVault:
     notifications = parse_model(VaultNotifications, request)
-    vault = ctx.stores.vaults.get(vault_name)
-    updated = vault.model_copy(update={"Notifications": notifications})
-    ctx.stores.vaults.save(updated)
-    return updated
+    return _update(ctx, vault_name, lambda vault: vault.model_copy(update={"Notifications": notifications}))
+
+
+def delete_notifications(ctx: ServiceContext, vault_name: str) -> BackupVault:
+    return _update(ctx, vault_name, lambda vault: vault.model_copy(update={"Notifications": None}))
+
+
+def set_tags(ctx: ServiceContext, vault_name: str, tags: dict[str, str]) -> BackupVault:
+    return _update(ctx, vault_name, lambda vault: vault.model_copy(update={"Tags": tags}))
 
 
 def describe_vault(ctx: ServiceContext, vault_name: str) -> BackupVault:
@@ -42,10 +63,11 @@ def describe_vault(ctx: ServiceContext, vault_name: str) -> BackupVault:
 
 def put_access_policy(ctx: ServiceContext, vault_name: str, document: str) -> BackupVault:
     parse_policy(document)  # refuse a policy that cannot be evaluated before storing it
-    vault = ctx.stores.vaults.get(vault_name)
-    updated = vault.model_copy(update={"AccessPolicy": document})
-    ctx.stores.vaults.save(updated)
-    return updated
+    return _update(ctx, vault_name, lambda vault: vault.model_copy(update={"AccessPolicy": document}))
+
+
+def delete_access_policy(ctx: ServiceContext, vault_name: str) -> BackupVault:
+    return _update(ctx, vault_name, lambda vault: vault.model_copy(update={"AccessPolicy": None}))
 
 
 def put_lock(ctx: ServiceContext, vault_name: str, request: dict[str, Any], now: datetime) -> BackupVault:
@@ -56,24 +78,29 @@ def put_lock(ctx: ServiceContext, vault_name: str, request: dict[str, Any], now:
         raise InvalidParameterValueException(
             f"MinRetentionDays ({lock.MinRetentionDays}) cannot exceed MaxRetentionDays ({lock.MaxRetentionDays})"
         )
-    vault = ctx.stores.vaults.get(vault_name)
-    if vault.Lock is not None and vault.Lock.is_immutable(now):
-        raise InvalidRequestException(f"Backup vault {vault_name} is locked in compliance mode; its lock cannot change")
     if lock.ChangeableForDays:
         lock = lock.model_copy(update={"LockDate": now + timedelta(days=lock.ChangeableForDays)})
-    updated = vault.model_copy(update={"Lock": lock})
-    ctx.stores.vaults.save(updated)
-    return updated
+
+    def locked(vault: BackupVault) -> BackupVault:
+        if vault.Lock is not None and vault.Lock.is_immutable(now):
+            raise InvalidRequestException(
+                f"Backup vault {vault_name} is locked in compliance mode; its lock cannot change"
+            )
+        return vault.model_copy(update={"Lock": lock})
+
+    return _update(ctx, vault_name, locked)
 
 
 def delete_lock(ctx: ServiceContext, vault_name: str, now: datetime) -> None:
-    vault = ctx.stores.vaults.get(vault_name)
-    if vault.Lock is not None and vault.Lock.is_immutable(now):
-        raise InvalidRequestException(
-            f"Backup vault {vault_name} is locked in compliance mode since {vault.Lock.LockDate:%Y-%m-%d}; "
-            "the lock cannot be removed"
-        )
-    ctx.stores.vaults.save(vault.model_copy(update={"Lock": None}))
+    def unlocked(vault: BackupVault) -> BackupVault:
+        if vault.Lock is not None and vault.Lock.is_immutable(now):
+            raise InvalidRequestException(
+                f"Backup vault {vault_name} is locked in compliance mode since {vault.Lock.LockDate:%Y-%m-%d}; "
+                "the lock cannot be removed"
+            )
+        return vault.model_copy(update={"Lock": None})
+
+    _update(ctx, vault_name, unlocked)
 
 
 def delete_vault(ctx: ServiceContext, vault_name: str, now: datetime | None = None) -> None:

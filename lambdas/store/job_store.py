@@ -1,6 +1,6 @@
 """Backup and restore jobs. State changes are conditional on the state the caller read.
 
-PK BACKUPJOB#id / RESTOREJOB#id, SK JOB. GSI1: every job by creation time. GSI2: jobs of one resource.
+PK BACKUPJOB#id / RESTOREJOB#id / COPYJOB#id, SK JOB. GSI1: every job by creation time. GSI2: jobs of one resource.
 GSI3 (sparse): open jobs only, which track_jobs reads; a job leaves it when it reaches a final state.
 
 Listings for the API read newest first through `newest_first`: the index that serves the most selective
@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from lambdas.domain.copies import CopyJob
 from lambdas.domain.errors import ConflictException, ResourceNotFoundException
 from lambdas.domain.jobs import BackupJob, RestoreJob
 from lambdas.store.codec import decode_token, encode_token, from_item, sortable, to_item
@@ -30,6 +31,8 @@ BACKUP_JOBS = "BACKUPJOBS"
 RESTORE_JOBS = "RESTOREJOBS"
 OPEN_BACKUP_JOBS = "OPEN#BACKUPJOB"
 OPEN_RESTORE_JOBS = "OPEN#RESTOREJOB"
+COPY_JOBS = "COPYJOBS"
+OPEN_COPY_JOBS = "OPEN#COPYJOB"
 
 
 # A filtered listing reads in batches of at least this many items, and stops to hand back a NextToken after
@@ -145,6 +148,22 @@ def _restore_item(job: RestoreJob) -> Item:
     )
 
 
+def _copy_item(job: CopyJob) -> Item:
+    order = f"{sortable(job.CreationDate)}#{job.CopyJobId}"
+    return to_item(
+        f"COPYJOB#{job.CopyJobId}",
+        _SK,
+        job,
+        State=job.State.value,
+        GSI1PK=COPY_JOBS,
+        GSI1SK=order,
+        GSI2PK=f"RESOURCE#{job.ResourceArn}",
+        GSI2SK=f"COPYJOB#{order}",
+        GSI3PK=OPEN_COPY_JOBS if job.is_open else None,
+        GSI3SK=order if job.is_open else None,
+    )
+
+
 class JobStore:
     def __init__(self, table: Table) -> None:
         self._table = table
@@ -255,6 +274,55 @@ class JobStore:
         else:
             where = Slice(RESTORE_JOBS, "GSI1", "", created_after, created_before)
         return newest_first(self._table, RestoreJob, where, keep, limit, token)
+
+    # Copy jobs
+    def create_copy_job(self, job: CopyJob) -> bool:
+        """False when the job exists already (a retried rule or the same IdempotencyToken)."""
+        try:
+            self._table.put(_copy_item(job), if_absent=True)
+        except ConditionFailed:
+            return False
+        return True
+
+    def find_copy_job(self, job_id: str) -> CopyJob | None:
+        item = self._table.get(f"COPYJOB#{job_id}", _SK)
+        return from_item(CopyJob, item) if item else None
+
+    def get_copy_job(self, job_id: str) -> CopyJob:
+        job = self.find_copy_job(job_id)
+        if job is None:
+            raise ResourceNotFoundException(f"Copy job {job_id} does not exist")
+        return job
+
+    def save_copy_job(self, job: CopyJob, expected_state: str) -> None:
+        try:
+            self._table.put(_copy_item(job), expect={"State": expected_state})
+        except ConditionFailed:
+            raise ConflictException(f"Copy job {job.CopyJobId} is no longer {expected_state}") from None
+
+    def open_copy_jobs(self, limit: int = 1000, token: str | None = None) -> tuple[list[CopyJob], str | None]:
+        """Oldest first, so queued copies start in the order they were asked for."""
+        return self._page(CopyJob, Query(OPEN_COPY_JOBS, index="GSI3", limit=limit, start_after=decode_token(token)))
+
+    def search_copy_jobs(
+        self,
+        *,
+        keep: Callable[[CopyJob], bool] | None = None,
+        limit: int = 1000,
+        token: str | None = None,
+        resource_arn: str | None = None,
+        open_only: bool = False,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+    ) -> tuple[list[CopyJob], str | None]:
+        """Copy jobs newest first: a resource's (GSI2), the open ones (GSI3) or all (GSI1)."""
+        if resource_arn is not None:
+            where = Slice(f"RESOURCE#{resource_arn}", "GSI2", "COPYJOB#", created_after, created_before)
+        elif open_only:
+            where = Slice(OPEN_COPY_JOBS, "GSI3", "", created_after, created_before)
+        else:
+            where = Slice(COPY_JOBS, "GSI1", "", created_after, created_before)
+        return newest_first(self._table, CopyJob, where, keep, limit, token)
 
     def _page(self, model: Any, query: Query) -> tuple[list[Any], str | None]:
         page = self._table.query(query)

@@ -1,5 +1,10 @@
 """Recovery points. PK RP#arn, SK POINT. GSI1: a vault's points by creation time. GSI2: a resource's points.
-GSI3 (sparse): points with a deletion date, ordered by it, so expiry reads only what is due."""
+GSI3 (sparse), the lifecycle index: live points with something still to happen to them, ordered by their next
+lifecycle moment (RecoveryPoint.next_lifecycle_moment: the move to cold storage while the point is WARM, else
+its deletion, never before a failed attempt's retry time), so the hourly lifecycle run reads only what is due.
+One item has one GSI3PK, so one index and one partition serve both moves and deletions: a WARM point sits at
+its move, and the save that makes it COLD moves it on to its DeleteAt. The partition keeps its first name,
+EXPIRY, so points written before cold moves existed stay in it (indexed by their DeleteAt until rewritten)."""
 
 from __future__ import annotations
 
@@ -13,13 +18,13 @@ from lambdas.store.job_store import Slice, newest_first
 from lambdas.store.table import ConditionFailed, Item, Query, Table
 
 _SK = "POINT"
-EXPIRY = "EXPIRY"
+LIFECYCLE_DUE = "EXPIRY"
 
 
 def _item(point: RecoveryPoint) -> Item:
     live = point.StorageClass != "DELETED"
     created = sortable(point.CreationDate)
-    delete_at = point.CalculatedLifecycle.DeleteAt
+    due_at = point.next_lifecycle_moment()
     return to_item(
         f"RP#{point.RecoveryPointArn}",
         _SK,
@@ -29,8 +34,8 @@ def _item(point: RecoveryPoint) -> Item:
         GSI1SK=f"RP#{created}#{point.RecoveryPointArn}" if live else None,
         GSI2PK=f"RESOURCE#{point.ResourceArn}" if live else None,
         GSI2SK=f"RP#{created}#{point.RecoveryPointArn}" if live else None,
-        GSI3PK=EXPIRY if live and delete_at else None,
-        GSI3SK=f"{sortable(delete_at)}#{point.RecoveryPointArn}" if live and delete_at else None,
+        GSI3PK=LIFECYCLE_DUE if live and due_at else None,
+        GSI3SK=f"{sortable(due_at)}#{point.RecoveryPointArn}" if live and due_at else None,
     )
 
 
@@ -102,6 +107,16 @@ class RecoveryPointStore:
         page = self._table.query(Query(f"RESOURCE#{resource_arn}", index="GSI2", sort_prefix="RP#"))
         return [from_item(RecoveryPoint, item) for item in page.items]
 
-    def due_for_deletion(self, now: datetime, limit: int = 500) -> list[RecoveryPoint]:
-        page = self._table.query(Query(EXPIRY, index="GSI3", sort_at_most=f"{sortable(now)}#~", limit=limit))
-        return [from_item(RecoveryPoint, item) for item in page.items]
+    def due(self, now: datetime, limit: int = 500, token: str | None = None) -> tuple[list[RecoveryPoint], str | None]:
+        """Live points whose next lifecycle moment is not after `now`, earliest first, a page at a time: the
+        token continues after the last point handed out, whatever the caller did to it meanwhile."""
+        page = self._table.query(
+            Query(
+                LIFECYCLE_DUE,
+                index="GSI3",
+                sort_at_most=f"{sortable(now)}#~",
+                limit=limit,
+                start_after=decode_token(token),
+            )
+        )
+        return [from_item(RecoveryPoint, item) for item in page.items], encode_token(page.next_key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lambdas.store.job_store import JobStore
+from lambdas.store.legal_hold_store import LegalHoldStore
 from lambdas.store.plan_store import PlanStore
 from lambdas.store.protected_store import ProtectedResourceStore
 from lambdas.store.recovery_point_store import RecoveryPointStore
@@ -21,6 +22,7 @@ class Stores:
     recovery_points: RecoveryPointStore
     protected: ProtectedResourceStore
     settings: SettingsStore
+    legal_holds: LegalHoldStore
 
     @classmethod
     def over(cls, table: Table) -> Stores:
@@ -31,4 +33,5 @@ class Stores:
             RecoveryPointStore(table),
             ProtectedResourceStore(table),
             SettingsStore(table),
+            LegalHoldStore(table),
         )

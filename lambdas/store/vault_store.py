@@ -1,11 +1,13 @@
-"""Backup vaults in the table: PK VAULT#name, SK VAULT."""
+"""Backup vaults in the table: PK VAULT#name, SK VAULT. Saves are optimistic: the item carries the vault's
+Version, and a save succeeds only over the version the caller read (ConflictException otherwise), so a
+concurrent tag, notification, policy or lock change is never overwritten by a stale copy."""
 
 from __future__ import annotations
 
-from lambdas.domain.errors import AlreadyExistsException, ResourceNotFoundException
+from lambdas.domain.errors import AlreadyExistsException, ConflictException, ResourceNotFoundException
 from lambdas.domain.vaults import BackupVault
 from lambdas.store.codec import decode_token, encode_token, from_item, to_item
-from lambdas.store.table import ConditionFailed, Query, Table
+from lambdas.store.table import ConditionFailed, Item, Query, Table
 
 _SK = "VAULT"
 _LIST_PARTITION = "VAULTS"
@@ -15,20 +17,37 @@ def _pk(name: str) -> str:
     return f"VAULT#{name}"
 
 
+def _item(vault: BackupVault) -> Item:
+    return to_item(
+        _pk(vault.BackupVaultName),
+        _SK,
+        vault,
+        GSI1PK=_LIST_PARTITION,
+        GSI1SK=vault.BackupVaultName,
+        Version=vault.Version,
+    )
+
+
+def _vault(item: Item) -> BackupVault:
+    """A vault written before versions existed has no Version attribute: it reads as version 0."""
+    vault = from_item(BackupVault, item)
+    version = int(item.get("Version", 0))
+    return vault if vault.Version == version else vault.model_copy(update={"Version": version})
+
+
 class VaultStore:
     def __init__(self, table: Table) -> None:
         self._table = table
 
     def create(self, vault: BackupVault) -> None:
-        item = to_item(_pk(vault.BackupVaultName), _SK, vault, GSI1PK=_LIST_PARTITION, GSI1SK=vault.BackupVaultName)
         try:
-            self._table.put(item, if_absent=True)
+            self._table.put(_item(vault), if_absent=True)
         except ConditionFailed:
             raise AlreadyExistsException(f"Backup vault {vault.BackupVaultName} already exists") from None
 
     def find(self, name: str) -> BackupVault | None:
         item = self._table.get(_pk(name), _SK)
-        return from_item(BackupVault, item) if item else None
+        return _vault(item) if item else None
 
     def get(self, name: str) -> BackupVault:
         vault = self.find(name)
@@ -36,12 +55,20 @@ class VaultStore:
             raise ResourceNotFoundException(f"Backup vault {name} does not exist")
         return vault
 
-    def save(self, vault: BackupVault) -> None:
-        item = to_item(_pk(vault.BackupVaultName), _SK, vault, GSI1PK=_LIST_PARTITION, GSI1SK=vault.BackupVaultName)
+    def save(self, vault: BackupVault) -> BackupVault:
+        """Writes the vault over the version it was read at and returns it with its new version."""
+        saved = vault.model_copy(update={"Version": vault.Version + 1})
         try:
-            self._table.put(item, expect={"GSI1PK": _LIST_PARTITION})
+            self._table.put(_item(saved), expect={"GSI1PK": _LIST_PARTITION, "Version": vault.Version or None})
         except ConditionFailed:
-            raise ResourceNotFoundException(f"Backup vault {vault.BackupVaultName} does not exist") from None
+            current = self.find(vault.BackupVaultName)
+            if current is None:
+                raise ResourceNotFoundException(f"Backup vault {vault.BackupVaultName} does not exist") from None
+            raise ConflictException(
+                f"Backup vault {vault.BackupVaultName} was changed by another request while this one was "
+                f"updating it (read at version {vault.Version}, now at {current.Version}); try again"
+            ) from None
+        return saved
 
     def delete(self, name: str) -> None:
         try:
@@ -51,4 +78,4 @@ class VaultStore:
 
     def page(self, limit: int = 1000, token: str | None = None) -> tuple[list[BackupVault], str | None]:
         page = self._table.query(Query(_LIST_PARTITION, index="GSI1", limit=limit, start_after=decode_token(token)))
-        return [from_item(BackupVault, item) for item in page.items], encode_token(page.next_key)
+        return [_vault(item) for item in page.items], encode_token(page.next_key)

@@ -457,7 +457,7 @@ def test_given_cli_backups_of_a_volume_and_a_table_when_listed_restored_and_dele
     counted = {(row["State"], row["ResourceType"]) for row in summaries["RestoreJobSummaries"]}
     assert {("COMPLETED", "EBS"), ("COMPLETED", "DynamoDB")} <= counted
     assert updated["Lifecycle"] == {"MoveToColdStorageAfterDays": 10, "DeleteAfterDays": 200}
-    assert set(updated["CalculatedLifecycle"]) == {"MoveToColdStorageAt", "DeleteAt"}
+    assert set(updated["CalculatedLifecycle"]) == {"DeleteAt"}  # a table has no cold tier: the move is ignored
     assert tags["Tags"] == {"case": "cli"}
     for (call, code, words), stderr in zip(refusals, errors, strict=True):
         assert error_code(stderr) == code and words in stderr, (call, stderr)

@@ -5,13 +5,13 @@ its native backup (for EC2: the AMI and every snapshot of it).
 
 The emulator keeps no data inside instances or databases, so "working" here means what the emulator can
 show: the instance runs from the AMI with the restore's settings, the DB instance or cluster is available
-with the backed-up engine. moto cannot make DocumentDB clusters nor restore Neptune snapshots:
-`moto_fills_cluster_gaps` (tests/integration/test_rds_adapters.py) fills both for these tests."""
+with the backed-up engine. moto cannot make DocumentDB clusters nor restore Neptune snapshots: the local runtime
+fills both (local/rds_gaps.py, installed with its other emulator gaps)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +22,6 @@ from lambdas.domain.errors import InvalidParameterValueException
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.services import backup_service, lifecycle_service, plan_service, restore_service, vault_service
 from local.runtime import LocalRuntime
-from tests.integration.test_rds_adapters import moto_fills_cluster_gaps
 
 pytestmark = pytest.mark.e2e
 ACCOUNT = "123456789012"
@@ -34,12 +33,6 @@ CLUSTER_ENGINES = {
     "DocumentDB": ("docdb", "docdb"),
     "Neptune": ("neptune", "neptune"),
 }
-
-
-@pytest.fixture(autouse=True)
-def cluster_gaps_filled() -> Iterator[None]:
-    with moto_fills_cluster_gaps():
-        yield
 
 
 # Given: resources of each type, tagged for the plan

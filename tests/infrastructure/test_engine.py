@@ -177,14 +177,69 @@ POLL_RESTORES = {
     "storagegateway:ListTagsForResource",
 }
 
+# Copy jobs: share a native backup with another account, copy one into any Region (re-encrypted with the
+# destination vault's key), reach the destination's catalog, and assume another account's copy role.
+COPY_BACKUPS = {
+    "ec2:DescribeSnapshots",
+    "ec2:DescribeImages",
+    "ec2:ModifySnapshotAttribute",
+    "ec2:ModifyImageAttribute",
+    "ec2:CopySnapshot",
+    "ec2:CopyImage",
+    "ec2:CreateTags",
+    "rds:DescribeDBSnapshots",
+    "rds:DescribeDBClusterSnapshots",
+    "rds:ModifyDBSnapshotAttribute",
+    "rds:ModifyDBClusterSnapshotAttribute",
+    "rds:CopyDBSnapshot",
+    "rds:CopyDBClusterSnapshot",
+    "rds:AddTagsToResource",
+    "fsx:DescribeBackups",
+    "fsx:CopyBackup",
+    "fsx:TagResource",
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:PutObjectTagging",
+    "s3:ListBucket",
+    "s3:GetObjectVersion",
+    "s3:GetObjectVersionTagging",
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+    "kms:CreateGrant",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    "dynamodb:BatchWriteItem",
+    "sts:AssumeRole",
+}
+
 # What each role may do beyond the catalog table, its own log group and X-Ray. Exact on purpose:
 # a permission added or lost shows up here.
 EXPECTED_ACTIONS: dict[str, set[str]] = {
     constants.START_BACKUPS.key: {"tag:GetResources", *BACK_UP, *VAULT_STORAGE, *JOB_EVENTS},
-    constants.TRACK_JOBS.key: {*BACK_UP, *TRACK, *VAULT_STORAGE, *JOB_EVENTS},
-    constants.LIFECYCLE.key: {*DELETE_NATIVELY, *VAULT_STORAGE, *VAULT_STORAGE_DELETE, *JOB_EVENTS},
-    constants.RESTORE_START.key: {*RESTORE_NATIVELY, *VAULT_STORAGE},
-    constants.RESTORE_POLL.key: {*POLL_RESTORES, *VAULT_STORAGE},
+    constants.TRACK_JOBS.key: {*BACK_UP, *TRACK, *VAULT_STORAGE, *JOB_EVENTS, *COPY_BACKUPS},
+    # Expiry, and cold storage moves (EBS snapshots to the archive tier)
+    constants.LIFECYCLE.key: {
+        *DELETE_NATIVELY,
+        *VAULT_STORAGE,
+        *VAULT_STORAGE_DELETE,
+        *JOB_EVENTS,
+        "ec2:ModifySnapshotTier",
+    },
+    # A snapshot in the archive tier is restored from it before a volume is made of it.
+    constants.RESTORE_START.key: {
+        *RESTORE_NATIVELY,
+        *VAULT_STORAGE,
+        "ec2:RestoreSnapshotTier",
+        "ec2:DescribeSnapshotTierStatus",
+        *JOB_EVENTS,  # RESTORE_JOB_STARTED
+    },
+    constants.RESTORE_POLL.key: {*POLL_RESTORES, *VAULT_STORAGE, *JOB_EVENTS},  # S3_RESTORE_OBJECT_FAILED
     constants.RESTORE_FINALIZE.key: {*VAULT_STORAGE, *JOB_EVENTS},
     # StartBackupJob (what StartBackups does), DeleteRecoveryPoint, plan rule schedules, StartRestoreJob.
     constants.API.key: {
@@ -192,6 +247,7 @@ EXPECTED_ACTIONS: dict[str, set[str]] = {
         *BACK_UP,
         *DELETE_NATIVELY,
         *CHECK_RESTORES,
+        *COPY_BACKUPS,
         *VAULT_STORAGE,
         *VAULT_STORAGE_DELETE,
         "scheduler:CreateSchedule",
@@ -203,6 +259,36 @@ EXPECTED_ACTIONS: dict[str, set[str]] = {
         *JOB_EVENTS,
     },
 }
+
+# The import of backups services made themselves: find the protected resources (by tag too) and read their
+# native backups, for every type the selection resolver may meet. Read-only: no vault storage, no job events.
+CATALOG_NATIVE_BACKUPS = {
+    "tag:GetResources",
+    "ec2:DescribeVolumes",
+    "ec2:DescribeSnapshots",
+    "ec2:DescribeInstances",
+    "dynamodb:ListTables",
+    "dynamodb:ListBackups",
+    "dynamodb:DescribeTable",
+    "dynamodb:ListTagsOfResource",
+    "dynamodb:DescribeBackup",
+    "rds:DescribeDBInstances",
+    "rds:DescribeDBClusters",
+    "s3:ListAllMyBuckets",
+    "s3:GetBucketLocation",
+    "s3:GetBucketTagging",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketVersioning",
+    "elasticfilesystem:DescribeFileSystems",
+    "fsx:DescribeFileSystems",
+    "fsx:DescribeBackups",
+    "storagegateway:ListGateways",
+    "storagegateway:ListVolumes",
+    "storagegateway:DescribeCachediSCSIVolumes",
+    "storagegateway:DescribeStorediSCSIVolumes",
+    "storagegateway:ListTagsForResource",
+}
+EXPECTED_ACTIONS[constants.IMPORT_NATIVE_BACKUPS.key] = CATALOG_NATIVE_BACKUPS
 
 # Who may destroy a recovery point: expiry, and DeleteRecoveryPoint (which honours vault locks and legal holds).
 DELETERS = {constants.LIFECYCLE.key, constants.API.key}
@@ -375,6 +461,16 @@ def test_keys_are_usable_only_through_the_service_that_needs_them(
     # Then each is conditioned on kms:ViaService naming one AWS service in the stack's region, so a stolen
     # function credential cannot decrypt anything directly
     for statement in kms:
+        if statement["Sid"] == "TellAwsManagedKeys":
+            # kms:DescribeKey alone, which reads a key's metadata and never its material: a copy job must tell
+            # an AWS managed key (which cannot cross accounts) from a customer managed one
+            assert reading.as_list(statement["Action"]) == ["kms:DescribeKey"]
+            continue
+        if "StringLike" in statement["Condition"]:
+            # copies: through one service, in the Region the copy goes to (known only at run time)
+            via = statement["Condition"]["StringLike"]["kms:ViaService"]
+            assert via.endswith(".*.amazonaws.com") and via.count("*") == 1, statement["Sid"]
+            continue
         via = json.dumps(statement["Condition"]["StringEquals"]["kms:ViaService"])
         assert "AWS::Region" in via and ".amazonaws.com" in via, statement["Sid"]
     # And grants may only be created for AWS resources (a volume, a database, a file system being made)

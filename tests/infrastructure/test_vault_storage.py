@@ -13,6 +13,9 @@ from lambdas.resources.vault_storage import default_vault_bucket, recovery_point
 from tests.infrastructure import reading
 
 SPECS = pytest.mark.parametrize("spec", constants.FUNCTIONS, ids=lambda spec: spec.key)
+# The import of backups services made themselves catalogs native backups only: it never touches vault storage.
+VAULT_USERS = [spec for spec in constants.FUNCTIONS if spec is not constants.IMPORT_NATIVE_BACKUPS]
+USERS = pytest.mark.parametrize("spec", VAULT_USERS, ids=lambda spec: spec.key)
 
 
 def _bucket(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -127,7 +130,7 @@ def test_every_function_is_told_the_vault_bucket(template: dict[str, Any], spec:
     assert variables[constants.ENV_VAULT_BUCKET] == {"Ref": bucket_id}
 
 
-@SPECS
+@USERS
 def test_every_function_reads_and_writes_recovery_points_and_restores_there(
     template: dict[str, Any], spec: constants.FunctionSpec
 ) -> None:
@@ -145,7 +148,7 @@ def test_every_function_reads_and_writes_recovery_points_and_restores_there(
     assert _resources(statements, "s3:ListBucket")
 
 
-@SPECS
+@USERS
 def test_every_function_may_use_the_vault_key_only_through_s3(
     template: dict[str, Any], spec: constants.FunctionSpec
 ) -> None:
@@ -184,3 +187,14 @@ def test_only_lifecycle_and_the_api_may_delete_objects_in_the_vault_bucket(templ
     for key in deleters:
         (spec,) = [spec for spec in constants.FUNCTIONS if spec.key == key]
         assert _resources(_bucket_statements(template, spec), "s3:ListBucketVersions"), key
+
+
+def test_the_import_of_native_backups_may_not_reach_the_vault_bucket_or_its_key(template: dict[str, Any]) -> None:
+    # Given the function that catalogs backups services made themselves (nothing is copied into the vault)
+    spec = constants.IMPORT_NATIVE_BACKUPS
+    statements = reading.statements_of_role(template, reading.role_id(template, spec))
+    # Then none of its statements names the vault bucket or the default vault key
+    bucket_id, _ = _bucket(template)
+    assert not _bucket_statements(template, spec)
+    assert not [s for s in statements if reading.arn_of(_key_id(template)) in reading.as_list(s["Resource"])]
+    assert not [s for s in statements if reading.mentions(s["Resource"], bucket_id)]

@@ -216,3 +216,93 @@ def test_given_metadata_without_a_zone_when_restoring_then_invalid_parameter_and
     with pytest.raises(InvalidParameterValueException, match="availabilityZone"):
         adapter.start_restore(backup.native_id, "RESTORE-1", metadata)
     assert len(ec2.describe_volumes()["Volumes"]) == 1
+
+
+# cold storage: the EBS snapshot archive tier
+
+
+def calls_to(operation: str) -> list[dict[str, Any]]:
+    """Records the parameters of every call the adapter's (cached) EC2 client makes to `operation`."""
+    from lambdas.common import aws
+
+    seen: list[dict[str, Any]] = []
+    aws.client("ec2").meta.events.register(
+        f"provide-client-params.ec2.{operation}", lambda params, **_: seen.append(dict(params))
+    )
+    return seen
+
+
+def test_given_a_snapshot_when_moved_to_cold_twice_then_it_is_archived_once(ec2, adapter) -> None:
+    _, arn = make_volume(ec2, size=8)
+    backup = adapter.start_backup(arn, "JOB-1", {})
+    modified = calls_to("ModifySnapshotTier")
+
+    assert adapter.move_to_cold(backup.native_id) is True
+    assert adapter.move_to_cold(backup.native_id) is True  # a retried run: already there, nothing asked again
+
+    (snapshot,) = ec2.describe_snapshots(SnapshotIds=[backup.native_id])["Snapshots"]
+    assert snapshot["StorageTier"] == "archive"
+    assert modified == [{"SnapshotId": backup.native_id, "StorageTier": "archive"}]
+
+
+def test_given_an_archived_snapshot_when_restored_then_it_is_restored_from_the_archive_first(ec2, adapter) -> None:
+    _, arn = make_volume(ec2, size=8)
+    backup = adapter.start_backup(arn, "JOB-1", {})
+    adapter.move_to_cold(backup.native_id)
+    tier_restores = calls_to("RestoreSnapshotTier")
+
+    restore = adapter.start_restore(backup.native_id, "RESTORE-1", {"availabilityZone": "us-east-1b"})
+
+    assert tier_restores == [{"SnapshotId": backup.native_id, "TemporaryRestoreDays": 7}]
+    (made,) = ec2.describe_volumes(VolumeIds=[restore.native_id])["Volumes"]
+    assert made["SnapshotId"] == backup.native_id
+
+
+def test_given_a_snapshot_still_coming_back_from_the_archive_when_restored_then_refused_saying_to_wait() -> None:
+    from lambdas.resources.ebs import SnapshotInArchive, thaw_snapshot
+
+    class Ec2StillRestoring:
+        """EC2 as AWS answers while a tier restore runs (24 to 72 hours; moto finishes at once)."""
+
+        def __init__(self, operation: str) -> None:
+            self.operation = operation
+            self.restores = 0
+
+        def describe_snapshot_tier_status(self, **_: Any) -> dict[str, Any]:
+            status = self.operation if self.restores == 0 else "temporary-restore-in-progress"
+            return {"SnapshotTierStatuses": [{"StorageTier": "archive", "LastTieringOperationStatus": status}]}
+
+        def restore_snapshot_tier(self, **_: Any) -> dict[str, Any]:
+            self.restores += 1
+            return {}
+
+    under_way = Ec2StillRestoring("temporary-restore-in-progress")
+    with pytest.raises(SnapshotInArchive, match="up to 72 hours"):
+        thaw_snapshot(under_way, "snap-1")
+    assert under_way.restores == 0  # one restore under way is not asked for again
+
+    archived = Ec2StillRestoring("archival-completed")
+    with pytest.raises(SnapshotInArchive, match="snap-1"):
+        thaw_snapshot(archived, "snap-1")
+    assert archived.restores == 1
+
+
+def test_given_a_snapshot_a_registered_ami_uses_when_deleted_then_refused_as_in_use_and_the_snapshot_stays(
+    ec2, adapter
+) -> None:
+    from lambdas.resources.base import NativeBackupInUse
+
+    instance_id = ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    image_id = ec2.create_image(InstanceId=instance_id, Name="app", NoReboot=True)["ImageId"]
+    mappings = ec2.describe_images(ImageIds=[image_id])["Images"][0]["BlockDeviceMappings"]
+    (snapshot_id,) = [m["Ebs"]["SnapshotId"] for m in mappings if "Ebs" in m]
+
+    with pytest.raises(NativeBackupInUse, match=image_id):
+        adapter.delete_backup(snapshot_id)
+
+    assert ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"]
+    ec2.deregister_image(ImageId=image_id)
+    adapter.delete_backup(snapshot_id)  # once the AMI lets go, it goes
+    assert not ec2.describe_snapshots(OwnerIds=["self"], Filters=[{"Name": "snapshot-id", "Values": [snapshot_id]}])[
+        "Snapshots"
+    ]

@@ -556,3 +556,71 @@ def test_given_a_path_outside_the_tree_when_written_then_refused(tmp_path: Any) 
         with pytest.raises(ValueError, match="is not a path inside the file tree"):
             tree.write_file(bad, io.BytesIO(b"x"), 0o644, 0.0)
     assert not (tmp_path / "escape.txt").exists()
+
+
+# cold storage: the file contents to S3 Glacier Instant Retrieval, in slices
+
+
+def storage_classes(prefix: str) -> dict[str, str]:
+    s3 = boto3.client("s3", region_name=REGION)
+    listed = s3.list_objects_v2(Bucket=VAULT_BUCKET, Prefix=prefix).get("Contents", [])
+    return {o["Key"][len(prefix) :]: o.get("StorageClass", "STANDARD") for o in listed}
+
+
+def test_given_a_recovery_point_when_moved_to_cold_in_slices_then_its_files_are_glacier_ir_and_it_still_restores(
+    efs: Any, adapter: Any, mounts: Any
+) -> None:
+    from lambdas.common import aws
+    from lambdas.resources.base import ColdMovePending, Phase
+    from lambdas.resources.efs import EfsAdapter
+    from lambdas.resources.vault_storage import VaultStorage
+
+    # Given a backed-up file system with five files, and a mover allowed two rewrites per call
+    fs_id, _ = backed_up(efs, adapter, mounts)
+    backed_up_tree = snapshot(mounts / fs_id)
+    storage = VaultStorage(lambda: aws.client("s3", REGION), VAULT_BUCKET)
+    cold = EfsAdapter(lambda: aws.client("efs", REGION), REGION, ACCOUNT, storage, None, cold_operations=2)  # type: ignore[arg-type]
+    prefix = "recovery-points/efs/JOB-1/"
+
+    # When it is moved to cold storage: two calls are cut short, the third finishes
+    for _ in range(2):
+        with pytest.raises(ColdMovePending):
+            cold.move_to_cold("JOB-1")
+    assert cold.move_to_cold("JOB-1") is True
+
+    # Then every file's contents are in Glacier Instant Retrieval, and the state and index are not
+    classes = storage_classes(prefix)
+    data = {key: value for key, value in classes.items() if key.startswith("data/")}
+    assert len(data) == 5 and set(data.values()) == {"GLACIER_IR"}
+    assert {value for key, value in classes.items() if not key.startswith("data/")} == {"STANDARD"}
+    assert cold.move_to_cold("JOB-1") is True  # already there: nothing to do
+
+    # And a restore reads them back as before
+    metadata = adapter.restore_metadata("JOB-1", None)
+    restore = adapter.start_restore("JOB-1", "RESTORE-1", metadata)
+    assert finish(lambda: adapter.restore_status(restore)).phase == Phase.COMPLETED
+    assert snapshot(restored_directory(mounts / fs_id)) == backed_up_tree
+
+
+def test_given_a_copy_under_its_vaults_key_when_moved_to_cold_then_its_objects_keep_that_key(efs: Any) -> None:
+    from lambdas.common import aws
+    from lambdas.resources.vault_storage import VaultStorage, WorkBudget
+
+    # Given a file's contents encrypted with a vault's own key (as a copy job writes them), not the bucket's
+    s3 = boto3.client("s3", region_name=REGION)
+    key_arn = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+    key = "recovery-points/efs/COPY-1/data/0123"
+    s3.put_object(Bucket=VAULT_BUCKET, Key=key, Body=b"contents", ServerSideEncryption="aws:kms", SSEKMSKeyId=key_arn)
+
+    # When its storage class changes
+    storage = VaultStorage(lambda: aws.client("s3", REGION), VAULT_BUCKET)
+    assert storage.change_storage_class("recovery-points/efs/COPY-1/data/", "GLACIER_IR", WorkBudget(30)) is True
+
+    # Then it is in Glacier Instant Retrieval, under the same key, with the same contents
+    head = s3.head_object(Bucket=VAULT_BUCKET, Key=key)
+    assert (head["StorageClass"], head["ServerSideEncryption"], head["SSEKMSKeyId"]) == (
+        "GLACIER_IR",
+        "aws:kms",
+        key_arn,
+    )
+    assert s3.get_object(Bucket=VAULT_BUCKET, Key=key)["Body"].read() == b"contents"

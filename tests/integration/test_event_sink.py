@@ -1,10 +1,11 @@
-"""Job state changes reach EventBridge (observed through a rule that forwards to SQS) and, for the events a
-vault subscribed to, the vault's SNS topic (observed through an SQS subscription)."""
+"""Job, recovery point and plan state changes reach EventBridge (observed through a rule that forwards to SQS)
+and, for the events a vault subscribed to, the vault's SNS topic (observed through an SQS subscription)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,19 @@ import boto3
 import pytest
 
 from lambdas.domain.jobs import BackupJobState, RestoreJobStatus
-from tests.integration.builders import ACCOUNT, REGION, T0, VOLUME, backup_job, restore_job, vault
+from lambdas.services.events import PlanState
+from tests.integration.builders import (
+    ACCOUNT,
+    REGION,
+    ROLE,
+    T0,
+    VOLUME,
+    backup_job,
+    plan,
+    recovery_point,
+    restore_job,
+    vault,
+)
 
 BUS = "strongroom"
 NOW = T0 + timedelta(minutes=30)
@@ -137,3 +150,130 @@ def test_given_a_restore_job_state_change_when_published_then_the_bus_carries_a_
     assert event["detail"]["restoreJobId"] == "RESTORE-1"
     [notification] = wiring.notifications()
     assert json.loads(notification["Message"])["event"] == "RESTORE_JOB_SUCCESSFUL"
+
+
+# Every vault event that applies: failure-only subscriptions, recovery point and plan changes -------------------
+
+FAILURES = ["BACKUP_JOB_FAILED", "RESTORE_JOB_FAILED", "COPY_JOB_FAILED"]
+
+
+def copy_job(job_id: str, state: Any) -> Any:
+    from lambdas.domain.copies import CopyJob
+
+    source = recovery_point("source")
+    return CopyJob(
+        CopyJobId=job_id,
+        AccountId=ACCOUNT,
+        SourceBackupVaultArn=source.BackupVaultArn,
+        SourceBackupVaultName="main",
+        SourceRecoveryPointArn=source.RecoveryPointArn,
+        DestinationBackupVaultArn=source.BackupVaultArn.replace(":main", ":copies"),
+        ResourceArn=VOLUME,
+        ResourceType="EBS",
+        IamRoleArn=ROLE,
+        State=state,
+        CreationDate=T0,
+        SourceCreationDate=T0,
+        CorrelationId=f"corr-{job_id}",
+    )
+
+
+def test_given_a_vault_subscribed_only_to_failures_when_jobs_run_succeed_and_fail_then_it_gets_exactly_the_failures(
+    wiring, sink
+) -> None:
+    from lambdas.domain.copies import CopyJobState
+
+    # Given a vault subscribed to the three failure events only
+    failures_only = vault("main", topic_arn=wiring.topic_arn, events=FAILURES)
+
+    # When a backup, a restore and a copy job each start, succeed and fail, and a point and a plan change
+    for state in ("RUNNING", "COMPLETED", "FAILED"):
+        sink.publish_backup_job(backup_job(f"BACKUP-{state}", state=BackupJobState(state)), failures_only, NOW)
+        sink.publish_restore_job(restore_job(f"RESTORE-{state}", status=RestoreJobStatus(state)), failures_only, NOW)
+        sink.publish_copy_job(copy_job(f"COPY-{state}", CopyJobState(state)), failures_only, NOW)
+    sink.publish_recovery_point(recovery_point("changed"), failures_only, NOW)
+    sink.publish_backup_plan(plan(), PlanState.CREATED, [failures_only], NOW)
+
+    # Then its topic gets exactly the three failures, each about the failed job
+    received = {
+        n["MessageAttributes"]["EventType"]["Value"]: json.loads(n["Message"])["detail"] for n in wiring.notifications()
+    }
+    assert sorted(received) == sorted(FAILURES)
+    assert received["BACKUP_JOB_FAILED"]["backupJobId"] == "BACKUP-FAILED"
+    assert received["RESTORE_JOB_FAILED"]["restoreJobId"] == "RESTORE-FAILED"
+    assert received["COPY_JOB_FAILED"]["copyJobId"] == "COPY-FAILED"
+    # and the bus every change, all from aws.backup
+    events = wiring.events()
+    assert {event["source"] for event in events} == {"aws.backup"}
+    assert Counter(event["detail-type"] for event in events) == {
+        "Backup Job State Change": 3,
+        "Restore Job State Change": 3,
+        "Copy Job State Change": 3,
+        "Recovery Point State Change": 1,
+        "Backup Plan State Change": 1,
+    }
+
+
+def test_given_a_vault_subscribed_to_point_and_plan_changes_when_a_plan_is_made_and_a_point_changed_then_both_arrive(
+    wiring, sink
+) -> None:
+    from lambdas.services import backup_service, plan_service, recovery_point_service, vault_service
+    from lambdas.services.tracking_service import track_jobs
+    from tests.fakes import make_world
+
+    # Given the services over a vault subscribed to RECOVERY_POINT_MODIFIED and BACKUP_PLAN_CREATED
+    world = make_world()
+    ctx = replace(world.ctx, events=sink)
+    vault_service.create_vault(ctx, {"BackupVaultName": "main"}, T0)
+    subscription = {
+        "SNSTopicArn": wiring.topic_arn,
+        "BackupVaultEvents": ["RECOVERY_POINT_MODIFIED", "BACKUP_PLAN_CREATED"],
+    }
+    vault_service.put_notifications(ctx, "main", subscription)
+    backup = {"BackupVaultName": "main", "ResourceArn": world.ebs.add_volume(1), "IamRoleArn": ROLE}
+    job = backup_service.start_backup_job(ctx, {**backup, "Lifecycle": {"DeleteAfterDays": 35}}, T0)
+    track_jobs(ctx, T0 + timedelta(minutes=5))
+    assert job.RecoveryPointArn
+    wiring.events()  # the backup job's own events are not this test's
+
+    # When a plan targeting the vault is created and the point's lifecycle is changed
+    rules = [{"RuleName": "daily", "TargetBackupVaultName": "main"}]
+    created = plan_service.create_plan(ctx, {"BackupPlan": {"BackupPlanName": "daily", "Rules": rules}}, NOW)
+    point_request = {"BackupVaultName": "main", "RecoveryPointArn": job.RecoveryPointArn}
+    recovery_point_service.update_lifecycle(ctx, {**point_request, "Lifecycle": {"DeleteAfterDays": 90}}, NOW)
+
+    # Then the topic gets both notifications
+    notified = {n["MessageAttributes"]["EventType"]["Value"]: json.loads(n["Message"]) for n in wiring.notifications()}
+    assert sorted(notified) == ["BACKUP_PLAN_CREATED", "RECOVERY_POINT_MODIFIED"]
+    assert notified["BACKUP_PLAN_CREATED"]["detail"]["backupPlanId"] == created.BackupPlanId
+    assert notified["RECOVERY_POINT_MODIFIED"]["detail"]["lifecycle"] == {"deleteAfterDays": 90}
+    # and the bus AWS Backup's two events
+    by_type = {event["detail-type"]: event for event in wiring.events()}
+    assert sorted(by_type) == ["Backup Plan State Change", "Recovery Point State Change"]
+    assert {event["source"] for event in by_type.values()} == {"aws.backup"}
+    plan_event = by_type["Backup Plan State Change"]
+    assert plan_event["resources"] == [created.BackupPlanArn]
+    assert plan_event["detail"]["state"] == "CREATED"
+    assert plan_event["detail"]["versionId"] == created.VersionId
+    point_event = by_type["Recovery Point State Change"]
+    assert point_event["resources"] == [job.RecoveryPointArn]
+    assert point_event["detail"]["status"] == "COMPLETED"
+    assert point_event["detail"]["storageClass"] == "WARM"
+    assert point_event["detail"]["calculatedLifeCycle"]["deleteAt"] == (T0 + timedelta(days=90)).isoformat()
+
+
+def test_given_s3_objects_a_restore_could_not_restore_when_published_then_the_topic_gets_one_message_each(
+    wiring, sink
+) -> None:
+    from lambdas.resources.base import ObjectFailure
+
+    subscribed = vault("main", topic_arn=wiring.topic_arn, events=["S3_RESTORE_OBJECT_FAILED"])
+    job = restore_job("RESTORE-S3", status=RestoreJobStatus.RUNNING).model_copy(update={"ResourceType": "S3"})
+
+    failures = [ObjectFailure("a.txt", "v1", "NoSuchVersion"), ObjectFailure("b.txt", "v2", "NoSuchVersion")]
+    sink.publish_restore_object_failures(job, failures, subscribed)
+
+    messages = [json.loads(n["Message"]) for n in wiring.notifications()]
+    assert [m["event"] for m in messages] == ["S3_RESTORE_OBJECT_FAILED"] * 2
+    assert sorted(m["detail"]["objectKey"] for m in messages) == ["a.txt", "b.txt"]
+    assert wiring.events() == []

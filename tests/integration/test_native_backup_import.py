@@ -343,7 +343,35 @@ def test_given_one_resource_fails_to_list_when_imported_then_the_others_are_stil
     assert result.errors == [f"{volume_arn}: RequestLimitExceeded"]
 
 
+def test_given_resource_types_when_imported_then_only_resources_of_those_types_are_looked_at(world) -> None:
+    from lambdas.services.native_backup_import import import_native_backups
+
+    volume_id, volume_arn = volume(world)
+    snapshot(world, volume_id)
+    table_arn = table(world)
+    backup_arn = table_backup(world)
+
+    result = import_native_backups(world.ctx, "imported", [volume_arn, table_arn], T1, resource_types=["DynamoDB"])
+
+    assert (result.resources, result.imported) == (1, [backup_arn])
+    assert set(points_in(world, "imported")) == {backup_arn}
+
+
 # bad inputs
+
+
+def test_given_a_resource_type_strongroom_does_not_support_when_imported_then_refused_and_nothing_is_written(
+    world,
+) -> None:
+    from lambdas.domain.errors import InvalidParameterValueException
+    from lambdas.services.native_backup_import import import_native_backups
+
+    volume_id, volume_arn = volume(world)
+    snapshot(world, volume_id)
+
+    with pytest.raises(InvalidParameterValueException, match="Resource type Floppy is not supported"):
+        import_native_backups(world.ctx, "imported", [volume_arn], T1, resource_types=["EBS", "Floppy"])
+    assert world.ctx.stores.recovery_points.count_in_vault("imported") == 0
 
 
 def test_given_an_arn_of_an_unsupported_type_when_imported_then_invalid_parameter_and_nothing_is_written(

@@ -4,17 +4,14 @@ instances; Aurora, DocumentDB and Neptune clusters as manual cluster snapshots r
 All three cluster types share one ARN form (arn:aws:rds:...:cluster:name), which the registry hands to the
 Aurora adapter; describe() reads the engine to tell which type a cluster is.
 
-moto gaps met here, filled by `moto_fills_cluster_gaps` below and nowhere in the adapters:
-- moto 5.2 refuses Engine="docdb" in CreateDBCluster (its engine list lacks DocumentDB), so no DocumentDB
-  cluster could exist at all;
-- moto's RestoreDBClusterFromSnapshot raises KeyError('_master_user_password') for a cluster made without a
-  master password (every Neptune cluster).
-And one the adapter itself covers: moto's RestoreDBClusterFromSnapshot silently replaces a cluster of the
-same name, so the adapter refuses an existing DBClusterIdentifier before calling it."""
+moto gaps met here, filled by `local.rds_gaps` (which the local runtime installs too) and nowhere in the
+adapters: moto 5.2 refuses Engine="docdb" in CreateDBCluster, and its RestoreDBClusterFromSnapshot fails for a
+cluster made without a master password (every Neptune cluster). And one the adapter itself covers: moto's
+RestoreDBClusterFromSnapshot silently replaces a cluster of the same name, so the adapter refuses an existing
+DBClusterIdentifier before calling it."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -22,53 +19,12 @@ from typing import Any
 import boto3
 import pytest
 
+from local.rds_gaps import moto_fills_cluster_gaps
 from tests.integration.builders import ACCOUNT, REGION
 
 GIB = 1024**3
 JOB_TAG = "strongroom:backup-job-id"
 RESTORE_TAG = "strongroom:restore-job-id"
-
-
-@contextlib.contextmanager
-def moto_fills_cluster_gaps() -> Iterator[None]:
-    """Teaches moto's RDS backend the DocumentDB engine and lets it restore snapshots of clusters made
-    without a master password. Test scaffolding for the emulator only; real AWS needs neither."""
-    from moto.rds.models import DBCluster
-    from moto.rds.utils import ClusterEngine
-
-    engines = ClusterEngine.list_cluster_engines
-    version, default_port, storage = (
-        DBCluster.default_engine_version,
-        DBCluster.default_port,
-        DBCluster.default_allocated_storage,
-    )
-    get_cfg = DBCluster.get_cfg
-
-    def cfg_with_password(self: Any) -> dict[str, Any]:
-        self.__dict__.setdefault("_master_user_password", None)
-        return get_cfg(self)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ClusterEngine, "list_cluster_engines", classmethod(lambda cls: sorted([*engines(), "docdb"])))
-        patch.setattr(
-            DBCluster,
-            "default_engine_version",
-            staticmethod(lambda engine: "5.0.0" if engine == "docdb" else version(engine)),
-        )
-        patch.setattr(
-            DBCluster, "default_port", staticmethod(lambda engine: 27017 if engine == "docdb" else default_port(engine))
-        )
-        patch.setattr(
-            DBCluster,
-            "default_allocated_storage",
-            staticmethod(
-                lambda engine, storage_type: (
-                    1 if engine == "docdb" else storage(engine=engine, storage_type=storage_type)
-                )
-            ),
-        )
-        patch.setattr(DBCluster, "get_cfg", cfg_with_password)
-        yield
 
 
 @pytest.fixture(autouse=True)

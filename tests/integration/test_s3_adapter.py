@@ -508,6 +508,39 @@ def test_given_a_version_deleted_for_good_when_restored_then_the_job_fails_namin
     assert contents(s3, "restored") == {"kept.txt": "kept"}
 
 
+def test_given_versions_deleted_for_good_when_restored_in_slices_then_each_failure_is_reported_once(
+    s3: Any, s3_clock: Any
+) -> None:
+    from lambdas.resources.base import ObjectFailure, Phase
+
+    # Given a backup of three objects, two of whose versions are then deleted for good
+    adapter = make_adapter(slice_operations=1)  # one object per restore_status call
+    make_bucket(s3)
+    lost = {key: put(s3, key, key) for key in ("a-lost.txt", "c-lost.txt")}
+    put(s3, "b-kept.txt", "kept")
+    adapter.start_backup(SOURCE_ARN, "JOB-1", {})
+    s3_clock.tick()
+    finish_backup(adapter, "JOB-1")
+    for key, version in lost.items():
+        s3.delete_object(Bucket=SOURCE, Key=key, VersionId=version)
+
+    # When the restore runs a slice at a time
+    restore = adapter.start_restore("JOB-1", "RESTORE-1", {"DestinationBucketName": "restored", "NewBucket": "true"})
+    reported: list[ObjectFailure] = []
+    progress = adapter.restore_status(restore)
+    reported.extend(progress.failed_objects)
+    while progress.phase == Phase.RUNNING:
+        progress = adapter.restore_status(restore)
+        reported.extend(progress.failed_objects)
+    reported.extend(adapter.restore_status(restore).failed_objects)  # read again once over: nothing new
+
+    # Then each lost object is reported once, in the slice that met it, and the restore fails at its end
+    assert sorted((f.key, f.version_id) for f in reported) == sorted(lost.items())
+    assert all(f.reason in ("NoSuchVersion", "404", "NoSuchKey") for f in reported)
+    assert progress.phase == Phase.FAILED
+    assert contents(s3, "restored") == {"b-kept.txt": "kept"}
+
+
 def test_given_a_new_bucket_restore_when_sliced_and_retried_then_one_bucket_versioned_and_found(
     s3: Any, s3_clock: Any
 ) -> None:

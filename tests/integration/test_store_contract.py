@@ -12,6 +12,9 @@ import boto3
 import pytest
 
 from lambdas.domain.jobs import BackupJobState
+from lambdas.domain.lifecycle import CalculatedLifecycle
+from lambdas.domain.recovery_points import RecoveryPointStatus
+from lambdas.domain.vaults import LockConfiguration
 from tests.integration.builders import (
     REGION,
     T0,
@@ -139,6 +142,63 @@ def test_given_a_next_token_we_did_not_hand_out_when_paging_then_invalid_paramet
 
     with pytest.raises(errors().InvalidParameterValueException, match="NextToken"):
         stores.vaults.page(limit=1, token=token)
+
+
+def test_given_a_vault_read_twice_when_both_copies_are_saved_then_the_stale_save_is_a_conflict(stores) -> None:
+    # Given one vault read by two requests
+    stores.vaults.create(vault("main"))
+    first, second = stores.vaults.get("main"), stores.vaults.get("main")
+
+    # When the first puts a lock and the second, still holding the old copy, saves new tags
+    locked = stores.vaults.save(first.model_copy(update={"Lock": LockConfiguration(MinRetentionDays=7)}))
+    with pytest.raises(errors().ConflictException, match="main"):
+        stores.vaults.save(second.model_copy(update={"Tags": {"team": "a"}}))
+
+    # Then the lock stays: the stale copy overwrote nothing
+    stored = stores.vaults.get("main")
+    assert stored == locked and stored.Lock == LockConfiguration(MinRetentionDays=7) and stored.Tags == {}
+    assert (first.Version, locked.Version) == (1, 2)
+
+
+def test_given_a_saved_vault_when_the_copy_save_returned_is_saved_again_then_each_save_moves_the_version_on(
+    stores,
+) -> None:
+    stores.vaults.create(vault("main"))
+
+    once = stores.vaults.save(stores.vaults.get("main").model_copy(update={"Tags": {"n": "1"}}))
+    twice = stores.vaults.save(once.model_copy(update={"Tags": {"n": "2"}}))
+
+    assert (once.Version, twice.Version) == (2, 3)
+    assert stores.vaults.get("main") == twice
+    assert stores.vaults.page()[0] == [twice]
+
+
+def test_given_a_vault_written_before_versions_when_read_and_saved_then_it_starts_versioning(stores, table) -> None:
+    # Given a vault item as Strongroom wrote it before vaults had versions: no Version attribute, none in data
+    legacy = vault("old")
+    item = {
+        "PK": "VAULT#old",
+        "SK": "VAULT",
+        "data": legacy.model_dump_json(exclude_none=True, exclude={"Version"}),
+        "GSI1PK": "VAULTS",
+        "GSI1SK": "old",
+    }
+    table.put(item)
+
+    # When it is read and saved
+    read = stores.vaults.get("old")
+    saved = stores.vaults.save(read.model_copy(update={"Tags": {"team": "a"}}))
+
+    # Then it read as version 0, and saves from then on are versioned
+    assert (read.Version, saved.Version) == (0, 1)
+    with pytest.raises(errors().ConflictException):
+        stores.vaults.save(read.model_copy(update={"Tags": {"stale": "yes"}}))
+    assert stores.vaults.get("old").Tags == {"team": "a"}
+
+
+def test_given_no_vault_when_saving_one_then_resource_not_found(stores) -> None:
+    with pytest.raises(errors().ResourceNotFoundException, match="ghost"):
+        stores.vaults.save(vault("ghost"))
 
 
 # Plans, versions, selections
@@ -337,9 +397,10 @@ def test_given_points_with_and_without_deletion_dates_when_asking_what_is_due_th
     for name, delete_at in points.items():
         assert stores.recovery_points.create(recovery_point(name, delete_at=delete_at)) is True
 
-    due = stores.recovery_points.due_for_deletion(now)
+    due, token = stores.recovery_points.due(now)
 
     assert [p.NativeBackupId for p in due] == ["snap-oldest", "snap-yesterday", "snap-exactly-now"]
+    assert token is None
     assert [p.CalculatedLifecycle.DeleteAt for p in due] == [points["oldest"], points["yesterday"], now]
 
 
@@ -355,7 +416,7 @@ def test_given_a_point_when_saved_as_deleted_then_it_leaves_the_vault_listing_an
 
     assert stores.recovery_points.in_vault("main")[0] == [kept]
     assert stores.recovery_points.count_in_vault("main") == 1
-    assert stores.recovery_points.due_for_deletion(T0 + timedelta(days=2)) == [kept]
+    assert stores.recovery_points.due(T0 + timedelta(days=2)) == ([kept], None)
     assert stores.recovery_points.of_resource(kept.ResourceArn) == [kept]
     with pytest.raises(errors().ResourceNotFoundException):
         stores.recovery_points.get(gone.RecoveryPointArn)
@@ -376,6 +437,174 @@ def test_given_a_point_when_saved_over_a_stale_status_then_conflict(stores) -> N
     with pytest.raises(errors().ConflictException):
         stores.recovery_points.save(point.model_copy(update={"StorageClass": "COLD"}), expected_status="EXPIRED")
     assert stores.recovery_points.get(point.RecoveryPointArn).StorageClass == "WARM"
+
+
+def test_given_a_warm_point_with_a_cold_move_then_it_is_due_at_its_move_and_once_cold_at_its_deletion(stores) -> None:
+    # Given a WARM point that moves to cold storage on day 10 and is deleted on day 110
+    lifecycle = CalculatedLifecycle(MoveToColdStorageAt=T0 + timedelta(days=10), DeleteAt=T0 + timedelta(days=110))
+    warm = recovery_point("warm").model_copy(update={"CalculatedLifecycle": lifecycle})
+    stores.recovery_points.create(warm)
+
+    # Then it is due at its move, not before
+    assert stores.recovery_points.due(T0 + timedelta(days=10) - timedelta(seconds=1)) == ([], None)
+    assert stores.recovery_points.due(T0 + timedelta(days=10)) == ([warm], None)
+
+    # When it is saved COLD, it is due again only at its deletion
+    cold = warm.model_copy(update={"StorageClass": "COLD"})
+    stores.recovery_points.save(cold, expected_status="COMPLETED")
+    assert stores.recovery_points.due(T0 + timedelta(days=109)) == ([], None)
+    assert stores.recovery_points.due(T0 + timedelta(days=110)) == ([cold], None)
+
+
+def test_given_a_point_with_a_retry_time_then_it_is_due_no_earlier_and_behind_points_that_waited_longer(
+    stores,
+) -> None:
+    # Given a point whose deletion failed on day 1 and is retried from day 5, and one due on day 3
+    retried = recovery_point("retried", delete_at=T0 + timedelta(days=1)).model_copy(
+        update={"Status": RecoveryPointStatus.EXPIRED, "LifecycleRetryAt": T0 + timedelta(days=5)}
+    )
+    waiting = recovery_point("waiting", delete_at=T0 + timedelta(days=3))
+    stores.recovery_points.create(retried)
+    stores.recovery_points.create(waiting)
+
+    # Then on day 4 only the other is due, and on day 6 the retried one comes after it
+    assert stores.recovery_points.due(T0 + timedelta(days=4)) == ([waiting], None)
+    assert stores.recovery_points.due(T0 + timedelta(days=6)) == ([waiting, retried], None)
+
+
+def test_given_more_due_points_than_a_page_when_paged_and_changed_meanwhile_then_each_comes_once_in_order(
+    stores,
+) -> None:
+    # Given seven due points
+    names = [f"p{n}" for n in range(7)]
+    for n, name in enumerate(names):
+        stores.recovery_points.create(recovery_point(name, delete_at=T0 + timedelta(hours=n)))
+    now = T0 + timedelta(days=1)
+
+    # When they are read three at a time, each page's points marked EXPIRED (as a failed deletion does)
+    # before the next page is asked for
+    seen: list[str] = []
+    token: str | None = None
+    for _ in range(5):
+        page, token = stores.recovery_points.due(now, limit=3, token=token)
+        for point in page:
+            expired = point.model_copy(update={"Status": RecoveryPointStatus.EXPIRED})
+            stores.recovery_points.save(expired, expected_status="COMPLETED")
+        seen.extend(point.NativeBackupId for point in page)
+        if token is None:
+            break
+
+    # Then every point came exactly once, in due order, and the listing ended
+    assert token is None
+    assert seen == [f"snap-{name}" for name in names]
+
+
+# Legal holds
+
+
+def legal_hold(hold_id: str, *, created: Any = T0, status: str = "ACTIVE") -> Any:
+    from lambdas.domain.legal_holds import LegalHold, RecoveryPointSelection, legal_hold_arn
+
+    return LegalHold(
+        LegalHoldId=hold_id,
+        LegalHoldArn=legal_hold_arn(REGION, "123456789012", hold_id),
+        Title=f"title {hold_id}",
+        Description="kept for the court",
+        Status=status,
+        CreationDate=created,
+        RecoveryPointSelection=RecoveryPointSelection(VaultNames=["main"]),
+        Tags={"case": hold_id},
+    )
+
+
+def held(hold_id: str, *points: Any) -> list[Any]:
+    from lambdas.domain.legal_holds import HeldRecoveryPoint
+
+    return [HeldRecoveryPoint.of(hold_id, point) for point in points]
+
+
+def test_given_a_legal_hold_when_created_twice_then_false_and_the_first_is_kept(stores) -> None:
+    first = legal_hold("hold-1")
+    assert stores.legal_holds.create(first) is True
+
+    assert stores.legal_holds.create(first.model_copy(update={"Title": "other"})) is False
+    assert stores.legal_holds.get("hold-1") == first
+    with pytest.raises(errors().ResourceNotFoundException, match="nowhere"):
+        stores.legal_holds.get("nowhere")
+
+
+def test_given_a_legal_hold_when_saved_over_a_stale_status_then_conflict_and_it_is_unchanged(stores) -> None:
+    hold = legal_hold("hold-1", status="CREATING")
+    stores.legal_holds.create(hold)
+
+    with pytest.raises(errors().ConflictException):
+        stores.legal_holds.save(legal_hold("hold-1", status="CANCELED"), expected_status="ACTIVE")
+    assert stores.legal_holds.get("hold-1").Status == "CREATING"
+
+
+def test_given_holds_some_canceled_when_listed_and_counted_then_newest_first_and_only_open_ones_count(stores) -> None:
+    for n in range(5):
+        stores.legal_holds.create(legal_hold(f"hold-{n}", created=T0 + timedelta(minutes=n)))
+    canceled = legal_hold("hold-3", created=T0 + timedelta(minutes=3), status="CANCELED")
+    stores.legal_holds.save(canceled, expected_status="ACTIVE")
+
+    first, token = stores.legal_holds.page(limit=2)
+    second, token2 = stores.legal_holds.page(limit=2, token=token)
+    third, token3 = stores.legal_holds.page(limit=2, token=token2)
+    open_only, _ = stores.legal_holds.page(limit=10, keep=lambda hold: hold.Status != "CANCELED")
+
+    assert [h.LegalHoldId for h in first + second + third] == [f"hold-{n}" for n in (4, 3, 2, 1, 0)]
+    assert token3 is None
+    assert [h.LegalHoldId for h in open_only] == ["hold-4", "hold-2", "hold-1", "hold-0"]
+    assert stores.legal_holds.count_open(at_most=50) == 4
+    assert stores.legal_holds.count_open(at_most=3) == 3
+
+
+def test_given_points_held_by_two_holds_when_read_then_each_hold_pages_its_points_and_each_point_knows_its_holds(
+    stores,
+) -> None:
+    points = [recovery_point(name) for name in ("c", "a", "b")]
+    for point in points:
+        stores.recovery_points.create(point)
+
+    stores.legal_holds.hold_points(held("hold-1", *points))
+    stores.legal_holds.hold_points(held("hold-2", points[0]))
+    stores.legal_holds.hold_points(held("hold-1", points[1]))  # a retried application rewrites the same item
+
+    first, token = stores.legal_holds.points_of("hold-1", limit=2)
+    rest, end = stores.legal_holds.points_of("hold-1", limit=2, token=token)
+    assert [p.RecoveryPointArn for p in first + rest] == sorted(p.RecoveryPointArn for p in points)
+    assert end is None
+    assert rest[0].model_dump(exclude={"RecoveryPointArn"}) == {
+        "LegalHoldId": "hold-1",
+        "ResourceArn": points[0].ResourceArn,
+        "ResourceType": "EBS",
+        "BackupVaultName": "main",
+    }
+    assert [p.RecoveryPointArn for p in stores.legal_holds.points_of("hold-2")[0]] == [points[0].RecoveryPointArn]
+    assert stores.legal_holds.points_of("hold-3") == ([], None)
+    assert sorted(stores.legal_holds.holds_on(points[0].RecoveryPointArn)) == ["hold-1", "hold-2"]
+    assert stores.legal_holds.holds_on(points[1].RecoveryPointArn) == ["hold-1"]
+    assert stores.legal_holds.holds_on("arn:aws:ec2:us-east-1::snapshot/snap-none") == []
+
+
+def test_given_held_points_when_the_recovery_point_store_reads_them_then_the_memberships_are_invisible_to_it(
+    stores,
+) -> None:
+    # The memberships live in the points' own partitions: every recovery point read must ignore them
+    due_at = T0 + timedelta(days=1)
+    point = recovery_point("held", delete_at=due_at)
+    stores.recovery_points.create(point)
+    stores.legal_holds.hold_points(held("hold-1", point) + held("hold-2", point))
+
+    assert stores.recovery_points.get(point.RecoveryPointArn) == point
+    assert stores.recovery_points.in_vault("main") == ([point], None)
+    assert stores.recovery_points.search(vault_name="main") == ([point], None)
+    assert stores.recovery_points.count_in_vault("main") == 1
+    assert stores.recovery_points.of_resource(point.ResourceArn) == [point]
+    stores.recovery_points.save(point.model_copy(update={"StorageClass": "DELETED"}), expected_status="COMPLETED")
+    assert stores.recovery_points.in_vault("main") == ([], None)
+    assert len(stores.legal_holds.holds_on(point.RecoveryPointArn)) == 2
 
 
 # The item-level contract underneath

@@ -1,5 +1,5 @@
 """Backup and restore job operations: start, describe, list, stop, restore metadata, and the job summaries.
-(Copy jobs come with copies.)"""
+(Copy jobs are in copies.py.)"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tags on Strongroom's own resources: backup vaults, backup plans and recovery points."""
+"""Tags on Strongroom's own resources: backup vaults, backup plans, recovery points and legal holds."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from lambdas.api.operations import operation
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
+from lambdas.services import vault_service
 from lambdas.services.context import ServiceContext
 
 MAX_TAGS = 50
@@ -19,6 +20,8 @@ def _read(ctx: ServiceContext, arn: str) -> dict[str, str]:
         return dict(ctx.stores.vaults.get(parsed.resource.split(":", 1)[1]).Tags)
     if parsed.service == "backup" and parsed.resource.startswith("backup-plan:"):
         return dict(ctx.stores.plans.get(parsed.resource.split(":", 1)[1]).Tags)
+    if parsed.service == "backup" and parsed.resource.startswith("legal-hold:"):
+        return dict(ctx.stores.legal_holds.get(parsed.resource.split(":", 1)[1]).Tags)
     point = ctx.stores.recovery_points.find(arn)
     if point is None or point.StorageClass == "DELETED":
         raise ResourceNotFoundException(f"No backup vault, backup plan or recovery point has the ARN {arn}")
@@ -30,10 +33,12 @@ def _write(ctx: ServiceContext, arn: str, tags: dict[str, str]) -> None:
         raise InvalidParameterValueException(f"A resource has at most {MAX_TAGS} tags; this would make {len(tags)}")
     parsed = parse_arn(arn)
     if parsed.service == "backup" and parsed.resource.startswith("backup-vault:"):
-        vault = ctx.stores.vaults.get(parsed.resource.split(":", 1)[1])
-        ctx.stores.vaults.save(vault.model_copy(update={"Tags": tags}))
+        vault_service.set_tags(ctx, parsed.resource.split(":", 1)[1], tags)
     elif parsed.service == "backup" and parsed.resource.startswith("backup-plan:"):
         ctx.stores.plans.save_tags(parsed.resource.split(":", 1)[1], tags)
+    elif parsed.service == "backup" and parsed.resource.startswith("legal-hold:"):
+        hold = ctx.stores.legal_holds.get(parsed.resource.split(":", 1)[1])
+        ctx.stores.legal_holds.save(hold.model_copy(update={"Tags": tags}), hold.Status.value)
     else:
         point = ctx.stores.recovery_points.get(arn)
         ctx.stores.recovery_points.save(point.model_copy(update={"Tags": tags}), point.Status.value)

@@ -77,8 +77,7 @@ def get_backup_vault_notifications(ctx: ServiceContext, request: dict[str, Any],
 
 @operation("DeleteBackupVaultNotifications")
 def delete_backup_vault_notifications(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> dict[str, Any]:
-    vault = ctx.stores.vaults.get(request["BackupVaultName"])
-    ctx.stores.vaults.save(vault.model_copy(update={"Notifications": None}))
+    vault_service.delete_notifications(ctx, request["BackupVaultName"])
     return {}
 
 
@@ -102,8 +101,7 @@ def get_backup_vault_access_policy(ctx: ServiceContext, request: dict[str, Any],
 
 @operation("DeleteBackupVaultAccessPolicy")
 def delete_backup_vault_access_policy(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> dict[str, Any]:
-    vault = ctx.stores.vaults.get(request["BackupVaultName"])
-    ctx.stores.vaults.save(vault.model_copy(update={"AccessPolicy": None}))
+    vault_service.delete_access_policy(ctx, request["BackupVaultName"])
     return {}
 
 

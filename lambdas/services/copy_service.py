@@ -1,0 +1,388 @@
+"""Copy jobs: StartCopyJob and a rule's CopyActions copy a completed recovery point into another vault, in
+this deployment or in another Region or account.
+
+A copy job is CREATED, then started (the destination's adapter starts the native copy, re-encrypted with
+the destination vault's key), then RUNNING until the native copy completes, when the copy is recorded as a
+recovery point in the DESTINATION deployment's catalog with the copy's own lifecycle, and the job is
+COMPLETED. track_jobs moves open copy jobs on, as it does backup jobs.
+
+A copy that cannot work as configured (no destination vault, a destination lock that refuses the
+retention, an AWS managed key crossing accounts, no way into the destination account) FAILS with a message
+that says why and how to fix it. A failure that may pass (throttling) leaves the job CREATED, retried by
+the next tracking run up to MAX_START_ATTEMPTS times. Copies into one destination Region are bounded per
+resource type (domain.copies.CONCURRENT_COPIES_PER_DESTINATION); beyond the bound they wait in CREATED."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from lambdas.common.observability import logger, metrics
+from lambdas.domain.copies import (
+    CONCURRENT_COPIES_PER_DESTINATION,
+    CopyJob,
+    CopyJobState,
+    StartCopyJobInput,
+    VaultAddress,
+)
+from lambdas.domain.errors import (
+    BackupError,
+    ConflictException,
+    InvalidParameterValueException,
+    InvalidRequestException,
+)
+from lambdas.domain.ids import idempotent_job_id, new_id
+from lambdas.domain.jobs import BackupJob
+from lambdas.domain.lifecycle import calculate
+from lambdas.domain.plans import Lifecycle
+from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
+from lambdas.domain.validation import parse_model
+from lambdas.domain.vaults import BackupVault
+from lambdas.resources.base import SOURCE_TAG, CopyCapable, CopySource, Phase
+from lambdas.services.context import ServiceContext
+from lambdas.services.copy_destinations import CopyRefused, Destination
+
+MAX_START_ATTEMPTS = 12  # an hour of five-minute tracking runs
+COPYABLE = frozenset({RecoveryPointStatus.COMPLETED, RecoveryPointStatus.AVAILABLE})
+
+
+# Starting
+
+
+def start_copy_job(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> CopyJob:
+    """StartCopyJob: the request is checked before anything is written; the job then starts at once."""
+    data = parse_model(StartCopyJobInput, request)
+    destination = VaultAddress.parse(data.DestinationBackupVaultArn)
+    source_vault = ctx.stores.vaults.get(data.SourceBackupVaultName)
+    point = ctx.stores.recovery_points.get(data.RecoveryPointArn, source_vault.BackupVaultName)
+    if point.Status not in COPYABLE:
+        raise InvalidRequestException(
+            f"Recovery point {point.RecoveryPointArn} is {point.Status.value}: only a COMPLETED recovery point "
+            "can be copied"
+        )
+    if destination.arn == source_vault.BackupVaultArn:
+        raise InvalidParameterValueException(
+            f"The destination backup vault {destination.arn} is the source vault: copy to another vault"
+        )
+    job_id = (
+        idempotent_job_id("copy", data.IdempotencyToken, point.RecoveryPointArn, destination.arn)
+        if data.IdempotencyToken
+        else new_id().upper()
+    )
+    job = _new_job(ctx, job_id, point, source_vault, destination, data.IamRoleArn, data.Lifecycle, now)
+    if not ctx.stores.jobs.create_copy_job(job):
+        return ctx.stores.jobs.get_copy_job(job_id)  # same IdempotencyToken: the same job
+    return start_copy(ctx, job, now)
+
+
+def copies_after_backup(ctx: ServiceContext, job: BackupJob, point: RecoveryPoint, now: datetime) -> list[CopyJob]:
+    """The copy jobs of the rule that made `job`, created (idempotently: one id per backup job and
+    destination) and started. Called before the backup job is saved COMPLETED, so a crash in between
+    re-creates the same jobs on the next run instead of losing them."""
+    creator = job.CreatedBy
+    if not creator.BackupPlanId or not creator.BackupRuleId:
+        return []  # on-demand backups have no copy actions
+    plan = ctx.stores.plans.find(creator.BackupPlanId, creator.BackupPlanVersion)
+    rule = next((r for r in plan.Rules if r.RuleId == creator.BackupRuleId), None) if plan else None
+    if rule is None or not rule.CopyActions:
+        return []
+    source_vault = ctx.stores.vaults.get(point.BackupVaultName)
+    started: list[CopyJob] = []
+    for action in rule.CopyActions:
+        destination = VaultAddress.parse(action.DestinationBackupVaultArn)
+        job_id = idempotent_job_id("rule-copy", job.BackupJobId, destination.arn)
+        copy = _new_job(ctx, job_id, point, source_vault, destination, job.IamRoleArn, action.Lifecycle, now)
+        copy = copy.model_copy(update={"CreatedByBackupJobId": job.BackupJobId, "CorrelationId": job.CorrelationId})
+        if ctx.stores.jobs.create_copy_job(copy):
+            copy = start_copy(ctx, copy, now)
+        else:
+            copy = ctx.stores.jobs.get_copy_job(job_id)
+        started.append(copy)
+    return started
+
+
+def _new_job(
+    ctx: ServiceContext,
+    job_id: str,
+    point: RecoveryPoint,
+    source_vault: BackupVault,
+    destination: VaultAddress,
+    role: str,
+    lifecycle: Lifecycle | None,
+    now: datetime,
+) -> CopyJob:
+    return CopyJob(
+        CopyJobId=job_id,
+        AccountId=ctx.account,
+        SourceBackupVaultArn=source_vault.BackupVaultArn,
+        SourceBackupVaultName=source_vault.BackupVaultName,
+        SourceRecoveryPointArn=point.RecoveryPointArn,
+        DestinationBackupVaultArn=destination.arn,
+        DestinationRecoveryPointLifecycle=lifecycle,
+        ResourceArn=point.ResourceArn,
+        ResourceType=point.ResourceType,
+        ResourceName=point.ResourceName,
+        IamRoleArn=role,
+        CreatedBy=point.CreatedBy,
+        BackupSizeInBytes=point.BackupSizeInBytes,
+        CreationDate=now,
+        SourceCreationDate=point.CreationDate,
+        CorrelationId=f"copy/{job_id}",
+    )
+
+
+def _destination(ctx: ServiceContext, address: VaultAddress) -> Destination:
+    if ctx.destinations is not None:
+        return ctx.destinations.open(address.account, address.region)
+    if (address.account, address.region) == (ctx.account, ctx.region):
+        return Destination(ctx.account, ctx.region, ctx.stores, ctx.adapters)
+    raise CopyRefused(
+        f"This deployment cannot reach account {address.account} in {address.region}: copies to other "
+        "Regions and accounts need the copy destinations configured"
+    )
+
+
+def _running_into(ctx: ServiceContext, region: str, resource_type: str) -> int:
+    counts: Counter[tuple[str, str]] = Counter()
+    token: str | None = None
+    while True:
+        jobs, token = ctx.stores.jobs.open_copy_jobs(limit=1000, token=token)
+        counts.update((j.destination.region, j.ResourceType) for j in jobs if j.State == CopyJobState.RUNNING)
+        if token is None:
+            return counts[(region, resource_type)]
+
+
+def start_copy(ctx: ServiceContext, job: CopyJob, now: datetime) -> CopyJob:
+    """CREATED -> RUNNING, or FAILED with the reason, or left CREATED (queued, or a failure that may pass)."""
+    if job.State != CopyJobState.CREATED:
+        return job
+    address = job.destination
+    bound = CONCURRENT_COPIES_PER_DESTINATION.get(job.ResourceType)
+    if bound is not None and _running_into(ctx, address.region, job.ResourceType) >= bound:
+        message = f"Queued: {bound} {job.ResourceType} copies into {address.region} are running already"
+        if job.StatusMessage != message:
+            _save(ctx, job.model_copy(update={"StatusMessage": message}), job.State)
+        return job.model_copy(update={"StatusMessage": message})
+    try:
+        destination = _destination(ctx, address)
+        vault, point = _check_copy(ctx, job, destination)
+        adapter = destination.adapters.for_type(job.ResourceType)
+        if not isinstance(adapter, CopyCapable):
+            raise CopyRefused(
+                f"Strongroom cannot copy {job.ResourceType} recovery points"
+                + (
+                    ": AWS Backup copies DynamoDB backups to other vaults, Regions and accounts only with its "
+                    "advanced DynamoDB backup features, which Strongroom does not implement. To keep a table's data "
+                    "elsewhere, add a replica in another Region (global tables), or export the table to S3 "
+                    "(ExportTableToPointInTime, with point-in-time recovery on) into a versioned bucket that "
+                    "Strongroom backs up and copies"
+                    if job.ResourceType == "DynamoDB"
+                    else ""
+                )
+            )
+        native = adapter.find_backup(job.ResourceArn, job.CopyJobId)
+        if native is None:
+            if destination.account != ctx.account:
+                source_adapter = ctx.adapters.for_type(job.ResourceType)
+                assert isinstance(source_adapter, CopyCapable)  # the same adapter type as the destination's
+                source_adapter.share_backup(point.NativeBackupId, destination.account)
+            source = CopySource(point.NativeBackupId, ctx.region, ctx.account, job.ResourceArn)
+            tags = {**point.Tags, SOURCE_TAG: job.ResourceArn}
+            native = adapter.copy_in(source, job.CopyJobId, vault.EncryptionKeyArn, tags)
+    except BackupError as error:
+        return _finish(ctx, job, CopyJobState.FAILED, now, error.message, _category(error))
+    except Exception as error:  # noqa: BLE001 - retried by the next tracking run, a bounded number of times
+        attempts = job.StartAttempts + 1
+        if attempts >= MAX_START_ATTEMPTS:
+            message = f"The copy could not start after {attempts} tries: {error}"
+            return _finish(ctx, job, CopyJobState.FAILED, now, message)
+        logger.warning("copy start failed; will retry", extra={"copy_job_id": job.CopyJobId, "error": str(error)})
+        retry = job.model_copy(update={"StartAttempts": attempts, "StatusMessage": f"Start attempt failed: {error}"})
+        _save(ctx, retry, job.State)
+        return retry
+    running = job.transition(
+        CopyJobState.RUNNING,
+        DestinationNativeId=native.native_id,
+        DestinationRecoveryPointArn=native.recovery_point_arn,
+        DestinationEncryptionKeyArn=vault.EncryptionKeyArn,
+        StartAttempts=job.StartAttempts + 1,
+        StatusMessage=None,
+    )
+    if _save(ctx, running, job.State):
+        _publish(ctx, running, now)
+        return running
+    current = ctx.stores.jobs.get_copy_job(job.CopyJobId)
+    if current.DestinationNativeId != native.native_id:
+        adapter.delete_backup(native.native_id)  # a copy this attempt made and no job owns
+    return current
+
+
+def _check_copy(ctx: ServiceContext, job: CopyJob, destination: Destination) -> tuple[BackupVault, RecoveryPoint]:
+    address = job.destination
+    vault = destination.stores.vaults.find(address.name)
+    if vault is None:
+        raise CopyRefused(
+            f"Destination backup vault {address.name} does not exist in account {address.account} in "
+            f"{address.region}. Create it there (aws backup create-backup-vault --backup-vault-name {address.name} "
+            f"--region {address.region}) or correct the DestinationBackupVaultArn"
+        )
+    lifecycle = job.DestinationRecoveryPointLifecycle
+    if vault.Lock is not None:
+        outside = vault.Lock.check_retention(lifecycle.DeleteAfterDays if lifecycle else None)
+        if outside:
+            raise CopyRefused(
+                f"{outside}: the lock of destination backup vault {address.name} refuses this copy. Give the "
+                "copy a DeleteAfterDays within the lock's bounds"
+            )
+    point = ctx.stores.recovery_points.find(job.SourceRecoveryPointArn)
+    if point is None or point.StorageClass == "DELETED" or point.Status not in COPYABLE:
+        raise CopyRefused(f"Source recovery point {job.SourceRecoveryPointArn} is no longer available to copy")
+    if destination.account != ctx.account and point.EncryptionKeyArn and _aws_managed(ctx, point.EncryptionKeyArn):
+        raise CopyRefused(
+            f"Recovery point {point.RecoveryPointArn} is encrypted with the AWS managed key "
+            f"{point.EncryptionKeyArn}, which cannot be shared with account {address.account}. Encrypt "
+            f"{point.ResourceArn} with a customer managed KMS key that account {address.account} may use, "
+            "then back it up and copy that recovery point"
+        )
+    return vault, point
+
+
+def _aws_managed(ctx: ServiceContext, key_arn: str) -> bool:
+    return ctx.destinations.is_aws_managed_key(key_arn) if ctx.destinations else ":alias/aws/" in key_arn
+
+
+def _category(error: BackupError) -> str:
+    return "AccessDenied" if "assume" in error.message.lower() else "InvalidParameters"
+
+
+# Tracking
+
+
+@dataclass
+class CopyTrackResult:
+    examined: int = 0
+    completed: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def track_copy_jobs(ctx: ServiceContext, now: datetime) -> CopyTrackResult:
+    result = CopyTrackResult()
+    token: str | None = None
+    while True:
+        jobs, token = ctx.stores.jobs.open_copy_jobs(limit=200, token=token)
+        for job in jobs:
+            result.examined += 1
+            try:
+                outcome = track_copy(ctx, job, now)
+            except Exception as error:  # noqa: BLE001 - one job's failure never stops the others
+                logger.exception("tracking a copy job failed", extra={"copy_job_id": job.CopyJobId})
+                result.errors.append(f"{job.CopyJobId}: {error}")
+                continue
+            if outcome.State == CopyJobState.COMPLETED:
+                result.completed += 1
+            elif outcome.State == CopyJobState.FAILED:
+                result.failed += 1
+        if token is None:
+            break
+    if result.errors:
+        metrics.add_metric(name="TrackCopyJobsErrors", unit=MetricUnit.Count, value=len(result.errors))
+    return result
+
+
+def track_copy(ctx: ServiceContext, job: CopyJob, now: datetime) -> CopyJob:
+    if job.State == CopyJobState.CREATED:
+        job = start_copy(ctx, job, now)  # and polled at once: a copy may well be complete already
+    if job.State != CopyJobState.RUNNING or job.DestinationNativeId is None:
+        return job
+    destination = _destination(ctx, job.destination)
+    adapter = destination.adapters.for_type(job.ResourceType)
+    progress = adapter.backup_status(job.DestinationNativeId)
+    if progress.phase == Phase.FAILED:
+        return _finish(ctx, job, CopyJobState.FAILED, now, progress.message or "The native copy failed")
+    if progress.phase != Phase.COMPLETED:
+        return job
+    _record_copy(ctx, job, destination, progress.size_bytes, now)
+    return _finish(ctx, job, CopyJobState.COMPLETED, now, None, "Success", size=progress.size_bytes)
+
+
+def _record_copy(
+    ctx: ServiceContext, job: CopyJob, destination: Destination, size: int | None, now: datetime
+) -> RecoveryPoint:
+    """The copy, as a recovery point in the destination's catalog: written before the job turns COMPLETED
+    and conditionally, so a crash in between is healed by the next run."""
+    assert job.DestinationNativeId and job.DestinationRecoveryPointArn
+    existing = destination.stores.recovery_points.find(job.DestinationRecoveryPointArn)
+    if existing is not None:
+        return existing
+    vault = destination.stores.vaults.get(job.destination.name)
+    source = ctx.stores.recovery_points.find(job.SourceRecoveryPointArn)
+    adapter = destination.adapters.for_type(job.ResourceType)
+    lifecycle = job.DestinationRecoveryPointLifecycle
+    point = RecoveryPoint(
+        RecoveryPointArn=job.DestinationRecoveryPointArn,
+        BackupVaultName=vault.BackupVaultName,
+        BackupVaultArn=vault.BackupVaultArn,
+        SourceBackupVaultArn=job.SourceBackupVaultArn,
+        ResourceArn=job.ResourceArn,
+        ResourceType=job.ResourceType,
+        ResourceName=job.ResourceName,
+        CreatedBy=job.CreatedBy,
+        IamRoleArn=job.IamRoleArn,
+        # The copy holds the data of the source's moment, and its lifecycle counts from that moment.
+        CreationDate=job.SourceCreationDate,
+        InitiationDate=job.CreationDate,
+        CompletionDate=now,
+        BackupSizeInBytes=size if size is not None else job.BackupSizeInBytes,
+        Lifecycle=lifecycle,
+        CalculatedLifecycle=calculate(job.SourceCreationDate, lifecycle, cold_storage=adapter.supports_cold_storage),
+        EncryptionKeyArn=vault.EncryptionKeyArn,
+        IsEncrypted=True,
+        Tags=source.Tags if source else {},
+        CopyJobId=job.CopyJobId,
+        NativeBackupId=job.DestinationNativeId,
+        RestoreMetadata={
+            **(source.RestoreMetadata if source else {}),
+            **adapter.restore_metadata(job.DestinationNativeId, None),
+        },
+    )
+    destination.stores.recovery_points.create(point)
+    destination.stores.protected.record(point)
+    return point
+
+
+def _save(ctx: ServiceContext, job: CopyJob, expected: CopyJobState) -> bool:
+    try:
+        ctx.stores.jobs.save_copy_job(job, expected.value)
+    except ConflictException:
+        logger.info("copy job moved on meanwhile", extra={"copy_job_id": job.CopyJobId})
+        return False
+    return True
+
+
+def _publish(ctx: ServiceContext, job: CopyJob, now: datetime) -> None:
+    ctx.events.publish_copy_job(job, ctx.stores.vaults.find(job.SourceBackupVaultName), now)
+    metrics.add_metric(name=f"CopyJobs{job.State.value.title()}", unit=MetricUnit.Count, value=1)
+
+
+def _finish(
+    ctx: ServiceContext,
+    job: CopyJob,
+    state: CopyJobState,
+    now: datetime,
+    message: str | None,
+    category: str | None = None,
+    size: int | None = None,
+) -> CopyJob:
+    changes: dict[str, object] = {"StatusMessage": message, "CompletionDate": now, "MessageCategory": category}
+    if size is not None:
+        changes["BackupSizeInBytes"] = size
+    finished = job.transition(state, **changes)
+    if _save(ctx, finished, job.State):
+        _publish(ctx, finished, now)
+        return finished
+    return ctx.stores.jobs.get_copy_job(job.CopyJobId)
