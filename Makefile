@@ -7,7 +7,7 @@ PORT ?= 4566
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup demo serve test lint typecheck unit synth clean
+.PHONY: setup demo serve test lint typecheck unit synth benchmark clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -38,6 +38,10 @@ synth: setup
 
 test: setup lint typecheck synth
 	$(PY) -m pytest
+
+# Prints its figures; sizes as in `python -m benchmarks.scale --sizes 100 1000 10000`.
+benchmark: $(VENV)/.installed
+	$(PY) -m benchmarks.scale --sizes $(or $(SIZES),100 1000)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -171,13 +171,15 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
     WaitFunction._wait_interval = _short_wait  # type: ignore[method-assign]
     retrier_decl.time = _ShortSleep()  # type: ignore[attr-defined,assignment]
-    from local import copy_gaps, rds_gaps
+    from local import copy_gaps, dynamodb_gaps, rds_gaps
 
     undo_copy_gaps = copy_gaps.install()
+    undo_dynamodb_gaps = dynamodb_gaps.install()
     undo_rds_gaps = rds_gaps.install()
 
     def undo() -> None:
         undo_rds_gaps()
+        undo_dynamodb_gaps()
         undo_copy_gaps()
         (
             LambdaFunction._invoke_lambda,  # type: ignore[method-assign]

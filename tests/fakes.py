@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
@@ -203,6 +204,9 @@ class RecordingEvents:
     recovery_points: list[RecoveryPoint] = field(default_factory=list)
     plans: list[tuple[PlanState, BackupPlan, list[str]]] = field(default_factory=list)  # with the vaults told
     object_failures: list[tuple[str, ObjectFailure]] = field(default_factory=list)  # (restore job id, object)
+
+    def batched(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def publish_backup_job(self, job: BackupJob, vault: BackupVault | None, now: datetime) -> None:
         self.backup.append(job)

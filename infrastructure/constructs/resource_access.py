@@ -370,7 +370,8 @@ class Ec2Instances(ResourceTypeAccess):
         return [describe("ec2", "DescribeInstances", "DescribeVolumes")]
 
     def catalog(self, arns: Arns) -> Statements:
-        return [describe("ec2", "DescribeInstances", "DescribeVolumes")]
+        # The instance's AMIs, and the snapshots whose descriptions say CreateImage made them from it.
+        return [describe("ec2", *self._DESCRIBE_BACKUPS)]
 
 
 class RdsDatabases(ResourceTypeAccess):
@@ -454,8 +455,13 @@ class RdsDatabases(ResourceTypeAccess):
         return [describe("rds", "DescribeDBInstances", "DescribeDBClusters")]
 
     def catalog(self, arns: Arns) -> Statements:
-        # A cluster's type (Aurora, DocumentDB, Neptune) is read from the cluster itself.
-        return [describe("rds", "DescribeDBInstances", "DescribeDBClusters")]
+        # A cluster's type (Aurora, DocumentDB, Neptune) is read from the cluster itself; the snapshots come with
+        # their tags (TagList), which tell those a job made.
+        return [
+            describe(
+                "rds", "DescribeDBInstances", "DescribeDBSnapshots", "DescribeDBClusters", "DescribeDBClusterSnapshots"
+            )
+        ]
 
 
 class S3Buckets(ResourceTypeAccess):

@@ -5,6 +5,7 @@ runtime), is honoured by boto3 itself."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -16,10 +17,56 @@ _RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10}, connect_time
 _lock = threading.Lock()
 
 
+# (service, operation, seconds the call took, billed units) -> None. Empty in Lambda; the benchmark listens here
+# to count every AWS call Strongroom makes, by service and operation, the time the service took to answer, and
+# what it is billed by: events put, DynamoDB request units (a transactional write costs two).
+CallListener = Callable[[str, str, float, int], None]
+_listeners: list[CallListener] = []
+
+
+def listen_to_calls(listener: CallListener) -> Callable[[], None]:
+    """Hears every call of the clients made from now on; returns the function that stops listening."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener)
+
+
+def _units(operation: str, params: dict[str, Any]) -> int:
+    if operation == "PutEvents":
+        return len(params.get("Entries", []))
+    if operation == "TransactWriteItems":
+        return 2 * len(params.get("TransactItems", []))
+    if operation == "BatchWriteItem":
+        return sum(len(requests) for requests in params.get("RequestItems", {}).values())
+    return 1
+
+
+def _counted(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    """Before the request is built, while `params` are still the API's parameters."""
+    context["strongroom_units"] = _units(model.name, params) if _listeners else 1
+
+
+def _started(context: dict[str, Any], **_: Any) -> None:
+    context["strongroom_started"] = time.perf_counter()
+
+
+def _answered(model: Any, context: dict[str, Any], **_: Any) -> None:
+    started = context.get("strongroom_started")
+    elapsed = time.perf_counter() - started if started is not None else 0.0
+    for listener in list(_listeners):
+        listener(model.service_model.service_name, model.name, elapsed, int(context.get("strongroom_units", 1)))
+
+
+def _heard(client: Any) -> Any:
+    client.meta.events.register("before-parameter-build", _counted)
+    client.meta.events.register("before-call", _started)
+    client.meta.events.register("after-call", _answered)
+    return client
+
+
 @lru_cache(maxsize=64)
 def _client(service: str, region: str | None) -> Any:
     with _lock:  # boto3's default session is not thread-safe while it builds clients
-        return boto3.session.Session().client(service, region_name=region, config=_RETRIES)
+        return _heard(boto3.session.Session().client(service, region_name=region, config=_RETRIES))
 
 
 # An emulator that lacks a service (Storage Gateway) or part of one (FSx) registers a stand-in here;
@@ -38,7 +85,7 @@ def client_as(service: str, region: str, credentials: dict[str, str] | None) -> 
     Not cached: assumed credentials expire, and their callers cache what they build."""
     if credentials is None:
         return client(service, region)
-    real = boto3.session.Session(**credentials).client(service, region_name=region, config=_RETRIES)
+    real = _heard(boto3.session.Session(**credentials).client(service, region_name=region, config=_RETRIES))
     stand_in = _stand_ins.get(service)
     return stand_in(real, region) if stand_in else real
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from lambdas.domain.errors import InvalidRequestException
-from lambdas.domain.plans import Lifecycle
+from lambdas.domain.plans import CopyAction, Lifecycle
 
 
 class BackupJobState(StrEnum):
@@ -94,6 +94,9 @@ class BackupJob(BaseModel):
     NativeBackupId: str | None = None
     CorrelationId: str
     StartAttempts: int = 0
+    # The copy actions of the rule that made the job, as they were then ([]: none; None: a job recorded
+    # before jobs carried them, whose rule is read from its plan version).
+    CopyActions: list[CopyAction] | None = None
 
     @property
     def is_open(self) -> bool:

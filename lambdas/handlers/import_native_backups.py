@@ -1,7 +1,7 @@
-"""On demand: catalog the backups services made themselves (EBS snapshots, DynamoDB and FSx backups of
-protected resources) as recovery points in a vault, without copying them. AWS Backup's API has no operation
-for this, so it is a function of its own: `aws lambda invoke --function-name strongroom-ImportNativeBackups
---payload '{"BackupVaultName": "main"}' out.json`."""
+"""On demand: catalog the backups services made themselves (EBS snapshots, AMIs, RDS and cluster snapshots,
+DynamoDB and FSx backups of protected resources) as recovery points in a vault, without copying them. AWS
+Backup's API has no operation for this, so it is a function of its own: `aws lambda invoke --function-name
+strongroom-ImportNativeBackups --payload '{"BackupVaultName": "main"}' out.json`."""
 
 from __future__ import annotations
 

@@ -34,6 +34,9 @@ class ResourceInfo:
     tags: dict[str, str] = field(default_factory=dict)
     encryption_key_arn: str | None = None
     is_encrypted: bool = False
+    # What an adapter learned describing the resource and needs again for restore metadata (an EBS volume's
+    # zone, type and IOPS), so it does not describe the resource twice.
+    details: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -154,3 +157,22 @@ class CompositeBackup(Protocol):
 
     def delete_backup_keeping(self, native_id: str, keep: frozenset[str]) -> None:
         """delete_backup, except for the parts whose ARNs are in `keep`: those are left where they are."""
+
+
+@runtime_checkable
+class BatchStatus(Protocol):
+    """Adapters whose service describes many backups in one call: tracking asks for a page of jobs at once
+    instead of once per job."""
+
+    def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
+        """The progress of each backup asked for; one that no longer exists is FAILED, as backup_status says."""
+
+
+@runtime_checkable
+class DuplicateSweep(Protocol):
+    """Adapters whose native create call is not idempotent (EC2's CreateSnapshot takes no client token): an
+    answer lost after the backup was made, then retried, leaves two backups tagged with one job."""
+
+    def sweep_duplicates(self, owners: dict[str, str]) -> list[str]:
+        """owners: job id -> the native backup the job recorded. Deletes every other native backup tagged
+        with one of those job ids; returns what it deleted."""

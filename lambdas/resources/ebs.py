@@ -136,6 +136,17 @@ def copy_snapshot(ec2: Any, source: CopySource, description: str, kms_key_arn: s
     return str(snapshot["SnapshotId"])
 
 
+STATUS_PAGE = 200  # snapshot ids per DescribeSnapshots call when tracking many jobs
+
+
+def _volume_details(volume: dict[str, Any]) -> dict[str, str]:
+    """What a restore of this volume's snapshot needs to know about the volume."""
+    details = {"availabilityZone": volume["AvailabilityZone"], "volumeType": volume.get("VolumeType", "gp3")}
+    if volume.get("Iops"):
+        details["iops"] = str(volume["Iops"])
+    return details
+
+
 class EbsAdapter:
     resource_type = "EBS"
     tagging_filter = "ec2:volume"
@@ -145,6 +156,8 @@ class EbsAdapter:
         self._ec2 = ec2
         self._region = region
         self._account = account
+        # Snapshots a batch status call just described, kept for the restore metadata that follows it.
+        self._described: dict[str, dict[str, Any]] = {}
 
     def _volume_arn(self, volume_id: str) -> str:
         return f"arn:aws:ec2:{self._region}:{self._account}:volume/{volume_id}"
@@ -162,6 +175,7 @@ class EbsAdapter:
             tags=tags,
             encryption_key_arn=volume.get("KmsKeyId"),
             is_encrypted=bool(volume.get("Encrypted")),
+            details=_volume_details(volume),
         )
 
     def resource_type_for(self, resource_arn: str) -> str:
@@ -200,14 +214,50 @@ class EbsAdapter:
         )
         return NativeBackup(snapshot["SnapshotId"], self._snapshot_arn(snapshot["SnapshotId"]))
 
-    def backup_status(self, native_id: str) -> Progress:
+    def _one_snapshot(self, native_id: str) -> dict[str, Any] | None:
         try:
-            snapshot = self._ec2().describe_snapshots(SnapshotIds=[native_id])["Snapshots"][0]
+            snapshot: dict[str, Any] = self._ec2().describe_snapshots(SnapshotIds=[native_id])["Snapshots"][0]
         except ClientError as error:
             if error.response["Error"]["Code"] != "InvalidSnapshot.NotFound":
                 raise
-            snapshot = None
-        return snapshot_progress(snapshot, native_id)
+            return None
+        return snapshot
+
+    def backup_status(self, native_id: str) -> Progress:
+        return snapshot_progress(self._one_snapshot(native_id), native_id)
+
+    def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
+        """DescribeSnapshots by id, a page of ids per call; one id gone fails the whole call in EC2, so those
+        are asked for again one by one."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(native_ids), STATUS_PAGE):
+            ids = native_ids[start : start + STATUS_PAGE]
+            try:
+                for snapshot in self._ec2().describe_snapshots(SnapshotIds=ids)["Snapshots"]:
+                    found[snapshot["SnapshotId"]] = snapshot
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "InvalidSnapshot.NotFound":
+                    raise
+                for native_id in ids:
+                    snapshot = self._one_snapshot(native_id)
+                    if snapshot is not None:
+                        found[native_id] = snapshot
+        self._described = found
+        return {native_id: snapshot_progress(found.get(native_id), native_id) for native_id in native_ids}
+
+    def sweep_duplicates(self, owners: dict[str, str]) -> list[str]:
+        deleted: list[str] = []
+        job_ids = sorted(owners)
+        for start in range(0, len(job_ids), STATUS_PAGE):
+            tagged = {"Name": f"tag:{JOB_TAG}", "Values": job_ids[start : start + STATUS_PAGE]}
+            pages = self._ec2().get_paginator("describe_snapshots").paginate(OwnerIds=["self"], Filters=[tagged])
+            for page in pages:
+                for snapshot in page["Snapshots"]:
+                    job_id = _tags(snapshot.get("Tags")).get(JOB_TAG, "")
+                    if job_id in owners and snapshot["SnapshotId"] != owners[job_id]:
+                        delete_snapshot(self._ec2(), snapshot["SnapshotId"])
+                        deleted.append(snapshot["SnapshotId"])
+        return deleted
 
     def delete_backup(self, native_id: str) -> None:
         delete_snapshot(self._ec2(), native_id)
@@ -226,7 +276,10 @@ class EbsAdapter:
         return NativeBackup(snapshot_id, self._snapshot_arn(snapshot_id))
 
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
-        snapshot = self._ec2().describe_snapshots(SnapshotIds=[native_id])["Snapshots"][0]
+        snapshot = (
+            self._described.pop(native_id, None)
+            or self._ec2().describe_snapshots(SnapshotIds=[native_id])["Snapshots"][0]
+        )
         metadata = {
             "volumeId": snapshot["VolumeId"],
             "volumeSize": str(snapshot.get("VolumeSize", "")),
@@ -236,12 +289,11 @@ class EbsAdapter:
         }
         if snapshot.get("KmsKeyId"):
             metadata["kmsKeyId"] = snapshot["KmsKeyId"]
+        if source is not None and source.details and source.arn.endswith(f"/{snapshot['VolumeId']}"):
+            return {**metadata, **source.details}  # the volume was described just before: not again
         try:
             volume = self._ec2().describe_volumes(VolumeIds=[snapshot["VolumeId"]])["Volumes"][0]
-            metadata["availabilityZone"] = volume["AvailabilityZone"]
-            metadata["volumeType"] = volume.get("VolumeType", "gp3")
-            if volume.get("Iops"):
-                metadata["iops"] = str(volume["Iops"])
+            metadata.update(_volume_details(volume))
         except ClientError:
             pass  # the source volume may be gone; the snapshot alone is enough to restore
         return metadata

@@ -8,7 +8,10 @@ available, which also heals a crash between CreateImage and the tagging.
 
 A copy is CopyImage in the destination Region and account, re-encrypted with the destination vault's key;
 across accounts the AMI is shared first (launch permission, and createVolumePermission on its snapshots), and
-its snapshots' KMS key must let the destination account use it."""
+its snapshots' KMS key must let the destination account use it.
+
+The import of existing backups (lambdas.services.native_backup_import) lists an instance's AMIs made elsewhere
+with list_native_backups, whose docstring says which AMIs count as the instance's."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from lambdas.domain.errors import InvalidParameterValueException, InvalidRequest
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
+    SOURCE_TAG,
     CopySource,
     NativeBackup,
     NativeRestore,
@@ -39,6 +43,8 @@ GIB = 1024**3
 LIVE_STATES = ("pending", "running", "stopping", "stopped")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
 _AMI_NAME_CHARS = re.compile(r"[^A-Za-z0-9()\[\] ./\-'@_]")
+_MADE_FOR_IMAGE = re.compile(r" for (ami-[0-9a-f]+)")  # "Created by CreateImage(i-...) for ami-...[ from vol-...]"
+_FILTER_VALUES = 200  # the most values one DescribeImages filter takes
 _BOOLEAN_KEYS = ("EbsOptimized", "RequireIMDSv2", "DisableApiTermination")
 _PLACEMENT_KEYS = frozenset({"AvailabilityZone", "Tenancy", "GroupName"})
 # AWS Backup's default for EC2: the instance keeps running while its AMI is made (no reboot, so no
@@ -53,6 +59,11 @@ def image_name(job_id: str) -> str:
 
 def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
     return {tag["Key"]: tag["Value"] for tag in raw or []}
+
+
+def _made_by_a_backup_service(tags: dict[str, str]) -> bool:
+    """An AMI a Strongroom job (its job tag) or AWS Backup (aws:backup: tags) made."""
+    return JOB_TAG in tags or any(key.startswith("aws:backup:") for key in tags)
 
 
 def _tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
@@ -199,20 +210,50 @@ class Ec2Adapter:
         return self._backup(live[0]["ImageId"]) if live else None
 
     def list_native_backups(self, resource_arn: str) -> Iterator[tuple[NativeBackup, datetime]]:
-        """AMIs of the instance made by anyone but Strongroom and AWS Backup, for the import of existing
-        backups (lambdas.services.native_backup_import), with their creation times."""
+        """The instance's AMIs made by anyone but Strongroom (its job tag) and AWS Backup (aws:backup: tags), for
+        the import of existing backups, with their creation times: the NativeBackup start_backup gives, the AMI's
+        id and arn:aws:ec2:<region>::image/<id>. An AMI of this account, available, is the instance's when
+          - EC2 recorded the instance as its source (SourceInstanceId: CreateImage records it);
+          - its EBS snapshots say CreateImage made them from the instance ("Created by CreateImage(i-...) for
+            ami-..."), which also finds the AMIs made before EC2 recorded SourceInstanceId; or
+          - it is tagged strongroom:source-resource with the instance's ARN (or id): the way to claim an AMI that
+            EC2 does not tie to the instance, one registered from snapshots of its volumes or copied in.
+        An AMI registered from snapshots (RegisterImage) and not tagged so is not listed: nothing EC2 keeps says
+        which instance it is of."""
         instance_id = parse_arn(resource_arn).resource_id
-        filters = [
-            {"Name": "source-instance-id", "Values": [instance_id]},
-            {"Name": "state", "Values": ["available"]},
+        made_for = sorted(self._images_made_from(instance_id))
+        claimed_by = sorted({resource_arn, self._instance_arn(instance_id), instance_id})
+        queries = [
+            [{"Name": "source-instance-id", "Values": [instance_id]}],
+            [{"Name": f"tag:{SOURCE_TAG}", "Values": claimed_by}],
+            *(
+                [{"Name": "image-id", "Values": made_for[start : start + _FILTER_VALUES]}]
+                for start in range(0, len(made_for), _FILTER_VALUES)
+            ),
         ]
-        for page in self._ec2().get_paginator("describe_images").paginate(Owners=["self"], Filters=filters):
-            for image in page["Images"]:
-                tags = _tags(image.get("Tags"))
-                if JOB_TAG in tags or any(key.startswith("aws:backup:") for key in tags):
-                    continue
-                created = datetime.fromisoformat(str(image["CreationDate"]).replace("Z", "+00:00"))
-                yield self._backup(image["ImageId"]), created
+        seen: set[str] = set()
+        paginator = self._ec2().get_paginator("describe_images")
+        for filters in queries:
+            available = [*filters, {"Name": "state", "Values": ["available"]}]
+            for page in paginator.paginate(Owners=["self"], Filters=available):
+                for image in page["Images"]:
+                    if image["ImageId"] in seen or _made_by_a_backup_service(_tags(image.get("Tags"))):
+                        continue
+                    seen.add(image["ImageId"])
+                    created = datetime.fromisoformat(str(image["CreationDate"]).replace("Z", "+00:00"))
+                    yield self._backup(image["ImageId"]), created
+
+    def _images_made_from(self, instance_id: str) -> set[str]:
+        """The AMIs CreateImage made from the instance, as their EBS snapshots' descriptions name them."""
+        made_by = f"Created by CreateImage({instance_id}) for ami-*"
+        paginator = self._ec2().get_paginator("describe_snapshots")
+        image_ids: set[str] = set()
+        for page in paginator.paginate(OwnerIds=["self"], Filters=[{"Name": "description", "Values": [made_by]}]):
+            for snapshot in page["Snapshots"]:
+                found = _MADE_FOR_IMAGE.search(snapshot.get("Description") or "")
+                if found:
+                    image_ids.add(found.group(1))
+        return image_ids
 
     def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
         instance_id = parse_arn(resource_arn).resource_id
@@ -242,10 +283,11 @@ class Ec2Adapter:
         return self._backup(image_id)
 
     def _tag_snapshots(self, image: dict[str, Any]) -> None:
-        """Every EBS snapshot of the AMI carries the AMI's tags, the job id among them (CreateTags is idempotent)."""
+        """Every EBS snapshot of an AMI a job made carries the AMI's tags, the job id among them (CreateTags is
+        idempotent). An AMI no job made (one the import catalogs) is left as it is."""
         snapshot_ids = _snapshot_ids(image)
         tags = _tags(image.get("Tags"))
-        if snapshot_ids and tags:
+        if snapshot_ids and JOB_TAG in tags:
             self._ec2().create_tags(Resources=snapshot_ids, Tags=_tag_list(tags))
 
     def backup_status(self, native_id: str) -> Progress:

@@ -12,7 +12,12 @@ the destination vault's key, of the source snapshot named by its ARN (another Re
 that shared it through the snapshot's "restore" attribute: share_backup). RDS copies across Regions and
 accounts in one call. Across accounts an encrypted snapshot's key must be a customer managed key whose policy
 lets the destination account use it (snapshots under the AWS managed aws/rds key cannot be shared; the copy
-job says so before sharing anything). The cluster adapter copies cluster snapshots with the same helpers."""
+job says so before sharing anything). The cluster adapter copies cluster snapshots with the same helpers.
+
+Automated snapshots (rds:<identifier>-<time>) are listed for the import of existing backups next to manual ones,
+and restore and copy within the account like them. RDS alone deletes them, at the end of the backup retention
+period, and shares none with another account: deleting their recovery point waits for RDS (the point is marked
+deleted once the snapshot is gone), and a copy to another account fails saying so."""
 
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from lambdas.resources.base import (
     RESTORE_TAG,
     CopySource,
     NativeBackup,
+    NativeBackupInUse,
     NativeRestore,
     Phase,
     Progress,
@@ -42,6 +48,10 @@ GIB = 1024**3
 # and Neptune share these rules for instance and cluster identifiers).
 IDENTIFIER = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+# The snapshots the import of existing backups lists (not shared, public or AWS Backup's awsbackup ones); RDS names
+# the automated ones rds:<identifier>-<time>, a colon no manual snapshot identifier may hold.
+NATIVE_SNAPSHOT_TYPES = ("manual", "automated")
+AUTOMATED_PREFIX = "rds:"
 _INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9-]+(\.[a-z0-9-]+)?$")
 _FAILED_STATES = frozenset(
     {
@@ -79,6 +89,27 @@ def made_elsewhere(identifier: str, tags: dict[str, str]) -> bool:
         JOB_TAG in tags
         or identifier.startswith(("strongroom-", "awsbackup:"))
         or any(key.startswith("aws:backup:") for key in tags)
+    )
+
+
+def is_automated(identifier: str) -> bool:
+    """A DB or cluster snapshot RDS took itself (rds:<identifier>-<time>): only RDS deletes it, and it cannot be
+    shared with another account."""
+    return identifier.startswith(AUTOMATED_PREFIX)
+
+
+def kept_by_rds(what: str) -> NativeBackupInUse:
+    """Deleting an automated snapshot's recovery point: not now, RDS deletes the snapshot; expiry tries again."""
+    return NativeBackupInUse(
+        f"{what} is an automated snapshot: RDS deletes it itself at the end of the backup retention period, and "
+        "its recovery point is deleted once it is gone; disassociate the recovery point to let go of it sooner"
+    )
+
+
+def not_shared_by_rds(what: str) -> InvalidRequestException:
+    return InvalidRequestException(
+        f"{what} is an automated snapshot, which RDS does not share with other accounts: copy it to a manual "
+        "snapshot in this account, import that one, and copy its recovery point"
     )
 
 
@@ -276,13 +307,16 @@ class RdsAdapter:
         return NativeBackup(snapshot["DBSnapshotIdentifier"], snapshot["DBSnapshotArn"])
 
     def list_native_backups(self, resource_arn: str) -> Iterator[tuple[NativeBackup, datetime]]:
-        """The instance's available manual snapshots made elsewhere, for the import of existing backups."""
+        """The instance's available snapshots made elsewhere, manual and automated, for the import of existing
+        backups: the NativeBackup start_backup gives, the snapshot's identifier and ARN."""
         paginator = self._rds().get_paginator("describe_db_snapshots")
-        request = {"DBInstanceIdentifier": parse_arn(resource_arn).resource_id, "SnapshotType": "manual"}
-        for page in paginator.paginate(**request):
+        # No SnapshotType: RDS returns the manual and the automated snapshots.
+        for page in paginator.paginate(DBInstanceIdentifier=parse_arn(resource_arn).resource_id):
             for snapshot in page["DBSnapshots"]:
                 identifier = snapshot["DBSnapshotIdentifier"]
-                if snapshot.get("Status") == "available" and made_elsewhere(identifier, tags_of(snapshot)):
+                if snapshot.get("SnapshotType") not in NATIVE_SNAPSHOT_TYPES or snapshot.get("Status") != "available":
+                    continue
+                if made_elsewhere(identifier, tags_of(snapshot)):
                     yield NativeBackup(identifier, snapshot["DBSnapshotArn"]), snapshot["SnapshotCreateTime"]
 
     def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
@@ -315,6 +349,10 @@ class RdsAdapter:
         return snapshot_progress(self._snapshot(native_id), f"DB snapshot {native_id}")
 
     def delete_backup(self, native_id: str) -> None:
+        if is_automated(native_id):
+            if self._snapshot(native_id) is None:
+                return
+            raise kept_by_rds(f"DB snapshot {native_id}")
         try:
             self._rds().delete_db_snapshot(DBSnapshotIdentifier=native_id)
         except ClientError as error:
@@ -335,6 +373,8 @@ class RdsAdapter:
     def share_backup(self, native_id: str, account: str) -> None:
         """Lets `account` copy the snapshot (its "restore" attribute); adding an account twice changes nothing.
         An encrypted snapshot's KMS key must let that account use it too: that is the key's policy, not this call."""
+        if is_automated(native_id):
+            raise not_shared_by_rds(f"DB snapshot {native_id}")
         self._rds().modify_db_snapshot_attribute(
             DBSnapshotIdentifier=native_id, AttributeName="restore", ValuesToAdd=[account]
         )

@@ -13,6 +13,7 @@ is refused as unsupported.
 Copies are CopyDBClusterSnapshot calls made as RDS instance snapshots' are (lambdas.resources.rds): across
 Regions and from accounts that shared the snapshot, for all three engines, encrypted with the destination
 vault's key; an unencrypted cluster snapshot cannot be copied that way (RDS refuses to encrypt it in a copy).
+Automated cluster snapshots are imported, deleted and shared as automated DB snapshots are (lambdas.resources.rds).
 
 Known gap outside this module: a scheduled job (backup_service.start_backups) takes its type from
 resource_type_of(arn), so a scheduled DocumentDB or Neptune backup works but is labelled Aurora until that
@@ -40,14 +41,18 @@ from lambdas.resources.base import (
     ResourceInfo,
 )
 from lambdas.resources.rds import (
+    NATIVE_SNAPSHOT_TYPES,
     check_identifier,
     copy_request,
     error_code,
     flag,
+    is_automated,
     json_list,
+    kept_by_rds,
     made_elsewhere,
     metadata_value,
     native_tags,
+    not_shared_by_rds,
     port,
     refused_copy,
     snapshot_identifier,
@@ -166,13 +171,16 @@ class RdsClusterAdapter:
         return NativeBackup(snapshot["DBClusterSnapshotIdentifier"], snapshot["DBClusterSnapshotArn"])
 
     def list_native_backups(self, resource_arn: str) -> Iterator[tuple[NativeBackup, datetime]]:
-        """The cluster's available manual snapshots made elsewhere, for the import of existing backups."""
+        """The cluster's available snapshots made elsewhere, manual and automated, for the import of existing
+        backups: the NativeBackup start_backup gives, the cluster snapshot's identifier and ARN."""
         paginator = self._rds().get_paginator("describe_db_cluster_snapshots")
-        request = {"DBClusterIdentifier": parse_arn(resource_arn).resource_id, "SnapshotType": "manual"}
-        for page in paginator.paginate(**request):
+        # No SnapshotType: RDS returns the manual and the automated cluster snapshots.
+        for page in paginator.paginate(DBClusterIdentifier=parse_arn(resource_arn).resource_id):
             for snapshot in page["DBClusterSnapshots"]:
                 identifier = snapshot["DBClusterSnapshotIdentifier"]
-                if snapshot.get("Status") == "available" and made_elsewhere(identifier, tags_of(snapshot)):
+                if snapshot.get("SnapshotType") not in NATIVE_SNAPSHOT_TYPES or snapshot.get("Status") != "available":
+                    continue
+                if made_elsewhere(identifier, tags_of(snapshot)):
                     native = NativeBackup(identifier, snapshot["DBClusterSnapshotArn"])
                     yield native, snapshot["SnapshotCreateTime"]
 
@@ -198,6 +206,10 @@ class RdsClusterAdapter:
         return snapshot_progress(self._snapshot(native_id), f"Cluster snapshot {native_id}")
 
     def delete_backup(self, native_id: str) -> None:
+        if is_automated(native_id):
+            if self._snapshot(native_id) is None:
+                return
+            raise kept_by_rds(f"Cluster snapshot {native_id}")
         try:
             self._rds().delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=native_id)
         except ClientError as error:
@@ -219,6 +231,8 @@ class RdsClusterAdapter:
     def share_backup(self, native_id: str, account: str) -> None:
         """Lets `account` copy the cluster snapshot (its "restore" attribute); adding an account twice changes
         nothing. An encrypted snapshot's KMS key must let that account use it too (the key's policy)."""
+        if is_automated(native_id):
+            raise not_shared_by_rds(f"Cluster snapshot {native_id}")
         self._rds().modify_db_cluster_snapshot_attribute(
             DBClusterSnapshotIdentifier=native_id, AttributeName="restore", ValuesToAdd=[account]
         )

@@ -35,9 +35,11 @@ from lambdas.domain.plans import (
 from lambdas.domain.selections import selects
 from lambdas.domain.validation import parse_model
 from lambdas.domain.vaults import BackupVault
-from lambdas.resources.base import SOURCE_TAG
+from lambdas.resources.base import SOURCE_TAG, NativeBackup
 from lambdas.services.context import ServiceContext
 from lambdas.services.job_transitions import finish_job, publish, save_job
+
+JOBS_PER_WRITE = 100  # jobs created, and their RUNNING states saved, per DynamoDB transaction
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,13 @@ class StartBackupJobInput(BaseModel):
 def start_backups(
     ctx: ServiceContext, plan_id: str, rule_id: str, scheduled_time: datetime, now: datetime
 ) -> StartBackupsResult:
+    with ctx.events.batched():
+        return _start_backups(ctx, plan_id, rule_id, scheduled_time, now)
+
+
+def _start_backups(
+    ctx: ServiceContext, plan_id: str, rule_id: str, scheduled_time: datetime, now: datetime
+) -> StartBackupsResult:
     plan = ctx.stores.plans.find(plan_id)
     if plan is None or plan.DeletionDate is not None:
         logger.info("plan gone; nothing to back up", extra={"plan_id": plan_id})
@@ -81,7 +90,7 @@ def start_backups(
     # Rules of this plan firing in the same window share one job: the longest retention wins.
     group = firing(plan, fired, scheduled_time)
     rule = group.winner
-    vault = ctx.stores.vaults.get(rule.TargetBackupVaultName)
+    vault = ctx.stores.vaults.cached(rule.TargetBackupVaultName) or ctx.stores.vaults.get(rule.TargetBackupVaultName)
     selections = ctx.stores.plans.selections(plan_id)
     opted_out = ctx.stores.settings.region().opted_out()
     resources = ctx.resolver.resolve((selection.Selection for selection in selections), opted_out)
@@ -101,9 +110,8 @@ def start_backups(
     for resource in resources:
         picked_by = next((s for s in selections if selects(s.Selection, resource)), selections[0])
         role_by_resource[resource.arn] = picked_by.Selection.IamRoleArn
-    created = existed = started = 0
-    for resource in resources:
-        job = BackupJob(
+    jobs = [
+        BackupJob(
             BackupJobId=scheduled_backup_job_id(plan_id, group.group_key, group.anchor, resource.arn),
             AccountId=ctx.account,
             BackupVaultName=vault.BackupVaultName,
@@ -120,21 +128,30 @@ def start_backups(
             RecoveryPointTags=rule.RecoveryPointTags,
             BackupType="FULL",
             CorrelationId=f"{plan_id}/{group.group_key}/{group.anchor.isoformat()}",
+            CopyActions=list(rule.CopyActions),
         )
-        if ctx.stores.jobs.create_backup_job(job):
-            created += 1
-            if refused_by_lock:
-                # The vault's lock refuses this retention: the job fails, as AWS Backup fails it, and says why.
-                finish_job(ctx, job, BackupJobState.FAILED, now, refused_by_lock)
-                continue
-        else:
-            existed += 1
-            existing = ctx.stores.jobs.find_backup_job(job.BackupJobId)
-            if existing is None or existing.State != BackupJobState.CREATED:
-                continue
-            job = existing
-        if start_job(ctx, job, now).State == BackupJobState.RUNNING:
-            started += 1
+        for resource in resources
+    ]
+    created = existed = started = 0
+    for first in range(0, len(jobs), JOBS_PER_WRITE):
+        chunk = jobs[first : first + JOBS_PER_WRITE]
+        # Created together, each only if absent: a schedule delivered twice finds its jobs and makes none.
+        new_ids = ctx.stores.jobs.create_backup_jobs_if_absent(chunk)
+        to_start: list[tuple[BackupJob, bool]] = []
+        for job in chunk:
+            if job.BackupJobId in new_ids:
+                created += 1
+                if refused_by_lock:
+                    # The vault's lock refuses this retention: the job fails, as AWS Backup fails it, saying why.
+                    finish_job(ctx, job, BackupJobState.FAILED, now, refused_by_lock)
+                    continue
+                to_start.append((job, True))
+            else:
+                existed += 1
+                existing = ctx.stores.jobs.find_backup_job(job.BackupJobId)
+                if existing is not None and existing.State == BackupJobState.CREATED:
+                    to_start.append((existing, False))
+        started += _start_many(ctx, to_start, now)
     ctx.stores.plans.record_execution(plan_id, scheduled_time)
     metrics.add_metric(name="BackupJobsCreated", unit=MetricUnit.Count, value=created)
     logger.info(
@@ -192,30 +209,41 @@ def start_backup_job(ctx: ServiceContext, request: dict[str, Any], now: datetime
     )
     if not ctx.stores.jobs.create_backup_job(job):
         return ctx.stores.jobs.get_backup_job(job_id)  # same IdempotencyToken: the same job, not a new one
-    return start_job(ctx, job, now)
+    return start_job(ctx, job, now, just_created=True)
 
 
-def start_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
+def start_job(ctx: ServiceContext, job: BackupJob, now: datetime, *, just_created: bool = False) -> BackupJob:
     """CREATED -> RUNNING by starting (or adopting) the native backup. A failure that may pass (throttling,
     a busy resource) leaves the job CREATED for the next attempt within its start window; a failure that
     will not pass (the resource is gone) fails the job. Either way the other jobs go on."""
+    moved, native = _begin(ctx, job, now, just_created)
+    return moved if native is None else _save_running(ctx, job, moved, native.native_id, now)
+
+
+def _begin(
+    ctx: ServiceContext, job: BackupJob, now: datetime, just_created: bool
+) -> tuple[BackupJob, NativeBackup | None]:
+    """Starts (or adopts) the native backup: the RUNNING job to save with it, or the job as already saved
+    (expired, failed, left to retry) and no native backup."""
     if now >= job.StartBy:
-        return finish_job(ctx, job, BackupJobState.EXPIRED, now, "The start window ended before the job could start")
+        message = "The start window ended before the job could start"
+        return finish_job(ctx, job, BackupJobState.EXPIRED, now, message), None
     adapter = ctx.adapters.for_type(job.ResourceType)
     try:
-        native = adapter.find_backup(job.ResourceArn, job.BackupJobId)
+        # A job this very call created has had no start attempt, so there is no native backup to adopt.
+        native = None if just_created else adapter.find_backup(job.ResourceArn, job.BackupJobId)
         if native is None:
             tags = {**job.RecoveryPointTags, SOURCE_TAG: job.ResourceArn}
             native = adapter.start_backup(job.ResourceArn, job.BackupJobId, tags)
     except BackupError as error:
-        return finish_job(ctx, job, BackupJobState.FAILED, now, error.message)
+        return finish_job(ctx, job, BackupJobState.FAILED, now, error.message), None
     except Exception as error:  # noqa: BLE001 - anything else is retried while the start window lasts
         logger.warning("backup start failed; will retry", extra={"backup_job_id": job.BackupJobId, "error": str(error)})
         retry = job.model_copy(
             update={"StartAttempts": job.StartAttempts + 1, "StatusMessage": f"Start attempt failed: {error}"}
         )
         save_job(ctx, retry, job.State)
-        return retry
+        return retry, None
     running = job.transition(
         BackupJobState.RUNNING,
         NativeBackupId=native.native_id,
@@ -225,15 +253,32 @@ def start_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
         StatusMessage=None,
         PercentDone="0.0",
     )
+    return running, native
+
+
+def _save_running(ctx: ServiceContext, job: BackupJob, running: BackupJob, native_id: str, now: datetime) -> BackupJob:
     if save_job(ctx, running, job.State):
         publish(ctx, running, now)
         return running
     # Another worker moved the job meanwhile (a duplicate delivery that won, StopBackupJob): a native backup
     # this attempt made and the job does not own would be orphaned, so it goes.
     current = ctx.stores.jobs.get_backup_job(job.BackupJobId)
-    if current.NativeBackupId != native.native_id:
-        adapter.delete_backup(native.native_id)
+    if current.NativeBackupId != native_id:
+        ctx.adapters.for_type(job.ResourceType).delete_backup(native_id)
     return current
+
+
+def _start_many(ctx: ServiceContext, jobs: list[tuple[BackupJob, bool]], now: datetime) -> int:
+    """start_job for many CREATED jobs, their RUNNING states saved together in one conditional transaction
+    (one call instead of one per job); if any of them moved meanwhile, each is saved on its own instead."""
+    begun = [(job, *_begin(ctx, job, now, just_created)) for job, just_created in jobs]
+    running = [(job, moved, native) for job, moved, native in begun if native is not None]
+    if running and ctx.stores.jobs.save_backup_jobs([moved for _, moved, _ in running], BackupJobState.CREATED.value):
+        for _, moved, _ in running:
+            publish(ctx, moved, now)
+        return len(running)
+    saved = [_save_running(ctx, job, moved, native.native_id, now) for job, moved, native in running]
+    return sum(1 for job in saved if job.State == BackupJobState.RUNNING)
 
 
 STOPPABLE_STATES = frozenset({BackupJobState.CREATED, BackupJobState.PENDING, BackupJobState.RUNNING})

@@ -38,7 +38,7 @@ from lambdas.domain.errors import (
 from lambdas.domain.ids import idempotent_job_id, new_id
 from lambdas.domain.jobs import BackupJob
 from lambdas.domain.lifecycle import calculate
-from lambdas.domain.plans import Lifecycle
+from lambdas.domain.plans import CopyAction, Lifecycle
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
 from lambdas.domain.validation import parse_model
 from lambdas.domain.vaults import BackupVault
@@ -83,16 +83,12 @@ def copies_after_backup(ctx: ServiceContext, job: BackupJob, point: RecoveryPoin
     """The copy jobs of the rule that made `job`, created (idempotently: one id per backup job and
     destination) and started. Called before the backup job is saved COMPLETED, so a crash in between
     re-creates the same jobs on the next run instead of losing them."""
-    creator = job.CreatedBy
-    if not creator.BackupPlanId or not creator.BackupRuleId:
-        return []  # on-demand backups have no copy actions
-    plan = ctx.stores.plans.find(creator.BackupPlanId, creator.BackupPlanVersion)
-    rule = next((r for r in plan.Rules if r.RuleId == creator.BackupRuleId), None) if plan else None
-    if rule is None or not rule.CopyActions:
+    actions = job.CopyActions if job.CopyActions is not None else _rule_copy_actions(ctx, job)
+    if not actions:
         return []
     source_vault = ctx.stores.vaults.get(point.BackupVaultName)
     started: list[CopyJob] = []
-    for action in rule.CopyActions:
+    for action in actions:
         destination = VaultAddress.parse(action.DestinationBackupVaultArn)
         job_id = idempotent_job_id("rule-copy", job.BackupJobId, destination.arn)
         copy = _new_job(ctx, job_id, point, source_vault, destination, job.IamRoleArn, action.Lifecycle, now)
@@ -103,6 +99,15 @@ def copies_after_backup(ctx: ServiceContext, job: BackupJob, point: RecoveryPoin
             copy = ctx.stores.jobs.get_copy_job(job_id)
         started.append(copy)
     return started
+
+
+def _rule_copy_actions(ctx: ServiceContext, job: BackupJob) -> list[CopyAction]:
+    creator = job.CreatedBy
+    if not creator.BackupPlanId or not creator.BackupRuleId:
+        return []  # on-demand backups have no copy actions
+    plan = ctx.stores.plans.find(creator.BackupPlanId, creator.BackupPlanVersion)
+    rule = next((r for r in plan.Rules if r.RuleId == creator.BackupRuleId), None) if plan else None
+    return list(rule.CopyActions) if rule else []
 
 
 def _new_job(
@@ -365,7 +370,7 @@ def _save(ctx: ServiceContext, job: CopyJob, expected: CopyJobState) -> bool:
 
 
 def _publish(ctx: ServiceContext, job: CopyJob, now: datetime) -> None:
-    ctx.events.publish_copy_job(job, ctx.stores.vaults.find(job.SourceBackupVaultName), now)
+    ctx.events.publish_copy_job(job, ctx.stores.vaults.cached(job.SourceBackupVaultName), now)
     metrics.add_metric(name=f"CopyJobs{job.State.value.title()}", unit=MetricUnit.Count, value=1)
 
 

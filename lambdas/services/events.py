@@ -6,7 +6,9 @@ the vault's topic. Publishing never fails an operation: a lost notification is l
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -20,6 +22,7 @@ from lambdas.domain.vaults import BackupVault
 from lambdas.resources.base import ObjectFailure
 
 SOURCE = "aws.backup"
+EVENTS_PER_CALL = 10  # PutEvents takes at most ten entries
 
 BACKUP_VAULT_EVENTS: dict[BackupJobState, tuple[str, ...]] = {
     BackupJobState.RUNNING: ("BACKUP_JOB_STARTED",),
@@ -80,6 +83,10 @@ class EventSink(Protocol):
         self, job: RestoreJob, failures: Sequence[ObjectFailure], vault: BackupVault | None
     ) -> None:
         """Objects of a restore that failed while the job goes on: one notification each, SNS only."""
+
+    def batched(self) -> AbstractContextManager[None]:
+        """Within it, EventBridge events are sent ten to a call (PutEvents' limit) instead of one by one: for
+        code that moves many jobs at once. Whatever is left is sent when it ends, even on an error."""
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -218,6 +225,7 @@ class AwsEventSink:
         self._bus = bus_name
         self._account = account
         self._region = region
+        self._local = threading.local()  # each thread batches its own events (the local runtime is threaded)
 
     def publish_backup_job(self, job: BackupJob, vault: BackupVault | None, now: datetime) -> None:
         detail = backup_job_detail(job)
@@ -286,24 +294,45 @@ class AwsEventSink:
             )
             self._notify(vault, event, restore_object_failure_detail(job, failure), summary)
 
-    def _emit(self, detail_type: str, resources: list[str], detail: dict[str, Any], now: datetime) -> None:
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        outer = getattr(self._local, "buffer", None)
+        if outer is not None:  # already batching: the outer scope sends
+            yield
+            return
+        self._local.buffer = []
         try:
-            response = self._events().put_events(
-                Entries=[
-                    {
-                        "Time": now,
-                        "Source": SOURCE,
-                        "DetailType": detail_type,
-                        "Resources": resources,
-                        "Detail": json.dumps(detail),
-                        "EventBusName": self._bus,
-                    }
-                ]
-            )
+            yield
+        finally:
+            entries, self._local.buffer = self._local.buffer, None
+            for start in range(0, len(entries), EVENTS_PER_CALL):
+                self._send(entries[start : start + EVENTS_PER_CALL])
+
+    def _emit(self, detail_type: str, resources: list[str], detail: dict[str, Any], now: datetime) -> None:
+        entry = {
+            "Time": now,
+            "Source": SOURCE,
+            "DetailType": detail_type,
+            "Resources": resources,
+            "Detail": json.dumps(detail),
+            "EventBusName": self._bus,
+        }
+        buffer: list[dict[str, Any]] | None = getattr(self._local, "buffer", None)
+        if buffer is None:
+            self._send([entry])
+            return
+        buffer.append(entry)
+        if len(buffer) >= EVENTS_PER_CALL:
+            self._local.buffer = []
+            self._send(buffer)
+
+    def _send(self, entries: list[dict[str, Any]]) -> None:
+        try:
+            response = self._events().put_events(Entries=entries)
             if response.get("FailedEntryCount"):
-                logger.warning("event not accepted", extra={"detail_type": detail_type, "response": response})
+                logger.warning("events not accepted", extra={"response": response})
         except Exception:  # noqa: BLE001 - a lost event must not fail the job it describes
-            logger.exception("could not publish event", extra={"detail_type": detail_type})
+            logger.exception("could not publish events", extra={"detail_types": [e["DetailType"] for e in entries]})
 
     def _notify(self, vault: BackupVault | None, event: str, detail: dict[str, Any], summary: str) -> None:
         if vault is None or not vault.subscribes_to(event) or vault.Notifications is None:

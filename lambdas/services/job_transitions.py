@@ -24,7 +24,7 @@ def save_job(ctx: ServiceContext, job: BackupJob, expected: BackupJobState) -> b
 
 
 def publish(ctx: ServiceContext, job: BackupJob, now: datetime) -> None:
-    ctx.events.publish_backup_job(job, ctx.stores.vaults.find(job.BackupVaultName), now)
+    ctx.events.publish_backup_job(job, ctx.stores.vaults.cached(job.BackupVaultName), now)
     metrics.add_metric(name=f"BackupJobs{job.State.value.title()}", unit=MetricUnit.Count, value=1)
 
 

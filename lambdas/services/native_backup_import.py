@@ -13,8 +13,12 @@ concurrent run, or a backup already cataloged by a job, in another vault, or dis
 Backups Strongroom made (the job tag, or a job's backup name) are left to the job that made them.
 
 Listing a resource's native backups is not in the adapter Protocol yet: an adapter offers it with the
-optional `list_native_backups` below (FSx does); EBS snapshots and DynamoDB backups are listed here until
-their adapters gain it."""
+optional `list_native_backups` below, and is then the source of its own type. FSx does; so do EC2 (the
+instance's AMIs: lambdas.resources.ec2 says which AMIs are an instance's), RDS (a DB instance's manual and
+automated snapshots) and the Aurora, DocumentDB and Neptune clusters (their manual and automated cluster
+snapshots). Each lists the NativeBackup its own start_backup would give (native id and recovery point ARN), so
+restore, deletion, copies and lifecycle treat an imported point as one of their own. EBS snapshots and DynamoDB
+backups are listed here until their adapters gain it."""
 
 from __future__ import annotations
 
@@ -90,7 +94,8 @@ class DynamoDbBackups:
 
 
 def default_sources(region: str) -> dict[str, NativeBackupSource]:
-    """Listings for the types whose adapters do not offer one yet, over the deployment's own clients."""
+    """Listings for the types whose adapters do not offer one yet, over the deployment's own clients. The
+    adapters that do (FSx, EC2, RDS, Aurora, DocumentDB, Neptune) need no entry: _import_resource asks them."""
     from lambdas.common import aws
 
     return {

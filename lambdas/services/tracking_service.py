@@ -14,7 +14,7 @@ from lambdas.common.observability import logger, metrics
 from lambdas.domain.jobs import BackupJob, BackupJobState
 from lambdas.domain.lifecycle import calculate
 from lambdas.domain.recovery_points import RecoveryPoint
-from lambdas.resources.base import Phase
+from lambdas.resources.base import BatchStatus, DuplicateSweep, Phase, Progress
 from lambdas.services.backup_service import start_job
 from lambdas.services.context import ServiceContext
 from lambdas.services.copy_service import CopyTrackResult, copies_after_backup, track_copy_jobs
@@ -33,14 +33,20 @@ class TrackResult:
 
 
 def track_jobs(ctx: ServiceContext, now: datetime) -> TrackResult:
+    with ctx.events.batched():
+        return _track_all(ctx, now)
+
+
+def _track_all(ctx: ServiceContext, now: datetime) -> TrackResult:
     result = TrackResult()
     token: str | None = None
     while True:
         jobs, token = ctx.stores.jobs.open_backup_jobs(limit=200, token=token)
+        known = _statuses(ctx, jobs)
         for job in jobs:
             result.examined += 1
             try:
-                outcome = track_job(ctx, job, now)
+                outcome = track_job(ctx, job, now, known.get(job.NativeBackupId or ""))
             except Exception as error:  # noqa: BLE001 - isolate each job; the failure is reported below
                 logger.exception("tracking a job failed", extra={"backup_job_id": job.BackupJobId})
                 result.errors.append(f"{job.BackupJobId}: {error}")
@@ -62,7 +68,36 @@ def track_jobs(ctx: ServiceContext, now: datetime) -> TrackResult:
     return result
 
 
-def track_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
+def _statuses(ctx: ServiceContext, jobs: list[BackupJob]) -> dict[str, Progress]:
+    """The progress of a page's RUNNING jobs, one call per type for the types whose service can describe many
+    backups at once (BatchStatus); the others are asked job by job in track_job. Before that, a second backup
+    a job made (a create whose answer was lost and that was sent again) is deleted (DuplicateSweep)."""
+    by_type: dict[str, dict[str, str]] = {}  # type -> job id -> native id
+    for job in jobs:
+        if job.State == BackupJobState.RUNNING and job.NativeBackupId:
+            by_type.setdefault(job.ResourceType, {})[job.BackupJobId] = job.NativeBackupId
+    known: dict[str, Progress] = {}
+    for resource_type, owners in by_type.items():
+        native_ids = list(owners.values())
+        adapter = ctx.adapters.for_type(resource_type)
+        if isinstance(adapter, DuplicateSweep):
+            try:
+                swept = adapter.sweep_duplicates(owners)
+            except Exception:  # noqa: BLE001 - the next run sweeps again
+                logger.exception("sweeping duplicate backups failed", extra={"resource_type": resource_type})
+            else:
+                if swept:
+                    logger.warning("duplicate native backups deleted", extra={"deleted": swept})
+        if not isinstance(adapter, BatchStatus):
+            continue
+        try:
+            known.update(adapter.backup_statuses(native_ids))
+        except Exception:  # noqa: BLE001 - each job is then asked on its own
+            logger.exception("batch status failed", extra={"resource_type": resource_type})
+    return known
+
+
+def track_job(ctx: ServiceContext, job: BackupJob, now: datetime, known: Progress | None = None) -> BackupJob:
     if job.State in (BackupJobState.CREATED, BackupJobState.PENDING):
         if job.window_verdict(now) is not None:
             return finish_job(
@@ -73,9 +108,17 @@ def track_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
         return job
     adapter = ctx.adapters.for_type(job.ResourceType)
     # Polled before the completion window is judged: a backup that finished between two polls counts.
-    progress = adapter.backup_status(job.NativeBackupId)
+    progress = known or adapter.backup_status(job.NativeBackupId)
     if progress.phase == Phase.COMPLETED:
-        point = _record_recovery_point(ctx, job, progress.size_bytes, now)
+        point = _new_recovery_point(ctx, job, progress.size_bytes, now)
+        if not _has_copies(job):
+            done = _completed(job, progress.size_bytes, now)
+            # The point, the protected resource and the job's COMPLETED state in one transaction (one call);
+            # if any of them moved meanwhile, the step-by-step path below sorts it out.
+            if ctx.stores.complete_backup(point, done, job.State.value):
+                publish(ctx, done, now)
+                return done
+        point = _record_recovery_point(ctx, point)
         copies_after_backup(ctx, job, point, now)
         return _finish_completed(ctx, job, progress.size_bytes, now)
     if progress.phase == Phase.FAILED:
@@ -92,12 +135,20 @@ def track_job(ctx: ServiceContext, job: BackupJob, now: datetime) -> BackupJob:
     return moved
 
 
-def _record_recovery_point(ctx: ServiceContext, job: BackupJob, size: int | None, now: datetime) -> RecoveryPoint:
-    """Written before the job turns COMPLETED, and conditionally: a crash between the two is healed by the
-    next run, which finds the point and completes the job."""
+def _has_copies(job: BackupJob) -> bool:
+    """Whether the job's rule copies its backups (None: a job recorded before jobs carried their copy actions,
+    whose rule is read when it completes)."""
+    return bool(job.CopyActions) or (job.CopyActions is None and job.CreatedBy.BackupPlanId is not None)
+
+
+def _completed(job: BackupJob, size: int | None, now: datetime) -> BackupJob:
+    return job.transition(BackupJobState.COMPLETED, CompletionDate=now, PercentDone="100.0", BackupSizeInBytes=size)
+
+
+def _new_recovery_point(ctx: ServiceContext, job: BackupJob, size: int | None, now: datetime) -> RecoveryPoint:
     assert job.RecoveryPointArn and job.NativeBackupId
     adapter = ctx.adapters.for_type(job.ResourceType)
-    vault = ctx.stores.vaults.get(job.BackupVaultName)
+    vault = ctx.stores.vaults.cached(job.BackupVaultName) or ctx.stores.vaults.get(job.BackupVaultName)
     try:
         source = adapter.describe(job.ResourceArn)
     except Exception:  # noqa: BLE001 - the source may be gone by now; the backup still counts
@@ -126,6 +177,12 @@ def _record_recovery_point(ctx: ServiceContext, job: BackupJob, size: int | None
         NativeBackupId=job.NativeBackupId,
         RestoreMetadata=adapter.restore_metadata(job.NativeBackupId, source),
     )
+    return point
+
+
+def _record_recovery_point(ctx: ServiceContext, point: RecoveryPoint) -> RecoveryPoint:
+    """Written before the job turns COMPLETED, and conditionally: a crash between the two is healed by the
+    next run, which finds the point and completes the job."""
     if not ctx.stores.recovery_points.create(point):
         return ctx.stores.recovery_points.get(point.RecoveryPointArn)  # recorded by a run that crashed later
     ctx.stores.protected.record(point)
@@ -133,7 +190,7 @@ def _record_recovery_point(ctx: ServiceContext, job: BackupJob, size: int | None
 
 
 def _finish_completed(ctx: ServiceContext, job: BackupJob, size: int | None, now: datetime) -> BackupJob:
-    done = job.transition(BackupJobState.COMPLETED, CompletionDate=now, PercentDone="100.0", BackupSizeInBytes=size)
+    done = _completed(job, size, now)
     if save_job(ctx, done, job.State):
         publish(ctx, done, now)
         return done

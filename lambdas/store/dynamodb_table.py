@@ -8,7 +8,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from lambdas.store.schema import TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
-from lambdas.store.table import ConditionFailed, Item, Page, Query, check_start_key
+from lambdas.store.table import MAX_TRANSACTION, ConditionFailed, Item, Page, Put, Query, check_start_key
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -46,14 +46,35 @@ def _condition(if_absent: bool, expect: dict[str, Any] | None) -> dict[str, Any]
     return condition
 
 
+def _full_condition(if_absent: bool, expect: dict[str, Any] | None, newer: tuple[str, str] | None) -> dict[str, Any]:
+    condition = _condition(if_absent, expect)
+    if newer is None:
+        return condition
+    if condition:
+        raise ValueError("newer= stands alone: it is not combined with if_absent or expect")
+    return {
+        "ConditionExpression": "attribute_not_exists(#pk) OR #n < :n",
+        "ExpressionAttributeNames": {"#pk": TABLE_PARTITION_KEY, "#n": newer[0]},
+        "ExpressionAttributeValues": {":n": _serializer.serialize(newer[1])},
+    }
+
+
 class DynamoDbTable:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._name = table_name
 
-    def put(self, item: Item, *, if_absent: bool = False, expect: dict[str, Any] | None = None) -> None:
+    def put(
+        self,
+        item: Item,
+        *,
+        if_absent: bool = False,
+        expect: dict[str, Any] | None = None,
+        newer: tuple[str, str] | None = None,
+    ) -> None:
+        condition = _full_condition(if_absent, expect, newer)
         try:
-            self._client.put_item(TableName=self._name, Item=_to_dynamo(item), **_condition(if_absent, expect))
+            self._client.put_item(TableName=self._name, Item=_to_dynamo(item), **condition)
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise ConditionFailed(str(error)) from error
@@ -86,6 +107,29 @@ class DynamoDbTable:
             while pending:
                 response = self._client.batch_write_item(RequestItems=pending)
                 pending = response.get("UnprocessedItems") or {}
+
+    def transact(self, puts: list[Put]) -> None:
+        if len(puts) > MAX_TRANSACTION:
+            raise ValueError(f"a transaction holds at most {MAX_TRANSACTION} writes")
+        items = [
+            {
+                "Put": {
+                    "TableName": self._name,
+                    "Item": _to_dynamo(put.item),
+                    **_full_condition(put.if_absent, put.expect, put.newer),
+                }
+            }
+            for put in puts
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons") or []
+            if error.response["Error"]["Code"] == "TransactionCanceledException" and any(
+                reason.get("Code") == "ConditionalCheckFailed" for reason in reasons
+            ):
+                raise ConditionFailed(str(error)) from error
+            raise
 
     def query(self, query: Query) -> Page:
         pk_name, sk_name = TABLE_INDEXES[query.index] if query.index else (TABLE_PARTITION_KEY, TABLE_SORT_KEY)

@@ -22,7 +22,7 @@ from lambdas.domain.errors import ConflictException, ResourceNotFoundException
 from lambdas.domain.jobs import BackupJob, RestoreJob
 from lambdas.store.codec import decode_token, encode_token, from_item, sortable, to_item
 from lambdas.store.schema import TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
-from lambdas.store.table import ConditionFailed, Item, Query, Table
+from lambdas.store.table import MAX_TRANSACTION, ConditionFailed, Item, Put, Query, Table
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -132,6 +132,9 @@ def _backup_item(job: BackupJob) -> Item:
     )
 
 
+backup_job_item = _backup_item  # for writes that span stores (Stores.complete_backup)
+
+
 def _restore_item(job: RestoreJob) -> Item:
     order = f"{sortable(job.CreationDate)}#{job.RestoreJobId}"
     return to_item(
@@ -173,6 +176,30 @@ class JobStore:
         """False when a job with this id exists already: the duplicate delivery case, not an error."""
         try:
             self._table.put(_backup_item(job), if_absent=True)
+        except ConditionFailed:
+            return False
+        return True
+
+    def create_backup_jobs_if_absent(self, jobs: list[BackupJob]) -> set[str]:
+        """The ids of the jobs this call created: all of them in one transaction when none exists yet (the
+        usual case), else one conditional write each, which leaves the existing ones as they are."""
+        if not jobs:
+            return set()
+        if len(jobs) <= MAX_TRANSACTION:
+            try:
+                self._table.transact([Put(_backup_item(job), if_absent=True) for job in jobs])
+                return {job.BackupJobId for job in jobs}
+            except ConditionFailed:
+                pass
+        return {job.BackupJobId for job in jobs if self.create_backup_job(job)}
+
+    def save_backup_jobs(self, jobs: list[BackupJob], expected_state: str) -> bool:
+        """Saves every job over `expected_state` in one transaction, or none (False): then the caller saves
+        them one by one, to learn which moved."""
+        if not jobs or len(jobs) > MAX_TRANSACTION:
+            return False
+        try:
+            self._table.transact([Put(_backup_item(job), expect={"State": expected_state}) for job in jobs])
         except ConditionFailed:
             return False
         return True

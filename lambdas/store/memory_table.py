@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from lambdas.store.schema import TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
-from lambdas.store.table import ConditionFailed, Item, Page, Query, check_start_key
+from lambdas.store.table import MAX_TRANSACTION, ConditionFailed, Item, Page, Put, Query, check_start_key
 
 
 class MemoryTable:
@@ -28,11 +28,28 @@ class MemoryTable:
             if actual != value or (current is None and value is not None):
                 raise ConditionFailed(f"{name} is {actual!r}, expected {value!r}")
 
-    def put(self, item: Item, *, if_absent: bool = False, expect: dict[str, Any] | None = None) -> None:
+    def put(
+        self,
+        item: Item,
+        *,
+        if_absent: bool = False,
+        expect: dict[str, Any] | None = None,
+        newer: tuple[str, str] | None = None,
+    ) -> None:
         with self._lock:
             key = self._key(item)
-            self._check(self._items.get(key), if_absent, expect)
+            current = self._items.get(key)
+            self._check(current, if_absent, expect)
+            self._check_newer(current, newer)
             self._items[key] = copy.deepcopy(item)
+
+    @staticmethod
+    def _check_newer(current: Item | None, newer: tuple[str, str] | None) -> None:
+        if newer is not None and current is not None:
+            name, value = newer
+            # as DynamoDB's `#n < :v`: an item without the attribute fails the comparison
+            if name not in current or not str(current[name]) < value:
+                raise ConditionFailed(f"{name} is {current.get(name)!r}, not older than {value!r}")
 
     def get(self, pk: str, sk: str) -> Item | None:
         with self._lock:
@@ -48,6 +65,17 @@ class MemoryTable:
     def put_many(self, items: list[Item]) -> None:
         for item in items:
             self.put(item)
+
+    def transact(self, puts: list[Put]) -> None:
+        if len(puts) > MAX_TRANSACTION or len({self._key(p.item) for p in puts}) != len(puts):
+            raise ValueError(f"a transaction holds at most {MAX_TRANSACTION} writes, on distinct keys")
+        with self._lock:
+            for put in puts:
+                current = self._items.get(self._key(put.item))
+                self._check(current, put.if_absent, put.expect)
+                self._check_newer(current, put.newer)
+            for put in puts:
+                self._items[self._key(put.item)] = copy.deepcopy(put.item)
 
     def query(self, query: Query) -> Page:
         pk_name, sk_name = TABLE_INDEXES[query.index] if query.index else (TABLE_PARTITION_KEY, TABLE_SORT_KEY)

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from lambdas.domain.errors import ResourceNotFoundException
 from lambdas.domain.recovery_points import RecoveryPoint
-from lambdas.store.codec import decode_token, encode_token, from_item, to_item
-from lambdas.store.table import Query, Table
+from lambdas.store.codec import decode_token, encode_token, from_item, sortable, to_item
+from lambdas.store.table import ConditionFailed, Item, Query, Table
 
 _SK = "RESOURCE"
 _ALL = "PROTECTED"
@@ -28,35 +28,44 @@ class ProtectedResource(BaseModel):
     LastRecoveryPointArn: str
 
 
+def protected_item(point: RecoveryPoint) -> Item:
+    """The protected resource `point` makes, written only over an older LastBackupAt."""
+    resource = ProtectedResource(
+        ResourceArn=point.ResourceArn,
+        ResourceType=point.ResourceType,
+        ResourceName=point.ResourceName,
+        LastBackupTime=point.CreationDate,
+        LastBackupVaultArn=point.BackupVaultArn,
+        LastBackupVaultName=point.BackupVaultName,
+        LastRecoveryPointArn=point.RecoveryPointArn,
+    )
+    return to_item(
+        f"PROTECTED#{point.ResourceArn}",
+        _SK,
+        resource,
+        LastBackupAt=sortable(point.CreationDate),
+        GSI1PK=_ALL,
+        GSI1SK=point.ResourceArn,
+        GSI2PK=f"PROTECTED-IN#{point.BackupVaultName}",
+        GSI2SK=point.ResourceArn,
+    )
+
+
 class ProtectedResourceStore:
     def __init__(self, table: Table) -> None:
         self._table = table
 
     def record(self, point: RecoveryPoint) -> None:
-        """Keeps the newest backup: an older point recorded late does not win over a newer one."""
-        current = self.find(point.ResourceArn)
-        if current is not None and current.LastBackupTime >= point.CreationDate:
-            return
-        resource = ProtectedResource(
-            ResourceArn=point.ResourceArn,
-            ResourceType=point.ResourceType,
-            ResourceName=point.ResourceName,
-            LastBackupTime=point.CreationDate,
-            LastBackupVaultArn=point.BackupVaultArn,
-            LastBackupVaultName=point.BackupVaultName,
-            LastRecoveryPointArn=point.RecoveryPointArn,
-        )
-        self._table.put(
-            to_item(
-                f"PROTECTED#{point.ResourceArn}",
-                _SK,
-                resource,
-                GSI1PK=_ALL,
-                GSI1SK=point.ResourceArn,
-                GSI2PK=f"PROTECTED-IN#{point.BackupVaultName}",
-                GSI2SK=point.ResourceArn,
-            )
-        )
+        """Keeps the newest backup: an older point recorded late does not win over a newer one. One
+        conditional write, no read: it lands only over an older LastBackupTime."""
+        item = protected_item(point)
+        try:
+            self._table.put(item, newer=("LastBackupAt", item["LastBackupAt"]))
+        except ConditionFailed:
+            current = self.find(point.ResourceArn)
+            if current is not None and current.LastBackupTime < point.CreationDate:
+                # recorded before LastBackupAt existed: the newer point wins, read-then-write as before
+                self._table.put(item)
 
     def find(self, resource_arn: str) -> ProtectedResource | None:
         item = self._table.get(f"PROTECTED#{resource_arn}", _SK)

@@ -39,6 +39,9 @@ def _item(point: RecoveryPoint) -> Item:
     )
 
 
+recovery_point_item = _item  # for writes that span stores (Stores.complete_backup)
+
+
 class RecoveryPointStore:
     def __init__(self, table: Table) -> None:
         self._table = table

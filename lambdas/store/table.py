@@ -18,6 +18,19 @@ class ConditionFailed(Exception):
 
 
 @dataclass(frozen=True)
+class Put:
+    """One conditional write of a transaction: the conditions of Table.put."""
+
+    item: Item
+    if_absent: bool = False
+    expect: dict[str, Any] | None = None
+    newer: tuple[str, str] | None = None
+
+
+MAX_TRANSACTION = 100  # DynamoDB's TransactWriteItems limit
+
+
+@dataclass(frozen=True)
 class Page:
     items: list[Item]
     next_key: Item | None = None
@@ -47,9 +60,18 @@ def check_start_key(start_after: Item, pk_name: str, sk_name: str) -> None:
 
 
 class Table(Protocol):
-    def put(self, item: Item, *, if_absent: bool = False, expect: dict[str, Any] | None = None) -> None:
+    def put(
+        self,
+        item: Item,
+        *,
+        if_absent: bool = False,
+        expect: dict[str, Any] | None = None,
+        newer: tuple[str, str] | None = None,
+    ) -> None:
         """Write the item. if_absent: fail if an item with that key exists. expect: fail unless every
-        named attribute of the stored item equals the given value (None: the attribute is absent)."""
+        named attribute of the stored item equals the given value (None: the attribute is absent).
+        newer=(name, value): fail if the item exists with `name` at or above `value` (a string compare):
+        "keep the newest" in one write, with no read first."""
 
     def get(self, pk: str, sk: str) -> Item | None: ...
 
@@ -59,3 +81,7 @@ class Table(Protocol):
 
     def put_many(self, items: list[Item]) -> None:
         """Unconditional batch write (batched 25 at a time on DynamoDB)."""
+
+    def transact(self, puts: list[Put]) -> None:
+        """All of the writes (at most MAX_TRANSACTION, on distinct keys) or none: ConditionFailed when any
+        condition does not hold, and then nothing is written."""

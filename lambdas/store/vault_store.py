@@ -4,6 +4,8 @@ concurrent tag, notification, policy or lock change is never overwritten by a st
 
 from __future__ import annotations
 
+import time
+
 from lambdas.domain.errors import AlreadyExistsException, ConflictException, ResourceNotFoundException
 from lambdas.domain.vaults import BackupVault
 from lambdas.store.codec import decode_token, encode_token, from_item, to_item
@@ -35,11 +37,31 @@ def _vault(item: Item) -> BackupVault:
     return vault if vault.Version == version else vault.model_copy(update={"Version": version})
 
 
+# How long a vault read for the engine's hot paths (events, tracking, starting jobs) may be reused. Writers in
+# this process forget it at once; another process sees a change within this many seconds.
+CACHE_SECONDS = 5.0
+
+
 class VaultStore:
     def __init__(self, table: Table) -> None:
         self._table = table
+        self._cache: dict[str, tuple[float, BackupVault | None]] = {}
+
+    def cached(self, name: str) -> BackupVault | None:
+        """`find`, reused for CACHE_SECONDS: for code that reads the same vault once per job (a thousand jobs,
+        one read). Never for a read-modify-write: those read with `find`."""
+        hit = self._cache.get(name)
+        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        vault = self.find(name)
+        self._cache[name] = (time.monotonic(), vault)
+        return vault
+
+    def _forget(self, name: str) -> None:
+        self._cache.pop(name, None)
 
     def create(self, vault: BackupVault) -> None:
+        self._forget(vault.BackupVaultName)
         try:
             self._table.put(_item(vault), if_absent=True)
         except ConditionFailed:
@@ -58,6 +80,7 @@ class VaultStore:
     def save(self, vault: BackupVault) -> BackupVault:
         """Writes the vault over the version it was read at and returns it with its new version."""
         saved = vault.model_copy(update={"Version": vault.Version + 1})
+        self._forget(vault.BackupVaultName)
         try:
             self._table.put(_item(saved), expect={"GSI1PK": _LIST_PARTITION, "Version": vault.Version or None})
         except ConditionFailed:
@@ -71,6 +94,7 @@ class VaultStore:
         return saved
 
     def delete(self, name: str) -> None:
+        self._forget(name)
         try:
             self._table.delete(_pk(name), _SK, expect={"GSI1PK": _LIST_PARTITION})
         except ConditionFailed:

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from lambdas.common import clock
 from lambdas.domain.errors import InvalidParameterValueException
@@ -285,3 +286,62 @@ def test_given_an_arn_of_a_type_strongroom_cannot_protect_when_backed_up_then_re
     with pytest.raises(InvalidParameterValueException, match="rds:og is not supported"):
         backup_service.start_backup_job(ctx, request, clock.now())
     assert ctx.stores.jobs.backup_jobs()[0] == []
+
+
+def wait_for_restore_job(backup: Any, restore_job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = backup.describe_restore_job(RestoreJobId=restore_job_id)
+        if job["Status"] not in ("PENDING", "RUNNING"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"restore job {restore_job_id} still running after 60s")
+
+
+@pytest.mark.parametrize("resource_type", ["DocumentDB", "Neptune"])
+def test_given_a_documentdb_or_neptune_cluster_when_backed_up_and_restored_through_the_backup_api_then_it_works(
+    runtime: LocalRuntime, resource_type: str
+) -> None:
+    # Given a cluster made through its own service's API, on the local runtime alone (no test patches moto:
+    # the runtime fills what moto lacks for these engines)
+    backup = runtime.client("backup")
+    backup.create_backup_vault(BackupVaultName="clusters")
+    source = MAKERS[resource_type](runtime, "graph")
+    engine = CLUSTER_ENGINES[resource_type][1]
+
+    # When it is backed up through AWS Backup's API
+    job_id = backup.start_backup_job(BackupVaultName="clusters", ResourceArn=source, IamRoleArn=ROLE)["BackupJobId"]
+    runtime.advance(timedelta(minutes=30))
+
+    # Then the job completes with a point of the cluster's own type, a manual cluster snapshot
+    job = backup.describe_backup_job(BackupJobId=job_id)
+    assert (job["State"], job["ResourceType"]) == ("COMPLETED", resource_type), job.get("StatusMessage")
+    point_arn = job["RecoveryPointArn"]
+    assert point_arn.startswith(f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster-snapshot:")
+    point = backup.describe_recovery_point(BackupVaultName="clusters", RecoveryPointArn=point_arn)
+    assert (point["ResourceType"], point["ResourceArn"], point["Status"]) == (resource_type, source, "COMPLETED")
+    metadata = backup.get_recovery_point_restore_metadata(BackupVaultName="clusters", RecoveryPointArn=point_arn)
+    assert metadata["RestoreMetadata"]["Engine"] == engine
+
+    # When a restore would take the source's own name, then AWS Backup's error and no job
+    with pytest.raises(ClientError, match="already exists") as error:
+        backup.start_restore_job(RecoveryPointArn=point_arn, Metadata={}, IamRoleArn=ROLE)
+    assert error.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert backup.list_restore_jobs()["RestoreJobs"] == []
+
+    # When it is restored under a new name through the Step Functions workflow
+    restore_job_id = backup.start_restore_job(
+        RecoveryPointArn=point_arn, Metadata={"DBClusterIdentifier": "graph-restored"}, IamRoleArn=ROLE
+    )["RestoreJobId"]
+    restored = wait_for_restore_job(backup, restore_job_id)
+
+    # Then a new cluster of the same engine is available
+    assert restored["Status"] == "COMPLETED", restored.get("StatusMessage")
+    assert restored["CreatedResourceArn"] == f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:graph-restored"
+    cluster = runtime.client("rds").describe_db_clusters(DBClusterIdentifier="graph-restored")["DBClusters"][0]
+    assert (cluster["Status"], cluster["Engine"]) == ("available", engine)
+
+    # When the point is deleted through the API, then its cluster snapshot is gone
+    backup.delete_recovery_point(BackupVaultName="clusters", RecoveryPointArn=point_arn)
+    snapshots = runtime.client("rds").describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+    assert point_arn not in {s["DBClusterSnapshotArn"] for s in snapshots}

@@ -267,6 +267,7 @@ CATALOG_NATIVE_BACKUPS = {
     "ec2:DescribeVolumes",
     "ec2:DescribeSnapshots",
     "ec2:DescribeInstances",
+    "ec2:DescribeImages",  # an instance's AMIs
     "dynamodb:ListTables",
     "dynamodb:ListBackups",
     "dynamodb:DescribeTable",
@@ -274,6 +275,8 @@ CATALOG_NATIVE_BACKUPS = {
     "dynamodb:DescribeBackup",
     "rds:DescribeDBInstances",
     "rds:DescribeDBClusters",
+    "rds:DescribeDBSnapshots",
+    "rds:DescribeDBClusterSnapshots",
     "s3:ListAllMyBuckets",
     "s3:GetBucketLocation",
     "s3:GetBucketTagging",

@@ -45,4 +45,7 @@ def test_the_import_may_only_read_resources_and_their_backups(template: dict[str
     actions = reading.actions(statements)
     assert not {"events:PutEvents", "sns:Publish"} & actions
     assert "tag:GetResources" in actions  # plans select resources by tag too
+    # The native backups it lists: AMIs (and the snapshots CreateImage made), DB and cluster snapshots, ...
+    assert {"ec2:DescribeImages", "ec2:DescribeSnapshots", "rds:DescribeDBSnapshots"} <= actions
+    assert {"rds:DescribeDBClusterSnapshots", "dynamodb:ListBackups"} <= actions
     assert '"*"' in json.dumps([s["Resource"] for s in statements])  # Describe calls IAM cannot scope

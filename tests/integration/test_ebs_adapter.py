@@ -306,3 +306,32 @@ def test_given_a_snapshot_a_registered_ami_uses_when_deleted_then_refused_as_in_
     assert not ec2.describe_snapshots(OwnerIds=["self"], Filters=[{"Name": "snapshot-id", "Values": [snapshot_id]}])[
         "Snapshots"
     ]
+
+
+def test_given_many_snapshots_when_their_status_is_asked_at_once_then_one_call_answers_and_a_gone_one_failed(
+    ec2: Any, adapter: Any
+) -> None:
+    from lambdas.common import aws
+    from lambdas.resources.base import Phase
+
+    # Given three snapshots, one of which has been deleted meanwhile
+    snapshots = [ec2.create_snapshot(VolumeId=make_volume(ec2)[0])["SnapshotId"] for _ in range(3)]
+    ec2.delete_snapshot(SnapshotId=snapshots[2])
+    calls: list[str] = []
+    stop = aws.listen_to_calls(lambda service, operation, *_: calls.append(operation))
+    try:
+        # When their statuses are asked together
+        statuses = adapter.backup_statuses(snapshots)
+        # Then the two that exist are COMPLETED and the gone one FAILED, as backup_status would say
+        assert [statuses[s].phase for s in snapshots] == [Phase.COMPLETED, Phase.COMPLETED, Phase.FAILED]
+        # and a page of ids cost one call, plus one per id when a gone id spoiled the page
+        assert calls.count("DescribeSnapshots") == 1 + len(snapshots)
+        # and the restore metadata of a snapshot just described needs no describe of its own
+        calls.clear()
+        volume_id = ec2.describe_snapshots(SnapshotIds=[snapshots[0]])["Snapshots"][0]["VolumeId"]
+        source = adapter.describe(f"arn:aws:ec2:{REGION}:{ACCOUNT}:volume/{volume_id}")
+        calls.clear()
+        metadata = adapter.restore_metadata(snapshots[0], source)
+        assert calls == [] and metadata["availabilityZone"] == "us-east-1b"
+    finally:
+        stop()

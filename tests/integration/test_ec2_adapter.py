@@ -475,3 +475,42 @@ def test_given_amis_made_by_hand_by_strongroom_and_by_aws_backup_when_native_bac
     assert [native.native_id for native, _ in listed] == [by_hand]
     assert listed[0][0].recovery_point_arn == f"arn:aws:ec2:{REGION}::image/{by_hand}"
     assert listed[0][1].tzinfo is not None
+
+
+def test_given_amis_registered_from_snapshots_when_listed_then_only_those_tagged_with_the_instance_are_its(
+    ec2, adapter, network
+) -> None:
+    # RegisterImage records no source instance: the strongroom:source-resource tag claims such an AMI.
+    instance_id, arn = make_instance(ec2, network)
+    _, other_arn = make_instance(ec2, network)
+    claimed, by_id, someone_elses, untagged = (
+        ec2.register_image(Name=name, RootDeviceName="/dev/sda1")["ImageId"]
+        for name in ("claimed", "by-id", "someone-elses", "untagged")
+    )
+    ec2.create_tags(Resources=[claimed], Tags=[{"Key": "strongroom:source-resource", "Value": arn}])
+    ec2.create_tags(Resources=[by_id], Tags=[{"Key": "strongroom:source-resource", "Value": instance_id}])
+    ec2.create_tags(Resources=[someone_elses], Tags=[{"Key": "strongroom:source-resource", "Value": other_arn}])
+    made_from_it = ec2.create_image(InstanceId=instance_id, Name="made-from-it")["ImageId"]
+    ec2.create_tags(Resources=[made_from_it], Tags=[{"Key": "strongroom:source-resource", "Value": arn}])
+
+    listed = [native.native_id for native, _ in adapter.list_native_backups(arn)]
+
+    assert sorted(listed) == sorted([claimed, by_id, made_from_it])  # each once, however many rules it meets
+    assert untagged not in listed and someone_elses not in listed
+    assert [native.native_id for native, _ in adapter.list_native_backups(other_arn)] == [someone_elses]
+
+
+def test_given_an_ami_no_job_made_when_its_status_is_read_then_its_snapshots_are_left_untagged(
+    ec2, adapter, network
+) -> None:
+    instance_id, _ = make_instance(ec2, network)
+    image_id = ec2.create_image(
+        InstanceId=instance_id,
+        Name="by-hand",
+        TagSpecifications=[{"ResourceType": "image", "Tags": [{"Key": "owner", "Value": "ops"}]}],
+    )["ImageId"]
+
+    assert adapter.backup_status(image_id).phase == "COMPLETED"
+
+    snapshot_id = ec2.describe_images(ImageIds=[image_id])["Images"][0]["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+    assert ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0].get("Tags", []) == []

@@ -1,6 +1,7 @@
 """The ImportNativeBackups function's handler on moto, wired as it is deployed (its environment, the catalog table,
 the adapters from the catalog): an event naming a vault, and optionally resources or types, catalogs the backups
-services made themselves as recovery points; a bad event is refused and nothing is written."""
+services made themselves (EBS snapshots, DynamoDB backups, AMIs, DB snapshots) as recovery points; a bad event is
+refused and nothing is written."""
 
 from __future__ import annotations
 
@@ -130,6 +131,64 @@ def test_given_protected_resources_with_backups_of_their_own_when_invoked_with_a
     # And a second invoke adds nothing
     again = invoke({"BackupVaultName": "imported"})
     assert (again["imported"], again["already_cataloged"]) == ([], 2)
+
+
+def instance_with_an_ami(tags: dict[str, str]) -> tuple[str, str]:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    instance_id = ec2.run_instances(
+        ImageId="ami-12345678",
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="t3.micro",
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}],
+    )["Instances"][0]["InstanceId"]
+    image_id = ec2.create_image(InstanceId=instance_id, Name=f"{instance_id} by hand")["ImageId"]
+    return f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{instance_id}", f"arn:aws:ec2:{REGION}::image/{image_id}"
+
+
+def db_with_snapshots(name: str, tags: dict[str, str]) -> tuple[str, set[str]]:
+    """A DB instance with a manual snapshot, and the automated one moto's RDS takes at creation."""
+    rds = boto3.client("rds", region_name=REGION)
+    arn = rds.create_db_instance(
+        DBInstanceIdentifier=name,
+        Engine="postgres",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="admin",
+        MasterUserPassword="password123",
+        Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+    )["DBInstance"]["DBInstanceArn"]
+    rds.create_db_snapshot(DBInstanceIdentifier=name, DBSnapshotIdentifier=f"{name}-by-hand")
+    snapshots = rds.describe_db_snapshots(DBInstanceIdentifier=name)["DBSnapshots"]
+    return str(arn), {snapshot["DBSnapshotArn"] for snapshot in snapshots}
+
+
+def test_given_a_protected_instance_and_db_with_backups_of_their_own_when_invoked_then_the_ami_and_snapshots_are_points(
+    deployed: Any,
+) -> None:
+    # Given an EC2 instance and a DB instance a plan selects by tag, with an AMI and DB snapshots made outside it
+    protect_by_tag(deployed)
+    instance_arn, image_arn = instance_with_an_ami({"backup": "yes"})
+    db_arn, snapshot_arns = db_with_snapshots("orders", {"backup": "yes"})
+    # And an instance and a DB instance no plan selects, with backups of their own
+    _, unrelated_image = instance_with_an_ami({"backup": "no"})
+    _, unrelated_snapshots = db_with_snapshots("scratch", {"backup": "no"})
+
+    # When the function is invoked naming the vault only
+    result = invoke({"BackupVaultName": "imported"})
+
+    # Then the AMI and both DB snapshots (manual and automated) are points of their resources, the others are not
+    assert len(snapshot_arns) == 2
+    assert sorted(result["imported"]) == sorted([image_arn, *snapshot_arns])
+    assert (result["resources"], result["errors"], result["not_listable"]) == (2, [], {})
+    cataloged = points(deployed)
+    assert (cataloged[image_arn].ResourceArn, cataloged[image_arn].ResourceType) == (instance_arn, "EC2")
+    assert {(cataloged[arn].ResourceArn, cataloged[arn].ResourceType) for arn in snapshot_arns} == {(db_arn, "RDS")}
+    assert unrelated_image not in cataloged and not unrelated_snapshots & set(cataloged)
+
+    # And a second invoke adds nothing
+    again = invoke({"BackupVaultName": "imported"})
+    assert (again["imported"], again["already_cataloged"]) == ([], 3)
 
 
 def test_given_resource_types_when_invoked_then_only_those_types_are_cataloged(deployed: Any) -> None:

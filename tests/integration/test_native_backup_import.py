@@ -1,7 +1,8 @@
 """Backups services made themselves become recovery points: EBS snapshots and DynamoDB backups made directly
-(and FSx backups, through the adapter's own listing) are cataloged in a vault without copying, once, and
-restore through the ordinary restore steps. The engine runs on real adapters over moto, a memory store and
-the in-process Storage Gateway fake."""
+(and FSx backups, AMIs, RDS DB snapshots and Aurora cluster snapshots, through their adapters' own listings)
+are cataloged in a vault without copying, once, under the ARN and native id the adapter gives its own
+backups, and restore through the ordinary restore steps. The engine runs on real adapters over moto, a
+memory store and the in-process Storage Gateway fake."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class World:
     fsx: Any
     sgw: Any
     workflow: Any
+    rds: Any
 
 
 @pytest.fixture
@@ -33,7 +35,10 @@ def world() -> World:
     from lambdas.common import aws
     from lambdas.resources.dynamodb import DynamoDbAdapter
     from lambdas.resources.ebs import EbsAdapter
+    from lambdas.resources.ec2 import Ec2Adapter
     from lambdas.resources.fsx import FsxAdapter
+    from lambdas.resources.rds import RdsAdapter
+    from lambdas.resources.rds_cluster import RdsClusterAdapter
     from lambdas.resources.registry import AdapterRegistry
     from lambdas.resources.storage_gateway import StorageGatewayAdapter
     from lambdas.services.context import ServiceContext
@@ -52,6 +57,9 @@ def world() -> World:
             DynamoDbAdapter(lambda: aws.client("dynamodb"), REGION, ACCOUNT),
             FsxAdapter(lambda: MotoFsxGaps(aws.client("fsx")), REGION, ACCOUNT),
             StorageGatewayAdapter(lambda: sgw, lambda: aws.client("ec2"), REGION, ACCOUNT),
+            Ec2Adapter(lambda: aws.client("ec2"), REGION, ACCOUNT),
+            RdsAdapter(lambda: aws.client("rds"), REGION, ACCOUNT),
+            RdsClusterAdapter("Aurora", lambda: aws.client("rds"), REGION, ACCOUNT, owns_cluster_arns=True),
         ]
     )
     workflow = RecordingWorkflow()
@@ -74,6 +82,7 @@ def world() -> World:
         fsx=MotoFsxGaps(boto3.client("fsx", region_name=REGION)),
         sgw=sgw,
         workflow=workflow,
+        rds=boto3.client("rds", region_name=REGION),
     )
 
 
@@ -105,6 +114,52 @@ def table(world: World, name: str = "orders", items: int = 3) -> str:
 
 def table_backup(world: World, name: str = "orders", backup_name: str = "nightly") -> str:
     return str(world.dynamodb.create_backup(TableName=name, BackupName=backup_name)["BackupDetails"]["BackupArn"])
+
+
+def instance(world: World, name: str = "web") -> tuple[str, str]:
+    instance_id = world.ec2.run_instances(
+        ImageId="ami-12345678",
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="t3.small",
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": name}]}],
+    )["Instances"][0]["InstanceId"]
+    return instance_id, f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{instance_id}"
+
+
+def ami(world: World, instance_id: str, name: str = "before-upgrade") -> tuple[str, str]:
+    image_id = world.ec2.create_image(InstanceId=instance_id, Name=name, NoReboot=True)["ImageId"]
+    return image_id, f"arn:aws:ec2:{REGION}::image/{image_id}"
+
+
+def db_instance(world: World, name: str = "orders") -> str:
+    return str(
+        world.rds.create_db_instance(
+            DBInstanceIdentifier=name,
+            Engine="postgres",
+            DBInstanceClass="db.t3.micro",
+            AllocatedStorage=20,
+            MasterUsername="admin",
+            MasterUserPassword="password123",
+        )["DBInstance"]["DBInstanceArn"]
+    )
+
+
+def db_snapshots(world: World, instance: str, snapshot_type: str) -> dict[str, str]:
+    """Identifier -> ARN of the instance's snapshots of a type (moto's RDS takes an automated one at creation)."""
+    found = world.rds.describe_db_snapshots(DBInstanceIdentifier=instance, SnapshotType=snapshot_type)["DBSnapshots"]
+    return {snapshot["DBSnapshotIdentifier"]: snapshot["DBSnapshotArn"] for snapshot in found}
+
+
+def aurora_cluster(world: World, name: str = "shop") -> str:
+    return str(
+        world.rds.create_db_cluster(
+            DBClusterIdentifier=name,
+            Engine="aurora-postgresql",
+            MasterUsername="admin",
+            MasterUserPassword="password123",
+        )["DBCluster"]["DBClusterArn"]
+    )
 
 
 def run_import(world: World, resource_arns: list[str] | None, vault: str = "imported") -> Any:
@@ -357,6 +412,102 @@ def test_given_resource_types_when_imported_then_only_resources_of_those_types_a
     assert set(points_in(world, "imported")) == {backup_arn}
 
 
+def test_given_an_ami_and_db_snapshots_made_directly_when_imported_then_they_are_points_as_their_adapters_make_them(
+    world,
+) -> None:
+    from lambdas.domain.jobs import RecoveryPointCreator
+
+    # Given an instance with an AMI made by hand, and one Strongroom made; another instance with its own AMI
+    instance_id, instance_arn = instance(world)
+    image_id, image_arn = ami(world, instance_id)
+    ours = world.ctx.adapters.for_type("EC2").start_backup(instance_arn, "JOB-1", {})
+    other_id, _ = instance(world, "other")
+    _, unrelated_image = ami(world, other_id, "other-instance")
+    # And a DB instance with a manual snapshot (and RDS's automated one); another instance's snapshot
+    db_arn = db_instance(world)
+    world.rds.create_db_snapshot(DBInstanceIdentifier="orders", DBSnapshotIdentifier="before-migration")
+    db_instance(world, "billing")
+    world.rds.create_db_snapshot(DBInstanceIdentifier="billing", DBSnapshotIdentifier="billing-by-hand")
+    # And an Aurora cluster with a manual cluster snapshot
+    cluster_arn = aurora_cluster(world)
+    cluster_snapshot = world.rds.create_db_cluster_snapshot(
+        DBClusterIdentifier="shop", DBClusterSnapshotIdentifier="before-reload"
+    )["DBClusterSnapshot"]["DBClusterSnapshotArn"]
+
+    # When the instance, the DB instance and the cluster are imported
+    result = run_import(world, [instance_arn, db_arn, cluster_arn])
+
+    # Then the AMI made by hand, both DB snapshots and the cluster's snapshots are points, nothing else
+    manual, automated = db_snapshots(world, "orders", "manual"), db_snapshots(world, "orders", "automated")
+    (automated_id,) = automated
+    cluster_automated = {
+        s["DBClusterSnapshotArn"]
+        for s in world.rds.describe_db_cluster_snapshots(DBClusterIdentifier="shop", SnapshotType="automated")[
+            "DBClusterSnapshots"
+        ]
+    }
+    expected = {image_arn, manual["before-migration"], automated[automated_id], cluster_snapshot, *cluster_automated}
+    assert set(result.imported) == expected
+    assert result.errors == [] and result.not_listable == {}
+    points = points_in(world, "imported")
+    assert set(points) == expected
+    assert ours.recovery_point_arn not in points and unrelated_image not in points
+    assert not any("billing" in arn for arn in points)
+    # Under the very ARN and native id each adapter gives its own backups
+    image_point = points[image_arn]
+    assert (image_point.NativeBackupId, image_point.ResourceArn) == (image_id, instance_arn)
+    assert (image_point.ResourceType, image_point.ResourceName) == ("EC2", "web")
+    assert image_point.RestoreMetadata["InstanceType"] == "t3.small"
+    assert image_point.BackupSizeInBytes == world.ctx.adapters.for_type("EC2").backup_status(image_id).size_bytes
+    manual_point, automated_point = points[manual["before-migration"]], points[automated[automated_id]]
+    assert (manual_point.NativeBackupId, automated_point.NativeBackupId) == ("before-migration", automated_id)
+    for point in (manual_point, automated_point):
+        assert (point.ResourceArn, point.ResourceType, point.ResourceName) == (db_arn, "RDS", "orders")
+        assert point.RestoreMetadata["DBInstanceIdentifier"] == "orders"
+        assert point.RestoreMetadata["DBInstanceClass"] == "db.t3.micro"
+    cluster_point = points[cluster_snapshot]
+    assert (cluster_point.NativeBackupId, cluster_point.ResourceArn) == ("before-reload", cluster_arn)
+    assert cluster_point.ResourceType == "Aurora"
+    assert cluster_point.RestoreMetadata["Engine"] == "aurora-postgresql"
+    for point in points.values():
+        assert point.CreatedBy == RecoveryPointCreator()
+        assert point.Lifecycle is None
+    assert world.ctx.stores.protected.get(instance_arn).ResourceType == "EC2"
+    # And nothing was copied or changed: the AMI keeps its snapshots untagged, one AMI more than before is none
+    snapshot_id = world.ec2.describe_images(ImageIds=[image_id])["Images"][0]["BlockDeviceMappings"][0]["Ebs"]
+    assert world.ec2.describe_snapshots(SnapshotIds=[snapshot_id["SnapshotId"]])["Snapshots"][0].get("Tags", []) == []
+    assert len(world.ec2.describe_images(Owners=["self"])["Images"]) == 3
+
+
+def test_given_amis_and_db_snapshots_imported_when_imported_again_then_nothing_is_cataloged_twice(world) -> None:
+    instance_id, instance_arn = instance(world)
+    ami(world, instance_id)
+    db_arn = db_instance(world)
+    world.rds.create_db_snapshot(DBInstanceIdentifier="orders", DBSnapshotIdentifier="before-migration")
+    first = run_import(world, [instance_arn, db_arn])
+
+    again = run_import(world, [instance_arn, db_arn])
+
+    assert len(first.imported) == 3  # the AMI, the manual and the automated DB snapshot
+    assert (again.imported, again.already_cataloged) == ([], 3)
+    assert world.ctx.stores.recovery_points.count_in_vault("imported") == 3
+
+
+def test_given_an_ami_claimed_by_tag_when_imported_then_it_is_the_instances_and_an_unclaimed_one_is_not(
+    world,
+) -> None:
+    from lambdas.resources.base import SOURCE_TAG
+
+    _, instance_arn = instance(world)
+    claimed = world.ec2.register_image(Name="registered-from-snapshots", RootDeviceName="/dev/sda1")["ImageId"]
+    world.ec2.create_tags(Resources=[claimed], Tags=[{"Key": SOURCE_TAG, "Value": instance_arn}])
+    world.ec2.register_image(Name="nobody-says-whose", RootDeviceName="/dev/sda1")
+
+    result = run_import(world, [instance_arn])
+
+    assert result.imported == [f"arn:aws:ec2:{REGION}::image/{claimed}"]
+
+
 # bad inputs
 
 
@@ -444,3 +595,98 @@ def test_given_an_imported_fsx_backup_when_restored_then_a_new_file_system_is_ma
     created_id = done.CreatedResourceArn.rsplit("/", 1)[1]
     assert created_id != file_system_id
     assert world.fsx.describe_file_systems(FileSystemIds=[created_id])["FileSystems"][0]["StorageCapacity"] == 1200
+
+
+def test_given_an_imported_ami_when_restored_through_the_restore_steps_then_an_instance_is_launched_from_it(
+    world,
+) -> None:
+    from lambdas.domain.jobs import RestoreJobStatus
+
+    instance_id, instance_arn = instance(world)
+    image_id, image_arn = ami(world, instance_id)
+    run_import(world, [instance_arn])
+
+    done = restore(world, image_arn, {})
+
+    assert done.Status == RestoreJobStatus.COMPLETED
+    restored_id = done.CreatedResourceArn.rsplit("/", 1)[1]
+    assert restored_id != instance_id
+    restored = world.ec2.describe_instances(InstanceIds=[restored_id])["Reservations"][0]["Instances"][0]
+    assert (restored["ImageId"], restored["InstanceType"]) == (image_id, "t3.small")
+    assert world.ctx.stores.recovery_points.get(image_arn).LastRestoreTime == T1
+
+
+@pytest.mark.parametrize("snapshot_type", ["manual", "automated"])
+def test_given_an_imported_db_snapshot_when_restored_then_a_new_db_instance_is_made_from_it(
+    world, snapshot_type
+) -> None:
+    from lambdas.domain.jobs import RestoreJobStatus
+
+    db_arn = db_instance(world)
+    world.rds.create_db_snapshot(DBInstanceIdentifier="orders", DBSnapshotIdentifier="before-migration")
+    run_import(world, [db_arn])
+    ((snapshot_id, snapshot_arn),) = db_snapshots(world, "orders", snapshot_type).items()  # one of each type
+
+    done = restore(world, snapshot_arn, {"DBInstanceIdentifier": "orders-restored"})
+
+    assert done.Status == RestoreJobStatus.COMPLETED
+    restored = world.rds.describe_db_instances(DBInstanceIdentifier="orders-restored")["DBInstances"][0]
+    assert done.CreatedResourceArn == restored["DBInstanceArn"]
+    assert (restored["Engine"], restored["DBInstanceClass"]) == ("postgres", "db.t3.micro")
+    assert world.ctx.stores.recovery_points.get(snapshot_arn).NativeBackupId == snapshot_id
+
+
+def test_given_an_imported_cluster_snapshot_when_restored_then_a_new_aurora_cluster_is_made_from_it(world) -> None:
+    cluster_arn = aurora_cluster(world)
+    snapshot_arn = world.rds.create_db_cluster_snapshot(
+        DBClusterIdentifier="shop", DBClusterSnapshotIdentifier="before-reload"
+    )["DBClusterSnapshot"]["DBClusterSnapshotArn"]
+    run_import(world, [cluster_arn])
+
+    done = restore(world, snapshot_arn, {"DBClusterIdentifier": "shop-restored"})
+
+    restored = world.rds.describe_db_clusters(DBClusterIdentifier="shop-restored")["DBClusters"][0]
+    assert done.CreatedResourceArn == restored["DBClusterArn"]
+    assert restored["Engine"] == "aurora-postgresql"
+
+
+# deleting what was imported
+
+
+def test_given_an_imported_ami_when_its_point_is_deleted_then_the_ami_and_its_snapshots_go_as_a_jobs_would(
+    world,
+) -> None:
+    from lambdas.services import recovery_point_service
+
+    instance_id, instance_arn = instance(world)
+    image_id, image_arn = ami(world, instance_id)
+    run_import(world, [instance_arn])
+
+    deleted = recovery_point_service.delete(
+        world.ctx, {"RecoveryPointArn": image_arn, "BackupVaultName": "imported"}, T1
+    )
+
+    assert deleted.StorageClass == "DELETED"
+    assert world.ec2.describe_images(Owners=["self"], ImageIds=[image_id])["Images"] == []
+    made_for_it = [{"Name": "description", "Values": [f"Created by CreateImage(*) for {image_id}"]}]
+    assert world.ec2.describe_snapshots(OwnerIds=["self"], Filters=made_for_it)["Snapshots"] == []
+
+
+def test_given_an_imported_automated_db_snapshot_when_its_point_is_deleted_then_refused_while_rds_keeps_it(
+    world,
+) -> None:
+    from lambdas.resources.base import NativeBackupInUse
+    from lambdas.services import recovery_point_service
+
+    db_arn = db_instance(world)
+    run_import(world, [db_arn])
+    ((snapshot_id, snapshot_arn),) = db_snapshots(world, "orders", "automated").items()
+    request = {"RecoveryPointArn": snapshot_arn, "BackupVaultName": "imported"}
+
+    with pytest.raises(NativeBackupInUse, match="RDS deletes it itself"):
+        recovery_point_service.delete(world.ctx, request, T1)
+    assert world.ctx.stores.recovery_points.get(snapshot_arn).StorageClass != "DELETED"
+    assert snapshot_id in db_snapshots(world, "orders", "automated")
+
+    world.rds.delete_db_snapshot(DBSnapshotIdentifier=snapshot_id)  # RDS's retention period ends
+    assert recovery_point_service.delete(world.ctx, request, T1).StorageClass == "DELETED"

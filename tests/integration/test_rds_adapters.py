@@ -298,7 +298,13 @@ def test_given_a_restored_instance_that_was_deleted_when_its_status_is_read_then
     assert progress.phase == Phase.FAILED
 
 
-def test_given_snapshots_made_by_hand_and_by_strongroom_when_native_backups_are_listed_then_only_the_hand_made(
+def automated_snapshot(rds: Any, instance: str) -> str:
+    """The automated snapshot moto's RDS takes of every instance it creates (rds:<instance>-<time>)."""
+    (snapshot,) = rds.describe_db_snapshots(DBInstanceIdentifier=instance, SnapshotType="automated")["DBSnapshots"]
+    return str(snapshot["DBSnapshotIdentifier"])
+
+
+def test_given_snapshots_made_by_hand_by_rds_and_by_strongroom_when_native_backups_are_listed_then_not_strongrooms(
     rds,
 ) -> None:
     from lambdas.services.native_backup_import import NativeBackupSource
@@ -308,12 +314,33 @@ def test_given_snapshots_made_by_hand_and_by_strongroom_when_native_backups_are_
     rds.create_db_snapshot(DBInstanceIdentifier="orders", DBSnapshotIdentifier="before-migration")
     rds.create_db_snapshot(DBInstanceIdentifier="other", DBSnapshotIdentifier="of-another-instance")
     rds_adapter().start_backup(arn, "JOB-1", {})
+    automated = automated_snapshot(rds, "orders")
 
-    listed = list(rds_adapter().list_native_backups(arn))
+    listed = {native.native_id: native for native, _ in rds_adapter().list_native_backups(arn)}
 
     assert isinstance(rds_adapter(), NativeBackupSource)
-    assert [native.native_id for native, _ in listed] == ["before-migration"]
-    assert listed[0][0].recovery_point_arn.endswith(":snapshot:before-migration")
+    assert sorted(listed) == sorted(["before-migration", automated])  # the manual one and RDS's automated one
+    assert automated.startswith("rds:orders-")
+    for identifier, native in listed.items():
+        snapshot = rds.describe_db_snapshots(DBSnapshotIdentifier=identifier)["DBSnapshots"][0]
+        assert native.recovery_point_arn == snapshot["DBSnapshotArn"]  # as start_backup gives it
+
+
+def test_given_an_automated_snapshot_when_deleted_or_shared_then_it_is_left_to_rds_until_rds_deletes_it(rds) -> None:
+    from lambdas.domain.errors import InvalidRequestException
+    from lambdas.resources.base import NativeBackupInUse
+
+    make_instance(rds)
+    automated = automated_snapshot(rds, "orders")
+
+    with pytest.raises(NativeBackupInUse, match="RDS deletes it itself"):
+        rds_adapter().delete_backup(automated)
+    with pytest.raises(InvalidRequestException, match="does not share"):
+        rds_adapter().share_backup(automated, "210987654321")
+
+    assert rds.describe_db_snapshots(DBSnapshotIdentifier=automated)["DBSnapshots"][0]["Status"] == "available"
+    rds.delete_db_snapshot(DBSnapshotIdentifier=automated)  # RDS's retention ends (moto lets anyone delete it)
+    rds_adapter().delete_backup(automated)  # gone: its point may be marked deleted
 
 
 # ---------------------------------------------------------------- Aurora, DocumentDB and Neptune clusters
@@ -516,12 +543,18 @@ def test_given_the_catalog_when_built_then_each_cluster_type_has_its_adapter_and
     assert registry().for_arn(f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:any").resource_type == "Aurora"
 
 
-def test_given_cluster_snapshots_made_by_hand_and_by_strongroom_when_listed_then_only_the_hand_made(rds) -> None:
+def test_given_cluster_snapshots_made_by_hand_by_rds_and_by_strongroom_when_listed_then_not_strongrooms(rds) -> None:
     arn = make_cluster("Neptune", "graph")
     rds.create_db_cluster_snapshot(DBClusterIdentifier="graph", DBClusterSnapshotIdentifier="before-reload")
     cluster_adapter("Neptune").start_backup(arn, "JOB-1", {})
+    (automated,) = rds.describe_db_cluster_snapshots(DBClusterIdentifier="graph", SnapshotType="automated")[
+        "DBClusterSnapshots"
+    ]
 
     listed = list(cluster_adapter("Neptune").list_native_backups(arn))
 
-    assert [native.native_id for native, _ in listed] == ["before-reload"]
+    assert sorted(native.native_id for native, _ in listed) == sorted(
+        ["before-reload", automated["DBClusterSnapshotIdentifier"]]
+    )
+    assert {native.recovery_point_arn for native, _ in listed} >= {automated["DBClusterSnapshotArn"]}
     assert cluster_adapter("Neptune").restore_metadata("before-reload", None)["Engine"] == "neptune"

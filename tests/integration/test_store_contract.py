@@ -617,3 +617,50 @@ def test_given_no_item_when_put_expecting_an_attribute_absent_then_the_write_suc
     table.put(item, expect={"Lock": None})
 
     assert table.get("THING#1", "THING") == item
+
+
+# Keep-the-newest writes (protected resources): one conditional write, no read
+
+
+def test_given_a_newer_value_when_put_with_newer_then_it_lands_and_an_older_one_does_not(table) -> None:
+    from lambdas.store.table import ConditionFailed
+
+    item = {"PK": "P#1", "SK": "S", "At": "2026-01-02", "data": "second"}
+    table.put(item, newer=("At", "2026-01-02"))  # no item yet: lands
+    with pytest.raises(ConditionFailed):
+        table.put({**item, "At": "2026-01-01", "data": "older"}, newer=("At", "2026-01-01"))
+    with pytest.raises(ConditionFailed):
+        table.put({**item, "data": "same moment"}, newer=("At", "2026-01-02"))
+    table.put({**item, "At": "2026-01-03", "data": "third"}, newer=("At", "2026-01-03"))
+    assert table.get("P#1", "S")["data"] == "third"
+
+
+def test_given_points_recorded_out_of_order_then_the_protected_resource_keeps_the_newest(stores) -> None:
+    from tests.integration.builders import T0, recovery_point
+
+    newer = recovery_point("new", created=T0 + timedelta(days=1))
+    older = recovery_point("old", created=T0)
+    stores.protected.record(newer)
+    stores.protected.record(older)
+    assert stores.protected.get(newer.ResourceArn).LastRecoveryPointArn == newer.RecoveryPointArn
+
+
+# Transactions: many conditional writes in one call, all or none
+
+
+def test_given_new_items_when_written_in_one_transaction_then_all_land(table) -> None:
+    from lambdas.store.table import Put
+
+    table.transact([Put({"PK": f"T#{n}", "SK": "S", "State": "CREATED"}, if_absent=True) for n in range(100)])
+    assert all(table.get(f"T#{n}", "S") for n in range(100))
+
+
+def test_given_one_condition_that_fails_when_a_transaction_is_written_then_nothing_is(table) -> None:
+    from lambdas.store.table import ConditionFailed, Put
+
+    table.put({"PK": "T#3", "SK": "S", "State": "RUNNING"})
+    with pytest.raises(ConditionFailed):
+        table.transact(
+            [Put({"PK": f"T#{n}", "SK": "S", "State": "COMPLETED"}, expect={"State": "RUNNING"}) for n in (3, 4)]
+        )
+    assert table.get("T#3", "S")["State"] == "RUNNING" and table.get("T#4", "S") is None

@@ -386,3 +386,35 @@ def test_every_vault_event_of_the_model_is_sent_or_never_sent_for_a_documented_r
     section = README.read_text().split("## Notifications", 1)[1].split("\n## ", 1)[0]
     named = set(re.findall(r"`([A-Z0-9_]+)`", section))
     assert set(events) <= named, f"not in the README's Notifications section: {sorted(set(events) - named)}"
+
+
+@dataclass
+class CountingAws(FakeAws):
+    calls: int = 0
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # boto3's parameter name
+        assert len(Entries) <= 10, "PutEvents takes at most ten entries"
+        self.calls += 1
+        return super().put_events(Entries)
+
+
+def test_given_many_jobs_moved_in_one_batch_then_their_events_go_ten_to_a_call_and_none_is_lost(world: World) -> None:
+    # Given 25 job state changes published inside one batch (a rule firing, a tracking run)
+    aws = CountingAws()
+    sink = sink_over(aws)
+    arn = world.ebs.add_volume(1)
+    vault_service.create_vault(world.ctx, {"BackupVaultName": "main"}, T0)
+    job = backup_service.start_backup_job(
+        world.ctx, {"BackupVaultName": "main", "ResourceArn": arn, "IamRoleArn": ROLE}, T0
+    )
+    with sink.batched():
+        for n in range(25):
+            sink.publish_backup_job(job.model_copy(update={"BackupJobId": f"JOB-{n}"}), None, T0)
+        # Then nothing waits longer than the tenth event
+        assert aws.calls == 2
+    # And the rest go when the batch ends: 25 events in 3 calls
+    assert aws.calls == 3 and len(aws.entries) == 25
+    assert {json.loads(e["Detail"])["backupJobId"] for e in aws.entries} == {f"JOB-{n}" for n in range(25)}
+    # And outside a batch each event goes at once
+    sink.publish_backup_job(job, None, T0)
+    assert aws.calls == 4

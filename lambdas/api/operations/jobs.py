@@ -14,7 +14,14 @@ from lambdas.services import backup_service, job_queries, restore_service
 from lambdas.services.context import ServiceContext
 
 # Strongroom's own bookkeeping, never part of an answer.
-_BACKUP_INTERNAL = {"NativeBackupId", "CorrelationId", "StartAttempts", "CompleteBy", "RecoveryPointTags"}
+_BACKUP_INTERNAL = {
+    "NativeBackupId",
+    "CorrelationId",
+    "StartAttempts",
+    "CompleteBy",
+    "RecoveryPointTags",
+    "CopyActions",
+}
 _RESTORE_INTERNAL = {"ExecutionArn", "NativeRestoreId", "CorrelationId", "Metadata", "BackupVaultName"}
 
 

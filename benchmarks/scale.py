@@ -1,0 +1,287 @@
+"""Scale benchmark: one plan rule protecting N resources of mixed types (EBS volumes, DynamoDB tables, EC2
+instances), on the local runtime with the embedded emulator.
+
+For each size it fires the rule the way EventBridge Scheduler does (an invoke of the StartBackups function with
+the rule's event), then runs TrackJobs the way its rate(5 minutes) schedule does until no job is open, and
+prints:
+  - wall time from the firing to every job started, and to every recovery point recorded;
+  - the time the emulator took to answer Strongroom's AWS calls, apart from Strongroom's own time;
+  - AWS API calls per resource, by service and operation (every client Strongroom makes is counted);
+  - DynamoDB reads and writes per job;
+  - Lambda invocations and estimated GB-seconds per job (the functions' configured memory x time);
+  - the estimated monthly orchestration cost of 10,000 resources backed up daily, at the list prices below.
+
+Run: `make benchmark` (sizes 100 and 1,000) or `.venv/bin/python -m benchmarks.scale --sizes 100 1000 10000`.
+Timings depend on the machine: they are printed with the machine's core count, and are not asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+# List prices used for the estimate (us-east-1, on-demand, arm64 Lambda), as published in 2026.
+PRICES = {
+    "lambda_gb_second": 0.0000133334,
+    "lambda_request": 0.20 / 1_000_000,
+    "dynamodb_write_request_unit": 0.625 / 1_000_000,
+    "dynamodb_read_request_unit": 0.125 / 1_000_000,
+    "eventbridge_event": 1.00 / 1_000_000,
+    "sqs_request": 0.40 / 1_000_000,
+    "scheduler_invocation": 1.00 / 1_000_000,
+}
+DAYS_PER_MONTH = 30
+MONTHLY_RESOURCES = 10_000
+ROLE = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"
+START = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
+FIRING = datetime(2026, 6, 1, 5, 0, tzinfo=UTC)
+DYNAMODB_READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+DYNAMODB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+
+@dataclass
+class CallLog:
+    calls: Counter[tuple[str, str]] = field(default_factory=Counter)
+    units: Counter[tuple[str, str]] = field(default_factory=Counter)
+    seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, service: str, operation: str, elapsed: float, units: int) -> None:
+        with self.lock:
+            self.calls[(service, operation)] += 1
+            self.units[(service, operation)] += units
+            self.seconds += elapsed
+
+
+@dataclass
+class Result:
+    size: int
+    mix: dict[str, int]
+    started_seconds: float
+    recorded_seconds: float
+    emulator_seconds: float
+    calls: Counter[tuple[str, str]]
+    units: Counter[tuple[str, str]]
+    jobs: int
+    completed: int
+    invocations: dict[str, int]
+    gb_seconds: float
+    tracking_runs: int
+
+
+def _resources(runtime: Any, size: int) -> dict[str, int]:
+    """70% EBS volumes, 20% DynamoDB tables, 10% EC2 instances, all tagged for the plan's selection."""
+    ec2, dynamodb = runtime.client("ec2"), runtime.client("dynamodb")
+    tables, instances = size // 5, size // 10
+    volumes = size - tables - instances
+    tag = [{"Key": "backup", "Value": "bench"}]
+    for n in range(volumes):
+        ec2.create_volume(
+            AvailabilityZone="us-east-1a",
+            Size=8,
+            TagSpecifications=[{"ResourceType": "volume", "Tags": [*tag, {"Key": "Name", "Value": f"v{n}"}]}],
+        )
+    for n in range(tables):
+        dynamodb.create_table(
+            TableName=f"bench-{n}",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            Tags=tag,
+        )
+    if instances:
+        image = ec2.register_image(Name="bench-ami", RootDeviceName="/dev/xvda")["ImageId"]
+        for start in range(0, instances, 100):
+            count = min(100, instances - start)
+            ec2.run_instances(
+                ImageId=image,
+                MinCount=count,
+                MaxCount=count,
+                InstanceType="t3.micro",
+                TagSpecifications=[{"ResourceType": "instance", "Tags": tag}],
+            )
+    return {"EBS": volumes, "DynamoDB": tables, "EC2": instances}
+
+
+def _invoke(runtime: Any, function: str, payload: dict[str, Any]) -> dict[str, Any]:
+    answer = runtime.client("lambda").invoke(FunctionName=function, Payload=json.dumps(payload).encode())
+    body: dict[str, Any] = json.loads(answer["Payload"].read() or b"{}")
+    if answer.get("FunctionError"):
+        raise RuntimeError(f"{function} failed: {body}")
+    return body
+
+
+def run(size: int) -> Result:
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # the EMF lines would drown the report
+    from infrastructure import constants
+    from lambdas.common import aws
+    from lambdas.domain.jobs import BackupJobState
+    from lambdas.handlers.wiring import service_context
+    from local.runtime import LocalRuntime, LocalSettings
+
+    with LocalRuntime(LocalSettings(start=START, quiet=True)) as runtime:
+        mix = _resources(runtime, size)
+        backup = runtime.client("backup")
+        backup.create_backup_vault(BackupVaultName="bench")
+        plan = backup.create_backup_plan(
+            BackupPlan={
+                "BackupPlanName": "bench",
+                "Rules": [
+                    {
+                        "RuleName": "daily",
+                        "TargetBackupVaultName": "bench",
+                        "ScheduleExpression": "cron(0 5 * * ? *)",
+                        "StartWindowMinutes": 60,
+                        "CompletionWindowMinutes": 1440,
+                        "Lifecycle": {"DeleteAfterDays": 35},
+                    }
+                ],
+            }
+        )
+        backup.create_backup_selection(
+            BackupPlanId=plan["BackupPlanId"],
+            BackupSelection={
+                "SelectionName": "bench",
+                "IamRoleArn": ROLE,
+                "ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup", "ConditionValue": "bench"}],
+            },
+        )
+        rule_id = backup.get_backup_plan(BackupPlanId=plan["BackupPlanId"])["BackupPlan"]["Rules"][0]["RuleId"]
+        runtime.clock.set(FIRING)
+        before_invocations = dict(runtime.invocations.counts)
+        before_seconds = dict(runtime.invocations.seconds)
+        log = CallLog()
+        stop = aws.listen_to_calls(log)
+        try:
+            started = time.perf_counter()
+            _invoke(
+                runtime,
+                f"strongroom-{constants.START_BACKUPS.key}",
+                {"plan_id": plan["BackupPlanId"], "rule_id": rule_id, "scheduled_time": FIRING.isoformat()},
+            )
+            all_started = time.perf_counter() - started
+            runs = 0
+            stores = service_context().stores
+            while True:
+                runs += 1
+                runtime.clock.set(FIRING + timedelta(minutes=5 * runs))
+                _invoke(
+                    runtime,
+                    f"strongroom-{constants.TRACK_JOBS.key}",
+                    {"scheduled_time": (FIRING + timedelta(minutes=5 * runs)).isoformat()},
+                )
+                if not stores.jobs.open_backup_jobs(limit=1)[0] or runs >= 12:
+                    break
+            all_recorded = time.perf_counter() - started
+        finally:
+            stop()
+        jobs = completed = 0
+        token: str | None = None
+        while True:
+            page, token = stores.jobs.backup_jobs(limit=1000, token=token)
+            jobs += len(page)
+            completed += sum(1 for job in page if job.State == BackupJobState.COMPLETED)
+            if token is None:
+                break
+        memory = {f"strongroom-{spec.key}": spec.memory_mb for spec in constants.FUNCTIONS}
+        invocations = {
+            name: count - before_invocations.get(name, 0)
+            for name, count in runtime.invocations.counts.items()
+            if count - before_invocations.get(name, 0)
+        }
+        gb_seconds = sum(
+            (seconds - before_seconds.get(name, 0.0)) * memory.get(name, 512) / 1024
+            for name, seconds in runtime.invocations.seconds.items()
+        )
+        return Result(
+            size,
+            mix,
+            all_started,
+            all_recorded,
+            log.seconds,
+            log.calls,
+            log.units,
+            jobs,
+            completed,
+            invocations,
+            gb_seconds,
+            runs,
+        )
+
+
+def monthly_cost(result: Result) -> dict[str, float]:
+    """Per job, from the measured run, scaled to 10,000 resources backed up daily for a month."""
+    per_job: dict[str, float] = dict.fromkeys(PRICES, 0.0)
+    n = result.size
+    # Billed by units: events put, DynamoDB request units (1 KB items; a transactional write costs two).
+    for (service, operation), count in result.units.items():
+        if service == "dynamodb" and operation in DYNAMODB_WRITES:
+            per_job["dynamodb_write_request_unit"] += count / n
+        elif service == "dynamodb" and operation in DYNAMODB_READS:
+            per_job["dynamodb_read_request_unit"] += count / n
+        elif service == "events":
+            per_job["eventbridge_event"] += count / n
+        elif service == "sqs":
+            per_job["sqs_request"] += result.calls[(service, operation)] / n
+    per_job["lambda_gb_second"] = result.gb_seconds / n
+    per_job["lambda_request"] = sum(result.invocations.values()) / n
+    per_job["scheduler_invocation"] = (1 + result.tracking_runs) / n
+    jobs_per_month = MONTHLY_RESOURCES * DAYS_PER_MONTH
+    return {item: per_job[item] * PRICES[item] * jobs_per_month for item in PRICES}
+
+
+def report(result: Result) -> str:
+    n = result.size
+    lines = [
+        f"== {n:,} resources ({', '.join(f'{k} {v:,}' for k, v in result.mix.items())}) on {os.cpu_count()} cores ==",
+        f"jobs: {result.jobs:,} created, {result.completed:,} COMPLETED",
+        f"firing -> every job started:          {result.started_seconds:8.1f} s",
+        f"firing -> every recovery point recorded: {result.recorded_seconds:6.1f} s "
+        f"({result.tracking_runs} TrackJobs run(s))",
+        f"  of which the emulator answering:    {result.emulator_seconds:8.1f} s; Strongroom's own time "
+        f"{result.recorded_seconds - result.emulator_seconds:.1f} s",
+        f"AWS API calls per resource: {sum(result.calls.values()) / n:.2f}",
+    ]
+    for (service, operation), count in sorted(result.calls.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {service}:{operation:<28} {count / n:8.3f}")
+    reads = sum(c for (s, o), c in result.calls.items() if s == "dynamodb" and o in DYNAMODB_READS)
+    writes = sum(c for (s, o), c in result.calls.items() if s == "dynamodb" and o in DYNAMODB_WRITES)
+    write_units = sum(c for (s, o), c in result.units.items() if s == "dynamodb" and o in DYNAMODB_WRITES)
+    lines.append(
+        f"DynamoDB per job: {reads / n:.2f} read calls, {writes / n:.2f} write calls "
+        f"({write_units / n:.2f} write request units)"
+    )
+    by_function = ", ".join(f"{name.removeprefix('strongroom-')} {count}" for name, count in result.invocations.items())
+    lines.append(
+        f"Lambda: {sum(result.invocations.values())} invocations ({by_function}), "
+        f"{result.gb_seconds / n * 1000:.2f} GB-ms per job (local timings; a Lambda's own are not these)"
+    )
+    costs = monthly_cost(result)
+    total = sum(costs.values())
+    lines.append(
+        f"Estimated orchestration cost, {MONTHLY_RESOURCES:,} resources backed up daily: ${total:,.2f}/month "
+        f"(${total / (MONTHLY_RESOURCES * DAYS_PER_MONTH) * 1_000_000:,.2f} per million jobs)"
+    )
+    for item, cost in costs.items():
+        lines.append(f"  {item:<28} ${cost:8.2f}  (at ${PRICES[item]:.10f} each)")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    args = parser.parse_args()
+    for size in args.sizes:
+        print(report(run(size)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
