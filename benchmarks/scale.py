@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.config import Config
+
 # List prices used for the estimate (us-east-1, on-demand, arm64 Lambda), as published in 2026.
 PRICES = {
     "lambda_gb_second": 0.0000133334,
@@ -111,7 +113,10 @@ def _resources(runtime: Any, size: int) -> dict[str, int]:
 
 
 def _invoke(runtime: Any, function: str, payload: dict[str, Any]) -> dict[str, Any]:
-    answer = runtime.client("lambda").invoke(FunctionName=function, Payload=json.dumps(payload).encode())
+    # One long synchronous invoke, never retried: a client read timeout would invoke the function again
+    # while the first run still works, which is not what a schedule does.
+    client = runtime.session().client("lambda", config=Config(read_timeout=3600, retries={"max_attempts": 1}))
+    answer = client.invoke(FunctionName=function, Payload=json.dumps(payload).encode())
     body: dict[str, Any] = json.loads(answer["Payload"].read() or b"{}")
     if answer.get("FunctionError"):
         raise RuntimeError(f"{function} failed: {body}")

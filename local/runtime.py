@@ -134,7 +134,12 @@ class LocalRuntime:
 
         get_settings.cache_clear()
         service_context.cache_clear()
-        self.scheduler = LocalScheduler(self.client("scheduler"), self.client("lambda"), self.clock)
+        # Scheduler invokes are never retried by the client: a long run (a rule over thousands of resources)
+        # that outlasted a read timeout would otherwise run again beside itself.
+        invoker = self.session().client(
+            "lambda", endpoint_url=self.endpoint, config=Config(retries={"max_attempts": 1}, read_timeout=3600)
+        )
+        self.scheduler = LocalScheduler(self.client("scheduler"), invoker, self.clock)
         app.ready = True
         return self
 
