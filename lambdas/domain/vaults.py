@@ -110,5 +110,13 @@ class BackupVault(_Model):
     # concurrent changes (a tag and a lock) never silently undo each other. Not part of any API answer.
     Version: int = 1
 
+    def refuses_retention(self, delete_after_days: int | None) -> str | None:
+        """Why a recovery point kept `delete_after_days` (None: forever) may not be in this vault, whose lock
+        bounds retention; None when it may."""
+        if self.Lock is None:
+            return None
+        outside = self.Lock.check_retention(delete_after_days)
+        return f"{outside}: backup vault {self.BackupVaultName} is locked" if outside else None
+
     def subscribes_to(self, event: str) -> bool:
         return self.Notifications is not None and event in self.Notifications.BackupVaultEvents

@@ -28,13 +28,11 @@ from lambdas.domain.overlap import firing
 from lambdas.domain.plans import (
     DEFAULT_COMPLETION_WINDOW_MINUTES,
     DEFAULT_START_WINDOW_MINUTES,
-    Lifecycle,
     LifecycleModel,
     check_windows,
 )
 from lambdas.domain.selections import selects
 from lambdas.domain.validation import parse_model
-from lambdas.domain.vaults import BackupVault
 from lambdas.resources.base import SOURCE_TAG, NativeBackup
 from lambdas.services.context import ServiceContext
 from lambdas.services.job_transitions import finish_job, publish, save_job
@@ -105,7 +103,7 @@ def _start_backups(
         BackupRuleCron=rule.ScheduleExpression,
         BackupRuleTimezone=rule.ScheduleExpressionTimezone,
     )
-    refused_by_lock = _outside_lock(vault, group.lifecycle)
+    refused_by_lock = vault.refuses_retention(group.lifecycle.DeleteAfterDays if group.lifecycle else None)
     role_by_resource: dict[str, str] = {}
     for resource in resources:
         picked_by = next((s for s in selections if selects(s.Selection, resource)), selections[0])
@@ -167,14 +165,6 @@ def _start_backups(
     return StartBackupsResult(len(resources), created, started, existed)
 
 
-def _outside_lock(vault: BackupVault, lifecycle: Lifecycle | None) -> str | None:
-    """Why a backup kept for `lifecycle` may not go into `vault` (its lock's retention bounds), or None."""
-    if vault.Lock is None:
-        return None
-    outside = vault.Lock.check_retention(lifecycle.DeleteAfterDays if lifecycle else None)
-    return f"{outside}: backup vault {vault.BackupVaultName} is locked" if outside else None
-
-
 def start_backup_job(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> BackupJob:
     data = parse_model(StartBackupJobInput, request)
     vault = ctx.stores.vaults.get(data.BackupVaultName)
@@ -185,7 +175,7 @@ def start_backup_job(ctx: ServiceContext, request: dict[str, Any], now: datetime
         if data.IdempotencyToken
         else new_id().upper()
     )
-    refused_by_lock = _outside_lock(vault, data.Lifecycle)
+    refused_by_lock = vault.refuses_retention(data.Lifecycle.DeleteAfterDays if data.Lifecycle else None)
     if refused_by_lock:
         raise InvalidParameterValueException(refused_by_lock)
     start_by, complete_by = windows(now, data.StartWindowMinutes, data.CompleteWindowMinutes)

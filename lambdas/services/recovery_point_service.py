@@ -105,10 +105,9 @@ def update_lifecycle(ctx: ServiceContext, request: dict[str, Any], now: datetime
             "MoveToColdStorageAfterDays cannot change any more"
         )
     vault = ctx.stores.vaults.find(point.BackupVaultName)
-    if vault is not None and vault.Lock is not None:
-        outside = vault.Lock.check_retention(lifecycle.DeleteAfterDays if lifecycle else None)
-        if outside:
-            raise InvalidParameterValueException(f"{outside}: backup vault {vault.BackupVaultName} is locked")
+    refused = vault.refuses_retention(lifecycle.DeleteAfterDays if lifecycle else None) if vault else None
+    if refused:
+        raise InvalidParameterValueException(refused)
     # A type with no cold tier ignores MoveToColdStorageAfterDays: the dates claim no move (as at creation).
     cold_storage = ctx.adapters.for_type(point.ResourceType).supports_cold_storage
     calculated = calculate(point.CreationDate, lifecycle, cold_storage=cold_storage)

@@ -53,6 +53,24 @@ class Slice:
     created_before: datetime | None = None  # exclusive
 
 
+def _where(
+    kind: str,
+    every: str,
+    open_partition: str,
+    resource_arn: str | None,
+    open_only: bool,
+    created_after: datetime | None,
+    created_before: datetime | None,
+) -> Slice:
+    """The index that serves a job listing's most selective filter: one resource's jobs of this kind (GSI2),
+    the open ones (GSI3), or every one (GSI1)."""
+    if resource_arn is not None:
+        return Slice(f"RESOURCE#{resource_arn}", "GSI2", f"{kind}#", created_after, created_before)
+    if open_only:
+        return Slice(open_partition, "GSI3", "", created_after, created_before)
+    return Slice(every, "GSI1", "", created_after, created_before)
+
+
 def _resume_key(item: Item, index: str) -> Item:
     index_pk, index_sk = TABLE_INDEXES[index]
     return {name: item[name] for name in (TABLE_PARTITION_KEY, TABLE_SORT_KEY, index_pk, index_sk)}
@@ -251,12 +269,9 @@ class JobStore:
     ) -> tuple[list[BackupJob], str | None]:
         """Backup jobs newest first, read through the index that serves the most selective filter: the
         resource's jobs (GSI2), the open jobs (GSI3), or all jobs (GSI1); `keep` does the rest."""
-        if resource_arn is not None:
-            where = Slice(f"RESOURCE#{resource_arn}", "GSI2", "BACKUPJOB#", created_after, created_before)
-        elif open_only:
-            where = Slice(OPEN_BACKUP_JOBS, "GSI3", "", created_after, created_before)
-        else:
-            where = Slice(BACKUP_JOBS, "GSI1", "", created_after, created_before)
+        where = _where(
+            "BACKUPJOB", BACKUP_JOBS, OPEN_BACKUP_JOBS, resource_arn, open_only, created_after, created_before
+        )
         return newest_first(self._table, BackupJob, where, keep, limit, token)
 
     # Restore jobs
@@ -294,12 +309,9 @@ class JobStore:
         created_before: datetime | None = None,
     ) -> tuple[list[RestoreJob], str | None]:
         """Restore jobs newest first: a source resource's (GSI2), the open ones (GSI3) or all (GSI1)."""
-        if source_resource_arn is not None:
-            where = Slice(f"RESOURCE#{source_resource_arn}", "GSI2", "RESTOREJOB#", created_after, created_before)
-        elif open_only:
-            where = Slice(OPEN_RESTORE_JOBS, "GSI3", "", created_after, created_before)
-        else:
-            where = Slice(RESTORE_JOBS, "GSI1", "", created_after, created_before)
+        where = _where(
+            "RESTOREJOB", RESTORE_JOBS, OPEN_RESTORE_JOBS, source_resource_arn, open_only, created_after, created_before
+        )
         return newest_first(self._table, RestoreJob, where, keep, limit, token)
 
     # Copy jobs
@@ -343,12 +355,7 @@ class JobStore:
         created_before: datetime | None = None,
     ) -> tuple[list[CopyJob], str | None]:
         """Copy jobs newest first: a resource's (GSI2), the open ones (GSI3) or all (GSI1)."""
-        if resource_arn is not None:
-            where = Slice(f"RESOURCE#{resource_arn}", "GSI2", "COPYJOB#", created_after, created_before)
-        elif open_only:
-            where = Slice(OPEN_COPY_JOBS, "GSI3", "", created_after, created_before)
-        else:
-            where = Slice(COPY_JOBS, "GSI1", "", created_after, created_before)
+        where = _where("COPYJOB", COPY_JOBS, OPEN_COPY_JOBS, resource_arn, open_only, created_after, created_before)
         return newest_first(self._table, CopyJob, where, keep, limit, token)
 
     def _page(self, model: Any, query: Query) -> tuple[list[Any], str | None]:
