@@ -176,3 +176,31 @@ class DuplicateSweep(Protocol):
     def sweep_duplicates(self, owners: dict[str, str]) -> list[str]:
         """owners: job id -> the native backup the job recorded. Deletes every other native backup tagged
         with one of those job ids; returns what it deleted."""
+
+
+@runtime_checkable
+class BatchDescribe(Protocol):
+    """Adapters whose service describes many resources in one call: a completed page of jobs has its sources
+    (encryption, restore metadata) described at once instead of once per job."""
+
+    def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
+        """The resources asked for that still exist, by ARN; one that is gone is simply absent."""
+
+
+@dataclass(frozen=True)
+class StartCapacity:
+    """How many backups a service lets start now. busy: resource ARN -> why its backup must wait (e.g. the
+    volume already has 5 pending snapshots); room: how many more backups of this type may start at all in this
+    account and Region (None: no such quota), e.g. what is left of the RDS manual snapshot quota."""
+
+    busy: dict[str, str]
+    room: int | None = None
+    room_reason: str = ""
+
+
+@runtime_checkable
+class StartQuota(Protocol):
+    """Adapters whose service bounds how many backups may run at once. Asked once per batch of jobs before any
+    of them starts; a job that may not start waits in CREATED and is tried again within its start window."""
+
+    def start_capacity(self, resource_arns: list[str]) -> StartCapacity: ...
