@@ -1,8 +1,10 @@
-"""Scale benchmark: one plan rule protecting N resources of mixed types (EBS volumes, DynamoDB tables, EC2
-instances), on the local runtime with the embedded emulator.
+"""Scale benchmark: one plan rule protecting N resources of mixed types (by default 70% EBS volumes, 20% DynamoDB
+tables, 10% EC2 instances; `--mix` picks others, RDS DB instances included), on the local runtime with the
+embedded emulator.
 
 For each size it fires the rule the way EventBridge Scheduler does (an invoke of the StartBackups function with
-the rule's event), then runs TrackJobs the way its rate(5 minutes) schedule does until no job is open, and
+the rule's event), lets the queue poller deliver the batches StartBackups queued to StartBackupBatch as Lambda's
+SQS poller does, then runs TrackJobs the way its rate(5 minutes) schedule does until no job is open, and
 prints:
   - wall time from the firing to every job started, and to every recovery point recorded;
   - the time the emulator took to answer Strongroom's AWS calls, apart from Strongroom's own time;
@@ -18,6 +20,8 @@ Timings depend on the machine: they are printed with the machine's core count, a
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import threading
@@ -40,6 +44,8 @@ PRICES = {
     "scheduler_invocation": 1.00 / 1_000_000,
 }
 DAYS_PER_MONTH = 30
+FIXED_FIRINGS_PER_MONTH = (12 * 24 + 24 + 1) * DAYS_PER_MONTH  # TrackJobs, Lifecycle, the daily rule
+IDLE_POLLERS = 5
 MONTHLY_RESOURCES = 10_000
 ROLE = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"
 START = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
@@ -78,38 +84,87 @@ class Result:
     tracking_runs: int
 
 
-def _resources(runtime: Any, size: int) -> dict[str, int]:
-    """70% EBS volumes, 20% DynamoDB tables, 10% EC2 instances, all tagged for the plan's selection."""
-    ec2, dynamodb = runtime.client("ec2"), runtime.client("dynamodb")
-    tables, instances = size // 5, size // 10
-    volumes = size - tables - instances
-    tag = [{"Key": "backup", "Value": "bench"}]
-    for n in range(volumes):
+TAG = [{"Key": "backup", "Value": "bench"}]
+DEFAULT_MIX = {"EBS": 70, "DynamoDB": 20, "EC2": 10}
+
+
+def _volumes(runtime: Any, count: int) -> None:
+    ec2 = runtime.client("ec2")
+    for n in range(count):
         ec2.create_volume(
             AvailabilityZone="us-east-1a",
             Size=8,
-            TagSpecifications=[{"ResourceType": "volume", "Tags": [*tag, {"Key": "Name", "Value": f"v{n}"}]}],
+            TagSpecifications=[{"ResourceType": "volume", "Tags": [*TAG, {"Key": "Name", "Value": f"v{n}"}]}],
         )
-    for n in range(tables):
+
+
+def _tables(runtime: Any, count: int) -> None:
+    dynamodb = runtime.client("dynamodb")
+    for n in range(count):
         dynamodb.create_table(
             TableName=f"bench-{n}",
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
-            Tags=tag,
+            Tags=TAG,
         )
-    if instances:
-        image = ec2.register_image(Name="bench-ami", RootDeviceName="/dev/xvda")["ImageId"]
-        for start in range(0, instances, 100):
-            count = min(100, instances - start)
-            ec2.run_instances(
-                ImageId=image,
-                MinCount=count,
-                MaxCount=count,
-                InstanceType="t3.micro",
-                TagSpecifications=[{"ResourceType": "instance", "Tags": tag}],
-            )
-    return {"EBS": volumes, "DynamoDB": tables, "EC2": instances}
+
+
+def _instances(runtime: Any, count: int) -> None:
+    ec2 = runtime.client("ec2")
+    image = ec2.register_image(Name="bench-ami", RootDeviceName="/dev/xvda")["ImageId"]
+    for start in range(0, count, 100):
+        batch = min(100, count - start)
+        ec2.run_instances(
+            ImageId=image,
+            MinCount=batch,
+            MaxCount=batch,
+            InstanceType="t3.micro",
+            TagSpecifications=[{"ResourceType": "instance", "Tags": TAG}],
+        )
+
+
+def _databases(runtime: Any, count: int) -> None:
+    rds = runtime.client("rds")
+    for n in range(count):
+        rds.create_db_instance(
+            DBInstanceIdentifier=f"bench-{n}",
+            DBInstanceClass="db.t3.micro",
+            Engine="postgres",
+            MasterUsername="bench",
+            MasterUserPassword="bench-password",
+            AllocatedStorage=20,
+            Tags=TAG,
+        )
+
+
+MAKERS = {"EBS": _volumes, "DynamoDB": _tables, "EC2": _instances, "RDS": _databases}
+
+
+def _resources(runtime: Any, size: int, mix: dict[str, int]) -> dict[str, int]:
+    """`size` resources split by the mix's weights (the last type takes the rounding), all tagged for the plan's
+    selection."""
+    counts: dict[str, int] = {}
+    total = sum(mix.values())
+    for kind, weight in mix.items():
+        counts[kind] = size * weight // total
+    counts[list(mix)[-1]] += size - sum(counts.values())
+    for kind, count in counts.items():
+        if count:
+            MAKERS[kind](runtime, count)
+    return counts
+
+
+POLLER_OPERATIONS = {"ReceiveMessage", "DeleteMessageBatch", "ChangeMessageVisibility"}
+
+
+def _count_poller_calls(sqs: Any, log: CallLog) -> Any:
+    def counted(model: Any, **_: Any) -> None:
+        if model.name in POLLER_OPERATIONS:
+            log("sqs", model.name, 0.0, 1)
+
+    sqs.meta.events.register("before-call.sqs", counted)
+    return lambda: sqs.meta.events.unregister("before-call.sqs", counted)
 
 
 def _invoke(runtime: Any, function: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +178,7 @@ def _invoke(runtime: Any, function: str, payload: dict[str, Any]) -> dict[str, A
     return body
 
 
-def run(size: int) -> Result:
+def run(size: int, mix: dict[str, int] = DEFAULT_MIX) -> Result:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # the EMF lines would drown the report
     from infrastructure import constants
@@ -133,7 +188,7 @@ def run(size: int) -> Result:
     from local.runtime import LocalRuntime, LocalSettings
 
     with LocalRuntime(LocalSettings(start=START, quiet=True)) as runtime:
-        mix = _resources(runtime, size)
+        made = _resources(runtime, size, mix)
         backup = runtime.client("backup")
         backup.create_backup_vault(BackupVaultName="bench")
         plan = backup.create_backup_plan(
@@ -165,6 +220,8 @@ def run(size: int) -> Result:
         before_seconds = dict(runtime.invocations.seconds)
         log = CallLog()
         stop = aws.listen_to_calls(log)
+        # The poller's own SQS calls are billed to the account too (on AWS, Lambda's poller makes them).
+        poller_calls = _count_poller_calls(runtime.queues.sqs, log)
         try:
             started = time.perf_counter()
             _invoke(
@@ -172,6 +229,8 @@ def run(size: int) -> Result:
                 f"strongroom-{constants.START_BACKUPS.key}",
                 {"plan_id": plan["BackupPlanId"], "rule_id": rule_id, "scheduled_time": FIRING.isoformat()},
             )
+            # What Lambda's SQS poller does on AWS: StartBackupBatch invoked with the queued batches.
+            runtime.queues.drain()
             all_started = time.perf_counter() - started
             runs = 0
             stores = service_context().stores
@@ -188,6 +247,7 @@ def run(size: int) -> Result:
             all_recorded = time.perf_counter() - started
         finally:
             stop()
+            poller_calls()
         jobs = completed = 0
         token: str | None = None
         while True:
@@ -208,7 +268,7 @@ def run(size: int) -> Result:
         )
         return Result(
             size,
-            mix,
+            made,
             all_started,
             all_recorded,
             log.seconds,
@@ -238,9 +298,14 @@ def monthly_cost(result: Result) -> dict[str, float]:
             per_job["sqs_request"] += result.calls[(service, operation)] / n
     per_job["lambda_gb_second"] = result.gb_seconds / n
     per_job["lambda_request"] = sum(result.invocations.values()) / n
-    per_job["scheduler_invocation"] = (1 + result.tracking_runs) / n
     jobs_per_month = MONTHLY_RESOURCES * DAYS_PER_MONTH
-    return {item: per_job[item] * PRICES[item] * jobs_per_month for item in PRICES}
+    costs = {item: per_job[item] * PRICES[item] * jobs_per_month for item in PRICES}
+    # Paid whatever the number of jobs: the fixed schedules' firings (TrackJobs every 5 minutes, Lifecycle
+    # hourly, the rule daily), and Lambda's SQS pollers, which long-poll (20 s) the batch queue when it is
+    # empty: IDLE_POLLERS of them, as Lambda starts for a standard queue.
+    costs["scheduler_invocation"] = FIXED_FIRINGS_PER_MONTH * PRICES["scheduler_invocation"]
+    costs["sqs_request"] += IDLE_POLLERS * (3 * 60 * 24 * DAYS_PER_MONTH) * PRICES["sqs_request"]
+    return costs
 
 
 def report(result: Result) -> str:
@@ -283,9 +348,22 @@ def report(result: Result) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument(
+        "--mix",
+        default=",".join(f"{kind}:{weight}" for kind, weight in DEFAULT_MIX.items()),
+        help=f"resource types and their weights, e.g. EBS:70,DynamoDB:20,EC2:10 or RDS:1 (types: {', '.join(MAKERS)})",
+    )
     args = parser.parse_args()
+    mix = {kind: int(weight) for kind, weight in (part.split(":") for part in args.mix.split(","))}
+    unknown = set(mix) - set(MAKERS)
+    if unknown:
+        parser.error(f"unknown resource types {sorted(unknown)}; known: {', '.join(MAKERS)}")
     for size in args.sizes:
-        print(report(run(size)), flush=True)
+        # Powertools flushes a metric set once it holds 100 values even with metrics disabled: the functions'
+        # EMF lines (on AWS, CloudWatch's) are kept out of the report.
+        with contextlib.redirect_stdout(io.StringIO()):
+            result = run(size, mix)
+        print(report(result), flush=True)
 
 
 if __name__ == "__main__":

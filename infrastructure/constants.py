@@ -11,6 +11,7 @@ from pathlib import Path
 
 # Environment keys and the table schema live with the Lambda code, which ships without this module.
 from lambdas.common.env_keys import (
+    ENV_BACKUP_BATCH_QUEUE_URL,
     ENV_DEFAULT_KEY_ARN,
     ENV_EVENT_BUS_NAME,
     ENV_PLAN_SCHEDULE_GROUP,
@@ -32,6 +33,7 @@ RESTORE_ASL_PATH = Path(__file__).parent / "statemachines" / "restore.asl.json"
 __all__ = [
     "CATALOG_TABLE_NAME",
     "COPY_DESTINATION_ROLE_NAME",
+    "ENV_BACKUP_BATCH_QUEUE_URL",
     "ENV_DEFAULT_KEY_ARN",
     "ENV_EVENT_BUS_NAME",
     "ENV_PLAN_SCHEDULE_GROUP",
@@ -81,9 +83,45 @@ class FunctionSpec:
 START_BACKUPS = FunctionSpec(
     key="StartBackups",
     handler="lambdas.handlers.start_backups.handler",
-    env_keys=COMMON_ENV,
+    env_keys=(*COMMON_ENV, ENV_BACKUP_BATCH_QUEUE_URL),
     timeout_seconds=300,
-    description="Plan rule fired: resolve selections, create and start one backup job per resource",
+    description="Plan rule fired: resolve selections a page at a time, queue a batch of resources per page",
+)
+START_BACKUP_BATCH = FunctionSpec(
+    key="StartBackupBatch",
+    handler="lambdas.handlers.start_backup_batch.handler",
+    env_keys=COMMON_ENV,
+    timeout_seconds=600,
+    description="One batch of a rule firing, from the queue: create and start its backup jobs",
+)
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """An SQS queue feeding a function, with its dead-letter queue: the stack and the local runtime both
+    build from this."""
+
+    name: str
+    consumer: FunctionSpec
+    batch_size: int  # messages per invocation
+    max_concurrency: int  # invocations at once: bounds the native create calls per second
+    max_receive_count: int  # deliveries before a message goes to the dead-letter queue
+
+    @property
+    def dead_letter_name(self) -> str:
+        return f"{self.name}-dlq"
+
+    @property
+    def visibility_timeout_seconds(self) -> int:
+        return 6 * self.consumer.timeout_seconds  # as Lambda advises for SQS event sources
+
+
+BACKUP_BATCH_QUEUE = QueueSpec(
+    name="strongroom-backup-batches",
+    consumer=START_BACKUP_BATCH,
+    batch_size=2,
+    max_concurrency=5,
+    max_receive_count=5,
 )
 TRACK_JOBS = FunctionSpec(
     key="TrackJobs",
@@ -145,6 +183,7 @@ IMPORT_NATIVE_BACKUPS = FunctionSpec(
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     START_BACKUPS,
+    START_BACKUP_BATCH,
     TRACK_JOBS,
     LIFECYCLE,
     RESTORE_START,

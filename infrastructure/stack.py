@@ -12,6 +12,7 @@ from infrastructure.constructs.api import BackupApi
 from infrastructure.constructs.copy_destination import CopyDestination, source_accounts_from
 from infrastructure.constructs.efs_movers import EfsMovers, file_systems_from
 from infrastructure.constructs.engine import Engine
+from infrastructure.constructs.fan_out import FanOut
 from infrastructure.constructs.monitoring import Monitoring
 from infrastructure.constructs.restore_workflow import RestoreWorkflow
 from infrastructure.constructs.scheduling import Scheduling
@@ -38,6 +39,12 @@ class StrongroomStack(Stack):
             default_key=self.storage.default_key,
             vault_bucket=self.storage.vault_bucket,
             layer_version=layer_version,
+        )
+        # A rule's firing queues its resources a page at a time; StartBackups is built once it knows the queue.
+        self.fan_out = FanOut(self, "BackupBatches", spec=constants.BACKUP_BATCH_QUEUE)
+        self.engine.provide_environment({constants.ENV_BACKUP_BATCH_QUEUE_URL: self.fan_out.queue.queue_url})
+        self.fan_out.connect(
+            self.engine.roles[constants.START_BACKUPS.key], self.engine.functions[constants.START_BACKUP_BATCH.key]
         )
         self.scheduling = Scheduling(self, "Scheduling", functions=self.engine.functions)
         self.restore_workflow = RestoreWorkflow(self, "RestoreWorkflow", functions=self.engine.functions)
@@ -96,3 +103,4 @@ class StrongroomStack(Stack):
                 {f"EfsMover-{fs_id}": function for fs_id, function in self.efs_movers.functions.items()}
             )
         self.monitoring.alarm_on_failed_executions("Restore", self.restore_workflow.state_machine)
+        self.monitoring.alarm_on_dead_letters("BackupBatches", self.fan_out.dead_letters)

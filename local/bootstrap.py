@@ -79,6 +79,10 @@ def _role(iam: Any, name: str, service: str) -> str:
     return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
 
 
+def batch_queue_arn(sqs: Any, queue_url: str) -> str:
+    return str(sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+
+
 def _placeholder_zip() -> bytes:
     # The code never runs from this zip: the in-process shim imports the handler from the working tree.
     buffer = io.BytesIO()
@@ -112,7 +116,23 @@ def bootstrap(session: Any, region: str) -> Deployment:
             "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}}]
         },
     )
+    sqs = client("sqs")
+    queue = c.BACKUP_BATCH_QUEUE
+    dead_letters = sqs.create_queue(QueueName=queue.dead_letter_name, Attributes={"SqsManagedSseEnabled": "true"})
+    redrive = {
+        "deadLetterTargetArn": batch_queue_arn(sqs, dead_letters["QueueUrl"]),
+        "maxReceiveCount": queue.max_receive_count,
+    }
+    batch_queue_url = sqs.create_queue(
+        QueueName=queue.name,
+        Attributes={
+            "SqsManagedSseEnabled": "true",
+            "VisibilityTimeout": str(queue.visibility_timeout_seconds),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )["QueueUrl"]
     values = {
+        c.ENV_BACKUP_BATCH_QUEUE_URL: batch_queue_url,
         c.ENV_VAULT_BUCKET: vault_bucket,
         c.ENV_TABLE_NAME: TABLE_NAME,
         c.ENV_EVENT_BUS_NAME: EVENT_BUS,
@@ -164,6 +184,16 @@ def bootstrap(session: Any, region: str) -> Deployment:
         if late & set(spec.env_keys):
             create_function(spec)
 
+    # Disabled: moto would deliver each message inside SendMessage, one per invocation, and drop partial batch
+    # failures; local.queue_poller delivers from this mapping the way Lambda's poller does.
+    client("lambda").create_event_source_mapping(
+        EventSourceArn=batch_queue_arn(sqs, batch_queue_url),
+        FunctionName=function_arns[queue.consumer.key],
+        BatchSize=queue.batch_size,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        ScalingConfig={"MaximumConcurrency": queue.max_concurrency},
+        Enabled=False,
+    )
     scheduler = client("scheduler")
     scheduler.create_schedule_group(Name=c.PLAN_SCHEDULE_GROUP)
     for name, (spec, expression) in c.FIXED_SCHEDULES.items():

@@ -5,7 +5,9 @@ its hook `LambdaFunction._invoke_lambda` is replaced so that the function's hand
 and called with the event, exactly as the Lambda runtime would, with the function's environment applied.
 Also shortens Step Functions' Wait states and Retry intervals, which moto sleeps in real time, and lets
 EventBridge rules deliver to SNS topics and Lambda functions, which moto's rules cannot target. Installs the
-copy gaps (local/copy_gaps.py) and the DocumentDB and Neptune gaps (local/rds_gaps.py) with them."""
+copy gaps (local/copy_gaps.py), the DocumentDB and Neptune gaps (local/rds_gaps.py), the adapter quota
+and batch gaps (local/adapter_gaps.py) and the scale gaps (local/dynamodb_gaps.py, local/ec2_gaps.py) with
+them."""
 
 from __future__ import annotations
 
@@ -106,8 +108,8 @@ def invoke_in_process(
 
 def install(log: InvocationLog | None = None) -> Callable[[], None]:
     """Patches moto for in-process Lambda, short Step Functions sleeps, EventBridge targets, cross-account
-    snapshot copies (local/copy_gaps.py) and DocumentDB and Neptune clusters (local/rds_gaps.py); returns the
-    undo."""
+    snapshot copies (local/copy_gaps.py), DocumentDB and Neptune clusters (local/rds_gaps.py) and the adapters'
+    quota and batch calls (local/adapter_gaps.py); returns the undo."""
     from moto.awslambda.models import LambdaFunction
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -171,13 +173,17 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
     WaitFunction._wait_interval = _short_wait  # type: ignore[method-assign]
     retrier_decl.time = _ShortSleep()  # type: ignore[attr-defined,assignment]
-    from local import copy_gaps, dynamodb_gaps, rds_gaps
+    from local import adapter_gaps, copy_gaps, dynamodb_gaps, ec2_gaps, rds_gaps
 
     undo_copy_gaps = copy_gaps.install()
     undo_dynamodb_gaps = dynamodb_gaps.install()
     undo_rds_gaps = rds_gaps.install()
+    undo_adapter_gaps = adapter_gaps.install()
+    undo_ec2_gaps = ec2_gaps.install()
 
     def undo() -> None:
+        undo_ec2_gaps()
+        undo_adapter_gaps()
         undo_rds_gaps()
         undo_dynamodb_gaps()
         undo_copy_gaps()

@@ -65,6 +65,7 @@ class LocalRuntime:
         self._thread: threading.Thread | None = None
         self.deployment: Any = None
         self.scheduler: Any = None
+        self.queues: Any = None
         self._saved_environment: dict[str, str] | None = None
         self._uninstall: Callable[[], None] | None = None
         self._efs_root: Any = None
@@ -139,7 +140,10 @@ class LocalRuntime:
         invoker = self.session().client(
             "lambda", endpoint_url=self.endpoint, config=Config(retries={"max_attempts": 1}, read_timeout=3600)
         )
-        self.scheduler = LocalScheduler(self.client("scheduler"), invoker, self.clock)
+        from local.queue_poller import LocalQueuePoller
+
+        self.queues = LocalQueuePoller(invoker, self.client("sqs"))
+        self.scheduler = LocalScheduler(self.client("scheduler"), invoker, self.clock, self.queues.drain)
         app.ready = True
         return self
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,10 +42,18 @@ def _iso(moment: datetime) -> str:
 
 
 class LocalScheduler:
-    def __init__(self, scheduler_client: Any, lambda_client: Any, clock: VirtualClock) -> None:
+    def __init__(
+        self,
+        scheduler_client: Any,
+        lambda_client: Any,
+        clock: VirtualClock,
+        after_fire: Callable[[], object] = lambda: None,
+    ) -> None:
         self._scheduler = scheduler_client
         self._lambda = lambda_client
         self._clock = clock
+        # What Lambda's pollers do between firings: deliver the queues the fired function filled.
+        self._after_fire = after_fire
         self._last = clock.now()
         self._lock = threading.Lock()
         self.fired: dict[str, int] = {}
@@ -139,6 +148,7 @@ class LocalScheduler:
             self._cron_fired.append(firing.at)
         response = self._lambda.invoke(FunctionName=firing.target_arn, Payload=firing.payload.encode())
         self.fired[firing.name] = self.fired.get(firing.name, 0) + 1
+        self._after_fire()
         if response.get("FunctionError"):
             body = json.loads(response["Payload"].read() or b"{}")
             self.failures.append(

@@ -195,6 +195,11 @@ class FakeResolver:
         chosen = {r.arn: r for s in selections for r in resources if selects(s, r)}
         return sorted(chosen.values(), key=lambda r: r.arn)
 
+    def stream(
+        self, selections: Iterable[BackupSelectionInput], opted_out: frozenset[str] = frozenset()
+    ) -> Iterator[Resource]:
+        return iter(self.resolve(selections, opted_out))
+
 
 @dataclass
 class RecordingEvents:

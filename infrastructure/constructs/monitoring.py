@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -74,6 +75,14 @@ class Monitoring(Construct):
                 function.metric_errors(period=ALARM_PERIOD, statistic="Sum"),
                 f"Strongroom {key} function failed",
             )
+
+    def alarm_on_dead_letters(self, key: str, queue: sqs.IQueue) -> None:
+        """A message in a dead-letter queue is work that failed every delivery: it alerts the topic."""
+        self._alarm(
+            f"{key}DeadLetters",
+            queue.metric_approximate_number_of_messages_visible(period=ALARM_PERIOD, statistic="Maximum"),
+            f"Strongroom {key}: messages failed every delivery and wait in {queue.queue_name}",
+        )
 
     def alarm_on_failed_executions(self, key: str, state_machine: sfn.IStateMachine) -> None:
         """Any failed execution of the state machine alerts the topic."""

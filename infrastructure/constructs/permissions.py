@@ -209,7 +209,13 @@ def delete_vault_storage(arns: Arns, environment: Environment) -> Statements:
 
 
 def _start_backups(arns: Arns, environment: Environment) -> Statements:
+    # Resolving a selection describes exact ARNs and lists wildcard types; the batches go to the queue (granted
+    # by the fan-out construct).
     return compose(arns, find_tagged_resources(), back_up_natively(arns), vault_storage(arns, environment))
+
+
+def _start_backup_batch(arns: Arns, environment: Environment) -> Statements:
+    return compose(arns, back_up_natively(arns), vault_storage(arns, environment))
 
 
 def _track_jobs(arns: Arns, environment: Environment) -> Statements:
@@ -304,7 +310,8 @@ class FunctionAccess:
 
 
 ACCESS: dict[str, FunctionAccess] = {
-    constants.START_BACKUPS.key: FunctionAccess(_start_backups, publishes_job_events=True),
+    constants.START_BACKUPS.key: FunctionAccess(_start_backups, publishes_job_events=False),
+    constants.START_BACKUP_BATCH.key: FunctionAccess(_start_backup_batch, publishes_job_events=True),
     constants.TRACK_JOBS.key: FunctionAccess(_track_jobs, publishes_job_events=True),
     constants.LIFECYCLE.key: FunctionAccess(_lifecycle, publishes_job_events=True),
     # RestoreStart publishes RESTORE_JOB_STARTED; RestorePoll, S3_RESTORE_OBJECT_FAILED per object it cannot restore.

@@ -253,7 +253,11 @@ class DynamoDb(ResourceTypeAccess):
         ]
 
     def track_backup(self, arns: Arns) -> Statements:
-        return [allow("DescribeTableBackups", ["dynamodb:DescribeBackup"], [arns.table_backups])]
+        return [
+            allow("DescribeTableBackups", ["dynamodb:DescribeBackup"], [arns.table_backups]),
+            # A completed backup's table, when its backup did not describe it (describe_many).
+            allow("DescribeBackedUpTables", ["dynamodb:DescribeTable"], [arns.tables]),
+        ]
 
     def delete_backup(self, arns: Arns) -> Statements:
         return [
@@ -380,7 +384,12 @@ class RdsDatabases(ResourceTypeAccess):
     def start_backup(self, arns: Arns) -> Statements:
         return [
             describe(
-                "rds", "DescribeDBInstances", "DescribeDBSnapshots", "DescribeDBClusters", "DescribeDBClusterSnapshots"
+                "rds",
+                "DescribeDBInstances",
+                "DescribeDBSnapshots",
+                "DescribeDBClusters",
+                "DescribeDBClusterSnapshots",
+                "DescribeAccountAttributes",  # the manual snapshot quotas, asked once per batch (start_capacity)
             ),
             allow(
                 "CreateDbSnapshots",

@@ -22,6 +22,7 @@ class Settings(BaseModel):
     scheduler_role_arn: str | None = None
     start_backups_function_arn: str | None = None
     vault_bucket: str | None = None
+    backup_batch_queue_url: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -37,4 +38,5 @@ def get_settings() -> Settings:
         scheduler_role_arn=env.get(env_keys.ENV_SCHEDULER_ROLE_ARN),
         start_backups_function_arn=env.get(env_keys.ENV_START_BACKUPS_FUNCTION_ARN),
         vault_bucket=env.get(env_keys.ENV_VAULT_BUCKET),
+        backup_batch_queue_url=env.get(env_keys.ENV_BACKUP_BATCH_QUEUE_URL),
     )

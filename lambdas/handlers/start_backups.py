@@ -1,4 +1,4 @@
-"""A plan rule's schedule fired: back up every selected resource once for this window."""
+"""A plan rule's schedule fired: resolve the selection a page at a time and queue a batch per page."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from lambdas.common import clock
 from lambdas.common.observability import logger, metrics, tracer
 from lambdas.handlers.events import RuleFiredEvent
 from lambdas.handlers.wiring import service_context
-from lambdas.services.backup_service import start_backups
+from lambdas.services.scheduled_backups import start_backups
 
 
 @logger.inject_lambda_context(correlation_id_path="rule_id", clear_state=True)
@@ -20,5 +20,7 @@ from lambdas.services.backup_service import start_backups
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     fired = parse(event=event, model=RuleFiredEvent)
-    result = start_backups(service_context(), fired.plan_id, fired.rule_id, fired.window_start(), clock.now())
+    ctx = service_context()
+    with ctx.events.batched():
+        result = start_backups(ctx, fired.plan_id, fired.rule_id, fired.window_start(), clock.now())
     return asdict(result)

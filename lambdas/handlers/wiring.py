@@ -11,6 +11,7 @@ from lambdas.common import aws
 from lambdas.common.config import get_settings
 from lambdas.resources.catalog import build_adapters
 from lambdas.resources.registry import AdapterRegistry
+from lambdas.services.backup_batches import SqsBackupBatchQueue
 from lambdas.services.context import ServiceContext
 from lambdas.services.copy_destinations import AwsCopyDestinations, Destination
 from lambdas.services.events import AwsEventSink
@@ -61,4 +62,9 @@ def service_context() -> ServiceContext:
         scheduler=scheduler,
         restore_workflow=workflow,
         destinations=destinations,
+        backup_batches=(
+            SqsBackupBatchQueue(client("sqs"), settings.backup_batch_queue_url)
+            if settings.backup_batch_queue_url
+            else None
+        ),
     )

@@ -3,7 +3,13 @@
 Not copyable (not CopyCapable): DynamoDB has no API to copy an on-demand backup, and AWS Backup copies DynamoDB
 backups to other vaults, Regions and accounts only with its advanced DynamoDB backup features (backups kept in
 AWS Backup's own storage), which Strongroom does not implement. A copy job of a DynamoDB point fails saying so
-and naming the alternatives (a global table replica, or an export to S3 that Strongroom backs up)."""
+and naming the alternatives (a global table replica, or an export to S3 that Strongroom backs up).
+
+Economy: a backup's DescribeBackup says what tracking and its recovery point need of the table as the backup saw
+it (SourceTableDetails: name, size; SourceTableFeatureDetails: the SSE key). backup_statuses keeps the page's
+descriptions, and describe_many and restore_metadata answer from them without a call of their own. DynamoDB
+lists no more than one backup per call by id (ListBackups lists a table's or an account's backups by time, which
+at scale pages through many other jobs' backups), so status stays one DescribeBackup per job."""
 
 from __future__ import annotations
 
@@ -25,6 +31,23 @@ def backup_name(job_id: str) -> str:
     return f"strongroom-{job_id}"
 
 
+def _created(description: dict[str, Any]) -> Any:
+    return str(description["BackupDetails"].get("BackupCreationDateTime", ""))
+
+
+def _progress(description: dict[str, Any] | None, native_id: str) -> Progress:
+    if description is None:
+        return Progress(Phase.FAILED, message=f"Backup {native_id} disappeared before it completed")
+    details = description["BackupDetails"]
+    size = int(details.get("BackupSizeBytes", 0))
+    status = details["BackupStatus"]
+    if status == "AVAILABLE":
+        return Progress(Phase.COMPLETED, "100.0", size)
+    if status == "DELETED":
+        return Progress(Phase.FAILED, message=f"Backup {native_id} was deleted before it completed")
+    return Progress(Phase.RUNNING, "50.0", size)
+
+
 class DynamoDbAdapter:
     resource_type = "DynamoDB"
     tagging_filter = "dynamodb:table"
@@ -34,6 +57,8 @@ class DynamoDbAdapter:
         self._dynamodb = dynamodb
         self._region = region
         self._account = account
+        # The backups the last status call described (BackupDescription by ARN), for the calls that follow it.
+        self._seen: dict[str, dict[str, Any]] = {}
 
     def _table_arn(self, name: str) -> str:
         return f"arn:aws:dynamodb:{self._region}:{self._account}:table/{name}"
@@ -41,26 +66,59 @@ class DynamoDbAdapter:
     def resource_type_for(self, resource_arn: str) -> str:
         return self.resource_type
 
-    def describe(self, resource_arn: str) -> ResourceInfo:
-        name = parse_arn(resource_arn).resource_id
-        client = self._dynamodb()
+    def _table(self, name: str) -> dict[str, Any] | None:
         try:
-            table = client.describe_table(TableName=name)["Table"]
+            table: dict[str, Any] = self._dynamodb().describe_table(TableName=name)["Table"]
         except ClientError as error:
             if error.response["Error"]["Code"] == "ResourceNotFoundException":
-                raise ResourceNotFoundException(f"DynamoDB table {resource_arn} does not exist") from None
+                return None
             raise
-        tags = client.list_tags_of_resource(ResourceArn=table["TableArn"]).get("Tags", [])
+        return table
+
+    def _info(self, table: dict[str, Any], tags: dict[str, str]) -> ResourceInfo:
+        """From a TableDescription, or a backup's SourceTableDetails with its SSEDescription."""
         sse = table.get("SSEDescription") or {}
         return ResourceInfo(
             arn=table["TableArn"],
             resource_type=self.resource_type,
-            name=name,
+            name=table["TableName"],
             size_bytes=int(table.get("TableSizeBytes", 0)),
-            tags={tag["Key"]: tag["Value"] for tag in tags},
+            tags=tags,
             encryption_key_arn=sse.get("KMSMasterKeyArn"),
             is_encrypted=True,  # DynamoDB encrypts every table at rest
         )
+
+    def describe(self, resource_arn: str) -> ResourceInfo:
+        table = self._table(parse_arn(resource_arn).resource_id)
+        if table is None:
+            raise ResourceNotFoundException(f"DynamoDB table {resource_arn} does not exist")
+        tags = self._dynamodb().list_tags_of_resource(ResourceArn=table["TableArn"]).get("Tags", [])
+        return self._info(table, {tag["Key"]: tag["Value"] for tag in tags})
+
+    def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
+        """A table one of the backups just tracked is of is described as that backup saw it (no call, and its
+        encryption is the backup's); another with DescribeTable. Tags are left out (ListTagsOfResource is a call
+        per table): describe gives them."""
+        by_table = {
+            description["SourceTableDetails"]["TableArn"]: description
+            for description in sorted(self._seen.values(), key=_created)
+            if (description.get("SourceTableDetails") or {}).get("TableArn")
+        }
+        found: dict[str, ResourceInfo] = {}
+        for arn in resource_arns:
+            table_arn = self._table_arn(parse_arn(arn).resource_id)
+            if table_arn in by_table:
+                found[arn] = self._info_from_backup(by_table[table_arn])
+                continue
+            table = self._table(parse_arn(arn).resource_id)
+            if table is not None:
+                found[arn] = self._info(table, {})
+        return found
+
+    def _info_from_backup(self, description: dict[str, Any]) -> ResourceInfo:
+        source = description["SourceTableDetails"]
+        features = description.get("SourceTableFeatureDetails") or {}
+        return self._info({**source, "SSEDescription": features.get("SSEDescription")}, {})
 
     def list_resources(self) -> Iterator[ResourceInfo]:
         for page in self._dynamodb().get_paginator("list_tables").paginate():
@@ -84,20 +142,23 @@ class DynamoDbAdapter:
         details = self._dynamodb().create_backup(TableName=name, BackupName=backup_name(job_id))["BackupDetails"]
         return NativeBackup(details["BackupArn"], details["BackupArn"])
 
-    def backup_status(self, native_id: str) -> Progress:
+    def _backup(self, native_id: str) -> dict[str, Any] | None:
         try:
-            details = self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"]["BackupDetails"]
+            description: dict[str, Any] = self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"]
         except ClientError as error:
             if error.response["Error"]["Code"] == "BackupNotFoundException":
-                return Progress(Phase.FAILED, message=f"Backup {native_id} disappeared before it completed")
+                return None
             raise
-        size = int(details.get("BackupSizeBytes", 0))
-        status = details["BackupStatus"]
-        if status == "AVAILABLE":
-            return Progress(Phase.COMPLETED, "100.0", size)
-        if status == "DELETED":
-            return Progress(Phase.FAILED, message=f"Backup {native_id} was deleted before it completed")
-        return Progress(Phase.RUNNING, "50.0", size)
+        return description
+
+    def backup_status(self, native_id: str) -> Progress:
+        return _progress(self._backup(native_id), native_id)
+
+    def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
+        """One DescribeBackup each, kept for describe_many and restore_metadata (module docstring)."""
+        described = {native_id: self._backup(native_id) for native_id in native_ids}
+        self._seen = {native_id: found for native_id, found in described.items() if found is not None}
+        return {native_id: _progress(found, native_id) for native_id, found in described.items()}
 
     def delete_backup(self, native_id: str) -> None:
         try:
@@ -112,7 +173,10 @@ class DynamoDbAdapter:
         return False
 
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
-        description = self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"]
+        description = (
+            self._seen.pop(native_id, None)
+            or self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"]
+        )
         table_name = description["SourceTableDetails"]["TableName"]
         return {"targetTableName": table_name, "originalTableName": table_name}
 

@@ -26,7 +26,9 @@ from lambdas.resources.base import (
     Phase,
     Progress,
     ResourceInfo,
+    StartCapacity,
 )
+from lambdas.resources.waits import PENDING_SNAPSHOTS_PER_VOLUME, BackupMustWait, volume_busy
 
 GIB = 1024**3
 TEMPORARY_RESTORE_DAYS = 7  # how long a snapshot restored from the archive tier for a restore job stays usable
@@ -137,6 +139,7 @@ def copy_snapshot(ec2: Any, source: CopySource, description: str, kms_key_arn: s
 
 
 STATUS_PAGE = 200  # snapshot ids per DescribeSnapshots call when tracking many jobs
+_FILTER_VALUES = 200  # the most values one EC2 filter takes
 
 
 def _volume_details(volume: dict[str, Any]) -> dict[str, str]:
@@ -191,6 +194,44 @@ class EbsAdapter:
             raise
         return self._info(volumes[0])
 
+    def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
+        """One DescribeVolumes per 200 volumes, by a volume-id filter (VolumeIds would fail the whole call for
+        one volume gone)."""
+        by_id = {parse_arn(arn).resource_id: arn for arn in resource_arns}
+        found: dict[str, ResourceInfo] = {}
+        for volume in self._volumes_filtered("volume-id", sorted(by_id)):
+            found[by_id[volume["VolumeId"]]] = self._info(volume)
+        return found
+
+    def _volumes_filtered(self, name: str, values: list[str]) -> Iterator[dict[str, Any]]:
+        paginator = self._ec2().get_paginator("describe_volumes")
+        for start in range(0, len(values), _FILTER_VALUES):
+            chunk = [{"Name": name, "Values": values[start : start + _FILTER_VALUES]}]
+            for page in paginator.paginate(Filters=chunk):
+                yield from page["Volumes"]
+
+    def start_capacity(self, resource_arns: list[str]) -> StartCapacity:
+        """EC2 takes at most 5 pending snapshots of one volume: those of the batch's volumes are counted with one
+        DescribeSnapshots (per 200 volumes), and a volume at the limit is busy. No account-wide room."""
+        by_id = {parse_arn(arn).resource_id: arn for arn in resource_arns}
+        ids = sorted(by_id)
+        pending: dict[str, int] = {}
+        paginator = self._ec2().get_paginator("describe_snapshots")
+        for start in range(0, len(ids), _FILTER_VALUES):
+            filters = [
+                {"Name": "volume-id", "Values": ids[start : start + _FILTER_VALUES]},
+                {"Name": "status", "Values": ["pending"]},
+            ]
+            for page in paginator.paginate(OwnerIds=["self"], Filters=filters):
+                for snapshot in page["Snapshots"]:
+                    pending[snapshot["VolumeId"]] = pending.get(snapshot["VolumeId"], 0) + 1
+        busy = {
+            by_id[volume_id]: volume_busy(volume_id)
+            for volume_id, count in pending.items()
+            if volume_id in by_id and count >= PENDING_SNAPSHOTS_PER_VOLUME
+        }
+        return StartCapacity(busy=busy)
+
     def list_resources(self) -> Iterator[ResourceInfo]:
         for page in self._ec2().get_paginator("describe_volumes").paginate():
             for volume in page["Volumes"]:
@@ -207,11 +248,16 @@ class EbsAdapter:
 
     def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
         volume_id = parse_arn(resource_arn).resource_id
-        snapshot = self._ec2().create_snapshot(
-            VolumeId=volume_id,
-            Description=f"Strongroom backup job {job_id}",
-            TagSpecifications=_tag_spec("snapshot", {**tags, JOB_TAG: job_id}),
-        )
+        try:
+            snapshot = self._ec2().create_snapshot(
+                VolumeId=volume_id,
+                Description=f"Strongroom backup job {job_id}",
+                TagSpecifications=_tag_spec("snapshot", {**tags, JOB_TAG: job_id}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "SnapshotCreationPerVolumeRateExceeded":
+                raise BackupMustWait(volume_busy(volume_id)) from None  # the job stays CREATED and tries again
+            raise
         return NativeBackup(snapshot["SnapshotId"], self._snapshot_arn(snapshot["SnapshotId"]))
 
     def _one_snapshot(self, native_id: str) -> dict[str, Any] | None:

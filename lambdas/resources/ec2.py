@@ -1,10 +1,15 @@
 """EC2 instances: a recovery point is an AMI made with NoReboot, whose EBS snapshots all carry the job id;
 a restore launches a new instance from the AMI with the recorded launch settings, each one overridable.
 
-Every EBS snapshot of the AMI is tagged after CreateImage rather than through its TagSpecifications: the
-emulator (moto) raises NotImplementedError for a "snapshot" TagSpecification, and a snapshot of an AMI that
-is still pending may not be listed yet on AWS either. backup_status tags them again once the AMI is
-available, which also heals a crash between CreateImage and the tagging.
+CreateImage tags the AMI (its TagSpecifications) and nothing else is called to start a backup: the AMI's name
+and job tag are what find_backup and a retried start find it by. Its EBS snapshots are tagged once the AMI is
+available, by the status call that sees it so, and only those that lack the tags: CreateImage's "snapshot"
+TagSpecification would do it at once on AWS, but the emulator (moto) raises NotImplementedError for it, and a
+snapshot of an AMI that is still pending may not be listed yet on AWS anyway.
+
+Tracking asks for a page of AMIs at once (backup_statuses: one DescribeImages, one DescribeSnapshots) and a
+completed page's instances at once (describe_many: one DescribeInstances, one DescribeVolumes); the instance's
+launch settings ride along in ResourceInfo.details, so restore_metadata calls nothing.
 
 A copy is CopyImage in the destination Region and account, re-encrypted with the destination vault's key;
 across accounts the AMI is shared first (launch permission, and createVolumePermission on its snapshots), and
@@ -45,6 +50,7 @@ _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
 _AMI_NAME_CHARS = re.compile(r"[^A-Za-z0-9()\[\] ./\-'@_]")
 _MADE_FOR_IMAGE = re.compile(r" for (ami-[0-9a-f]+)")  # "Created by CreateImage(i-...) for ami-...[ from vol-...]"
 _FILTER_VALUES = 200  # the most values one DescribeImages filter takes
+_PAGE = 100  # instances per DescribeInstances when describing many: their volumes' filter takes twice as many ids
 _BOOLEAN_KEYS = ("EbsOptimized", "RequireIMDSv2", "DisableApiTermination")
 _PLACEMENT_KEYS = frozenset({"AvailabilityZone", "Tenancy", "GroupName"})
 # AWS Backup's default for EC2: the instance keeps running while its AMI is made (no reboot, so no
@@ -112,6 +118,47 @@ def _placement(metadata: dict[str, str]) -> dict[str, str] | None:
     return {key: item for key, item in value.items() if item}
 
 
+def _launch_settings(instance: dict[str, Any]) -> dict[str, str]:
+    """The instance's launch settings, as restore metadata records them (AWS Backup's keys)."""
+    settings = {"InstanceType": str(instance["InstanceType"])}
+    for key in ("SubnetId", "VpcId", "KeyName"):
+        if instance.get(key):
+            settings[key] = str(instance[key])
+    settings["SecurityGroupIds"] = json.dumps([group["GroupId"] for group in instance.get("SecurityGroups", [])])
+    placement = {
+        key: value for key, value in (instance.get("Placement") or {}).items() if key in _PLACEMENT_KEYS and value
+    }
+    if placement:
+        settings["Placement"] = json.dumps(placement, sort_keys=True)
+    profile = (instance.get("IamInstanceProfile") or {}).get("Arn")
+    if profile:
+        settings["IamInstanceProfileName"] = profile.rsplit("/", 1)[-1]
+    settings["EbsOptimized"] = str(bool(instance.get("EbsOptimized"))).lower()
+    settings["Monitoring"] = (instance.get("Monitoring") or {}).get("State", "disabled")
+    tokens = (instance.get("MetadataOptions") or {}).get("HttpTokens")
+    if tokens:
+        settings["RequireIMDSv2"] = str(tokens == "required").lower()
+    return settings
+
+
+def _percent(snapshots: list[dict[str, Any]]) -> str:
+    done = [float((snapshot.get("Progress") or "0%").rstrip("%")) for snapshot in snapshots]
+    return f"{sum(done) / len(done):.1f}" if done else "0.0"
+
+
+def _untagged(image: dict[str, Any], snapshots: dict[str, dict[str, Any]]) -> list[str]:
+    """The AMI's snapshots that lack one of its tags: the job's AMI only (an AMI the import catalogs is left as
+    it is), and a snapshot not listed is tagged too (CreateTags is idempotent)."""
+    tags = _tags(image.get("Tags"))
+    if JOB_TAG not in tags:
+        return []
+    return [
+        snapshot_id
+        for snapshot_id in _snapshot_ids(image)
+        if not tags.items() <= _tags(snapshots.get(snapshot_id, {}).get("Tags")).items()
+    ]
+
+
 class Ec2Adapter:
     resource_type = "EC2"
     tagging_filter = "ec2:instance"
@@ -121,6 +168,8 @@ class Ec2Adapter:
         self._ec2 = ec2
         self._region = region
         self._account = account
+        # The AMIs the last status call described, kept for the restore metadata that follows it.
+        self._seen_images: dict[str, dict[str, Any]] = {}
 
     def resource_type_for(self, resource_arn: str) -> str:
         return self.resource_type
@@ -157,6 +206,7 @@ class Ec2Adapter:
         return by_instance
 
     def _info(self, instance: dict[str, Any], volumes: list[dict[str, Any]]) -> ResourceInfo:
+        """`details` are the instance's launch settings, the restore metadata of a backup of it."""
         tags = _tags(instance.get("Tags"))
         root = next((v for v in volumes if v.get("Device") == instance.get("RootDeviceName")), None)
         encrypted = bool(volumes) and all(v.get("Encrypted") for v in volumes)
@@ -168,6 +218,7 @@ class Ec2Adapter:
             tags=tags,
             encryption_key_arn=(root or (volumes[0] if volumes else {})).get("KmsKeyId") if encrypted else None,
             is_encrypted=encrypted,
+            details=_launch_settings(instance),
         )
 
     def describe(self, resource_arn: str) -> ResourceInfo:
@@ -176,6 +227,28 @@ class Ec2Adapter:
         if instance is None or instance["State"]["Name"] not in LIVE_STATES:
             raise ResourceNotFoundException(f"EC2 instance {resource_arn} does not exist or is terminated")
         return self._info(instance, self._volumes([instance_id])[instance_id])
+
+    def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
+        """A filter on instance ids, not InstanceIds: one id gone would fail the whole call. 100 ids a call, as
+        the volume lookup that follows filters on them (a filter takes at most 200 values)."""
+        by_id = {parse_arn(arn).resource_id: arn for arn in resource_arns}
+        ids = sorted(by_id)
+        found: dict[str, ResourceInfo] = {}
+        for start in range(0, len(ids), _PAGE):
+            for info in self._live_instances(ids[start : start + _PAGE]):
+                found[by_id[parse_arn(info.arn).resource_id]] = info
+        return found
+
+    def _live_instances(self, instance_ids: list[str]) -> Iterator[ResourceInfo]:
+        filters = [
+            {"Name": "instance-id", "Values": instance_ids},
+            {"Name": "instance-state-name", "Values": list(LIVE_STATES)},
+        ]
+        pages = self._ec2().get_paginator("describe_instances").paginate(Filters=filters)
+        instances = [i for page in pages for reservation in page["Reservations"] for i in reservation["Instances"]]
+        volumes = self._volumes([instance["InstanceId"] for instance in instances])
+        for instance in instances:
+            yield self._info(instance, volumes[instance["InstanceId"]])
 
     def list_resources(self) -> Iterator[ResourceInfo]:
         paginator = self._ec2().get_paginator("describe_instances")
@@ -256,6 +329,7 @@ class Ec2Adapter:
         return image_ids
 
     def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+        """CreateImage alone: the AMI's snapshots are tagged once it is available (module docstring)."""
         instance_id = parse_arn(resource_arn).resource_id
         name = image_name(job_id)
         image_tags = {**native_tags(tags), JOB_TAG: job_id}
@@ -277,39 +351,60 @@ class Ec2Adapter:
             if not images["Images"]:
                 raise
             image_id = images["Images"][0]["ImageId"]
-        image = self._image(image_id)
-        if image is not None:
-            self._tag_snapshots(image)
         return self._backup(image_id)
 
-    def _tag_snapshots(self, image: dict[str, Any]) -> None:
-        """Every EBS snapshot of an AMI a job made carries the AMI's tags, the job id among them (CreateTags is
-        idempotent). An AMI no job made (one the import catalogs) is left as it is."""
-        snapshot_ids = _snapshot_ids(image)
-        tags = _tags(image.get("Tags"))
-        if snapshot_ids and JOB_TAG in tags:
-            self._ec2().create_tags(Resources=snapshot_ids, Tags=_tag_list(tags))
-
     def backup_status(self, native_id: str) -> Progress:
-        image = self._image(native_id)
+        return self.backup_statuses([native_id])[native_id]
+
+    def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
+        """One DescribeImages and one DescribeSnapshots a page (filters on ids, not ImageIds and SnapshotIds: one
+        id gone would fail the whole call); a completed AMI's snapshots that lack its tags get them."""
+        images = self._images(native_ids)
+        wanted = [
+            i
+            for image in images.values()
+            if image.get("State") in ("pending", "available")
+            for i in _snapshot_ids(image)
+        ]
+        snapshots = self._snapshots(wanted)
+        self._seen_images = images
+        return {native_id: self._progress(native_id, images.get(native_id), snapshots) for native_id in native_ids}
+
+    def _progress(self, native_id: str, image: dict[str, Any] | None, snapshots: dict[str, dict[str, Any]]) -> Progress:
         if image is None:
             return Progress(Phase.FAILED, message=f"AMI {native_id} disappeared before it completed")
         state = image.get("State")
         if state == "available":
-            self._tag_snapshots(image)
+            untagged = _untagged(image, snapshots)
+            if untagged:
+                self._ec2().create_tags(Resources=untagged, Tags=_tag_list(_tags(image.get("Tags"))))
             return Progress(Phase.COMPLETED, "100.0", _image_size(image))
         if state == "pending":
-            return Progress(Phase.RUNNING, self._snapshot_progress(image), _image_size(image) or None)
+            parts = [snapshots[i] for i in _snapshot_ids(image) if i in snapshots]
+            return Progress(Phase.RUNNING, _percent(parts), _image_size(image) or None)
         reason = (image.get("StateReason") or {}).get("Message")
         return Progress(Phase.FAILED, message=reason or f"AMI {native_id} is {state}")
 
-    def _snapshot_progress(self, image: dict[str, Any]) -> str:
-        snapshot_ids = _snapshot_ids(image)
-        if not snapshot_ids:
-            return "0.0"
-        snapshots = self._ec2().describe_snapshots(SnapshotIds=snapshot_ids)["Snapshots"]
-        done = [float((snapshot.get("Progress") or "0%").rstrip("%")) for snapshot in snapshots]
-        return f"{sum(done) / len(done):.1f}" if done else "0.0"
+    def _images(self, image_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The registered AMIs of this account among those asked for, by id."""
+        found: dict[str, dict[str, Any]] = {}
+        ids = sorted(set(image_ids))
+        paginator = self._ec2().get_paginator("describe_images")
+        for start in range(0, len(ids), _FILTER_VALUES):
+            chunk = [{"Name": "image-id", "Values": ids[start : start + _FILTER_VALUES]}]
+            for page in paginator.paginate(Owners=["self"], Filters=chunk):
+                found.update((i["ImageId"], i) for i in page["Images"] if i.get("State") != "deregistered")
+        return found
+
+    def _snapshots(self, snapshot_ids: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        ids = sorted(set(snapshot_ids))
+        paginator = self._ec2().get_paginator("describe_snapshots")
+        for start in range(0, len(ids), _FILTER_VALUES):
+            chunk = [{"Name": "snapshot-id", "Values": ids[start : start + _FILTER_VALUES]}]
+            for page in paginator.paginate(OwnerIds=["self"], Filters=chunk):
+                found.update((snapshot["SnapshotId"], snapshot) for snapshot in page["Snapshots"])
+        return found
 
     def _snapshot_arn(self, snapshot_id: str) -> str:
         return f"arn:aws:ec2:{self._region}::snapshot/{snapshot_id}"
@@ -417,35 +512,20 @@ class Ec2Adapter:
     # restore
 
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
-        """The source instance's launch settings, read when the backup completes (AWS Backup's keys)."""
+        """The source instance's launch settings, read when the backup completes (AWS Backup's keys): those its
+        description just read (`source.details`), else the instance's, described now."""
         metadata = {"WindowsVSS": WINDOWS_VSS}
-        image = self._image(native_id)
-        instance_id = parse_arn(source.arn).resource_id if source else (image or {}).get("SourceInstanceId")
+        if source is not None and source.details.get("InstanceType"):
+            return {**metadata, **source.details}
+        if source is not None:
+            instance_id: str | None = parse_arn(source.arn).resource_id
+        else:
+            image = self._seen_images.get(native_id) or self._image(native_id)
+            instance_id = (image or {}).get("SourceInstanceId")
         instance = self._instance(instance_id) if instance_id else None
         if instance is None:
             return metadata  # the instance is gone: InstanceType and the network must come with the restore
-        metadata["InstanceType"] = instance["InstanceType"]
-        if instance.get("SubnetId"):
-            metadata["SubnetId"] = instance["SubnetId"]
-        if instance.get("VpcId"):
-            metadata["VpcId"] = instance["VpcId"]
-        metadata["SecurityGroupIds"] = json.dumps([group["GroupId"] for group in instance.get("SecurityGroups", [])])
-        placement = {
-            key: value for key, value in (instance.get("Placement") or {}).items() if key in _PLACEMENT_KEYS and value
-        }
-        if placement:
-            metadata["Placement"] = json.dumps(placement, sort_keys=True)
-        if instance.get("KeyName"):
-            metadata["KeyName"] = instance["KeyName"]
-        profile = (instance.get("IamInstanceProfile") or {}).get("Arn")
-        if profile:
-            metadata["IamInstanceProfileName"] = profile.rsplit("/", 1)[-1]
-        metadata["EbsOptimized"] = str(bool(instance.get("EbsOptimized"))).lower()
-        metadata["Monitoring"] = (instance.get("Monitoring") or {}).get("State", "disabled")
-        tokens = (instance.get("MetadataOptions") or {}).get("HttpTokens")
-        if tokens:
-            metadata["RequireIMDSv2"] = str(tokens == "required").lower()
-        return metadata
+        return {**metadata, **_launch_settings(instance)}
 
     def check_restore(self, native_id: str, metadata: dict[str, str]) -> None:
         instance_type = metadata_value(metadata, "InstanceType")

@@ -41,7 +41,9 @@ from lambdas.resources.base import (
     Phase,
     Progress,
     ResourceInfo,
+    StartCapacity,
 )
+from lambdas.resources.waits import BackupMustWait, being_backed_up, snapshot_quota_reached
 
 GIB = 1024**3
 # 1-63 letters, digits and hyphens, a letter first, no two hyphens in a row, no hyphen last (RDS, DocumentDB
@@ -230,6 +232,52 @@ def refused_copy(error: ClientError, source_arn: str, region: str, account: str)
     return None
 
 
+_FILTER_VALUES = 100  # identifiers per filtered Describe call when many resources or snapshots are asked for
+
+
+def described(rds: Any, operation: str, key: str, filter_name: str, identifiers: list[str]) -> list[dict[str, Any]]:
+    """The DB instances, clusters or snapshots named (a filter on their identifiers, 100 a call: one gone is
+    simply not listed, where an identifier parameter would fail the call)."""
+    ids = sorted(set(identifiers))
+    found: list[dict[str, Any]] = []
+    paginator = rds.get_paginator(operation)
+    for start in range(0, len(ids), _FILTER_VALUES):
+        chunk = [{"Name": filter_name, "Values": ids[start : start + _FILTER_VALUES]}]
+        for page in paginator.paginate(Filters=chunk):
+            found.extend(page[key])
+    return found
+
+
+def snapshot_room(rds: Any, quota_name: str, kind: str) -> tuple[int | None, str]:
+    """What is left of an RDS manual snapshot quota (ManualSnapshots or ManualClusterSnapshots), from one
+    DescribeAccountAttributes, and why nothing is; (None, "") when RDS reports no such quota."""
+    quotas = rds.describe_account_attributes().get("AccountQuotas") or []
+    quota = next((q for q in quotas if q.get("AccountQuotaName") == quota_name), None)
+    if quota is None or quota.get("Max") is None:
+        return None, ""
+    used, limit = int(quota.get("Used") or 0), int(quota["Max"])
+    return max(limit - used, 0), snapshot_quota_reached(kind, used, limit)
+
+
+def must_wait(error: ClientError) -> BackupMustWait | None:
+    """SnapshotQuotaExceeded frees itself as snapshots expire: the job waits in CREATED instead of failing."""
+    if error_code(error) in ("SnapshotQuotaExceeded", "SnapshotQuotaExceededFault"):
+        message = error.response["Error"].get("Message") or "the manual snapshot quota is reached"
+        return BackupMustWait(
+            f"RDS refused the snapshot (SnapshotQuotaExceeded: {message}); the backup waits for an expiry to free room"
+        )
+    return None
+
+
+def busy_resources(resources: dict[str, dict[str, Any]], status_key: str, kind: str) -> dict[str, str]:
+    """ARN -> reason, for the resources RDS is snapshotting already (status backing-up): RDS takes one at a time."""
+    return {
+        arn: being_backed_up(f"{kind} {arn}")
+        for arn, found in resources.items()
+        if found.get(status_key) == "backing-up"
+    }
+
+
 def snapshot_progress(snapshot: dict[str, Any] | None, what: str) -> Progress:
     """A DB or cluster snapshot's progress: RDS reports both the same way."""
     if snapshot is None:
@@ -252,9 +300,37 @@ class RdsAdapter:
         self._rds = rds
         self._region = region
         self._account = account
+        # What the last batch call described, kept for the call that follows it (each entry used once): the
+        # instances start_capacity saw, for start_backup; those describe_many saw and the snapshots
+        # backup_statuses saw, for restore_metadata.
+        self._for_start: dict[str, dict[str, Any]] = {}
+        self._seen_instances: dict[str, dict[str, Any]] = {}
+        self._seen_snapshots: dict[str, dict[str, Any]] = {}
 
     def resource_type_for(self, resource_arn: str) -> str:
         return self.resource_type
+
+    def _instances(self, resource_arns: list[str]) -> dict[str, dict[str, Any]]:
+        """The DB instances named, by identifier; one call per 100."""
+        ids = [parse_arn(arn).resource_id for arn in resource_arns]
+        found = described(self._rds(), "describe_db_instances", "DBInstances", "db-instance-id", ids)
+        return {instance["DBInstanceIdentifier"]: instance for instance in found}
+
+    def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
+        self._seen_instances = self._instances(resource_arns)
+        return {
+            arn: self._info(self._seen_instances[identifier])
+            for arn in resource_arns
+            if (identifier := parse_arn(arn).resource_id) in self._seen_instances
+        }
+
+    def start_capacity(self, resource_arns: list[str]) -> StartCapacity:
+        """The RDS manual snapshot quota (one DescribeAccountAttributes) and the instances being backed up
+        already (one DescribeDBInstances per 100, whose answers start_backup uses instead of describing again)."""
+        room, reason = snapshot_room(self._rds(), "ManualSnapshots", "manual snapshot")
+        self._for_start = self._instances(resource_arns)
+        by_arn = {arn: self._for_start.get(parse_arn(arn).resource_id, {}) for arn in resource_arns}
+        return StartCapacity(busy_resources(by_arn, "DBInstanceStatus", "DB instance"), room, reason)
 
     def _instance(self, identifier: str) -> dict[str, Any] | None:
         try:
@@ -321,7 +397,7 @@ class RdsAdapter:
 
     def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
         identifier = parse_arn(resource_arn).resource_id
-        instance = self._instance(identifier)
+        instance = self._for_start.pop(identifier, None) or self._instance(identifier)
         if instance is None:
             raise ResourceNotFoundException(f"RDS DB instance {resource_arn} does not exist")
         if instance.get("DBClusterIdentifier"):
@@ -339,6 +415,9 @@ class RdsAdapter:
         except ClientError as error:
             if error_code(error) in ("DBInstanceNotFound", "DBInstanceNotFoundFault"):
                 raise ResourceNotFoundException(f"RDS DB instance {resource_arn} does not exist") from None
+            wait = must_wait(error)
+            if wait is not None:
+                raise wait from None
             found = self._snapshot(name) if error_code(error) in ("DBSnapshotAlreadyExists",) else None
             if found is None:
                 raise
@@ -347,6 +426,11 @@ class RdsAdapter:
 
     def backup_status(self, native_id: str) -> Progress:
         return snapshot_progress(self._snapshot(native_id), f"DB snapshot {native_id}")
+
+    def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
+        found = described(self._rds(), "describe_db_snapshots", "DBSnapshots", "db-snapshot-id", native_ids)
+        self._seen_snapshots = {snapshot["DBSnapshotIdentifier"]: snapshot for snapshot in found}
+        return {i: snapshot_progress(self._seen_snapshots.get(i), f"DB snapshot {i}") for i in native_ids}
 
     def delete_backup(self, native_id: str) -> None:
         if is_automated(native_id):
@@ -401,7 +485,7 @@ class RdsAdapter:
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
         """RestoreDBInstanceFromDBSnapshot's parameters as the source had them. DBInstanceIdentifier is the
         source's: a restore must name a new one while the source exists."""
-        snapshot = self._snapshot(native_id) or {}
+        snapshot = self._seen_snapshots.pop(native_id, None) or self._snapshot(native_id) or {}
         identifier = snapshot.get("DBInstanceIdentifier") or (parse_arn(source.arn).resource_id if source else "")
         metadata: dict[str, str] = {"DBInstanceIdentifier": identifier}
         for key in ("Engine", "EngineVersion", "StorageType", "LicenseModel"):
@@ -412,7 +496,7 @@ class RdsAdapter:
             metadata["KmsKeyId"] = str(snapshot["KmsKeyId"])
         if snapshot.get("Port"):
             metadata["Port"] = str(snapshot["Port"])
-        instance = self._instance(identifier) if identifier else None
+        instance = (self._seen_instances.pop(identifier, None) or self._instance(identifier)) if identifier else None
         if instance is None:
             return metadata
         metadata["DBInstanceClass"] = instance["DBInstanceClass"]

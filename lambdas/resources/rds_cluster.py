@@ -39,11 +39,14 @@ from lambdas.resources.base import (
     Phase,
     Progress,
     ResourceInfo,
+    StartCapacity,
 )
 from lambdas.resources.rds import (
     NATIVE_SNAPSHOT_TYPES,
+    busy_resources,
     check_identifier,
     copy_request,
+    described,
     error_code,
     flag,
     is_automated,
@@ -51,12 +54,14 @@ from lambdas.resources.rds import (
     kept_by_rds,
     made_elsewhere,
     metadata_value,
+    must_wait,
     native_tags,
     not_shared_by_rds,
     port,
     refused_copy,
     snapshot_identifier,
     snapshot_progress,
+    snapshot_room,
     source_snapshot_arn,
     tag_list,
     tags_of,
@@ -102,6 +107,34 @@ class RdsClusterAdapter:
         self._region = region
         self._account = account
         self._owns_cluster_arns = owns_cluster_arns
+        # What the last batch call described, kept for the restore metadata that follows it (used once).
+        self._seen_clusters: dict[str, dict[str, Any]] = {}
+        self._seen_snapshots: dict[str, dict[str, Any]] = {}
+
+    def _clusters(self, resource_arns: list[str]) -> dict[str, dict[str, Any]]:
+        """The clusters named, by identifier; one call per 100."""
+        ids = [parse_arn(arn).resource_id for arn in resource_arns]
+        found = described(self._rds(), "describe_db_clusters", "DBClusters", "db-cluster-id", ids)
+        return {cluster["DBClusterIdentifier"]: cluster for cluster in found}
+
+    def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
+        """Like describe, many at once; a cluster of an engine Strongroom does not back up is absent."""
+        self._seen_clusters = self._clusters(resource_arns)
+        infos: dict[str, ResourceInfo] = {}
+        for arn in resource_arns:
+            cluster = self._seen_clusters.get(parse_arn(arn).resource_id)
+            kind = cluster_type(cluster.get("Engine", "")) if cluster else None
+            if cluster is not None and kind is not None:
+                infos[arn] = self._info(cluster, kind)
+        return infos
+
+    def start_capacity(self, resource_arns: list[str]) -> StartCapacity:
+        """The RDS manual cluster snapshot quota (one DescribeAccountAttributes) and the clusters being backed
+        up already (one DescribeDBClusters per 100)."""
+        room, reason = snapshot_room(self._rds(), "ManualClusterSnapshots", "manual cluster snapshot")
+        clusters = self._clusters(resource_arns)
+        by_arn = {arn: clusters.get(parse_arn(arn).resource_id, {}) for arn in resource_arns}
+        return StartCapacity(busy_resources(by_arn, "Status", "DB cluster"), room, reason)
 
     def _cluster(self, identifier: str) -> dict[str, Any] | None:
         try:
@@ -196,6 +229,9 @@ class RdsClusterAdapter:
         except ClientError as error:
             if error_code(error) in _CLUSTER_NOT_FOUND:
                 raise ResourceNotFoundException(f"DB cluster {resource_arn} does not exist") from None
+            wait = must_wait(error)
+            if wait is not None:
+                raise wait from None
             found = self._snapshot(name) if error_code(error) == "DBClusterSnapshotAlreadyExistsFault" else None
             if found is None:
                 raise
@@ -204,6 +240,13 @@ class RdsClusterAdapter:
 
     def backup_status(self, native_id: str) -> Progress:
         return snapshot_progress(self._snapshot(native_id), f"Cluster snapshot {native_id}")
+
+    def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
+        found = described(
+            self._rds(), "describe_db_cluster_snapshots", "DBClusterSnapshots", "db-cluster-snapshot-id", native_ids
+        )
+        self._seen_snapshots = {snapshot["DBClusterSnapshotIdentifier"]: snapshot for snapshot in found}
+        return {i: snapshot_progress(self._seen_snapshots.get(i), f"Cluster snapshot {i}") for i in native_ids}
 
     def delete_backup(self, native_id: str) -> None:
         if is_automated(native_id):
@@ -261,7 +304,7 @@ class RdsClusterAdapter:
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
         """RestoreDBClusterFromSnapshot's parameters as the source had them. DBClusterIdentifier is the
         source's: a restore must name a new one while the source exists."""
-        snapshot = self._snapshot(native_id) or {}
+        snapshot = self._seen_snapshots.pop(native_id, None) or self._snapshot(native_id) or {}
         identifier = snapshot.get("DBClusterIdentifier") or (parse_arn(source.arn).resource_id if source else "")
         metadata: dict[str, str] = {"DBClusterIdentifier": identifier}
         for key in ("Engine", "EngineVersion"):
@@ -274,7 +317,7 @@ class RdsClusterAdapter:
         metadata["StorageEncrypted"] = str(bool(snapshot.get("StorageEncrypted"))).lower()
         if snapshot.get("StorageEncrypted") and snapshot.get("KmsKeyId"):
             metadata["KmsKeyId"] = str(snapshot["KmsKeyId"])
-        cluster = self._cluster(identifier) if identifier else None
+        cluster = (self._seen_clusters.pop(identifier, None) or self._cluster(identifier)) if identifier else None
         if cluster is None:
             return metadata
         if cluster.get("Port"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lambdas.resources.registry import AdapterRegistry
+from lambdas.services.backup_batches import BackupBatchQueue
 from lambdas.services.copy_destinations import CopyDestinations
 from lambdas.services.events import EventSink
 from lambdas.services.plan_scheduler import PlanScheduler
@@ -26,3 +27,5 @@ class ServiceContext:
     restore_workflow: RestoreWorkflow | None = None
     # Other Regions and accounts, for copies; without it only copies within this deployment can run.
     destinations: CopyDestinations | None = None
+    # Where a rule's firing sends its batches of resources; without it they are started in the same call.
+    backup_batches: BackupBatchQueue | None = None

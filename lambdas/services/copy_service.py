@@ -79,7 +79,9 @@ def start_copy_job(ctx: ServiceContext, request: dict[str, Any], now: datetime) 
     return start_copy(ctx, job, now)
 
 
-def copies_after_backup(ctx: ServiceContext, job: BackupJob, point: RecoveryPoint, now: datetime) -> list[CopyJob]:
+def copies_after_backup(
+    ctx: ServiceContext, job: BackupJob, point: RecoveryPoint, now: datetime, slots: CopySlots | None = None
+) -> list[CopyJob]:
     """The copy jobs of the rule that made `job`, created (idempotently: one id per backup job and
     destination) and started. Called before the backup job is saved COMPLETED, so a crash in between
     re-creates the same jobs on the next run instead of losing them."""
@@ -94,7 +96,7 @@ def copies_after_backup(ctx: ServiceContext, job: BackupJob, point: RecoveryPoin
         copy = _new_job(ctx, job_id, point, source_vault, destination, job.IamRoleArn, action.Lifecycle, now)
         copy = copy.model_copy(update={"CreatedByBackupJobId": job.BackupJobId, "CorrelationId": job.CorrelationId})
         if ctx.stores.jobs.create_copy_job(copy):
-            copy = start_copy(ctx, copy, now)
+            copy = start_copy(ctx, copy, now, slots)
         else:
             copy = ctx.stores.jobs.get_copy_job(job_id)
         started.append(copy)
@@ -151,23 +153,46 @@ def _destination(ctx: ServiceContext, address: VaultAddress) -> Destination:
     )
 
 
-def _running_into(ctx: ServiceContext, region: str, resource_type: str) -> int:
-    counts: Counter[tuple[str, str]] = Counter()
-    token: str | None = None
-    while True:
-        jobs, token = ctx.stores.jobs.open_copy_jobs(limit=1000, token=token)
-        counts.update((j.destination.region, j.ResourceType) for j in jobs if j.State == CopyJobState.RUNNING)
-        if token is None:
-            return counts[(region, resource_type)]
+class CopySlots:
+    """How many copies run into each (Region, type): the open copy jobs are read once, when first asked, and the
+    count is kept up to date as copies start and finish, so a run that starts a thousand copies reads them once."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+        self._counts: Counter[tuple[str, str]] | None = None
+
+    def running(self, region: str, resource_type: str) -> int:
+        if self._counts is None:
+            self._counts = Counter()
+            token: str | None = None
+            while True:
+                jobs, token = self._ctx.stores.jobs.open_copy_jobs(limit=1000, token=token)
+                self._counts.update(
+                    (j.destination.region, j.ResourceType) for j in jobs if j.State == CopyJobState.RUNNING
+                )
+                if token is None:
+                    break
+        return self._counts[(region, resource_type)]
+
+    def moved(self, job: CopyJob, to: CopyJobState) -> None:
+        if self._counts is None:
+            return
+        key = (job.destination.region, job.ResourceType)
+        if to == CopyJobState.RUNNING:
+            self._counts[key] += 1
+        elif job.State == CopyJobState.RUNNING and self._counts[key] > 0:
+            self._counts[key] -= 1
 
 
-def start_copy(ctx: ServiceContext, job: CopyJob, now: datetime) -> CopyJob:
-    """CREATED -> RUNNING, or FAILED with the reason, or left CREATED (queued, or a failure that may pass)."""
+def start_copy(ctx: ServiceContext, job: CopyJob, now: datetime, slots: CopySlots | None = None) -> CopyJob:
+    """CREATED -> RUNNING, or FAILED with the reason, or left CREATED (queued, or a failure that may pass).
+    slots: the run's count of running copies (a fresh one when None)."""
     if job.State != CopyJobState.CREATED:
         return job
     address = job.destination
     bound = CONCURRENT_COPIES_PER_DESTINATION.get(job.ResourceType)
-    if bound is not None and _running_into(ctx, address.region, job.ResourceType) >= bound:
+    slots = slots or CopySlots(ctx)
+    if bound is not None and slots.running(address.region, job.ResourceType) >= bound:
         message = f"Queued: {bound} {job.ResourceType} copies into {address.region} are running already"
         if job.StatusMessage != message:
             _save(ctx, job.model_copy(update={"StatusMessage": message}), job.State)
@@ -219,6 +244,7 @@ def start_copy(ctx: ServiceContext, job: CopyJob, now: datetime) -> CopyJob:
     )
     if _save(ctx, running, job.State):
         _publish(ctx, running, now)
+        slots.moved(job, CopyJobState.RUNNING)
         return running
     current = ctx.stores.jobs.get_copy_job(job.CopyJobId)
     if current.DestinationNativeId != native.native_id:
@@ -275,15 +301,16 @@ class CopyTrackResult:
     errors: list[str] = field(default_factory=list)
 
 
-def track_copy_jobs(ctx: ServiceContext, now: datetime) -> CopyTrackResult:
+def track_copy_jobs(ctx: ServiceContext, now: datetime, slots: CopySlots | None = None) -> CopyTrackResult:
     result = CopyTrackResult()
+    slots = slots or CopySlots(ctx)
     token: str | None = None
     while True:
         jobs, token = ctx.stores.jobs.open_copy_jobs(limit=200, token=token)
         for job in jobs:
             result.examined += 1
             try:
-                outcome = track_copy(ctx, job, now)
+                outcome = track_copy(ctx, job, now, slots)
             except Exception as error:  # noqa: BLE001 - one job's failure never stops the others
                 logger.exception("tracking a copy job failed", extra={"copy_job_id": job.CopyJobId})
                 result.errors.append(f"{job.CopyJobId}: {error}")
@@ -299,19 +326,22 @@ def track_copy_jobs(ctx: ServiceContext, now: datetime) -> CopyTrackResult:
     return result
 
 
-def track_copy(ctx: ServiceContext, job: CopyJob, now: datetime) -> CopyJob:
+def track_copy(ctx: ServiceContext, job: CopyJob, now: datetime, slots: CopySlots | None = None) -> CopyJob:
+    slots = slots or CopySlots(ctx)
     if job.State == CopyJobState.CREATED:
-        job = start_copy(ctx, job, now)  # and polled at once: a copy may well be complete already
+        job = start_copy(ctx, job, now, slots)  # and polled at once: a copy may well be complete already
     if job.State != CopyJobState.RUNNING or job.DestinationNativeId is None:
         return job
     destination = _destination(ctx, job.destination)
     adapter = destination.adapters.for_type(job.ResourceType)
     progress = adapter.backup_status(job.DestinationNativeId)
     if progress.phase == Phase.FAILED:
+        slots.moved(job, CopyJobState.FAILED)
         return _finish(ctx, job, CopyJobState.FAILED, now, progress.message or "The native copy failed")
     if progress.phase != Phase.COMPLETED:
         return job
     _record_copy(ctx, job, destination, progress.size_bytes, now)
+    slots.moved(job, CopyJobState.COMPLETED)
     return _finish(ctx, job, CopyJobState.COMPLETED, now, None, "Success", size=progress.size_bytes)
 
 

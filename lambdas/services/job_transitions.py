@@ -20,6 +20,9 @@ def save_job(ctx: ServiceContext, job: BackupJob, expected: BackupJobState) -> b
     except ConflictException:
         logger.info("job moved on meanwhile", extra={"backup_job_id": job.BackupJobId})
         return False
+    if expected == BackupJobState.RUNNING and not job.is_open:
+        # The job's backup of its resource is over: the next backup of the resource may start.
+        ctx.stores.running.release(job)
     return True
 
 

@@ -17,6 +17,11 @@ from lambdas.resources.registry import AdapterRegistry
 
 
 class ResourceResolver(Protocol):
+    def stream(
+        self, selections: Iterable[BackupSelectionInput], opted_out: frozenset[str] = frozenset()
+    ) -> Iterator[Resource]:
+        """The selected resources as they are found (each once), a page of the tagging API at a time."""
+
     def resolve(
         self, selections: Iterable[BackupSelectionInput], opted_out: frozenset[str] = frozenset()
     ) -> list[Resource]:
@@ -29,15 +34,20 @@ class SelectionResolver:
         self._tagging = tagging
         self._adapters = adapters
 
+    def stream(
+        self, selections: Iterable[BackupSelectionInput], opted_out: frozenset[str] = frozenset()
+    ) -> Iterator[Resource]:
+        seen: set[str] = set()  # ARNs only: a resource found by two selections or conditions is sent once
+        for selection in selections:
+            for candidate in self._candidates(selection, opted_out):
+                if candidate.arn not in seen and selects(selection, candidate):
+                    seen.add(candidate.arn)
+                    yield candidate
+
     def resolve(
         self, selections: Iterable[BackupSelectionInput], opted_out: frozenset[str] = frozenset()
     ) -> list[Resource]:
-        found: dict[str, Resource] = {}
-        for selection in selections:
-            for candidate in self._candidates(selection, opted_out):
-                if candidate.arn not in found and selects(selection, candidate):
-                    found[candidate.arn] = candidate
-        return sorted(found.values(), key=lambda resource: resource.arn)
+        return sorted(self.stream(selections, opted_out), key=lambda resource: resource.arn)
 
     def _candidates(self, selection: BackupSelectionInput, opted_out: frozenset[str]) -> Iterator[Resource]:
         for pattern in selection.Resources:

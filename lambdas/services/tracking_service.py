@@ -5,6 +5,7 @@ allowed to stop the others."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,11 +15,13 @@ from lambdas.common.observability import logger, metrics
 from lambdas.domain.jobs import BackupJob, BackupJobState
 from lambdas.domain.lifecycle import calculate
 from lambdas.domain.recovery_points import RecoveryPoint
-from lambdas.resources.base import BatchStatus, DuplicateSweep, Phase, Progress
-from lambdas.services.backup_service import start_job
+from lambdas.resources.base import BatchDescribe, BatchStatus, DuplicateSweep, Phase, Progress, ResourceInfo
 from lambdas.services.context import ServiceContext
-from lambdas.services.copy_service import CopyTrackResult, copies_after_backup, track_copy_jobs
+from lambdas.services.copy_service import CopySlots, CopyTrackResult, copies_after_backup, track_copy_jobs
+from lambdas.services.job_starts import start_job, start_jobs
 from lambdas.services.job_transitions import finish_job, publish, save_job
+
+COMPLETIONS_PER_WRITE = 25  # finished backups per transaction: four writes each, 100 in all
 
 
 @dataclass
@@ -31,6 +34,16 @@ class TrackResult:
     errors: list[str] = field(default_factory=list)
     copies: CopyTrackResult = field(default_factory=CopyTrackResult)
 
+    def count(self, outcome: BackupJob, *, was_waiting: bool = False) -> None:
+        if outcome.State == BackupJobState.COMPLETED:
+            self.completed += 1
+        elif outcome.State == BackupJobState.FAILED:
+            self.failed += 1
+        elif outcome.State == BackupJobState.EXPIRED:
+            self.expired += 1
+        elif outcome.State == BackupJobState.RUNNING and was_waiting:
+            self.started += 1
+
 
 def track_jobs(ctx: ServiceContext, now: datetime) -> TrackResult:
     with ctx.events.batched():
@@ -39,33 +52,126 @@ def track_jobs(ctx: ServiceContext, now: datetime) -> TrackResult:
 
 def _track_all(ctx: ServiceContext, now: datetime) -> TrackResult:
     result = TrackResult()
+    slots = CopySlots(ctx)  # the run's count of running copies, read once however many copies start
     token: str | None = None
     while True:
         jobs, token = ctx.stores.jobs.open_backup_jobs(limit=200, token=token)
-        known = _statuses(ctx, jobs)
-        for job in jobs:
-            result.examined += 1
-            try:
-                outcome = track_job(ctx, job, now, known.get(job.NativeBackupId or ""))
-            except Exception as error:  # noqa: BLE001 - isolate each job; the failure is reported below
-                logger.exception("tracking a job failed", extra={"backup_job_id": job.BackupJobId})
-                result.errors.append(f"{job.BackupJobId}: {error}")
-                continue
-            if outcome.State == BackupJobState.COMPLETED:
-                result.completed += 1
-            elif outcome.State == BackupJobState.FAILED:
-                result.failed += 1
-            elif outcome.State == BackupJobState.EXPIRED:
-                result.expired += 1
-            elif outcome.State == BackupJobState.RUNNING and job.State == BackupJobState.CREATED:
-                result.started += 1
+        _track_page(ctx, jobs, now, result, slots)
         if token is None:
             break
     if result.errors:
         metrics.add_metric(name="TrackJobsErrors", unit=MetricUnit.Count, value=len(result.errors))
     # After the backup jobs, so the copies a completed backup started are polled in the same run.
-    result.copies = track_copy_jobs(ctx, now)
+    result.copies = track_copy_jobs(ctx, now, slots)
     return result
+
+
+def _track_page(
+    ctx: ServiceContext, jobs: list[BackupJob], now: datetime, result: TrackResult, slots: CopySlots
+) -> None:
+    """A page of open jobs: the running ones polled with one status call per type where the service allows it,
+    the finished backups recorded a transaction per COMPLETIONS_PER_WRITE jobs, then the waiting ones started
+    together (start_jobs gates and batches them)."""
+    result.examined += len(jobs)
+    running = [job for job in jobs if job.State == BackupJobState.RUNNING and job.NativeBackupId]
+    known = _statuses(ctx, running)
+    finished: list[tuple[BackupJob, Progress]] = []
+    for job in running:
+        try:
+            progress = known.get(job.NativeBackupId or "") or ctx.adapters.for_type(job.ResourceType).backup_status(
+                job.NativeBackupId or ""
+            )
+            if progress.phase == Phase.COMPLETED and not _has_copies(job):
+                finished.append((job, progress))  # recorded together below
+                continue
+            result.count(track_job(ctx, job, now, progress, slots))
+        except Exception as error:  # noqa: BLE001 - isolate each job; the failure is reported below
+            logger.exception("tracking a job failed", extra={"backup_job_id": job.BackupJobId})
+            result.errors.append(f"{job.BackupJobId}: {error}")
+    _complete_all(ctx, finished, now, result)
+    # After the running ones: a job waiting for the backup of its resource that just completed starts now.
+    waiting = [job for job in jobs if job.State in (BackupJobState.CREATED, BackupJobState.PENDING)]
+    try:
+        for outcome in start_jobs(ctx, [(job, False) for job in waiting], now).values():
+            result.count(outcome, was_waiting=True)
+    except Exception as error:  # noqa: BLE001 - the running jobs are still tracked; these are tried next run
+        logger.exception("starting waiting jobs failed")
+        result.errors.append(f"starting {len(waiting)} waiting jobs: {error}")
+
+
+def _complete_all(
+    ctx: ServiceContext, finished: list[tuple[BackupJob, Progress]], now: datetime, result: TrackResult
+) -> None:
+    """Recovery points, protected resources and COMPLETED states of finished backups, several jobs to a
+    transaction; a transaction that fails (one of its jobs moved meanwhile) is done again job by job."""
+    if not finished:
+        return
+    sources = _sources(ctx, [job for job, _ in finished])
+    done: list[tuple[BackupJob, RecoveryPoint, BackupJob]] = []
+    for job, progress in finished:
+        try:
+            point = _new_recovery_point(ctx, job, progress.size_bytes, now, sources)
+        except Exception as error:  # noqa: BLE001 - isolate each job
+            logger.exception("recording a backup failed", extra={"backup_job_id": job.BackupJobId})
+            result.errors.append(f"{job.BackupJobId}: {error}")
+            continue
+        done.append((job, point, _completed(job, progress.size_bytes, now)))
+    for chunk in _distinct_resources(done, COMPLETIONS_PER_WRITE):
+        together = [(point, completed) for _, point, completed in chunk]
+        if ctx.stores.complete_backups(together, BackupJobState.RUNNING.value, now):
+            for _, _, completed in chunk:
+                publish(ctx, completed, now)
+                result.count(completed)
+            continue
+        for job, point, completed in chunk:
+            try:
+                result.count(_complete_one(ctx, job, point, completed, now))
+            except Exception as error:  # noqa: BLE001 - isolate each job
+                logger.exception("recording a backup failed", extra={"backup_job_id": job.BackupJobId})
+                result.errors.append(f"{job.BackupJobId}: {error}")
+
+
+def _distinct_resources(
+    done: list[tuple[BackupJob, RecoveryPoint, BackupJob]], size: int
+) -> Iterator[list[tuple[BackupJob, RecoveryPoint, BackupJob]]]:
+    """Chunks of at most `size` in which no resource appears twice (one transaction may not write an item twice)."""
+    chunk: list[tuple[BackupJob, RecoveryPoint, BackupJob]] = []
+    resources: set[str] = set()
+    for entry in done:
+        if len(chunk) == size or entry[0].ResourceArn in resources:
+            yield chunk
+            chunk, resources = [], set()
+        chunk.append(entry)
+        resources.add(entry[0].ResourceArn)
+    if chunk:
+        yield chunk
+
+
+def _complete_one(
+    ctx: ServiceContext, job: BackupJob, point: RecoveryPoint, completed: BackupJob, now: datetime
+) -> BackupJob:
+    if ctx.stores.complete_backups([(point, completed)], job.State.value, now):
+        publish(ctx, completed, now)
+        return completed
+    recorded = _record_recovery_point(ctx, point)
+    copies_after_backup(ctx, job, recorded, now)
+    return _finish_completed(ctx, job, point.BackupSizeInBytes, now)
+
+
+def _sources(ctx: ServiceContext, jobs: list[BackupJob]) -> dict[str, ResourceInfo]:
+    """The backed-up resources, described once per type where the service describes many at once."""
+    by_type: dict[str, list[str]] = {}
+    for job in jobs:
+        by_type.setdefault(job.ResourceType, []).append(job.ResourceArn)
+    found: dict[str, ResourceInfo] = {}
+    for resource_type, arns in by_type.items():
+        adapter = ctx.adapters.for_type(resource_type)
+        if isinstance(adapter, BatchDescribe):
+            try:
+                found.update(adapter.describe_many(list(dict.fromkeys(arns))))
+            except Exception:  # noqa: BLE001 - each is then described on its own
+                logger.exception("batch describe failed", extra={"resource_type": resource_type})
+    return found
 
 
 def _statuses(ctx: ServiceContext, jobs: list[BackupJob]) -> dict[str, Progress]:
@@ -97,12 +203,14 @@ def _statuses(ctx: ServiceContext, jobs: list[BackupJob]) -> dict[str, Progress]
     return known
 
 
-def track_job(ctx: ServiceContext, job: BackupJob, now: datetime, known: Progress | None = None) -> BackupJob:
+def track_job(
+    ctx: ServiceContext,
+    job: BackupJob,
+    now: datetime,
+    known: Progress | None = None,
+    slots: CopySlots | None = None,
+) -> BackupJob:
     if job.State in (BackupJobState.CREATED, BackupJobState.PENDING):
-        if job.window_verdict(now) is not None:
-            return finish_job(
-                ctx, job, BackupJobState.EXPIRED, now, "The start window ended before the job could start"
-            )
         return start_job(ctx, job, now)
     if job.State != BackupJobState.RUNNING or job.NativeBackupId is None:
         return job
@@ -112,14 +220,9 @@ def track_job(ctx: ServiceContext, job: BackupJob, now: datetime, known: Progres
     if progress.phase == Phase.COMPLETED:
         point = _new_recovery_point(ctx, job, progress.size_bytes, now)
         if not _has_copies(job):
-            done = _completed(job, progress.size_bytes, now)
-            # The point, the protected resource and the job's COMPLETED state in one transaction (one call);
-            # if any of them moved meanwhile, the step-by-step path below sorts it out.
-            if ctx.stores.complete_backup(point, done, job.State.value):
-                publish(ctx, done, now)
-                return done
+            return _complete_one(ctx, job, point, _completed(job, progress.size_bytes, now), now)
         point = _record_recovery_point(ctx, point)
-        copies_after_backup(ctx, job, point, now)
+        copies_after_backup(ctx, job, point, now, slots)
         return _finish_completed(ctx, job, progress.size_bytes, now)
     if progress.phase == Phase.FAILED:
         return finish_job(ctx, job, BackupJobState.FAILED, now, progress.message or "The native backup failed")
@@ -145,14 +248,23 @@ def _completed(job: BackupJob, size: int | None, now: datetime) -> BackupJob:
     return job.transition(BackupJobState.COMPLETED, CompletionDate=now, PercentDone="100.0", BackupSizeInBytes=size)
 
 
-def _new_recovery_point(ctx: ServiceContext, job: BackupJob, size: int | None, now: datetime) -> RecoveryPoint:
+def _new_recovery_point(
+    ctx: ServiceContext,
+    job: BackupJob,
+    size: int | None,
+    now: datetime,
+    described: dict[str, ResourceInfo] | None = None,
+) -> RecoveryPoint:
+    """described: sources described already (a batch); the others are described here, one by one."""
     assert job.RecoveryPointArn and job.NativeBackupId
     adapter = ctx.adapters.for_type(job.ResourceType)
-    vault = ctx.stores.vaults.cached(job.BackupVaultName) or ctx.stores.vaults.get(job.BackupVaultName)
-    try:
-        source = adapter.describe(job.ResourceArn)
-    except Exception:  # noqa: BLE001 - the source may be gone by now; the backup still counts
-        source = None
+    vault = ctx.stores.vaults.cached_get(job.BackupVaultName)
+    source = (described or {}).get(job.ResourceArn)
+    if source is None:
+        try:
+            source = adapter.describe(job.ResourceArn)
+        except Exception:  # noqa: BLE001 - the source may be gone by now; the backup still counts
+            source = None
     created = job.InitiationDate or job.CreationDate
     point = RecoveryPoint(
         RecoveryPointArn=job.RecoveryPointArn,

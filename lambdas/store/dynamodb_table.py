@@ -14,6 +14,9 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
+BATCH_GET_KEYS = 100  # BatchGetItem's limit
+
+
 def _to_dynamo(item: Item) -> dict[str, Any]:
     return {name: _serializer.serialize(value) for name, value in item.items()}
 
@@ -87,6 +90,21 @@ class DynamoDbTable:
             ConsistentRead=True,
         )
         return _from_dynamo(response["Item"]) if "Item" in response else None
+
+    def get_many(self, keys: list[tuple[str, str]]) -> list[Item]:
+        found: list[Item] = []
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), BATCH_GET_KEYS):
+            wanted = [
+                _to_dynamo({TABLE_PARTITION_KEY: pk, TABLE_SORT_KEY: sk})
+                for pk, sk in unique[start : start + BATCH_GET_KEYS]
+            ]
+            pending: dict[str, Any] = {self._name: {"Keys": wanted, "ConsistentRead": True}}
+            while pending:
+                response = self._client.batch_get_item(RequestItems=pending)
+                found.extend(_from_dynamo(item) for item in response.get("Responses", {}).get(self._name, []))
+                pending = response.get("UnprocessedKeys") or {}
+        return found
 
     def delete(self, pk: str, sk: str, *, expect: dict[str, Any] | None = None) -> None:
         try:

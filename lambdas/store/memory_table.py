@@ -56,6 +56,10 @@ class MemoryTable:
             item = self._items.get((pk, sk))
             return copy.deepcopy(item) if item is not None else None
 
+    def get_many(self, keys: list[tuple[str, str]]) -> list[Item]:
+        with self._lock:
+            return [copy.deepcopy(self._items[key]) for key in dict.fromkeys(keys) if key in self._items]
+
     def delete(self, pk: str, sk: str, *, expect: dict[str, Any] | None = None) -> None:
         with self._lock:
             if expect:

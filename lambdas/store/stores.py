@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from lambdas.domain.jobs import BackupJob
 from lambdas.domain.recovery_points import RecoveryPoint
@@ -12,9 +13,12 @@ from lambdas.store.legal_hold_store import LegalHoldStore
 from lambdas.store.plan_store import PlanStore
 from lambdas.store.protected_store import ProtectedResourceStore, protected_item
 from lambdas.store.recovery_point_store import RecoveryPointStore, recovery_point_item
+from lambdas.store.running_backup_store import RunningBackupStore, claim, release
 from lambdas.store.settings_store import SettingsStore
-from lambdas.store.table import ConditionFailed, Put, Table
+from lambdas.store.table import MAX_TRANSACTION, ConditionFailed, Put, Table
 from lambdas.store.vault_store import VaultStore
+
+COMPLETION_WRITES = 4  # per finished backup: point, protected resource, job, claim released
 
 
 @dataclass(frozen=True)
@@ -26,23 +30,39 @@ class Stores:
     protected: ProtectedResourceStore
     settings: SettingsStore
     legal_holds: LegalHoldStore
+    running: RunningBackupStore
     # The table itself, for the writes that span several stores in one transaction.
     table: Table | None = None
 
-    def complete_backup(self, point: RecoveryPoint, job: BackupJob, expected_state: str) -> bool:
-        """A finished backup in one transaction: its recovery point (if not recorded yet), its protected
-        resource (if this point is the newest) and the job's new state (if the job is still in
-        `expected_state`). False, with nothing written, when any of them does not hold."""
-        if self.table is None:
+    def start_backups(self, jobs: list[BackupJob], expected_state: str, now: datetime) -> bool:
+        """Jobs saved RUNNING together with their claims on their resources (running_backup_store), in one
+        transaction: all of them, or none (False) when a job moved meanwhile or another job's backup of one of
+        the resources is still running. Then the caller saves them one by one, to learn which."""
+        if self.table is None or not jobs or 2 * len(jobs) > MAX_TRANSACTION:
             return False
+        puts = [Put(backup_job_item(job), expect={"State": expected_state}) for job in jobs]
+        return self._transact([*puts, *(claim(job, now) for job in jobs)])
+
+    def complete_backups(self, done: list[tuple[RecoveryPoint, BackupJob]], expected_state: str, now: datetime) -> bool:
+        """Finished backups in one transaction: for each, its recovery point (if not recorded yet), its protected
+        resource (if this point is the newest), the job's new state (if the job is still in `expected_state`)
+        and its claim on the resource released. False, with nothing written, when any of them does not hold."""
+        if self.table is None or not done or COMPLETION_WRITES * len(done) > MAX_TRANSACTION:
+            return False
+        puts: list[Put] = []
+        for point, job in done:
+            puts += [
+                Put(recovery_point_item(point), if_absent=True),
+                Put(protected_item(point), newer=("LastBackupAt", sortable(point.CreationDate))),
+                Put(backup_job_item(job), expect={"State": expected_state}),
+                release(job),
+            ]
+        return self._transact(puts)
+
+    def _transact(self, puts: list[Put]) -> bool:
+        assert self.table is not None
         try:
-            self.table.transact(
-                [
-                    Put(recovery_point_item(point), if_absent=True),
-                    Put(protected_item(point), newer=("LastBackupAt", sortable(point.CreationDate))),
-                    Put(backup_job_item(job), expect={"State": expected_state}),
-                ]
-            )
+            self.table.transact(puts)
         except ConditionFailed:
             return False
         return True
@@ -57,5 +77,6 @@ class Stores:
             ProtectedResourceStore(table),
             SettingsStore(table),
             LegalHoldStore(table),
+            RunningBackupStore(table),
             table,
         )

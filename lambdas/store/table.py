@@ -75,6 +75,10 @@ class Table(Protocol):
 
     def get(self, pk: str, sk: str) -> Item | None: ...
 
+    def get_many(self, keys: list[tuple[str, str]]) -> list[Item]:
+        """The items that exist among these (pk, sk) keys, in no particular order (BatchGetItem, 100 keys a call,
+        strongly consistent)."""
+
     def delete(self, pk: str, sk: str, *, expect: dict[str, Any] | None = None) -> None: ...
 
     def query(self, query: Query) -> Page: ...

@@ -42,6 +42,12 @@ def _vault(item: Item) -> BackupVault:
 CACHE_SECONDS = 5.0
 
 
+def _present(name: str, vault: BackupVault | None) -> BackupVault:
+    if vault is None:
+        raise ResourceNotFoundException(f"Backup vault {name} does not exist")
+    return vault
+
+
 class VaultStore:
     def __init__(self, table: Table) -> None:
         self._table = table
@@ -56,6 +62,10 @@ class VaultStore:
         vault = self.find(name)
         self._cache[name] = (time.monotonic(), vault)
         return vault
+
+    def cached_get(self, name: str) -> BackupVault:
+        """`cached`, or ResourceNotFoundException as `get` raises it (without reading a second time)."""
+        return _present(name, self.cached(name))
 
     def _forget(self, name: str) -> None:
         self._cache.pop(name, None)
@@ -72,10 +82,7 @@ class VaultStore:
         return _vault(item) if item else None
 
     def get(self, name: str) -> BackupVault:
-        vault = self.find(name)
-        if vault is None:
-            raise ResourceNotFoundException(f"Backup vault {name} does not exist")
-        return vault
+        return _present(name, self.find(name))
 
     def save(self, vault: BackupVault) -> BackupVault:
         """Writes the vault over the version it was read at and returns it with its new version."""

@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from lambdas.common import clock
-from lambdas.services import backup_service, plan_service
+from lambdas.services import backup_service, plan_service, scheduled_backups
 from local.runtime import LocalRuntime
 from tests.api.conftest import ROLE
 
@@ -189,7 +189,8 @@ def test_given_ebs_opted_out_when_a_tag_based_rule_fires_then_only_tables_are_ba
             "ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "optin-test", "ConditionValue": "yes"}],
         }
         plan_service.create_selection(ctx, plan.BackupPlanId, {"BackupSelection": selection}, clock.now())
-        result = backup_service.start_backups(ctx, plan.BackupPlanId, plan.Rules[0].RuleId, clock.now(), clock.now())
+        result = scheduled_backups.start_backups(ctx, plan.BackupPlanId, plan.Rules[0].RuleId, clock.now(), clock.now())
+        runtime.queues.drain()  # the batch StartBackups queued, started by StartBackupBatch
         jobs = [j for j in ctx.stores.jobs.backup_jobs()[0] if j.BackupVaultName == "vault-optin"]
         assert result.selected == 1
         assert [j.ResourceType for j in jobs] == ["DynamoDB"]

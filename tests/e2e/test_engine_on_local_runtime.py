@@ -110,7 +110,9 @@ def test_given_the_rule_schedule_delivered_twice_then_one_job_per_resource(runti
     function = runtime.deployment.function_arns["StartBackups"]
     first = json.loads(lam.invoke(FunctionName=function, Payload=payload)["Payload"].read())
     second = json.loads(lam.invoke(FunctionName=function, Payload=payload)["Payload"].read())
-    assert (first["created"], second["created"], second["already_existed"]) == (2, 0, 2)
+    # Each delivery queued one batch of the two volumes; the worker ran both batches
+    assert (first["selected"], first["batches"], second["batches"]) == (2, 1, 1)
+    assert runtime.queues.drain() == 1  # two messages, one invocation (the mapping's batch size is 2)
     assert len(runtime.services().stores.jobs.backup_jobs()[0]) == 2
     snapshots = runtime.client("ec2").describe_snapshots(
         OwnerIds=["self"], Filters=[{"Name": "tag-key", "Values": ["strongroom:backup-job-id"]}]

@@ -49,6 +49,7 @@ START_BACKUP = {
         "rds:DescribeDBClusterSnapshots",
         "rds:CreateDBClusterSnapshot",
         "rds:AddTagsToResource",
+        "rds:DescribeAccountAttributes",  # the manual snapshot quotas
     },
     "S3": {
         "s3:ListAllMyBuckets",
@@ -220,8 +221,18 @@ COPY_BACKUPS = {
 
 # What each role may do beyond the catalog table, its own log group and X-Ray. Exact on purpose:
 # a permission added or lost shows up here.
+QUEUE_SEND = {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+QUEUE_CONSUME = {
+    "sqs:ReceiveMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueUrl",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+}
 EXPECTED_ACTIONS: dict[str, set[str]] = {
-    constants.START_BACKUPS.key: {"tag:GetResources", *BACK_UP, *VAULT_STORAGE, *JOB_EVENTS},
+    # Resolves the selection and queues its batches: no job is started here, so no job event is sent
+    constants.START_BACKUPS.key: {"tag:GetResources", *BACK_UP, *VAULT_STORAGE, *QUEUE_SEND},
+    constants.START_BACKUP_BATCH.key: {*BACK_UP, *VAULT_STORAGE, *JOB_EVENTS, *QUEUE_CONSUME},
     constants.TRACK_JOBS.key: {*BACK_UP, *TRACK, *VAULT_STORAGE, *JOB_EVENTS, *COPY_BACKUPS},
     # Expiry, and cold storage moves (EBS snapshots to the archive tier)
     constants.LIFECYCLE.key: {

@@ -17,6 +17,7 @@ from infrastructure.constructs.engine import Engine, environment_for, powertools
 from infrastructure.synth import build_app, stack_template
 
 LATE_KEYS = (
+    constants.ENV_BACKUP_BATCH_QUEUE_URL,
     constants.ENV_RESTORE_STATE_MACHINE_ARN,
     constants.ENV_PLAN_SCHEDULE_GROUP,
     constants.ENV_SCHEDULER_ROLE_ARN,
@@ -44,8 +45,12 @@ def _engine_alone() -> tuple[App, Engine]:
 def test_functions_whose_environment_is_known_are_built_at_once_and_the_api_waits() -> None:
     # Given an engine that has not been told where the workflow and the plan schedules are
     _, engine = _engine_alone()
-    # Then every function but the Api exists (the Api would otherwise deploy without its configuration)
-    assert set(engine.functions) == {spec.key for spec in constants.FUNCTIONS} - {constants.API.key}
+    # Then every function exists but the Api and StartBackups, which wait for the workflow, the schedules and the
+    # batch queue (they would otherwise deploy without their configuration)
+    assert set(engine.functions) == {spec.key for spec in constants.FUNCTIONS} - {
+        constants.API.key,
+        constants.START_BACKUPS.key,
+    }
 
 
 def test_an_environment_never_completed_is_a_synth_error_naming_the_keys() -> None:

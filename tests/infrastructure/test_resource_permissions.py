@@ -174,7 +174,9 @@ def _services_adapters_call() -> set[str]:
     return {prefixes.get(service, service) for service in asked}
 
 
-@pytest.mark.parametrize("spec", [constants.START_BACKUPS, constants.API], ids=lambda spec: spec.key)
+@pytest.mark.parametrize(
+    "spec", [constants.START_BACKUPS, constants.START_BACKUP_BATCH, constants.API], ids=lambda spec: spec.key
+)
 def test_every_service_an_adapter_calls_is_granted_to_the_functions_that_start_backups(
     template: dict[str, Any], spec: constants.FunctionSpec
 ) -> None:

@@ -187,7 +187,7 @@ def test_given_a_tagged_instance_when_the_tagging_api_is_asked_with_the_filter_t
 # backup
 
 
-def test_given_an_instance_when_a_backup_starts_then_a_noreboot_ami_and_all_its_snapshots_carry_the_job(
+def test_given_an_instance_when_a_backup_starts_and_is_polled_then_a_noreboot_ami_and_its_snapshots_carry_the_job(
     ec2, adapter, network, calls
 ) -> None:
     instance_id, arn = make_instance(ec2, network)
@@ -203,6 +203,8 @@ def test_given_an_instance_when_a_backup_starts_then_a_noreboot_ami_and_all_its_
     # aws: is reserved for AWS's own tags: the source resource is kept under strongroom: instead
     expected = {"owner": "team-a", "strongroom:backup:source-resource": arn, JOB_TAG: "JOB-1"}
     assert tags_of(made) == expected
+    # The AMI's snapshots are tagged at its first status poll (CreateImage tags the image alone: one call less)
+    adapter.backup_status(backup.native_id)
     snapshots = ec2.describe_snapshots(SnapshotIds=snapshot_ids(ec2, backup.native_id))["Snapshots"]
     assert snapshots and all(tags_of(snapshot) == expected for snapshot in snapshots)
 

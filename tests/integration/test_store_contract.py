@@ -664,3 +664,56 @@ def test_given_one_condition_that_fails_when_a_transaction_is_written_then_nothi
             [Put({"PK": f"T#{n}", "SK": "S", "State": "COMPLETED"}, expect={"State": "RUNNING"}) for n in (3, 4)]
         )
     assert table.get("T#3", "S")["State"] == "RUNNING" and table.get("T#4", "S") is None
+
+
+# Reading many keys at once
+
+
+def test_given_150_items_when_read_with_missing_keys_among_them_then_exactly_the_existing_ones_come_back(
+    table,
+) -> None:
+    table.put_many([{"PK": f"G#{n}", "SK": "S", "N": n} for n in range(150)])
+    keys = [(f"G#{n}", "S") for n in range(0, 200, 1)] + [("G#0", "S")]  # past BatchGetItem's 100, a repeat
+    found = table.get_many(keys)
+    assert sorted(item["N"] for item in found) == list(range(150))
+
+
+# One backup of a resource at a time: claims written with the RUNNING state, released when the job ends
+
+
+def running_until(job_id: str, complete_by: Any) -> Any:
+    return backup_job(job_id, state=BackupJobState.RUNNING).model_copy(update={"CompleteBy": complete_by})
+
+
+def test_given_a_running_job_when_another_job_of_the_resource_starts_then_its_claim_is_refused(stores) -> None:
+    first = running_until("JOB-1", T0 + timedelta(hours=8))
+    second = running_until("JOB-2", T0 + timedelta(hours=9))
+    stores.jobs.create_backup_jobs([backup_job("JOB-1"), backup_job("JOB-2")])
+    # Given the first job saved RUNNING with its claim
+    assert stores.start_backups([first], "CREATED", T0)
+    assert stores.running.held([first.ResourceArn], T0 + timedelta(hours=1))[first.ResourceArn].job_id == "JOB-1"
+    # When the second job of the same resource is saved RUNNING, then nothing of it is written
+    assert not stores.start_backups([second], "CREATED", T0 + timedelta(hours=1))
+    assert stores.jobs.get_backup_job("JOB-2").State == BackupJobState.CREATED
+    # When the first job is released, the second may start at once
+    stores.running.release(first)
+    assert stores.running.held([first.ResourceArn], T0 + timedelta(hours=1)) == {}
+    assert stores.start_backups([second], "CREATED", T0 + timedelta(hours=1))
+
+
+def test_given_a_claim_past_its_jobs_completion_window_then_it_no_longer_holds(stores) -> None:
+    first = running_until("JOB-1", T0 + timedelta(hours=8))
+    stores.jobs.create_backup_jobs([backup_job("JOB-1"), backup_job("JOB-2")])
+    assert stores.start_backups([first], "CREATED", T0)
+    later = T0 + timedelta(hours=8, seconds=1)
+    assert stores.running.held([first.ResourceArn], later) == {}
+    second = running_until("JOB-2", later + timedelta(hours=8))
+    assert stores.start_backups([second], "CREATED", later)
+
+
+def test_given_another_jobs_claim_when_a_job_releases_then_the_claim_stays(stores) -> None:
+    first = running_until("JOB-1", T0 + timedelta(hours=8))
+    stores.jobs.create_backup_jobs([backup_job("JOB-1")])
+    assert stores.start_backups([first], "CREATED", T0)
+    stores.running.release(backup_job("JOB-OTHER"))
+    assert stores.running.held([first.ResourceArn], T0)[first.ResourceArn].job_id == "JOB-1"

@@ -121,7 +121,7 @@ def test_given_every_third_call_throttled_when_a_rule_protects_sixty_volumes_the
     throttled: Throttling,
 ) -> None:
     from lambdas.domain.jobs import BackupJobState
-    from lambdas.services import backup_service, plan_service, vault_service
+    from lambdas.services import plan_service, scheduled_backups, vault_service
     from lambdas.services.tracking_service import track_jobs
 
     ec2 = boto3.client("ec2", region_name=REGION)
@@ -144,7 +144,7 @@ def test_given_every_third_call_throttled_when_a_rule_protects_sixty_volumes_the
     plan_service.create_selection(ctx, plan.BackupPlanId, selection, T0)
     throttled.on = True
     # When the rule fires and the tracker runs every five minutes
-    backup_service.start_backups(ctx, plan.BackupPlanId, plan.Rules[0].RuleId, T0, T0)
+    scheduled_backups.start_backups(ctx, plan.BackupPlanId, plan.Rules[0].RuleId, T0, T0)
     for run in range(1, 13):
         track_jobs(ctx, T0 + timedelta(minutes=5 * run))
         if not ctx.stores.jobs.open_backup_jobs(limit=1)[0]:

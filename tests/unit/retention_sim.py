@@ -14,7 +14,7 @@ from lambdas.domain.jobs import BackupJobState
 from lambdas.domain.plans import BackupPlan
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.domain.schedule_expressions import parse_schedule_expression
-from lambdas.services import backup_service, plan_service, vault_service
+from lambdas.services import plan_service, scheduled_backups, vault_service
 from lambdas.services.lifecycle_service import run_lifecycle
 from lambdas.services.tracking_service import track_jobs
 from tests.fakes import ROLE, FakeDestinations, World, make_world
@@ -77,7 +77,7 @@ class Simulation:
             for rule in self.plan.Rules:
                 expression = parse_schedule_expression(rule.ScheduleExpression)
                 for at in expression.firings_between(self.now, moment, rule.ScheduleExpressionTimezone):
-                    backup_service.start_backups(self.home.ctx, self.plan.BackupPlanId, rule.RuleId, at, moment)
+                    scheduled_backups.start_backups(self.home.ctx, self.plan.BackupPlanId, rule.RuleId, at, moment)
         self.now = moment
         track_jobs(self.home.ctx, moment)
         self._catalogue()

@@ -9,7 +9,7 @@ import pytest
 
 from lambdas.domain.jobs import BackupJobState
 from lambdas.domain.plans import BackupPlan
-from lambdas.services import backup_service, plan_service, vault_service
+from lambdas.services import backup_service, job_starts, plan_service, scheduled_backups, vault_service
 from lambdas.services.tracking_service import track_jobs
 from tests.fakes import ROLE, T0, Crash, World
 
@@ -46,8 +46,8 @@ def protect(world: World, volumes: int = 3, **rule: object) -> BackupPlan:
     return plan
 
 
-def fire(world: World, plan: BackupPlan, at=T0) -> backup_service.StartBackupsResult:  # type: ignore[no-untyped-def]
-    return backup_service.start_backups(world.ctx, plan.BackupPlanId, plan.Rules[0].RuleId, at, at)
+def fire(world: World, plan: BackupPlan, at=T0) -> scheduled_backups.StartBackupsResult:  # type: ignore[no-untyped-def]
+    return scheduled_backups.start_backups(world.ctx, plan.BackupPlanId, plan.Rules[0].RuleId, at, at)
 
 
 def jobs(world: World) -> list:  # type: ignore[type-arg]
@@ -58,8 +58,9 @@ def test_given_a_schedule_delivered_twice_when_the_rule_fires_then_one_job_per_r
     plan = protect(world)
     first = fire(world, plan)
     second = fire(world, plan)
-    assert (first.created, first.started) == (3, 3)
-    assert (second.created, second.already_existed, second.started) == (0, 3, 0)
+    assert first.inline and second.inline  # no queue in this context: started in the same call
+    assert (first.inline.created, first.inline.started) == (3, 3)
+    assert (second.inline.created, second.inline.already_existed, second.inline.started) == (0, 3, 0)
     assert len(jobs(world)) == 3
     assert len(world.ebs.snapshots) == 3
 
@@ -113,7 +114,7 @@ def test_given_one_resource_throttled_when_the_rule_fires_then_the_others_run_an
     throttled = next(iter(world.ebs.volumes))
     world.ebs.fail_start_for.add(throttled)
     result = fire(world, plan)
-    assert result.started == 2
+    assert result.inline and result.inline.started == 2
     waiting = next(j for j in jobs(world) if j.ResourceArn == throttled)
     assert waiting.State == BackupJobState.CREATED
     assert waiting.StatusMessage and "ThrottlingException" in waiting.StatusMessage
@@ -131,7 +132,10 @@ def test_given_a_job_that_cannot_start_within_its_start_window_then_it_expires(w
     track_jobs(world.ctx, T0 + timedelta(minutes=61))
     (job,) = jobs(world)
     assert job.State == BackupJobState.EXPIRED
-    assert job.StatusMessage == "The start window ended before the job could start"
+    # and its message says why it never started
+    assert job.StatusMessage == (
+        "The start window ended before the job could start: Start attempt failed: ThrottlingException: Rate exceeded"
+    )
     assert world.events.backup[-1].State == BackupJobState.EXPIRED
 
 
@@ -180,7 +184,7 @@ def test_given_a_job_stopped_while_its_snapshot_was_being_made_then_that_snapsho
     # Given track_jobs read the job as CREATED, and StopBackupJob aborted it before the snapshot was recorded
     backup_service.stop_backup_job(world.ctx, job.BackupJobId, T0)
     # When the stale attempt makes its snapshot
-    outcome = backup_service.start_job(world.ctx, job, T0 + timedelta(minutes=10))
+    outcome = job_starts.start_job(world.ctx, job, T0 + timedelta(minutes=10))
     # Then the job stays ABORTED and the snapshot it made is gone
     assert outcome.State == BackupJobState.ABORTED
     assert world.ebs.snapshots == {}

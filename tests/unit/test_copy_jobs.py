@@ -12,7 +12,7 @@ import pytest
 from lambdas.domain.copies import CopyJob, CopyJobState
 from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException, ResourceNotFoundException
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
-from lambdas.services import backup_service, copy_service, plan_service, vault_service
+from lambdas.services import backup_service, copy_service, plan_service, scheduled_backups, vault_service
 from lambdas.services.tracking_service import track_jobs
 from tests.fakes import ACCOUNT, REGION, ROLE, T0, FakeDestinations, World, make_world
 
@@ -92,7 +92,7 @@ def test_given_a_rule_with_a_copy_action_when_its_backup_completes_then_the_copy
         T0,
     )
     world.ebs.complete_at_once = False
-    backup_service.start_backups(world.ctx, plan.BackupPlanId, plan.Rules[0].RuleId, T0, T0)
+    scheduled_backups.start_backups(world.ctx, plan.BackupPlanId, plan.Rules[0].RuleId, T0, T0)
     # When the backup's snapshot completes and tracking runs twice (backup done, then copy done)
     for snapshot in world.ebs.snapshots.values():
         snapshot["state"] = "completed"

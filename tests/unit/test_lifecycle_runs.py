@@ -9,7 +9,7 @@ from datetime import timedelta
 from lambdas.domain.lifecycle import CalculatedLifecycle
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
 from lambdas.resources.vault_storage import WorkBudget
-from lambdas.services import backup_service, plan_service, recovery_point_service, vault_service
+from lambdas.services import backup_service, plan_service, recovery_point_service, scheduled_backups, vault_service
 from lambdas.services.lifecycle_service import IN_USE_RETRY_AFTER, RETRY_AFTER, run_lifecycle
 from lambdas.services.tracking_service import track_jobs
 from tests.fakes import REGION, ROLE, T0, World
@@ -251,7 +251,7 @@ def test_given_a_deleted_plan_when_its_points_retention_runs_then_they_stay_unti
         {"BackupSelection": {"SelectionName": "s", "IamRoleArn": ROLE, "ListOfTags": tags}},
         T0,
     )
-    backup_service.start_backups(world.ctx, plan.BackupPlanId, plan.Rules[0].RuleId, T0, T0)
+    scheduled_backups.start_backups(world.ctx, plan.BackupPlanId, plan.Rules[0].RuleId, T0, T0)
     track_jobs(world.ctx, T0 + timedelta(minutes=5))
     made = point(world)
 

@@ -10,7 +10,7 @@ import pytest
 
 from lambdas.domain.errors import InvalidParameterValueException
 from lambdas.domain.jobs import BackupJobState
-from lambdas.services import backup_service, plan_service, vault_service
+from lambdas.services import backup_service, plan_service, scheduled_backups, vault_service
 from tests.fakes import ROLE, T0, World
 
 
@@ -73,7 +73,7 @@ def test_given_a_rule_whose_retention_the_lock_refuses_when_it_fires_then_its_jo
         {"BackupSelection": {"SelectionName": "s", "IamRoleArn": ROLE, "ListOfTags": tags}},
         T0,
     )
-    backup_service.start_backups(world.ctx, plan.BackupPlanId, plan.Rules[0].RuleId, T0, T0 + timedelta(minutes=1))
+    scheduled_backups.start_backups(world.ctx, plan.BackupPlanId, plan.Rules[0].RuleId, T0, T0 + timedelta(minutes=1))
     [job] = world.ctx.stores.jobs.backup_jobs()[0]
     assert job.State == BackupJobState.FAILED
     assert "MaxRetentionDays 30" in (job.StatusMessage or "") and "locked" in (job.StatusMessage or "")

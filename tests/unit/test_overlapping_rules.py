@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lambdas.domain.plans import BackupPlan
-from lambdas.services import backup_service, plan_service, vault_service
+from lambdas.services import plan_service, scheduled_backups, vault_service
 from lambdas.services.tracking_service import track_jobs
 from tests.fakes import ROLE, World
 
@@ -54,9 +54,9 @@ def daily_and_monthly(world: World, monthly_at: str = "0 5") -> BackupPlan:
     return plan
 
 
-def fire(world: World, plan: BackupPlan, rule_name: str, at: datetime) -> backup_service.StartBackupsResult:
+def fire(world: World, plan: BackupPlan, rule_name: str, at: datetime) -> scheduled_backups.StartBackupsResult:
     rule = next(r for r in plan.Rules if r.RuleName == rule_name)
-    return backup_service.start_backups(world.ctx, plan.BackupPlanId, rule.RuleId, at, at)
+    return scheduled_backups.start_backups(world.ctx, plan.BackupPlanId, rule.RuleId, at, at)
 
 
 @pytest.mark.parametrize("order", [("daily", "monthly"), ("monthly", "daily")])
@@ -68,7 +68,8 @@ def test_given_two_rules_firing_together_when_both_deliveries_arrive_then_one_ba
     first = fire(world, plan, order[0], FIRST)
     second = fire(world, plan, order[1], FIRST)
     # Then the first delivery made one job per resource and the second found them
-    assert (first.created, second.created, second.already_existed) == (2, 0, 2)
+    assert first.inline and second.inline
+    assert (first.inline.created, second.inline.created, second.inline.already_existed) == (2, 0, 2)
     jobs = world.ctx.stores.jobs.backup_jobs()[0]
     assert len(jobs) == 2 and len(world.ebs.snapshots) == 2
     # kept 365 days, in the monthly rule's vault, credited to the monthly rule

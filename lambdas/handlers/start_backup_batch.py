@@ -1,0 +1,40 @@
+"""One page of a rule's firing, from the backup batch queue: create and start its jobs.
+
+Powertools batch processing with partial batch failures: a message that fails (a throttled transaction, a bad
+body) is reported back alone and delivered again, then to the dead-letter queue; the others are done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.common import clock
+from lambdas.common.observability import logger, metrics, tracer
+from lambdas.handlers.wiring import service_context
+from lambdas.services.backup_batches import BackupBatch
+from lambdas.services.scheduled_backups import start_backup_batch
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@tracer.capture_method
+def _start(record: SQSRecord) -> dict[str, int]:
+    batch = BackupBatch.model_validate_json(record.body)
+    logger.append_keys(correlation_id=batch.correlation_id)
+    ctx = service_context()
+    with ctx.events.batched():
+        result = start_backup_batch(ctx, batch, clock.now())
+    counts = {f"jobs_{name}": value for name, value in vars(result).items()}  # LogRecord owns "created"
+    logger.info("batch started", extra={"resources": len(batch.resources), **counts})
+    return counts
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=_start, processor=processor, context=context)

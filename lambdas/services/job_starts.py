@@ -1,0 +1,161 @@
+"""Starting CREATED backup jobs, a batch at a time, within what the services allow.
+
+Before any native call, a batch is gated: a resource whose previous backup is still running waits for it (one
+backup of a resource at a time, running_backup_store), and each type's quota is asked once for the batch
+(StartQuota: pending snapshots per volume, the RDS manual snapshot quota). A job that must wait stays CREATED
+with a message saying why; the tracker tries it again each run until its start window ends. The others start
+(or adopt the native backup an earlier attempt made) and are saved RUNNING together with their claims, a
+transaction per SAVES_PER_WRITE jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from lambdas.common.observability import logger
+from lambdas.domain.errors import BackupError
+from lambdas.domain.jobs import BackupJob, BackupJobState
+from lambdas.resources.base import SOURCE_TAG, NativeBackup, StartQuota
+from lambdas.services.context import ServiceContext
+from lambdas.services.job_transitions import finish_job, publish, save_job
+
+SAVES_PER_WRITE = 50  # jobs saved RUNNING per transaction, each with its claim: 100 writes, DynamoDB's limit
+START_WINDOW_ENDED = "The start window ended before the job could start"
+
+
+def start_job(ctx: ServiceContext, job: BackupJob, now: datetime, *, just_created: bool = False) -> BackupJob:
+    return start_jobs(ctx, [(job, just_created)], now)[job.BackupJobId]
+
+
+def start_jobs(ctx: ServiceContext, jobs: Sequence[tuple[BackupJob, bool]], now: datetime) -> dict[str, BackupJob]:
+    """CREATED -> RUNNING for each job that may start now; every job as it was left, by id. just_created: the
+    job was created by this very call, so no earlier attempt can have made its native backup. A failure that may
+    pass (throttling, a busy resource) leaves the job CREATED for the next attempt within its start window; one
+    that will not pass (the resource is gone) fails the job. Either way the other jobs go on."""
+    left: dict[str, BackupJob] = {}
+    candidates: list[tuple[BackupJob, bool]] = []
+    for job, just_created in jobs:
+        if now >= job.StartBy:
+            message = f"{START_WINDOW_ENDED}: {job.StatusMessage}" if job.StatusMessage else START_WINDOW_ENDED
+            left[job.BackupJobId] = finish_job(ctx, job, BackupJobState.EXPIRED, now, message)
+        else:
+            candidates.append((job, just_created))
+    waits = _waits(ctx, [job for job, _ in candidates], now)
+    running: list[tuple[BackupJob, BackupJob, NativeBackup]] = []
+    for job, just_created in candidates:
+        if job.BackupJobId in waits:
+            left[job.BackupJobId] = _wait(ctx, job, waits[job.BackupJobId])
+            continue
+        moved, native = _begin(ctx, job, now, just_created)
+        if native is None:
+            left[job.BackupJobId] = moved
+        else:
+            running.append((job, moved, native))
+    for first in range(0, len(running), SAVES_PER_WRITE):
+        chunk = running[first : first + SAVES_PER_WRITE]
+        if ctx.stores.start_backups([moved for _, moved, _ in chunk], BackupJobState.CREATED.value, now):
+            for _, moved, _ in chunk:
+                publish(ctx, moved, now)
+                left[moved.BackupJobId] = moved
+            continue
+        for job, moved, native in chunk:
+            left[job.BackupJobId] = _save_running(ctx, job, moved, native.native_id, now)
+    return left
+
+
+def _waits(ctx: ServiceContext, jobs: list[BackupJob], now: datetime) -> dict[str, str]:
+    """Why each job that may not start now must wait, by job id: one read of the resources' claims and one
+    capacity question per resource type for the whole batch."""
+    waits: dict[str, str] = {}
+    if not jobs:
+        return waits
+    held = ctx.stores.running.held([job.ResourceArn for job in jobs], now)
+    first_of: dict[str, str] = {}
+    for job in jobs:
+        claim = held.get(job.ResourceArn)
+        if claim is not None and claim.job_id != job.BackupJobId:
+            waits[job.BackupJobId] = _one_at_a_time(claim.job_id)
+        elif first_of.setdefault(job.ResourceArn, job.BackupJobId) != job.BackupJobId:
+            waits[job.BackupJobId] = _one_at_a_time(first_of[job.ResourceArn])
+    by_type: dict[str, list[BackupJob]] = {}
+    for job in jobs:
+        if job.BackupJobId not in waits:
+            by_type.setdefault(job.ResourceType, []).append(job)
+    for resource_type, typed in by_type.items():
+        adapter = ctx.adapters.for_type(resource_type)
+        if not isinstance(adapter, StartQuota):
+            continue
+        try:
+            capacity = adapter.start_capacity(list(dict.fromkeys(job.ResourceArn for job in typed)))
+        except Exception:  # noqa: BLE001 - unknown capacity: the native calls say no themselves if they must
+            logger.exception("start capacity unknown", extra={"resource_type": resource_type})
+            continue
+        room = capacity.room
+        for job in typed:
+            if job.ResourceArn in capacity.busy:
+                waits[job.BackupJobId] = capacity.busy[job.ResourceArn]
+            elif room is not None and room <= 0:
+                waits[job.BackupJobId] = capacity.room_reason
+            elif room is not None:
+                room -= 1
+    return waits
+
+
+def _one_at_a_time(holder: str) -> str:
+    return f"Waiting for backup job {holder} of this resource to finish: a resource is backed up by one job at a time"
+
+
+def _wait(ctx: ServiceContext, job: BackupJob, reason: str) -> BackupJob:
+    if job.StatusMessage == reason:
+        return job  # told already: no write
+    waiting = job.model_copy(update={"StatusMessage": reason})
+    return waiting if save_job(ctx, waiting, job.State) else ctx.stores.jobs.get_backup_job(job.BackupJobId)
+
+
+def _begin(
+    ctx: ServiceContext, job: BackupJob, now: datetime, just_created: bool
+) -> tuple[BackupJob, NativeBackup | None]:
+    """Starts (or adopts) the native backup: the RUNNING job to save with it, or the job as already saved
+    (failed, left to retry) and no native backup."""
+    adapter = ctx.adapters.for_type(job.ResourceType)
+    try:
+        # A job this very call created has had no start attempt, so there is no native backup to adopt.
+        native = None if just_created else adapter.find_backup(job.ResourceArn, job.BackupJobId)
+        if native is None:
+            tags = {**job.RecoveryPointTags, SOURCE_TAG: job.ResourceArn}
+            native = adapter.start_backup(job.ResourceArn, job.BackupJobId, tags)
+    except BackupError as error:
+        return finish_job(ctx, job, BackupJobState.FAILED, now, error.message), None
+    except Exception as error:  # noqa: BLE001 - anything else is retried while the start window lasts
+        logger.warning("backup start failed; will retry", extra={"backup_job_id": job.BackupJobId, "error": str(error)})
+        retry = job.model_copy(
+            update={"StartAttempts": job.StartAttempts + 1, "StatusMessage": f"Start attempt failed: {error}"}
+        )
+        save_job(ctx, retry, job.State)
+        return retry, None
+    running = job.transition(
+        BackupJobState.RUNNING,
+        NativeBackupId=native.native_id,
+        RecoveryPointArn=native.recovery_point_arn,
+        InitiationDate=now,
+        StartAttempts=job.StartAttempts + 1,
+        StatusMessage=None,
+        PercentDone="0.0",
+    )
+    return running, native
+
+
+def _save_running(ctx: ServiceContext, job: BackupJob, running: BackupJob, native_id: str, now: datetime) -> BackupJob:
+    if ctx.stores.start_backups([running], job.State.value, now):
+        publish(ctx, running, now)
+        return running
+    # Another worker moved the job meanwhile (a duplicate delivery that won, StopBackupJob), or another job's
+    # backup of the resource started first: a native backup this attempt made and the job does not own would be
+    # orphaned, so it goes.
+    current = ctx.stores.jobs.get_backup_job(job.BackupJobId)
+    if current.NativeBackupId != native_id:
+        ctx.adapters.for_type(job.ResourceType).delete_backup(native_id)
+    if current.State == job.State:
+        claim = ctx.stores.running.held([job.ResourceArn], now).get(job.ResourceArn)
+        return _wait(ctx, current, _one_at_a_time(claim.job_id if claim else "(another)"))
+    return current
