@@ -340,6 +340,7 @@ def report(result: Result) -> str:
         f"Estimated orchestration cost, {MONTHLY_RESOURCES:,} resources backed up daily: ${total:,.2f}/month "
         f"(${total / (MONTHLY_RESOURCES * DAYS_PER_MONTH) * 1_000_000:,.2f} per million jobs)"
     )
+    lines.append(f"Cost per job: ${total / (MONTHLY_RESOURCES * DAYS_PER_MONTH):.8f}")
     for item, cost in costs.items():
         lines.append(f"  {item:<28} ${cost:8.2f}  (at ${PRICES[item]:.10f} each)")
     return "\n".join(lines)

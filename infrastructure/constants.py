@@ -91,7 +91,7 @@ START_BACKUP_BATCH = FunctionSpec(
     key="StartBackupBatch",
     handler="lambdas.handlers.start_backup_batch.handler",
     env_keys=COMMON_ENV,
-    timeout_seconds=600,
+    timeout_seconds=300,
     description="One batch of a rule firing, from the queue: create and start its backup jobs",
 )
 
@@ -113,7 +113,9 @@ class QueueSpec:
 
     @property
     def visibility_timeout_seconds(self) -> int:
-        return 6 * self.consumer.timeout_seconds  # as Lambda advises for SQS event sources
+        # At least the function's timeout (Lambda requires it), and short enough that a failed batch comes back
+        # well inside the shortest start window (60 minutes): ten minutes, not the six timeouts Lambda suggests.
+        return 2 * self.consumer.timeout_seconds
 
 
 BACKUP_BATCH_QUEUE = QueueSpec(

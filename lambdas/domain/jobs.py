@@ -97,6 +97,9 @@ class BackupJob(BaseModel):
     # The copy actions of the rule that made the job, as they were then ([]: none; None: a job recorded
     # before jobs carried them, whose rule is read from its plan version).
     CopyActions: list[CopyAction] | None = None
+    # Saved RUNNING together with a claim on its resource (one backup of a resource at a time), which it
+    # releases when it ends; jobs started before claims existed hold none.
+    HoldsClaim: bool = False
 
     @property
     def is_open(self) -> bool:

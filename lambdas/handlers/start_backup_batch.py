@@ -21,8 +21,18 @@ from lambdas.services.scheduled_backups import start_backup_batch
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+# A batch of 100 native starts takes well under this; a record begun later could be cut off by the timeout.
+MIN_SECONDS_LEFT = 120
+
+
+class NoTimeLeft(Exception):
+    """Raised for a record the invocation has no time left for: reported failed, it is delivered again."""
+
+
 @tracer.capture_method
-def _start(record: SQSRecord) -> dict[str, int]:
+def _start(record: SQSRecord, lambda_context: LambdaContext) -> dict[str, int]:
+    if lambda_context.get_remaining_time_in_millis() < MIN_SECONDS_LEFT * 1000:
+        raise NoTimeLeft(f"less than {MIN_SECONDS_LEFT} s left; the batch comes back after the visibility timeout")
     batch = BackupBatch.model_validate_json(record.body)
     logger.append_keys(correlation_id=batch.correlation_id)
     ctx = service_context()

@@ -173,9 +173,9 @@ class DuplicateSweep(Protocol):
     """Adapters whose native create call is not idempotent (EC2's CreateSnapshot takes no client token): an
     answer lost after the backup was made, then retried, leaves two backups tagged with one job."""
 
-    def sweep_duplicates(self, owners: dict[str, str]) -> list[str]:
-        """owners: job id -> the native backup the job recorded. Deletes every other native backup tagged
-        with one of those job ids; returns what it deleted."""
+    def find_duplicates(self, owners: dict[str, str]) -> list[NativeBackup]:
+        """owners: job id -> the native backup the job recorded. Every other native backup tagged with one of
+        those job ids (the caller has them deleted)."""
 
 
 @runtime_checkable

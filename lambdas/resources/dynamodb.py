@@ -156,6 +156,7 @@ class DynamoDbAdapter:
 
     def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
         """One DescribeBackup each, kept for describe_many and restore_metadata (module docstring)."""
+        self._seen = {}  # never an older batch's, if a call below fails
         described = {native_id: self._backup(native_id) for native_id in native_ids}
         self._seen = {native_id: found for native_id, found in described.items() if found is not None}
         return {native_id: _progress(found, native_id) for native_id, found in described.items()}

@@ -291,8 +291,8 @@ class EbsAdapter:
         self._described = found
         return {native_id: snapshot_progress(found.get(native_id), native_id) for native_id in native_ids}
 
-    def sweep_duplicates(self, owners: dict[str, str]) -> list[str]:
-        deleted: list[str] = []
+    def find_duplicates(self, owners: dict[str, str]) -> list[NativeBackup]:
+        found: list[NativeBackup] = []
         job_ids = sorted(owners)
         for start in range(0, len(job_ids), STATUS_PAGE):
             tagged = {"Name": f"tag:{JOB_TAG}", "Values": job_ids[start : start + STATUS_PAGE]}
@@ -301,9 +301,8 @@ class EbsAdapter:
                 for snapshot in page["Snapshots"]:
                     job_id = _tags(snapshot.get("Tags")).get(JOB_TAG, "")
                     if job_id in owners and snapshot["SnapshotId"] != owners[job_id]:
-                        delete_snapshot(self._ec2(), snapshot["SnapshotId"])
-                        deleted.append(snapshot["SnapshotId"])
-        return deleted
+                        found.append(NativeBackup(snapshot["SnapshotId"], self._snapshot_arn(snapshot["SnapshotId"])))
+        return found
 
     def delete_backup(self, native_id: str) -> None:
         delete_snapshot(self._ec2(), native_id)

@@ -359,6 +359,7 @@ class Ec2Adapter:
     def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
         """One DescribeImages and one DescribeSnapshots a page (filters on ids, not ImageIds and SnapshotIds: one
         id gone would fail the whole call); a completed AMI's snapshots that lack its tags get them."""
+        self._seen_images = {}  # never an older batch's, if a call below fails
         images = self._images(native_ids)
         wanted = [
             i

@@ -317,6 +317,7 @@ class RdsAdapter:
         return {instance["DBInstanceIdentifier"]: instance for instance in found}
 
     def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
+        self._seen_instances = {}  # never an older batch's, if the call below fails
         self._seen_instances = self._instances(resource_arns)
         return {
             arn: self._info(self._seen_instances[identifier])
@@ -327,6 +328,7 @@ class RdsAdapter:
     def start_capacity(self, resource_arns: list[str]) -> StartCapacity:
         """The RDS manual snapshot quota (one DescribeAccountAttributes) and the instances being backed up
         already (one DescribeDBInstances per 100, whose answers start_backup uses instead of describing again)."""
+        self._for_start = {}  # never an older batch's, if a call below fails
         room, reason = snapshot_room(self._rds(), "ManualSnapshots", "manual snapshot")
         self._for_start = self._instances(resource_arns)
         by_arn = {arn: self._for_start.get(parse_arn(arn).resource_id, {}) for arn in resource_arns}
@@ -428,6 +430,7 @@ class RdsAdapter:
         return snapshot_progress(self._snapshot(native_id), f"DB snapshot {native_id}")
 
     def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
+        self._seen_snapshots = {}  # never an older batch's, if the call below fails
         found = described(self._rds(), "describe_db_snapshots", "DBSnapshots", "db-snapshot-id", native_ids)
         self._seen_snapshots = {snapshot["DBSnapshotIdentifier"]: snapshot for snapshot in found}
         return {i: snapshot_progress(self._seen_snapshots.get(i), f"DB snapshot {i}") for i in native_ids}

@@ -119,6 +119,7 @@ class RdsClusterAdapter:
 
     def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
         """Like describe, many at once; a cluster of an engine Strongroom does not back up is absent."""
+        self._seen_clusters = {}  # never an older batch's, if the call below fails
         self._seen_clusters = self._clusters(resource_arns)
         infos: dict[str, ResourceInfo] = {}
         for arn in resource_arns:
@@ -242,6 +243,7 @@ class RdsClusterAdapter:
         return snapshot_progress(self._snapshot(native_id), f"Cluster snapshot {native_id}")
 
     def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
+        self._seen_snapshots = {}  # never an older batch's, if the call below fails
         found = described(
             self._rds(), "describe_db_cluster_snapshots", "DBClusterSnapshots", "db-cluster-snapshot-id", native_ids
         )

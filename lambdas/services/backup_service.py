@@ -108,8 +108,8 @@ def stop_backup_job(ctx: ServiceContext, job_id: str, now: datetime) -> BackupJo
         raise InvalidRequestException(
             f"Backup job {job_id} changed state while it was being stopped; describe it and try again"
         ) from None
+    ctx.stores.running.release(stopped)  # before anything else may fail: the next backup of the resource may start
     publish(ctx, stopped, now)
-    ctx.stores.running.release(stopped)
     adapter = ctx.adapters.for_type(job.ResourceType)
     try:
         native_id = job.NativeBackupId

@@ -43,8 +43,10 @@ from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
 from lambdas.domain.validation import parse_model
 from lambdas.domain.vaults import BackupVault
 from lambdas.resources.base import SOURCE_TAG, CopyCapable, CopySource, Phase
+from lambdas.resources.vault_storage import WorkBudget
 from lambdas.services.context import ServiceContext
 from lambdas.services.copy_destinations import CopyRefused, Destination
+from lambdas.services.leftovers import leave_over
 
 MAX_START_ATTEMPTS = 12  # an hour of five-minute tracking runs
 COPYABLE = frozenset({RecoveryPointStatus.COMPLETED, RecoveryPointStatus.AVAILABLE})
@@ -248,7 +250,9 @@ def start_copy(ctx: ServiceContext, job: CopyJob, now: datetime, slots: CopySlot
         return running
     current = ctx.stores.jobs.get_copy_job(job.CopyJobId)
     if current.DestinationNativeId != native.native_id:
-        adapter.delete_backup(native.native_id)  # a copy this attempt made and no job owns
+        # A copy this attempt made and no job owns: the destination's Lifecycle deletes it.
+        reason = f"copied for copy job {job.CopyJobId} by an attempt that lost to another"
+        leave_over(destination.stores, job.ResourceType, native.native_id, native.recovery_point_arn, reason, now)
     return current
 
 
@@ -299,13 +303,21 @@ class CopyTrackResult:
     completed: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    finished: bool = True  # False: the budget ended before the open copy jobs did
 
 
-def track_copy_jobs(ctx: ServiceContext, now: datetime, slots: CopySlots | None = None) -> CopyTrackResult:
+def track_copy_jobs(
+    ctx: ServiceContext, now: datetime, slots: CopySlots | None = None, budget: WorkBudget | None = None
+) -> CopyTrackResult:
     result = CopyTrackResult()
     slots = slots or CopySlots(ctx)
     token: str | None = None
     while True:
+        if budget is not None and budget.exhausted:
+            result.finished = False
+            break
+        if budget is not None:
+            budget.spend()
         jobs, token = ctx.stores.jobs.open_copy_jobs(limit=200, token=token)
         for job in jobs:
             result.examined += 1

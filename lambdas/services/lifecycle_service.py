@@ -28,6 +28,7 @@ from lambdas.resources.base import ColdMovePending, CompositeBackup, NativeBacku
 from lambdas.resources.vault_storage import WorkBudget
 from lambdas.services import notifications
 from lambdas.services.context import ServiceContext
+from lambdas.services.leftovers import LeftoverResult, dispose_leftovers
 from lambdas.services.legal_hold_service import ProtectedByLegalHold, ensure_not_held
 
 RETRY_AFTER = timedelta(hours=1)  # a failed deletion or move: the next hourly run, behind the others
@@ -44,6 +45,8 @@ class LifecycleResult:
     cold_ignored: list[str] = field(default_factory=list)  # types with no cold tier: the setting dropped
     cold_failed: list[str] = field(default_factory=list)  # moves that failed or are still under way
     finished: bool = True  # False: the run's budget ended before the due points did; the next run goes on
+    # Native backups no job owns (services/leftovers.py), deleted by this run.
+    leftovers: LeftoverResult = field(default_factory=LeftoverResult)
 
 
 def run_lifecycle(
@@ -51,7 +54,7 @@ def run_lifecycle(
 ) -> LifecycleResult:
     """Every point due at `now`, earliest first. `budget` bounds the run (time, and a count in tests)."""
     budget = budget or WorkBudget(RUN_SECONDS)
-    result = LifecycleResult()
+    result = LifecycleResult(leftovers=dispose_leftovers(ctx))
     token: str | None = None
     while result.finished:
         points, token = ctx.stores.recovery_points.due(now, limit=page_size, token=token)

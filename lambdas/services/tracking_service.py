@@ -16,12 +16,17 @@ from lambdas.domain.jobs import BackupJob, BackupJobState
 from lambdas.domain.lifecycle import calculate
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.resources.base import BatchDescribe, BatchStatus, DuplicateSweep, Phase, Progress, ResourceInfo
+from lambdas.resources.vault_storage import WorkBudget
 from lambdas.services.context import ServiceContext
 from lambdas.services.copy_service import CopySlots, CopyTrackResult, copies_after_backup, track_copy_jobs
 from lambdas.services.job_starts import start_job, start_jobs
 from lambdas.services.job_transitions import finish_job, publish, save_job
+from lambdas.services.leftovers import leave_over
 
 COMPLETIONS_PER_WRITE = 25  # finished backups per transaction: four writes each, 100 in all
+PAGE_SIZE = 200  # open jobs read, polled and recorded together
+BACKUP_JOBS_SECONDS = 180.0  # of the TrackJobs function's 300 s timeout
+COPY_JOBS_SECONDS = 60.0
 
 
 @dataclass
@@ -33,6 +38,7 @@ class TrackResult:
     started: int = 0
     errors: list[str] = field(default_factory=list)
     copies: CopyTrackResult = field(default_factory=CopyTrackResult)
+    finished: bool = True  # False: the budget ended before the open jobs did; the next run goes on
 
     def count(self, outcome: BackupJob, *, was_waiting: bool = False) -> None:
         if outcome.State == BackupJobState.COMPLETED:
@@ -45,36 +51,51 @@ class TrackResult:
             self.started += 1
 
 
-def track_jobs(ctx: ServiceContext, now: datetime) -> TrackResult:
+def track_jobs(
+    ctx: ServiceContext, now: datetime, *, budget: WorkBudget | None = None, page_size: int = PAGE_SIZE
+) -> TrackResult:
+    """budget: how long the backup jobs may take (BACKUP_JOBS_SECONDS); the copy jobs then get their own
+    COPY_JOBS_SECONDS, so a run over many backups never starves the copies, and neither outlasts the function."""
     with ctx.events.batched():
-        return _track_all(ctx, now)
+        return _track_all(ctx, now, budget or WorkBudget(BACKUP_JOBS_SECONDS), page_size)
 
 
-def _track_all(ctx: ServiceContext, now: datetime) -> TrackResult:
+def _track_all(ctx: ServiceContext, now: datetime, budget: WorkBudget, page_size: int) -> TrackResult:
     result = TrackResult()
     slots = CopySlots(ctx)  # the run's count of running copies, read once however many copies start
     token: str | None = None
     while True:
-        jobs, token = ctx.stores.jobs.open_backup_jobs(limit=200, token=token)
-        _track_page(ctx, jobs, now, result, slots)
+        if budget.exhausted:
+            # The next run (5 minutes) goes on from the oldest open job: finished ones have left the index.
+            result.finished = False
+            logger.warning("tracking budget spent; the next run goes on", extra={"examined": result.examined})
+            break
+        jobs, token = ctx.stores.jobs.open_backup_jobs(limit=page_size, token=token)
+        _track_page(ctx, jobs, now, result, slots, budget)
+        budget.spend()
         if token is None:
             break
     if result.errors:
         metrics.add_metric(name="TrackJobsErrors", unit=MetricUnit.Count, value=len(result.errors))
     # After the backup jobs, so the copies a completed backup started are polled in the same run.
-    result.copies = track_copy_jobs(ctx, now, slots)
+    result.copies = track_copy_jobs(ctx, now, slots, WorkBudget(COPY_JOBS_SECONDS))
     return result
 
 
 def _track_page(
-    ctx: ServiceContext, jobs: list[BackupJob], now: datetime, result: TrackResult, slots: CopySlots
+    ctx: ServiceContext,
+    jobs: list[BackupJob],
+    now: datetime,
+    result: TrackResult,
+    slots: CopySlots,
+    budget: WorkBudget,
 ) -> None:
     """A page of open jobs: the running ones polled with one status call per type where the service allows it,
     the finished backups recorded a transaction per COMPLETIONS_PER_WRITE jobs, then the waiting ones started
     together (start_jobs gates and batches them)."""
     result.examined += len(jobs)
     running = [job for job in jobs if job.State == BackupJobState.RUNNING and job.NativeBackupId]
-    known = _statuses(ctx, running)
+    known = _statuses(ctx, running, now)
     finished: list[tuple[BackupJob, Progress]] = []
     for job in running:
         try:
@@ -92,7 +113,8 @@ def _track_page(
     # After the running ones: a job waiting for the backup of its resource that just completed starts now.
     waiting = [job for job in jobs if job.State in (BackupJobState.CREATED, BackupJobState.PENDING)]
     try:
-        for outcome in start_jobs(ctx, [(job, False) for job in waiting], now).values():
+        # Native starts are the slow part of a page: the budget stops them before the function's timeout would.
+        for outcome in start_jobs(ctx, [(job, False) for job in waiting], now, budget).values():
             result.count(outcome, was_waiting=True)
     except Exception as error:  # noqa: BLE001 - the running jobs are still tracked; these are tried next run
         logger.exception("starting waiting jobs failed")
@@ -118,7 +140,7 @@ def _complete_all(
         done.append((job, point, _completed(job, progress.size_bytes, now)))
     for chunk in _distinct_resources(done, COMPLETIONS_PER_WRITE):
         together = [(point, completed) for _, point, completed in chunk]
-        if ctx.stores.complete_backups(together, BackupJobState.RUNNING.value, now):
+        if _completed_together(ctx, together, now):
             for _, _, completed in chunk:
                 publish(ctx, completed, now)
                 result.count(completed)
@@ -129,6 +151,14 @@ def _complete_all(
             except Exception as error:  # noqa: BLE001 - isolate each job
                 logger.exception("recording a backup failed", extra={"backup_job_id": job.BackupJobId})
                 result.errors.append(f"{job.BackupJobId}: {error}")
+
+
+def _completed_together(ctx: ServiceContext, together: list[tuple[RecoveryPoint, BackupJob]], now: datetime) -> bool:
+    try:
+        return ctx.stores.complete_backups(together, BackupJobState.RUNNING.value, now)
+    except Exception:  # noqa: BLE001 - then each is recorded on its own, which isolates the one at fault
+        logger.exception("recording finished backups together failed")
+        return False
 
 
 def _distinct_resources(
@@ -174,10 +204,11 @@ def _sources(ctx: ServiceContext, jobs: list[BackupJob]) -> dict[str, ResourceIn
     return found
 
 
-def _statuses(ctx: ServiceContext, jobs: list[BackupJob]) -> dict[str, Progress]:
+def _statuses(ctx: ServiceContext, jobs: list[BackupJob], now: datetime) -> dict[str, Progress]:
     """The progress of a page's RUNNING jobs, one call per type for the types whose service can describe many
     backups at once (BatchStatus); the others are asked job by job in track_job. Before that, a second backup
-    a job made (a create whose answer was lost and that was sent again) is deleted (DuplicateSweep)."""
+    a job made (a create whose answer was lost and that was sent again) is left over for Lifecycle to delete
+    (DuplicateSweep)."""
     by_type: dict[str, dict[str, str]] = {}  # type -> job id -> native id
     for job in jobs:
         if job.State == BackupJobState.RUNNING and job.NativeBackupId:
@@ -188,12 +219,13 @@ def _statuses(ctx: ServiceContext, jobs: list[BackupJob]) -> dict[str, Progress]
         adapter = ctx.adapters.for_type(resource_type)
         if isinstance(adapter, DuplicateSweep):
             try:
-                swept = adapter.sweep_duplicates(owners)
+                for duplicate in adapter.find_duplicates(owners):
+                    reason = "a second backup made for one job (a create retried after its answer was lost)"
+                    leave_over(
+                        ctx.stores, resource_type, duplicate.native_id, duplicate.recovery_point_arn, reason, now
+                    )
             except Exception:  # noqa: BLE001 - the next run sweeps again
                 logger.exception("sweeping duplicate backups failed", extra={"resource_type": resource_type})
-            else:
-                if swept:
-                    logger.warning("duplicate native backups deleted", extra={"deleted": swept})
         if not isinstance(adapter, BatchStatus):
             continue
         try:
@@ -231,7 +263,8 @@ def track_job(
             ctx, job, BackupJobState.EXPIRED, now, "The completion window ended before the backup completed"
         )
         if expired.State == BackupJobState.EXPIRED:
-            adapter.delete_backup(job.NativeBackupId)  # an unfinished backup no job owns any more
+            reason = f"unfinished when backup job {job.BackupJobId}'s completion window ended"
+            leave_over(ctx.stores, job.ResourceType, job.NativeBackupId, job.RecoveryPointArn or "", reason, now)
         return expired
     moved = job.model_copy(update={"PercentDone": progress.percent_done, "BackupSizeInBytes": progress.size_bytes})
     save_job(ctx, moved, job.State)

@@ -1,7 +1,11 @@
-"""The table on DynamoDB. Conditional writes turn into ConditionFailed; nothing else is interpreted here."""
+"""The table on DynamoDB. Conditional writes that fail, and transactions canceled by a conflicting write, turn into
+ConditionFailed; nothing else is interpreted here."""
 
 from __future__ import annotations
 
+import itertools
+import random
+import time
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -15,6 +19,21 @@ _deserializer = TypeDeserializer()
 
 
 BATCH_GET_KEYS = 100  # BatchGetItem's limit
+# Cancellation reasons that leave nothing written and may pass (anything else, e.g. a ValidationError, is a bug).
+CANCELED_FOR_NOW = {
+    None,
+    "None",
+    "ConditionalCheckFailed",
+    "TransactionConflict",
+    "ThrottlingError",
+    "ProvisionedThroughputExceeded",
+    "RequestLimitExceeded",
+}
+
+
+def _back_off(attempt: int) -> None:
+    """Unprocessed keys or items mean the table is being throttled: wait before asking again, as AWS advises."""
+    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))
 
 
 def _to_dynamo(item: Item) -> dict[str, Any]:
@@ -100,10 +119,13 @@ class DynamoDbTable:
                 for pk, sk in unique[start : start + BATCH_GET_KEYS]
             ]
             pending: dict[str, Any] = {self._name: {"Keys": wanted, "ConsistentRead": True}}
-            while pending:
+            for attempt in itertools.count():
                 response = self._client.batch_get_item(RequestItems=pending)
                 found.extend(_from_dynamo(item) for item in response.get("Responses", {}).get(self._name, []))
                 pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                _back_off(attempt)
         return found
 
     def delete(self, pk: str, sk: str, *, expect: dict[str, Any] | None = None) -> None:
@@ -122,9 +144,12 @@ class DynamoDbTable:
         for start in range(0, len(items), 25):
             requests = [{"PutRequest": {"Item": _to_dynamo(item)}} for item in items[start : start + 25]]
             pending: dict[str, Any] = {self._name: requests}
-            while pending:
+            for attempt in itertools.count():
                 response = self._client.batch_write_item(RequestItems=pending)
                 pending = response.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                _back_off(attempt)
 
     def transact(self, puts: list[Put]) -> None:
         if len(puts) > MAX_TRANSACTION:
@@ -142,10 +167,10 @@ class DynamoDbTable:
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as error:
-            reasons = error.response.get("CancellationReasons") or []
-            if error.response["Error"]["Code"] == "TransactionCanceledException" and any(
-                reason.get("Code") == "ConditionalCheckFailed" for reason in reasons
-            ):
+            reasons = {reason.get("Code") for reason in error.response.get("CancellationReasons") or []}
+            # Canceled, nothing written: a condition failed, or another request wrote one of the items meanwhile
+            # (TransactionConflict) or was throttled. The caller looks again, as after a failed condition.
+            if error.response["Error"]["Code"] == "TransactionCanceledException" and reasons <= CANCELED_FOR_NOW:
                 raise ConditionFailed(str(error)) from error
             raise
 

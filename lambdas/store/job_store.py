@@ -230,6 +230,13 @@ class JobStore:
         item = self._table.get(f"BACKUPJOB#{job_id}", _SK)
         return from_item(BackupJob, item) if item else None
 
+    def find_backup_jobs(self, job_ids: list[str]) -> dict[str, BackupJob]:
+        """The jobs that exist among these ids, by id (one BatchGetItem per 100)."""
+        if not job_ids:
+            return {}
+        found = self._table.get_many([(f"BACKUPJOB#{job_id}", _SK) for job_id in job_ids])
+        return {job.BackupJobId: job for job in (from_item(BackupJob, item) for item in found)}
+
     def get_backup_job(self, job_id: str) -> BackupJob:
         job = self.find_backup_job(job_id)
         if job is None:

@@ -36,9 +36,14 @@ def _item(resource_arn: str, job_id: str, until: str) -> Item:
     return {TABLE_PARTITION_KEY: pk, TABLE_SORT_KEY: sk, "ResourceArn": resource_arn, "JobId": job_id, "Until": until}
 
 
-def claim(job: BackupJob, now: datetime) -> Put:
-    """Held by `job` until its CompleteBy; refused while another job's claim has not lapsed."""
-    return Put(_item(job.ResourceArn, job.BackupJobId, sortable(job.CompleteBy)), newer=("Until", sortable(now)))
+def claim(job: BackupJob, now: datetime, replacing: str | None = None) -> Put:
+    """Held by `job` until its CompleteBy; refused while another job's claim has not lapsed. replacing: the job
+    whose claim is left over (it ended without releasing it, e.g. a crash between its end and the release),
+    taken over only if that job still holds it."""
+    item = _item(job.ResourceArn, job.BackupJobId, sortable(job.CompleteBy))
+    if replacing is not None:
+        return Put(item, expect={"JobId": replacing})
+    return Put(item, newer=("Until", sortable(now)))
 
 
 def release(job: BackupJob) -> Put:
@@ -61,6 +66,8 @@ class RunningBackupStore:
         }
 
     def release(self, job: BackupJob) -> None:
+        if not job.HoldsClaim:
+            return
         put = release(job)
         # ConditionFailed: another job's claim by now, or none at all; nothing of this job's to release.
         with contextlib.suppress(ConditionFailed):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,6 +10,7 @@ from lambdas.domain.jobs import BackupJob
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.store.codec import sortable
 from lambdas.store.job_store import JobStore, backup_job_item
+from lambdas.store.leftover_store import LeftoverStore
 from lambdas.store.legal_hold_store import LegalHoldStore
 from lambdas.store.plan_store import PlanStore
 from lambdas.store.protected_store import ProtectedResourceStore, protected_item
@@ -31,17 +33,23 @@ class Stores:
     settings: SettingsStore
     legal_holds: LegalHoldStore
     running: RunningBackupStore
+    leftovers: LeftoverStore
     # The table itself, for the writes that span several stores in one transaction.
     table: Table | None = None
 
-    def start_backups(self, jobs: list[BackupJob], expected_state: str, now: datetime) -> bool:
+    def start_backups(
+        self, jobs: list[BackupJob], expected_state: str, now: datetime, stale: Mapping[str, str] | None = None
+    ) -> bool:
         """Jobs saved RUNNING together with their claims on their resources (running_backup_store), in one
         transaction: all of them, or none (False) when a job moved meanwhile or another job's backup of one of
-        the resources is still running. Then the caller saves them one by one, to learn which."""
+        the resources is still running. Then the caller saves them one by one, to learn which. stale: resource
+        ARN -> the job whose claim is left over (that job has ended), taken over instead of waited for."""
         if self.table is None or not jobs or 2 * len(jobs) > MAX_TRANSACTION:
             return False
+        stale = stale or {}
         puts = [Put(backup_job_item(job), expect={"State": expected_state}) for job in jobs]
-        return self._transact([*puts, *(claim(job, now) for job in jobs)])
+        claims = [claim(job, now, replacing=stale.get(job.ResourceArn)) for job in jobs]
+        return self._transact([*puts, *claims])
 
     def complete_backups(self, done: list[tuple[RecoveryPoint, BackupJob]], expected_state: str, now: datetime) -> bool:
         """Finished backups in one transaction: for each, its recovery point (if not recorded yet), its protected
@@ -55,7 +63,7 @@ class Stores:
                 Put(recovery_point_item(point), if_absent=True),
                 Put(protected_item(point), newer=("LastBackupAt", sortable(point.CreationDate))),
                 Put(backup_job_item(job), expect={"State": expected_state}),
-                release(job),
+                *([release(job)] if job.HoldsClaim else []),
             ]
         return self._transact(puts)
 
@@ -78,5 +86,6 @@ class Stores:
             SettingsStore(table),
             LegalHoldStore(table),
             RunningBackupStore(table),
+            LeftoverStore(table),
             table,
         )

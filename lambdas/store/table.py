@@ -88,4 +88,5 @@ class Table(Protocol):
 
     def transact(self, puts: list[Put]) -> None:
         """All of the writes (at most MAX_TRANSACTION, on distinct keys) or none: ConditionFailed when any
-        condition does not hold, and then nothing is written."""
+        condition does not hold, or another write to one of the items canceled it (a conflict), and then nothing
+        is written."""

@@ -3,6 +3,7 @@ from the shell, and a fresh emulated account (and fresh cached boto3 clients) fo
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -30,3 +31,23 @@ def emulated_aws(aws_credentials: None) -> Iterator[None]:
         aws.reset_clients()  # a client cached by an earlier test points at that test's (gone) backend
         yield
         aws.reset_clients()
+
+
+@pytest.fixture
+def adapter_gaps() -> Iterator[None]:
+    """moto with the gaps the adapters' batch and quota calls meet filled (local/adapter_gaps.py)."""
+    from local.adapter_gaps import moto_fills_adapter_gaps
+
+    with moto_fills_adapter_gaps():
+        yield
+
+
+@pytest.fixture
+def aws_calls() -> Iterator[Counter[str]]:
+    """Every AWS call made through lambdas.common.aws clients during the test, by operation."""
+    from lambdas.common import aws
+
+    heard: Counter[str] = Counter()
+    stop = aws.listen_to_calls(lambda service, operation, *_: heard.update([operation]))
+    yield heard
+    stop()

@@ -10,33 +10,18 @@ moto gaps filled by local/adapter_gaps.py: RDS DescribeAccountAttributes, and Dy
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
-from local.adapter_gaps import moto_fills_adapter_gaps
 from tests.integration.builders import ACCOUNT, REGION
 
 JOBS = 10
 JOB_TAG = "strongroom:backup-job-id"
 
 
-@pytest.fixture(autouse=True)
-def adapter_gaps_filled() -> Iterator[None]:
-    with moto_fills_adapter_gaps():
-        yield
-
-
-@pytest.fixture
-def calls() -> Iterator[Counter[str]]:
-    from lambdas.common import aws
-
-    heard: Counter[str] = Counter()
-    stop = aws.listen_to_calls(lambda service, operation, *_: heard.update([operation]))
-    yield heard
-    stop()
+pytestmark = pytest.mark.usefixtures("adapter_gaps")
 
 
 def adapter_for(kind: str) -> Any:
@@ -123,20 +108,20 @@ def backup_cycle(adapter: Any, arns: list[str]) -> dict[str, tuple[Any, dict[str
 
 @pytest.mark.parametrize("kind", ["EBS", "EC2", "DynamoDB", "RDS", "Aurora"])
 def test_given_a_page_of_jobs_when_started_tracked_and_recorded_then_each_costs_at_most_five_calls(
-    kind: str, calls: Counter[str]
+    kind: str, aws_calls: Counter[str]
 ) -> None:
     # Given a page of resources of the type
     arns = resources(kind, JOBS)
-    calls.clear()
+    aws_calls.clear()
 
     # When their jobs are started, tracked to completion and recorded
     recorded = backup_cycle(adapter_for(kind), arns)
 
     # Then every job was recorded with its source, at no more than 5 calls a job, batched calls as their share
     assert set(recorded) == set(arns)
-    assert sum(calls.values()) / JOBS <= 5, calls
+    assert sum(aws_calls.values()) / JOBS <= 5, aws_calls
     # and no batched operation is called once per job (only the native create, and EC2's snapshot tagging)
-    per_job = {op for op, count in calls.items() if count >= JOBS}
+    per_job = {op for op, count in aws_calls.items() if count >= JOBS}
     assert per_job <= {
         "CreateSnapshot",
         "CreateImage",
@@ -145,25 +130,25 @@ def test_given_a_page_of_jobs_when_started_tracked_and_recorded_then_each_costs_
         "DescribeBackup",
         "CreateDBSnapshot",
         "CreateDBClusterSnapshot",
-    }, calls
+    }, aws_calls
 
 
 # EC2
 
 
 def test_given_a_page_of_amis_when_tracked_then_one_describe_each_of_images_snapshots_instances_and_volumes(
-    calls: Counter[str],
+    aws_calls: Counter[str],
 ) -> None:
     ec2 = boto3.client("ec2", region_name=REGION)
     arns = resources("EC2", JOBS)
     adapter = adapter_for("EC2")
-    calls.clear()
+    aws_calls.clear()
 
     recorded = backup_cycle(adapter, arns)
 
     # Then CreateImage alone started each backup (tagging the AMI, no DescribeImages or CreateTags after it)
     # and the page's AMIs, snapshots, instances and volumes were each described in one call
-    assert calls == Counter(
+    assert aws_calls == Counter(
         CreateImage=JOBS, CreateTags=JOBS, DescribeImages=1, DescribeSnapshots=1, DescribeInstances=1, DescribeVolumes=1
     )
     # and every AMI's snapshots carry its job, as the AMI does
@@ -184,21 +169,21 @@ def test_given_a_page_of_amis_when_tracked_then_one_describe_each_of_images_snap
 
 
 def test_given_tracked_amis_when_tracked_again_then_snapshots_already_tagged_are_not_tagged_again(
-    calls: Counter[str],
+    aws_calls: Counter[str],
 ) -> None:
     arns = resources("EC2", 3)
     adapter = adapter_for("EC2")
     images = [adapter.start_backup(arn, f"JOB-{n}", {}).native_id for n, arn in enumerate(arns)]
     adapter.backup_statuses(images)  # tags the snapshots
-    calls.clear()
+    aws_calls.clear()
 
     adapter.backup_statuses(images)
 
-    assert "CreateTags" not in calls
+    assert "CreateTags" not in aws_calls
 
 
 def test_given_a_page_with_an_ami_gone_when_tracked_then_it_failed_and_the_others_cost_no_extra_call(
-    calls: Counter[str],
+    aws_calls: Counter[str],
 ) -> None:
     from lambdas.resources.base import Phase
 
@@ -209,12 +194,12 @@ def test_given_a_page_with_an_ami_gone_when_tracked_then_it_failed_and_the_other
     # Given one AMI deregistered meanwhile, and one id EC2 never had
     ec2.deregister_image(ImageId=images[1])
     asked = [*images, "ami-0123456789abcdef0"]
-    calls.clear()
+    aws_calls.clear()
 
     statuses = adapter.backup_statuses(asked)
 
     assert [statuses[i].phase for i in asked] == [Phase.COMPLETED, Phase.FAILED, Phase.COMPLETED, Phase.FAILED]
-    assert calls["DescribeImages"] == 1 and calls["DescribeSnapshots"] == 1
+    assert aws_calls["DescribeImages"] == 1 and aws_calls["DescribeSnapshots"] == 1
 
 
 def test_given_an_ami_an_earlier_attempt_made_when_the_job_starts_again_then_find_backup_adopts_it() -> None:
@@ -229,37 +214,37 @@ def test_given_an_ami_an_earlier_attempt_made_when_the_job_starts_again_then_fin
 
 
 def test_given_instances_some_gone_when_described_many_then_the_live_ones_come_back_in_two_calls(
-    calls: Counter[str],
+    aws_calls: Counter[str],
 ) -> None:
     ec2 = boto3.client("ec2", region_name=REGION)
     arns = resources("EC2", 3)
     ec2.terminate_instances(InstanceIds=[arns[2].rsplit("/", 1)[1]])
     never = f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/i-0123456789abcdef0"
-    calls.clear()
+    aws_calls.clear()
 
     found = adapter_for("EC2").describe_many([*arns, never])
 
     assert set(found) == set(arns[:2])
     assert found[arns[0]].size_bytes and found[arns[0]].details["InstanceType"] == "m5.large"
-    assert calls == Counter(DescribeInstances=1, DescribeVolumes=1)
+    assert aws_calls == Counter(DescribeInstances=1, DescribeVolumes=1)
 
 
 # EBS
 
 
 def test_given_volumes_some_gone_when_described_many_then_one_call_describes_the_others_as_describe_does(
-    calls: Counter[str],
+    aws_calls: Counter[str],
 ) -> None:
     ec2 = boto3.client("ec2", region_name=REGION)
     arns = resources("EBS", 3)
     ec2.delete_volume(VolumeId=arns[1].rsplit("/", 1)[1])
     adapter = adapter_for("EBS")
-    calls.clear()
+    aws_calls.clear()
 
     found = adapter.describe_many(arns)
 
     assert set(found) == {arns[0], arns[2]}
-    assert calls == Counter(DescribeVolumes=1)
+    assert aws_calls == Counter(DescribeVolumes=1)
     assert found[arns[0]] == adapter.describe(arns[0])
 
 
@@ -267,12 +252,12 @@ def test_given_volumes_some_gone_when_described_many_then_one_call_describes_the
 
 
 def test_given_a_kms_encrypted_table_when_its_backup_is_tracked_and_recorded_then_the_key_comes_from_the_backup(
-    calls: Counter[str],
+    aws_calls: Counter[str],
 ) -> None:
     key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
     arn = table("payments", kms_key=key)
     adapter = adapter_for("DynamoDB")
-    calls.clear()
+    aws_calls.clear()
 
     ((source, metadata),) = backup_cycle(adapter, [arn]).values()
 
@@ -280,11 +265,11 @@ def test_given_a_kms_encrypted_table_when_its_backup_is_tracked_and_recorded_the
     assert (source.encryption_key_arn, source.is_encrypted, source.name) == (key, True, "payments")
     assert metadata == {"targetTableName": "payments", "originalTableName": "payments"}
     # and the backup's one description served the status, the source and the metadata
-    assert calls == Counter(CreateBackup=1, DescribeBackup=1)
+    assert aws_calls == Counter(CreateBackup=1, DescribeBackup=1)
 
 
 def test_given_a_table_no_tracked_backup_is_of_when_described_many_then_one_describe_table_and_no_tags_call(
-    calls: Counter[str],
+    aws_calls: Counter[str],
 ) -> None:
     arn = table("stock")
 
@@ -292,7 +277,7 @@ def test_given_a_table_no_tracked_backup_is_of_when_described_many_then_one_desc
 
     assert set(found) == {arn}
     assert found[arn].tags == {}  # describe gives the tags; describe_many leaves them out
-    assert calls == Counter(DescribeTable=2)
+    assert aws_calls == Counter(DescribeTable=2)
 
 
 # RDS and Aurora

@@ -9,32 +9,15 @@ moto's backends. DescribeAccountAttributes of RDS comes from local/adapter_gaps.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
 
-from local.adapter_gaps import moto_fills_adapter_gaps
 from tests.integration.builders import ACCOUNT, REGION
 
-
-@pytest.fixture(autouse=True)
-def adapter_gaps_filled() -> Iterator[None]:
-    with moto_fills_adapter_gaps():
-        yield
-
-
-@pytest.fixture
-def calls() -> Iterator[Counter[str]]:
-    """Every AWS call the adapters make through lambdas.common.aws clients, by operation."""
-    from lambdas.common import aws
-
-    heard: Counter[str] = Counter()
-    stop = aws.listen_to_calls(lambda service, operation, *_: heard.update([operation]))
-    yield heard
-    stop()
+pytestmark = pytest.mark.usefixtures("adapter_gaps")
 
 
 def ebs_adapter() -> Any:
@@ -110,7 +93,7 @@ def refuse(client: Any, operation: str, code: str) -> None:
 
 
 def test_given_a_volume_with_five_pending_snapshots_when_a_batch_asks_then_it_alone_is_busy_after_one_call(
-    calls: Counter[str],
+    aws_calls: Counter[str],
 ) -> None:
     ec2 = boto3.client("ec2", region_name=REGION)
     # Given a volume at EC2's limit of 5 pending snapshots, one with 4, and one with none
@@ -119,7 +102,7 @@ def test_given_a_volume_with_five_pending_snapshots_when_a_batch_asks_then_it_al
     almost_id, almost = volume(ec2)
     pending_snapshots(ec2, almost_id, 4)
     _, idle = volume(ec2)
-    calls.clear()
+    aws_calls.clear()
 
     # When the batch's capacity is asked
     capacity = ebs_adapter().start_capacity([full, almost, idle])
@@ -128,7 +111,7 @@ def test_given_a_volume_with_five_pending_snapshots_when_a_batch_asks_then_it_al
     assert capacity.busy == {full: f"{full_id} already has 5 pending snapshots; the backup waits for one to complete"}
     assert capacity.room is None
     # and the whole batch cost one DescribeSnapshots
-    assert calls == Counter({"DescribeSnapshots": 1})
+    assert aws_calls == Counter({"DescribeSnapshots": 1})
 
 
 def test_given_ec2_refuses_a_sixth_pending_snapshot_when_the_backup_starts_then_it_must_wait_not_fail() -> None:
@@ -154,7 +137,7 @@ def test_given_ec2_refuses_a_sixth_pending_snapshot_when_the_backup_starts_then_
 
 
 def test_given_the_rds_manual_snapshot_quota_nearly_used_when_a_batch_asks_then_the_room_left_is_told(
-    monkeypatch: pytest.MonkeyPatch, calls: Counter[str]
+    monkeypatch: pytest.MonkeyPatch, aws_calls: Counter[str]
 ) -> None:
     rds = boto3.client("rds", region_name=REGION)
     arns = [db_instance(rds, "db-a"), db_instance(rds, "db-b")]
@@ -162,7 +145,7 @@ def test_given_the_rds_manual_snapshot_quota_nearly_used_when_a_batch_asks_then_
     rds.create_db_snapshot(DBInstanceIdentifier="db-a", DBSnapshotIdentifier="by-hand-1")
     rds.create_db_snapshot(DBInstanceIdentifier="db-b", DBSnapshotIdentifier="by-hand-2")
     monkeypatch.setenv("MOTO_RDS_SNAPSHOT_LIMIT", "3")  # the quota, as the gap reports it
-    calls.clear()
+    aws_calls.clear()
 
     # When the batch's capacity is asked
     capacity = rds_adapter().start_capacity(arns)
@@ -170,7 +153,7 @@ def test_given_the_rds_manual_snapshot_quota_nearly_used_when_a_batch_asks_then_
     # Then one more may start, and nothing is busy
     assert (capacity.room, capacity.busy) == (1, {})
     # and it cost one DescribeAccountAttributes and one DescribeDBInstances for the batch
-    assert calls == Counter({"DescribeAccountAttributes": 1, "DescribeDBInstances": 1})
+    assert aws_calls == Counter({"DescribeAccountAttributes": 1, "DescribeDBInstances": 1})
 
     # Given a quota of 2, reached
     monkeypatch.setenv("MOTO_RDS_SNAPSHOT_LIMIT", "2")
@@ -205,7 +188,7 @@ def test_given_rds_refuses_a_snapshot_over_the_quota_when_the_backup_starts_then
 
 
 def test_given_a_db_instance_being_backed_up_when_a_batch_asks_then_it_is_busy_and_the_others_start_undescribed(
-    calls: Counter[str],
+    aws_calls: Counter[str],
 ) -> None:
     from moto.rds.models import rds_backends
 
@@ -217,18 +200,18 @@ def test_given_a_db_instance_being_backed_up_when_a_batch_asks_then_it_is_busy_a
 
     # When the batch's capacity is asked, then the free instance's backup starts
     capacity = adapter.start_capacity([busy, free])
-    calls.clear()
+    aws_calls.clear()
     adapter.start_backup(free, "JOB-1", {})
 
     # Then the instance being backed up waits, saying why
     assert set(capacity.busy) == {busy}
     assert "already being backed up" in capacity.busy[busy]
     # and the start used the batch's description of the instance instead of describing it again
-    assert calls == Counter({"CreateDBSnapshot": 1})
+    assert aws_calls == Counter({"CreateDBSnapshot": 1})
 
 
 def test_given_aurora_clusters_when_a_batch_asks_then_the_cluster_quota_and_a_cluster_backing_up_are_told(
-    monkeypatch: pytest.MonkeyPatch, calls: Counter[str]
+    monkeypatch: pytest.MonkeyPatch, aws_calls: Counter[str]
 ) -> None:
     from moto.rds.models import rds_backends
 
@@ -238,7 +221,7 @@ def test_given_aurora_clusters_when_a_batch_asks_then_the_cluster_quota_and_a_cl
     rds.create_db_cluster_snapshot(DBClusterIdentifier="free", DBClusterSnapshotIdentifier="by-hand-1")
     monkeypatch.setenv("MOTO_RDS_SNAPSHOT_LIMIT", "5")
     rds_backends[ACCOUNT][REGION].clusters["busy"].status = "backing-up"
-    calls.clear()
+    aws_calls.clear()
 
     # When the batch's capacity is asked
     capacity = aurora_adapter().start_capacity([busy, free])
@@ -248,7 +231,7 @@ def test_given_aurora_clusters_when_a_batch_asks_then_the_cluster_quota_and_a_cl
     assert "manual cluster snapshot quota" in capacity.room_reason
     # and the cluster being backed up waits
     assert set(capacity.busy) == {busy}
-    assert calls == Counter({"DescribeAccountAttributes": 1, "DescribeDBClusters": 1})
+    assert aws_calls == Counter({"DescribeAccountAttributes": 1, "DescribeDBClusters": 1})
 
 
 def test_given_the_cluster_snapshot_quota_is_full_when_a_cluster_backup_starts_then_it_must_wait(

@@ -682,7 +682,8 @@ def test_given_150_items_when_read_with_missing_keys_among_them_then_exactly_the
 
 
 def running_until(job_id: str, complete_by: Any) -> Any:
-    return backup_job(job_id, state=BackupJobState.RUNNING).model_copy(update={"CompleteBy": complete_by})
+    running = backup_job(job_id, state=BackupJobState.RUNNING, HoldsClaim=True)
+    return running.model_copy(update={"CompleteBy": complete_by})
 
 
 def test_given_a_running_job_when_another_job_of_the_resource_starts_then_its_claim_is_refused(stores) -> None:

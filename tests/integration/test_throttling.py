@@ -6,7 +6,8 @@ volume and one recovery point per job.
 The injection is harsher than AWS: botocore hands a request to every `before-send` handler, so the emulator
 still carries out a request whose answer is replaced by the throttling error. A retried CreateSnapshot then
 makes a second snapshot for the same job, which is the case of an answer lost on the network; the tracker
-deletes such duplicates (EbsAdapter.sweep_duplicates), and this test fails without that."""
+finds such duplicates (EbsAdapter.find_duplicates) and Lifecycle deletes them, and this test fails without
+that."""
 
 from __future__ import annotations
 
@@ -122,6 +123,7 @@ def test_given_every_third_call_throttled_when_a_rule_protects_sixty_volumes_the
 ) -> None:
     from lambdas.domain.jobs import BackupJobState
     from lambdas.services import plan_service, scheduled_backups, vault_service
+    from lambdas.services.lifecycle_service import run_lifecycle
     from lambdas.services.tracking_service import track_jobs
 
     ec2 = boto3.client("ec2", region_name=REGION)
@@ -148,6 +150,11 @@ def test_given_every_third_call_throttled_when_a_rule_protects_sixty_volumes_the
     for run in range(1, 13):
         track_jobs(ctx, T0 + timedelta(minutes=5 * run))
         if not ctx.stores.jobs.open_backup_jobs(limit=1)[0]:
+            break
+    # and Lifecycle runs hourly (it deletes the duplicates the tracker found)
+    for hour in range(1, 4):
+        run_lifecycle(ctx, T0 + timedelta(hours=hour))
+        if not ctx.stores.leftovers.oldest(1):
             break
     throttled.on = False
     # Then every job is COMPLETED, and there is one snapshot per volume and one recovery point per job

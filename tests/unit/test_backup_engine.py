@@ -10,6 +10,7 @@ import pytest
 from lambdas.domain.jobs import BackupJobState
 from lambdas.domain.plans import BackupPlan
 from lambdas.services import backup_service, job_starts, plan_service, scheduled_backups, vault_service
+from lambdas.services.lifecycle_service import run_lifecycle
 from lambdas.services.tracking_service import track_jobs
 from tests.fakes import ROLE, T0, Crash, World
 
@@ -185,6 +186,26 @@ def test_given_a_job_stopped_while_its_snapshot_was_being_made_then_that_snapsho
     backup_service.stop_backup_job(world.ctx, job.BackupJobId, T0)
     # When the stale attempt makes its snapshot
     outcome = job_starts.start_job(world.ctx, job, T0 + timedelta(minutes=10))
-    # Then the job stays ABORTED and the snapshot it made is gone
+    # Then the job stays ABORTED, and the snapshot it made is left over for Lifecycle, whose next run deletes it
     assert outcome.State == BackupJobState.ABORTED
+    assert len(world.ebs.snapshots) == 1
+    run_lifecycle(world.ctx, T0 + timedelta(hours=1))
     assert world.ebs.snapshots == {}
+
+
+def test_given_more_open_jobs_than_a_run_may_track_then_the_run_stops_and_the_next_goes_on(world: World) -> None:
+    from lambdas.resources.vault_storage import WorkBudget
+
+    # Given five running backups that have completed natively
+    world.ebs.complete_at_once = False
+    plan = protect(world, volumes=5)
+    fire(world, plan)
+    for snapshot in world.ebs.snapshots.values():
+        snapshot["state"] = "completed"
+    # When a tracking run may read two pages of two jobs only
+    first = track_jobs(world.ctx, T0 + timedelta(minutes=5), budget=WorkBudget(60, operations=2), page_size=2)
+    # Then it recorded four and says it did not finish; the next run records the fifth
+    assert (first.completed, first.finished) == (4, False)
+    second = track_jobs(world.ctx, T0 + timedelta(minutes=10), budget=WorkBudget(60, operations=2), page_size=2)
+    assert (second.completed, second.finished) == (1, True)
+    assert {j.State for j in jobs(world)} == {BackupJobState.COMPLETED}

@@ -135,6 +135,8 @@ def test_given_a_snapshot_that_outlives_its_completion_window_then_the_job_expir
     assert len(world.ebs.snapshots) == 1
     track_jobs(world.ctx, T0 + timedelta(minutes=121))
     assert world.ctx.stores.jobs.get_backup_job(job.BackupJobId).State.value == "EXPIRED"
+    # and Lifecycle's next run deletes the unfinished snapshot no job owns any more
+    run_lifecycle(world.ctx, T0 + timedelta(minutes=180))
     assert world.ebs.snapshots == {}
 
 

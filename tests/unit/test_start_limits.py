@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import Any
 
 from lambdas.domain.jobs import BackupJob, BackupJobState
 from lambdas.domain.plans import BackupPlan
 from lambdas.resources.base import StartCapacity
 from lambdas.resources.registry import AdapterRegistry
+from lambdas.resources.waits import BackupMustWait
 from lambdas.services import plan_service, scheduled_backups, vault_service
 from lambdas.services.tracking_service import track_jobs
 from tests.fakes import ROLE, T0, FakeEbs, FakeResolver, World
@@ -141,3 +143,80 @@ def test_given_a_busy_volume_then_only_its_job_waits(world: World) -> None:
     waiting = [j for j in jobs_of(world, plan) if j.State == BackupJobState.CREATED]
     assert [(j.ResourceArn, j.StatusMessage) for j in waiting] == [(busy, f"{busy} already has 5 pending snapshots")]
     assert len(ebs.snapshots) == 2
+
+
+def test_given_a_claim_its_ended_job_never_released_then_the_next_job_takes_it_over(world: World) -> None:
+    world.ebs.complete_at_once = False
+    first_plan = protect(world, 1, "cron(0 5 * * ? *)")
+    fire(world, first_plan)
+    (first,) = jobs_of(world, first_plan)
+    # Given the first job ended without releasing its claim (a crash between its save and the release)
+    ended = first.transition(BackupJobState.FAILED, StatusMessage="crashed", CompletionDate=T0)
+    world.ctx.stores.jobs.save_backup_job(ended, BackupJobState.RUNNING.value)
+    assert world.ctx.stores.running.held([first.ResourceArn], T0)[first.ResourceArn].job_id == first.BackupJobId
+    # When another plan's job of the same resource starts
+    second_plan = protect(world, 0, "cron(30 5 * * ? *)")
+    fire(world, second_plan, T0 + timedelta(minutes=30))
+    # Then it does not wait for a job that has ended: it takes the claim over and runs
+    (second,) = jobs_of(world, second_plan)
+    assert second.State == BackupJobState.RUNNING
+    held = world.ctx.stores.running.held([first.ResourceArn], T0 + timedelta(minutes=30))
+    assert held[first.ResourceArn].job_id == second.BackupJobId
+
+
+def test_given_a_stale_created_view_of_a_job_already_running_then_it_is_not_started_again(world: World) -> None:
+    from lambdas.services import job_starts
+
+    world.ebs.complete_at_once = False
+    plan = protect(world, 1)
+    # Given a job a worker has just started (RUNNING, holding its claim)
+    fire(world, plan)
+    (job,) = jobs_of(world, plan)
+    assert job.State == BackupJobState.RUNNING
+    # When a tracker with an older view of it (CREATED, from an index not yet up to date) starts it
+    stale = job.model_copy(update={"State": BackupJobState.CREATED, "NativeBackupId": None})
+    left = job_starts.start_jobs(world.ctx, [(stale, False)], T0 + timedelta(minutes=5))
+    # Then nothing is started a second time
+    assert left[job.BackupJobId] == stale
+    assert len(world.ebs.snapshots) == 1
+
+
+@dataclass
+class RefusingEbs(FakeEbs):
+    """EBS whose CreateSnapshot says the volume has too many pending snapshots."""
+
+    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> Any:
+        raise BackupMustWait(f"{resource_arn} already has 5 pending snapshots; the backup waits for one to complete")
+
+
+def test_given_the_service_refuses_a_backup_for_now_then_the_job_waits_saying_why_and_is_not_failed(
+    world: World,
+) -> None:
+    ebs = RefusingEbs()
+    world = replace(world, ebs=ebs, ctx=replace(world.ctx, adapters=AdapterRegistry([ebs]), resolver=FakeResolver(ebs)))
+    plan = protect(world, 1)
+    fire(world, plan)
+    (job,) = jobs_of(world, plan)
+    assert job.State == BackupJobState.CREATED
+    assert (
+        job.StatusMessage == f"{job.ResourceArn} already has 5 pending snapshots; the backup waits for one to complete"
+    )
+    assert job.StartAttempts == 0
+
+
+def test_given_a_leftover_that_is_a_recovery_point_then_lifecycle_keeps_it(world: World) -> None:
+    from lambdas.services.leftovers import leave_over
+    from lambdas.services.lifecycle_service import run_lifecycle
+
+    # Given a completed backup with its recovery point, wrongly recorded as a leftover (a fault elsewhere)
+    plan = protect(world, 1)
+    fire(world, plan)
+    track_jobs(world.ctx, T0 + timedelta(minutes=5))
+    (job,) = jobs_of(world, plan)
+    assert job.State == BackupJobState.COMPLETED and job.NativeBackupId and job.RecoveryPointArn
+    leave_over(world.ctx.stores, "EBS", job.NativeBackupId, job.RecoveryPointArn, "a fault", T0)
+    # When Lifecycle runs, then the recovery point's backup is kept and the record dropped
+    result = run_lifecycle(world.ctx, T0 + timedelta(hours=1))
+    assert result.leftovers.kept == [job.NativeBackupId]
+    assert job.NativeBackupId in world.ebs.snapshots
+    assert world.ctx.stores.leftovers.oldest(10) == []

@@ -21,6 +21,7 @@ _BACKUP_INTERNAL = {
     "CompleteBy",
     "RecoveryPointTags",
     "CopyActions",
+    "HoldsClaim",
 }
 _RESTORE_INTERNAL = {"ExecutionArn", "NativeRestoreId", "CorrelationId", "Metadata", "BackupVaultName"}
 
