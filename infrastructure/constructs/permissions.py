@@ -98,6 +98,27 @@ def back_up_natively(arns: Arns) -> Statements:
     return [statement for kind in RESOURCE_TYPES for statement in kind.start_backup(arns)]
 
 
+READ_VERBS = ("Describe", "List", "Get")
+
+
+def find_resources(arns: Arns) -> Statements:
+    """Describe and list the resources the plans protect, and nothing else: the reads of back_up_natively (a
+    selection's exact ARNs are described, its wildcards listed). The same statements, the other actions dropped."""
+    found: Statements = []
+    for statement in back_up_natively(arns):
+        reads = [a for a in statement.actions if a.split(":", 1)[1].startswith(READ_VERBS)]
+        if reads:
+            found.append(
+                iam.PolicyStatement(
+                    sid=statement.sid,
+                    actions=reads,
+                    resources=statement.resources,
+                    conditions=statement.conditions or None,
+                )
+            )
+    return found
+
+
 def track_backups(arns: Arns) -> Statements:
     """Follow native backups to completion and record how to restore them."""
     return [statement for kind in RESOURCE_TYPES for statement in kind.track_backup(arns)]
@@ -209,9 +230,9 @@ def delete_vault_storage(arns: Arns, environment: Environment) -> Statements:
 
 
 def _start_backups(arns: Arns, environment: Environment) -> Statements:
-    # Resolving a selection describes exact ARNs and lists wildcard types; the batches go to the queue (granted
-    # by the fan-out construct).
-    return compose(arns, find_tagged_resources(), back_up_natively(arns), vault_storage(arns, environment))
+    # Resolving a selection finds tagged resources, describes exact ARNs and lists wildcard types; it starts no
+    # backup. The batches go to the queue (granted by the fan-out construct).
+    return compose(arns, find_tagged_resources(), find_resources(arns))
 
 
 def _start_backup_batch(arns: Arns, environment: Environment) -> Statements:

@@ -71,6 +71,7 @@ START_BACKUP = {
     },
 }
 BACK_UP = set().union(*START_BACKUP.values(), KEYS_VIA_EC2_AND_DYNAMODB)
+FIND_RESOURCES = {action for action in BACK_UP if action.split(":", 1)[1].startswith(("Describe", "List", "Get"))}
 # TrackJobs also lists an S3 backup's versions and reads a gateway's description for the restore metadata.
 TRACK = {"s3:ListBucketVersions", "storagegateway:DescribeGatewayInformation"}
 
@@ -230,8 +231,9 @@ QUEUE_CONSUME = {
     "sqs:GetQueueAttributes",
 }
 EXPECTED_ACTIONS: dict[str, set[str]] = {
-    # Resolves the selection and queues its batches: no job is started here, so no job event is sent
-    constants.START_BACKUPS.key: {"tag:GetResources", *BACK_UP, *VAULT_STORAGE, *QUEUE_SEND},
+    # Resolves the selection (tags, exact ARNs described, wildcards listed) and queues its batches: it starts no
+    # backup, so it may only read the protected resources, and sends no job event
+    constants.START_BACKUPS.key: {"tag:GetResources", *FIND_RESOURCES, *QUEUE_SEND},
     constants.START_BACKUP_BATCH.key: {*BACK_UP, *VAULT_STORAGE, *JOB_EVENTS, *QUEUE_CONSUME},
     constants.TRACK_JOBS.key: {*BACK_UP, *TRACK, *VAULT_STORAGE, *JOB_EVENTS, *COPY_BACKUPS},
     # Expiry, and cold storage moves (EBS snapshots to the archive tier)
