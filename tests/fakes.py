@@ -308,3 +308,16 @@ class FakeDestinations:
 
     def is_aws_managed_key(self, key_arn: str) -> bool:
         return key_arn in self.aws_managed_keys
+
+
+def select_by_tag(world: World, plan: BackupPlan, key: str = "backup", value: str = "daily") -> None:
+    """The plan selects every resource tagged key=value (one selection, role ROLE)."""
+    from lambdas.services import plan_service
+
+    tags = [{"ConditionType": "STRINGEQUALS", "ConditionKey": key, "ConditionValue": value}]
+    plan_service.create_selection(
+        world.ctx,
+        plan.BackupPlanId,
+        {"BackupSelection": {"SelectionName": "s", "IamRoleArn": ROLE, "ListOfTags": tags}},
+        T0,
+    )

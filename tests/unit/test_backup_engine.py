@@ -12,7 +12,7 @@ from lambdas.domain.plans import BackupPlan
 from lambdas.services import backup_service, job_starts, plan_service, scheduled_backups, vault_service
 from lambdas.services.lifecycle_service import run_lifecycle
 from lambdas.services.tracking_service import track_jobs
-from tests.fakes import ROLE, T0, Crash, World
+from tests.fakes import ROLE, T0, Crash, World, select_by_tag
 
 
 def protect(world: World, volumes: int = 3, **rule: object) -> BackupPlan:
@@ -37,13 +37,7 @@ def protect(world: World, volumes: int = 3, **rule: object) -> BackupPlan:
         },
         T0,
     )
-    tags = [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup", "ConditionValue": "daily"}]
-    plan_service.create_selection(
-        world.ctx,
-        plan.BackupPlanId,
-        {"BackupSelection": {"SelectionName": "s", "IamRoleArn": ROLE, "ListOfTags": tags}},
-        T0,
-    )
+    select_by_tag(world, plan)
     return plan
 
 

@@ -14,7 +14,7 @@ from lambdas.domain.errors import InvalidParameterValueException, InvalidRequest
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
 from lambdas.services import backup_service, copy_service, plan_service, scheduled_backups, vault_service
 from lambdas.services.tracking_service import track_jobs
-from tests.fakes import ACCOUNT, REGION, ROLE, T0, FakeDestinations, World, make_world
+from tests.fakes import ACCOUNT, REGION, ROLE, T0, FakeDestinations, World, make_world, select_by_tag
 
 OTHER_ACCOUNT = "210987654321"
 OTHER_REGION = "eu-west-1"
@@ -84,13 +84,7 @@ def test_given_a_rule_with_a_copy_action_when_its_backup_completes_then_the_copy
         },
         T0,
     )
-    tags = [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup", "ConditionValue": "daily"}]
-    plan_service.create_selection(
-        world.ctx,
-        plan.BackupPlanId,
-        {"BackupSelection": {"SelectionName": "s", "IamRoleArn": ROLE, "ListOfTags": tags}},
-        T0,
-    )
+    select_by_tag(world, plan)
     world.ebs.complete_at_once = False
     scheduled_backups.start_backups(world.ctx, plan.BackupPlanId, plan.Rules[0].RuleId, T0, T0)
     # When the backup's snapshot completes and tracking runs twice (backup done, then copy done)

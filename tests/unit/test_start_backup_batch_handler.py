@@ -12,7 +12,7 @@ import pytest
 from lambdas.domain.jobs import BackupJobState
 from lambdas.services import plan_service, scheduled_backups, vault_service
 from lambdas.services.backup_batches import BackupBatch
-from tests.fakes import ROLE, T0, World
+from tests.fakes import T0, World, select_by_tag
 
 
 @dataclass
@@ -56,13 +56,7 @@ def queued(world: World, monkeypatch: pytest.MonkeyPatch) -> tuple[World, list[B
         {"BackupPlan": {"BackupPlanName": "p", "Rules": [{"RuleName": "r", "TargetBackupVaultName": "main"}]}},
         T0,
     )
-    tags = [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup", "ConditionValue": "daily"}]
-    plan_service.create_selection(
-        world.ctx,
-        plan.BackupPlanId,
-        {"BackupSelection": {"SelectionName": "s", "IamRoleArn": ROLE, "ListOfTags": tags}},
-        T0,
-    )
+    select_by_tag(world, plan)
     sent: list[BackupBatch] = []
 
     class Queue:

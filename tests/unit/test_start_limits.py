@@ -15,7 +15,7 @@ from lambdas.resources.registry import AdapterRegistry
 from lambdas.resources.waits import BackupMustWait
 from lambdas.services import plan_service, scheduled_backups, vault_service
 from lambdas.services.tracking_service import track_jobs
-from tests.fakes import ROLE, T0, FakeEbs, FakeResolver, World
+from tests.fakes import T0, FakeEbs, FakeResolver, World, select_by_tag
 
 HOUR = timedelta(hours=1)
 
@@ -44,13 +44,7 @@ def protect(world: World, volumes: int, schedule: str = "cron(0 5 * * ? *)") -> 
         {"BackupPlan": {"BackupPlanName": "at-" + schedule.split()[0].removeprefix("cron("), "Rules": [rule]}},
         T0,
     )
-    tags = [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup", "ConditionValue": "daily"}]
-    plan_service.create_selection(
-        world.ctx,
-        plan.BackupPlanId,
-        {"BackupSelection": {"SelectionName": "s", "IamRoleArn": ROLE, "ListOfTags": tags}},
-        T0,
-    )
+    select_by_tag(world, plan)
     return plan
 
 
