@@ -11,9 +11,18 @@ gains nothing from parallel invokes, and the order stays reproducible."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 MAX_ROUNDS = 100_000  # a bound, not a limit anyone meets: each round delivers at least one message
+
+
+@dataclass(frozen=True)
+class _Mapping:
+    queue_url: str
+    queue_arn: str
+    function_arn: str
+    batch_size: int
 
 
 class LocalQueuePoller:
@@ -21,17 +30,21 @@ class LocalQueuePoller:
         self._lambda = lambda_client
         self.sqs = sqs_client
         self.failed_deliveries = 0
+        self._mapped: list[_Mapping] | None = None
 
-    def _mappings(self) -> list[tuple[str, str, int]]:
-        """(queue URL, function ARN, batch size) of every SQS event source mapping."""
-        found = []
-        for mapping in self._lambda.list_event_source_mappings()["EventSourceMappings"]:
-            source = mapping["EventSourceArn"]
-            if source.startswith("arn:aws:sqs:"):
-                account, name = source.split(":")[4], source.split(":")[5]
-                url = self.sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-                found.append((url, mapping["FunctionArn"], int(mapping.get("BatchSize") or 10)))
-        return found
+    def _mappings(self) -> list[_Mapping]:
+        """Every SQS event source mapping, read once: the bootstrap makes them and nothing changes them after, and
+        the scheduler drains after every firing (thousands when days are fast-forwarded)."""
+        if self._mapped is None:
+            self._mapped = []
+            for mapping in self._lambda.list_event_source_mappings()["EventSourceMappings"]:
+                source = mapping["EventSourceArn"]
+                if source.startswith("arn:aws:sqs:"):
+                    account, name = source.split(":")[4], source.split(":")[5]
+                    url = self.sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+                    batch_size = int(mapping.get("BatchSize") or 10)
+                    self._mapped.append(_Mapping(url, source, mapping["FunctionArn"], batch_size))
+        return self._mapped
 
     def drain(self) -> int:
         """Delivers until every mapped queue is empty; returns the number of invocations."""
@@ -39,20 +52,20 @@ class LocalQueuePoller:
         mappings = self._mappings()
         for _ in range(MAX_ROUNDS):
             delivered = False
-            for url, function_arn, batch_size in mappings:
+            for mapping in mappings:
                 messages = self.sqs.receive_message(
-                    QueueUrl=url, MaxNumberOfMessages=batch_size, AttributeNames=["All"]
+                    QueueUrl=mapping.queue_url, MaxNumberOfMessages=mapping.batch_size, AttributeNames=["All"]
                 ).get("Messages", [])
                 if messages:
-                    self._deliver(url, function_arn, messages)
+                    self._deliver(mapping, messages)
                     invocations += 1
                     delivered = True
             if not delivered:
                 return invocations
         raise RuntimeError("queues never drained")
 
-    def _deliver(self, url: str, function_arn: str, messages: list[dict[str, Any]]) -> None:
-        queue_arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    def _deliver(self, mapping: _Mapping, messages: list[dict[str, Any]]) -> None:
+        url, queue_arn = mapping.queue_url, mapping.queue_arn
         records = [
             {
                 "messageId": message["MessageId"],
@@ -67,7 +80,9 @@ class LocalQueuePoller:
             }
             for message in messages
         ]
-        answer = self._lambda.invoke(FunctionName=function_arn, Payload=json.dumps({"Records": records}).encode())
+        answer = self._lambda.invoke(
+            FunctionName=mapping.function_arn, Payload=json.dumps({"Records": records}).encode()
+        )
         body = json.loads(answer["Payload"].read() or b"{}")
         if answer.get("FunctionError"):
             failed = {message["MessageId"] for message in messages}

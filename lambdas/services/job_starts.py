@@ -45,7 +45,7 @@ def start_jobs(
     left: dict[str, BackupJob] = {}
     candidates: list[tuple[BackupJob, bool]] = []
     for job, just_created in jobs:
-        if now >= job.StartBy:
+        if job.window_verdict(now) == BackupJobState.EXPIRED:
             left[job.BackupJobId] = _expire(ctx, job, now)
         else:
             candidates.append((job, just_created))

@@ -139,13 +139,13 @@ def start_backup_batch(ctx: ServiceContext, batch: BackupBatch, now: datetime) -
     # Created together, each only if absent: a batch delivered twice finds its jobs and makes none.
     new_ids = ctx.stores.jobs.create_backup_jobs_if_absent(jobs)
     to_start: list[tuple[BackupJob, bool]] = []
-    existed = 0
+    # A batch delivered again: its jobs exist already, read in one call, and those still CREATED are started.
+    existing = ctx.stores.jobs.find_backup_jobs([job.BackupJobId for job in jobs if job.BackupJobId not in new_ids])
     for job in jobs:
         if job.BackupJobId not in new_ids:
-            existed += 1
-            existing = ctx.stores.jobs.find_backup_job(job.BackupJobId)
-            if existing is not None and existing.State == BackupJobState.CREATED:
-                to_start.append((existing, False))
+            earlier = existing.get(job.BackupJobId)
+            if earlier is not None and earlier.State == BackupJobState.CREATED:
+                to_start.append((earlier, False))
         elif refused_by_lock:
             # The vault's lock refuses this retention: the job fails, as AWS Backup fails it, saying why.
             finish_job(ctx, job, BackupJobState.FAILED, now, refused_by_lock)
@@ -155,7 +155,7 @@ def start_backup_batch(ctx: ServiceContext, batch: BackupBatch, now: datetime) -
     started = sum(1 for job in left.values() if job.State == BackupJobState.RUNNING)
     waiting = sum(1 for job in left.values() if job.State == BackupJobState.CREATED)
     metrics.add_metric(name="BackupJobsCreated", unit=MetricUnit.Count, value=len(new_ids))
-    return BatchResult(created=len(new_ids), started=started, already_existed=existed, waiting=waiting)
+    return BatchResult(created=len(new_ids), started=started, already_existed=len(jobs) - len(new_ids), waiting=waiting)
 
 
 def _firing(
