@@ -10,7 +10,6 @@ fills both (local/rds_gaps.py, installed with its other emulator gaps)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from lambdas.domain.errors import InvalidParameterValueException
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.services import backup_service, lifecycle_service, plan_service, restore_service, vault_service
 from local.runtime import LocalRuntime
+from tests.e2e.waiting import wait_for_execution, wait_for_restore_job
 
 pytestmark = pytest.mark.e2e
 ACCOUNT = "123456789012"
@@ -133,17 +133,6 @@ def backup_on_demand(rt: LocalRuntime, resource_arn: str) -> RecoveryPoint:
     done = ctx.stores.jobs.get_backup_job(job.BackupJobId)
     assert done.State.value == "COMPLETED", done.StatusMessage
     return ctx.stores.recovery_points.get(done.RecoveryPointArn)
-
-
-def wait_for_execution(rt: LocalRuntime, execution_arn: str) -> dict[str, Any]:
-    sfn = rt.client("stepfunctions")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        execution = sfn.describe_execution(executionArn=execution_arn)
-        if execution["status"] != "RUNNING":
-            return dict(execution)
-        time.sleep(0.1)
-    raise AssertionError(f"execution {execution_arn} still running after 60s")
 
 
 # Then: what the emulator can show of each native backup and each restored resource
@@ -286,16 +275,6 @@ def test_given_an_arn_of_a_type_strongroom_cannot_protect_when_backed_up_then_re
     with pytest.raises(InvalidParameterValueException, match="rds:og is not supported"):
         backup_service.start_backup_job(ctx, request, clock.now())
     assert ctx.stores.jobs.backup_jobs()[0] == []
-
-
-def wait_for_restore_job(backup: Any, restore_job_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = backup.describe_restore_job(RestoreJobId=restore_job_id)
-        if job["Status"] not in ("PENDING", "RUNNING"):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"restore job {restore_job_id} still running after 60s")
 
 
 @pytest.mark.parametrize("resource_type", ["DocumentDB", "Neptune"])

@@ -4,7 +4,6 @@ tracked to recovery points, restores run through the emulated Step Functions wor
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +15,7 @@ from lambdas.domain.jobs import RestoreJob
 from lambdas.services import plan_service, restore_service, vault_service
 from lambdas.services.restore_workflow import StepFunctionsRestoreWorkflow
 from local.runtime import LocalRuntime
+from tests.e2e.waiting import wait_for_execution
 
 pytestmark = pytest.mark.e2e
 ROLE = "arn:aws:iam::123456789012:role/backup"
@@ -71,17 +71,6 @@ def make_table(rt: LocalRuntime, name: str, items: int) -> None:
     )
     for i in range(items):
         dynamodb.put_item(TableName=name, Item={"pk": {"S": f"item-{i}"}})
-
-
-def wait_for_execution(rt: LocalRuntime, execution_arn: str) -> dict[str, Any]:
-    sfn = rt.client("stepfunctions")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        execution = sfn.describe_execution(executionArn=execution_arn)
-        if execution["status"] != "RUNNING":
-            return dict(execution)
-        time.sleep(0.1)
-    raise AssertionError(f"execution {execution_arn} still running after 30s")
 
 
 def test_given_a_plan_when_a_week_passes_then_daily_points_exist_and_expire_on_time(runtime: LocalRuntime) -> None:
@@ -159,7 +148,7 @@ def test_given_a_native_restore_that_fails_when_the_workflow_runs_then_the_catch
     execution_arn = StepFunctionsRestoreWorkflow(
         lambda: runtime.client("stepfunctions"), runtime.deployment.state_machine_arn
     ).start(job.RestoreJobId, job.CorrelationId)
-    execution = wait_for_execution(runtime, execution_arn)
+    execution = wait_for_execution(runtime, execution_arn, seconds=30)
     # Then the Catch routes it to the failure path and the job says why
     assert execution["status"] == "FAILED"
     failed = ctx.stores.jobs.get_restore_job(job.RestoreJobId)
@@ -180,7 +169,7 @@ def test_given_a_table_backup_when_restored_to_a_new_name_then_the_items_come_ba
     job = restore_service.start_restore_job(
         ctx, {"RecoveryPointArn": point.RecoveryPointArn, "Metadata": {"targetTableName": "orders-copy"}}, clock.now()
     )
-    assert wait_for_execution(runtime, job.ExecutionArn or "")["status"] == "SUCCEEDED"
+    assert wait_for_execution(runtime, job.ExecutionArn or "", seconds=30)["status"] == "SUCCEEDED"
     restored = sorted(item["pk"]["S"] for item in dynamodb.scan(TableName="orders-copy")["Items"])
     assert restored == [f"item-{i}" for i in range(5)]
     done = ctx.stores.jobs.get_restore_job(job.RestoreJobId)

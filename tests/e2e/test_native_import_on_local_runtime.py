@@ -7,13 +7,13 @@ Step Functions workflow like any other."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
 
 from local.__main__ import main
 from local.runtime import LocalRuntime
+from tests.e2e.waiting import wait_for_restore_job
 
 pytestmark = pytest.mark.e2e
 ACCOUNT = "123456789012"
@@ -45,16 +45,6 @@ def protect_tagged(backup: Any) -> None:
 def invoke(runtime: LocalRuntime, payload: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     response = runtime.client("lambda").invoke(FunctionName=FUNCTION, Payload=json.dumps(payload).encode())
     return json.loads(response["Payload"].read()), response.get("FunctionError")
-
-
-def wait_for_restore_job(backup: Any, restore_job_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = backup.describe_restore_job(RestoreJobId=restore_job_id)
-        if job["Status"] not in ("PENDING", "RUNNING"):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"restore job {restore_job_id} still running after 60s")
 
 
 def test_given_a_snapshot_made_by_hand_of_a_protected_volume_when_imported_then_it_is_a_point_that_restores(

@@ -17,6 +17,7 @@ from lambdas.domain.errors import InvalidParameterValueException
 from lambdas.resources.vault_storage import default_vault_bucket
 from lambdas.services import backup_service, plan_service, recovery_point_service, restore_service, vault_service
 from local.runtime import LocalRuntime
+from tests.e2e.waiting import wait_for_execution
 
 pytestmark = pytest.mark.e2e
 ROLE = "arn:aws:iam::123456789012:role/backup"
@@ -68,17 +69,6 @@ def vault_keys(rt: LocalRuntime, prefix: str) -> list[str]:
     bucket = default_vault_bucket(rt.deployment.account, rt.deployment.region)
     listed = rt.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
     return [o["Key"] for o in listed]
-
-
-def wait_for_execution(rt: LocalRuntime, execution_arn: str) -> dict[str, Any]:
-    sfn = rt.client("stepfunctions")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        execution = sfn.describe_execution(executionArn=execution_arn)
-        if execution["status"] != "RUNNING":
-            return dict(execution)
-        time.sleep(0.1)
-    raise AssertionError(f"execution {execution_arn} still running after 60s")
 
 
 def make_file_system(rt: LocalRuntime, token: str) -> str:
