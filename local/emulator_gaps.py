@@ -173,15 +173,19 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
     WaitFunction._wait_interval = _short_wait  # type: ignore[method-assign]
     retrier_decl.time = _ShortSleep()  # type: ignore[attr-defined,assignment]
-    from local import adapter_gaps, copy_gaps, dynamodb_gaps, ec2_gaps, rds_gaps
+    from local import adapter_gaps, copy_gaps, dynamodb_gaps, ec2_gaps, emulator_speed, rds_gaps, schedule_cache
 
     undo_copy_gaps = copy_gaps.install()
     undo_dynamodb_gaps = dynamodb_gaps.install()
     undo_rds_gaps = rds_gaps.install()
     undo_adapter_gaps = adapter_gaps.install()
     undo_ec2_gaps = ec2_gaps.install()
+    undo_schedule_cache = schedule_cache.install()
+    undo_emulator_speed = emulator_speed.install()  # after dynamodb_gaps: it wraps that Table.all_items
 
     def undo() -> None:
+        undo_emulator_speed()
+        undo_schedule_cache()
         undo_ec2_gaps()
         undo_adapter_gaps()
         undo_rds_gaps()

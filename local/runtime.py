@@ -69,6 +69,7 @@ class LocalRuntime:
         self._saved_environment: dict[str, str] | None = None
         self._uninstall: Callable[[], None] | None = None
         self._efs_root: Any = None
+        self._route: Callable[..., Any] = lambda **_: None
 
     @property
     def endpoint(self) -> str:
@@ -123,6 +124,12 @@ class LocalRuntime:
         self._server = make_server(s.host, self.port, app, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="strongroom-edge")
         self._thread.start()
+        # Strongroom's own clients (and the runtime's scheduler and poller) reach the edge in this thread,
+        # without the socket; users' clients still come over HTTP.
+        from local.in_process import router
+
+        self._route = router(app, self.endpoint)
+        aws.send_in_process(self._route)
 
         from local.bootstrap import bootstrap
         from local.scheduler import LocalScheduler
@@ -137,15 +144,24 @@ class LocalRuntime:
         service_context.cache_clear()
         # Scheduler invokes are never retried by the client: a long run (a rule over thousands of resources)
         # that outlasted a read timeout would otherwise run again beside itself.
-        invoker = self.session().client(
-            "lambda", endpoint_url=self.endpoint, config=Config(retries={"max_attempts": 1}, read_timeout=3600)
+        invoker = self._internal(
+            self.session().client(
+                "lambda", endpoint_url=self.endpoint, config=Config(retries={"max_attempts": 1}, read_timeout=3600)
+            )
         )
         from local.queue_poller import LocalQueuePoller
 
-        self.queues = LocalQueuePoller(invoker, self.client("sqs"))
-        self.scheduler = LocalScheduler(self.client("scheduler"), invoker, self.clock, self.queues.drain)
+        self.queues = LocalQueuePoller(invoker, self._internal(self.client("sqs")))
+        self.scheduler = LocalScheduler(
+            self._internal(self.client("scheduler")), invoker, self.clock, self.queues.drain
+        )
         app.ready = True
         return self
+
+    def _internal(self, client: Any) -> Any:
+        """A client of the runtime's own machinery (what AWS's scheduler and pollers are), on the in-process path."""
+        client.meta.events.register("before-send", self._route)
+        return client
 
     def _install_stand_ins(self) -> None:
         """What the emulator lacks, the local runtime stands in for, behind the same clients and interfaces:
@@ -233,6 +249,7 @@ class LocalRuntime:
         from lambdas.handlers.wiring import service_context
 
         clock.use_clock(clock.SystemClock())
+        aws.send_in_process(None)
         self._remove_stand_ins()
         if self._uninstall is not None:
             self._uninstall()

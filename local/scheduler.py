@@ -21,6 +21,7 @@ from typing import Any
 
 from lambdas.domain.schedule_expressions import parse_schedule_expression
 from local.clock import VirtualClock
+from local.schedule_cache import ScheduleCache
 
 PLACEHOLDER = "<aws.scheduler.scheduled-time>"
 DENSE_AFTER_CRON = timedelta(hours=1)
@@ -59,8 +60,12 @@ class LocalScheduler:
         self.fired: dict[str, int] = {}
         self.failures: list[str] = []
         self._cron_fired: list[datetime] = []
+        self._schedule_cache = ScheduleCache(self._read_schedules)
 
     def _schedules(self) -> list[dict[str, Any]]:
+        return self._schedule_cache.schedules()  # read again only after a change (local/schedule_cache.py)
+
+    def _read_schedules(self) -> list[dict[str, Any]]:
         found = []
         for group in self._scheduler.list_schedule_groups()["ScheduleGroups"]:
             paginator = self._scheduler.get_paginator("list_schedules")

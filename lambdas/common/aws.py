@@ -56,10 +56,27 @@ def _answered(model: Any, context: dict[str, Any], **_: Any) -> None:
         listener(model.service_model.service_name, model.name, elapsed, int(context.get("strongroom_units", 1)))
 
 
+# The local runtime's in-process path to its emulator (local/in_process.py): a botocore `before-send` handler
+# that answers a request without the socket. None in Lambda, where every call goes on the wire.
+_sender: Callable[..., Any] | None = None
+
+
+def _send(**kwargs: Any) -> Any:
+    sender = _sender
+    return sender(**kwargs) if sender is not None else None
+
+
+def send_in_process(sender: Callable[..., Any] | None) -> None:
+    """For the local runtime: sender(request=...) -> the response, or None to send it over the wire."""
+    global _sender
+    _sender = sender
+
+
 def _heard(client: Any) -> Any:
     client.meta.events.register("before-parameter-build", _counted)
     client.meta.events.register("before-call", _started)
     client.meta.events.register("after-call", _answered)
+    client.meta.events.register("before-send", _send)
     return client
 
 

@@ -23,7 +23,7 @@ from lambdas.services.job_starts import start_job, start_jobs
 from lambdas.services.job_transitions import finish_job, publish, save_job
 from lambdas.services.leftovers import leave_over
 
-COMPLETIONS_PER_WRITE = 25  # finished backups per transaction: four writes each, 100 in all
+COMPLETIONS_PER_WRITE = 20  # finished backups per transaction: four writes each + their vaults' counters, 100
 PAGE_SIZE = 200  # open jobs read, polled and recorded together
 BACKUP_JOBS_SECONDS = 180.0  # of the TrackJobs function's 300 s timeout
 COPY_JOBS_SECONDS = 60.0

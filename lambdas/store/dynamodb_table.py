@@ -6,13 +6,23 @@ from __future__ import annotations
 import itertools
 import random
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from lambdas.store.schema import TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
-from lambdas.store.table import MAX_TRANSACTION, ConditionFailed, Item, Page, Put, Query, check_start_key
+from lambdas.store.table import (
+    MAX_TRANSACTION,
+    ConditionFailed,
+    Item,
+    Page,
+    Put,
+    Query,
+    Write,
+    check_start_key,
+)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -151,19 +161,10 @@ class DynamoDbTable:
                     break
                 _back_off(attempt)
 
-    def transact(self, puts: list[Put]) -> None:
+    def transact(self, puts: Sequence[Write]) -> None:
         if len(puts) > MAX_TRANSACTION:
             raise ValueError(f"a transaction holds at most {MAX_TRANSACTION} writes")
-        items = [
-            {
-                "Put": {
-                    "TableName": self._name,
-                    "Item": _to_dynamo(put.item),
-                    **_full_condition(put.if_absent, put.expect, put.newer),
-                }
-            }
-            for put in puts
-        ]
+        items = [self._transact_item(write) for write in puts]
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as error:
@@ -173,6 +174,27 @@ class DynamoDbTable:
             if error.response["Error"]["Code"] == "TransactionCanceledException" and reasons <= CANCELED_FOR_NOW:
                 raise ConditionFailed(str(error)) from error
             raise
+
+    def _transact_item(self, write: Write) -> dict[str, Any]:
+        if isinstance(write, Put):
+            return {
+                "Put": {
+                    "TableName": self._name,
+                    "Item": _to_dynamo(write.item),
+                    **_full_condition(write.if_absent, write.expect, write.newer),
+                }
+            }
+        names = {f"#a{n}": name for n, name in enumerate(write.amounts)}
+        values = {f":a{n}": amount for n, amount in enumerate(write.amounts.values())}
+        return {
+            "Update": {
+                "TableName": self._name,
+                "Key": _to_dynamo({TABLE_PARTITION_KEY: write.pk, TABLE_SORT_KEY: write.sk}),
+                "UpdateExpression": "ADD " + ", ".join(f"#a{n} :a{n}" for n in range(len(names))),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": _to_dynamo(values),
+            }
+        }
 
     def query(self, query: Query) -> Page:
         pk_name, sk_name = TABLE_INDEXES[query.index] if query.index else (TABLE_PARTITION_KEY, TABLE_SORT_KEY)

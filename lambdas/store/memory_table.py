@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from lambdas.store.schema import TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
-from lambdas.store.table import MAX_TRANSACTION, ConditionFailed, Item, Page, Put, Query, check_start_key
+from lambdas.store.table import (
+    MAX_TRANSACTION,
+    Add,
+    ConditionFailed,
+    Item,
+    Page,
+    Put,
+    Query,
+    Write,
+    check_start_key,
+)
 
 
 class MemoryTable:
@@ -70,16 +81,23 @@ class MemoryTable:
         for item in items:
             self.put(item)
 
-    def transact(self, puts: list[Put]) -> None:
-        if len(puts) > MAX_TRANSACTION or len({self._key(p.item) for p in puts}) != len(puts):
+    def transact(self, puts: Sequence[Write]) -> None:
+        keys = [(w.pk, w.sk) if isinstance(w, Add) else self._key(w.item) for w in puts]
+        if len(puts) > MAX_TRANSACTION or len(set(keys)) != len(puts):
             raise ValueError(f"a transaction holds at most {MAX_TRANSACTION} writes, on distinct keys")
         with self._lock:
-            for put in puts:
-                current = self._items.get(self._key(put.item))
-                self._check(current, put.if_absent, put.expect)
-                self._check_newer(current, put.newer)
-            for put in puts:
-                self._items[self._key(put.item)] = copy.deepcopy(put.item)
+            for write in puts:
+                if isinstance(write, Put):
+                    current = self._items.get(self._key(write.item))
+                    self._check(current, write.if_absent, write.expect)
+                    self._check_newer(current, write.newer)
+            for key, write in zip(keys, puts, strict=True):
+                if isinstance(write, Put):
+                    self._items[key] = copy.deepcopy(write.item)
+                    continue
+                item = self._items.setdefault(key, {TABLE_PARTITION_KEY: write.pk, TABLE_SORT_KEY: write.sk})
+                for name, amount in write.amounts.items():
+                    item[name] = int(item.get(name, 0)) + amount
 
     def query(self, query: Query) -> Page:
         pk_name, sk_name = TABLE_INDEXES[query.index] if query.index else (TABLE_PARTITION_KEY, TABLE_SORT_KEY)

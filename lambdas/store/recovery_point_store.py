@@ -4,7 +4,12 @@ lifecycle moment (RecoveryPoint.next_lifecycle_moment: the move to cold storage 
 its deletion, never before a failed attempt's retry time), so the hourly lifecycle run reads only what is due.
 One item has one GSI3PK, so one index and one partition serve both moves and deletions: a WARM point sits at
 its move, and the save that makes it COLD moves it on to its DeleteAt. The partition keeps its first name,
-EXPIRY, so points written before cold moves existed stay in it (indexed by their DeleteAt until rewritten)."""
+EXPIRY, so points written before cold moves existed stay in it (indexed by their DeleteAt until rewritten).
+
+Each vault's live points are counted (and their bytes summed) in a counter item beside the vault (PK VAULT#name,
+SK COUNTS), added to in the same transaction that records a point or deletes it, so ListBackupVaults and
+DescribeBackupVault read one item per vault instead of every point. A vault created before the counter existed
+has none (or one without `Exact`), and is counted by a query as before."""
 
 from __future__ import annotations
 
@@ -15,9 +20,26 @@ from lambdas.domain.errors import ConflictException, ResourceNotFoundException
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.store.codec import decode_token, encode_token, from_item, sortable, to_item
 from lambdas.store.job_store import Slice, newest_first
-from lambdas.store.table import ConditionFailed, Item, Query, Table
+from lambdas.store.table import Add, ConditionFailed, Item, Put, Query, Table
 
 _SK = "POINT"
+COUNTS_SK = "COUNTS"
+
+
+def vault_counts_item(vault_name: str) -> Item:
+    """The counter of a new vault: exact from its first point on."""
+    return {"PK": f"VAULT#{vault_name}", "SK": COUNTS_SK, "Points": 0, "Bytes": 0, "Exact": 1}
+
+
+def counted(point: RecoveryPoint, sign: int) -> Add:
+    """The counter write that goes with recording (+1) or deleting (-1) a live point."""
+    return Add(
+        f"VAULT#{point.BackupVaultName}",
+        COUNTS_SK,
+        {"Points": sign, "Bytes": sign * int(point.BackupSizeInBytes or 0)},
+    )
+
+
 LIFECYCLE_DUE = "EXPIRY"
 
 
@@ -48,7 +70,10 @@ class RecoveryPointStore:
 
     def create(self, point: RecoveryPoint) -> bool:
         try:
-            self._table.put(_item(point), if_absent=True)
+            if point.StorageClass == "DELETED":
+                self._table.put(_item(point), if_absent=True)
+            else:
+                self._table.transact([Put(_item(point), if_absent=True), counted(point, +1)])
         except ConditionFailed:
             return False
         return True
@@ -66,7 +91,16 @@ class RecoveryPointStore:
 
     def save(self, point: RecoveryPoint, expected_status: str) -> None:
         try:
-            self._table.put(_item(point), expect={"State": expected_status})
+            if point.StorageClass != "DELETED":
+                self._table.put(_item(point), expect={"State": expected_status})
+                return
+            # Deleting: the vault's counter goes down with the point, only if the stored point was still live
+            # (in its vault's index); a point already deleted is saved again without counting it twice.
+            live = {"State": expected_status, "GSI1PK": f"VAULT#{point.BackupVaultName}"}
+            try:
+                self._table.transact([Put(_item(point), expect=live), counted(point, -1)])
+            except ConditionFailed:
+                self._table.put(_item(point), expect={"State": expected_status, "GSI1PK": None})
         except ConditionFailed:
             raise ConflictException(
                 f"Recovery point {point.RecoveryPointArn} changed while it was being updated"
@@ -104,6 +138,15 @@ class RecoveryPointStore:
         return newest_first(self._table, RecoveryPoint, where, keep, limit, token)
 
     def count_in_vault(self, vault_name: str) -> int:
+        return self.counts_in_vaults([vault_name])[vault_name]
+
+    def counts_in_vaults(self, vault_names: list[str]) -> dict[str, int]:
+        """Live points per vault: one batch read of the counters (100 vaults a call), however many points."""
+        items = self._table.get_many([(f"VAULT#{name}", COUNTS_SK) for name in vault_names])
+        exact = {str(item["PK"]).removeprefix("VAULT#"): int(item["Points"]) for item in items if item.get("Exact")}
+        return {name: exact[name] if name in exact else self._counted_by_query(name) for name in vault_names}
+
+    def _counted_by_query(self, vault_name: str) -> int:
         return len(self._table.query(Query(f"VAULT#{vault_name}", index="GSI1", sort_prefix="RP#")).items)
 
     def of_resource(self, resource_arn: str) -> list[RecoveryPoint]:

@@ -14,13 +14,13 @@ from lambdas.store.leftover_store import LeftoverStore
 from lambdas.store.legal_hold_store import LegalHoldStore
 from lambdas.store.plan_store import PlanStore
 from lambdas.store.protected_store import ProtectedResourceStore, protected_item
-from lambdas.store.recovery_point_store import RecoveryPointStore, recovery_point_item
+from lambdas.store.recovery_point_store import RecoveryPointStore, counted, recovery_point_item
 from lambdas.store.running_backup_store import RunningBackupStore, claim, release
 from lambdas.store.settings_store import SettingsStore
-from lambdas.store.table import MAX_TRANSACTION, ConditionFailed, Put, Table
+from lambdas.store.table import MAX_TRANSACTION, Add, ConditionFailed, Put, Table, Write
 from lambdas.store.vault_store import VaultStore
 
-COMPLETION_WRITES = 4  # per finished backup: point, protected resource, job, claim released
+COMPLETION_WRITES = 4  # per finished backup: point, protected resource, job, claim released; + 1 per vault
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,10 @@ class Stores:
         """Finished backups in one transaction: for each, its recovery point (if not recorded yet), its protected
         resource (if this point is the newest), the job's new state (if the job is still in `expected_state`)
         and its claim on the resource released. False, with nothing written, when any of them does not hold."""
-        if self.table is None or not done or COMPLETION_WRITES * len(done) > MAX_TRANSACTION:
+        vaults = {point.BackupVaultName for point, _ in done}
+        if self.table is None or not done or COMPLETION_WRITES * len(done) + len(vaults) > MAX_TRANSACTION:
             return False
-        puts: list[Put] = []
+        puts: list[Write] = []
         for point, job in done:
             puts += [
                 Put(recovery_point_item(point), if_absent=True),
@@ -65,9 +66,12 @@ class Stores:
                 Put(backup_job_item(job), expect={"State": expected_state}),
                 *([release(job)] if job.HoldsClaim else []),
             ]
+        for vault in sorted(vaults):  # one counter write per vault (a transaction writes an item once)
+            adds = [counted(point, +1) for point, _ in done if point.BackupVaultName == vault]
+            puts.append(Add(adds[0].pk, adds[0].sk, {k: sum(a.amounts[k] for a in adds) for k in adds[0].amounts}))
         return self._transact(puts)
 
-    def _transact(self, puts: list[Put]) -> bool:
+    def _transact(self, puts: list[Write]) -> bool:
         assert self.table is not None
         try:
             self.table.transact(puts)

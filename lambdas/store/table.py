@@ -7,6 +7,7 @@ that conditions test, and the entity itself serialized in `data`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,6 +27,19 @@ class Put:
     expect: dict[str, Any] | None = None
     newer: tuple[str, str] | None = None
 
+
+@dataclass(frozen=True)
+class Add:
+    """One write of a transaction that adds to numeric attributes of an item (DynamoDB's UpdateItem `ADD`):
+    a counter kept beside the items it counts, written in the same transaction as they are. An absent item or
+    attribute counts from 0."""
+
+    pk: str
+    sk: str
+    amounts: dict[str, int]
+
+
+Write = Put | Add
 
 MAX_TRANSACTION = 100  # DynamoDB's TransactWriteItems limit
 
@@ -86,7 +100,7 @@ class Table(Protocol):
     def put_many(self, items: list[Item]) -> None:
         """Unconditional batch write (batched 25 at a time on DynamoDB)."""
 
-    def transact(self, puts: list[Put]) -> None:
+    def transact(self, puts: Sequence[Write]) -> None:
         """All of the writes (at most MAX_TRANSACTION, on distinct keys) or none: ConditionFailed when any
         condition does not hold, or another write to one of the items canceled it (a conflict), and then nothing
         is written."""

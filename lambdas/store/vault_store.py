@@ -9,7 +9,8 @@ import time
 from lambdas.domain.errors import AlreadyExistsException, ConflictException, ResourceNotFoundException
 from lambdas.domain.vaults import BackupVault
 from lambdas.store.codec import decode_token, encode_token, from_item, to_item
-from lambdas.store.table import ConditionFailed, Item, Query, Table
+from lambdas.store.recovery_point_store import COUNTS_SK, vault_counts_item
+from lambdas.store.table import ConditionFailed, Item, Put, Query, Table
 
 _SK = "VAULT"
 _LIST_PARTITION = "VAULTS"
@@ -73,7 +74,8 @@ class VaultStore:
     def create(self, vault: BackupVault) -> None:
         self._forget(vault.BackupVaultName)
         try:
-            self._table.put(_item(vault), if_absent=True)
+            # with its recovery point counter (recovery_point_store), at zero
+            self._table.transact([Put(_item(vault), if_absent=True), Put(vault_counts_item(vault.BackupVaultName))])
         except ConditionFailed:
             raise AlreadyExistsException(f"Backup vault {vault.BackupVaultName} already exists") from None
 
@@ -106,6 +108,7 @@ class VaultStore:
             self._table.delete(_pk(name), _SK, expect={"GSI1PK": _LIST_PARTITION})
         except ConditionFailed:
             raise ResourceNotFoundException(f"Backup vault {name} does not exist") from None
+        self._table.delete(_pk(name), COUNTS_SK)  # a vault is deleted empty: its counter says 0
 
     def page(self, limit: int = 1000, token: str | None = None) -> tuple[list[BackupVault], str | None]:
         page = self._table.query(Query(_LIST_PARTITION, index="GSI1", limit=limit, start_after=decode_token(token)))

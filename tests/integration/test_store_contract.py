@@ -718,3 +718,82 @@ def test_given_another_jobs_claim_when_a_job_releases_then_the_claim_stays(store
     assert stores.start_backups([first], "CREATED", T0)
     stores.running.release(backup_job("JOB-OTHER"))
     assert stores.running.held([first.ResourceArn], T0)[first.ResourceArn].job_id == "JOB-1"
+
+
+# The vault's recovery point counter: ListBackupVaults must not read every point of every vault.
+
+
+class _CountingTable:
+    """The table, counting the queries a read makes."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+        self.queries = 0
+
+    def query(self, query: Any) -> Any:
+        self.queries += 1
+        return self._table.query(query)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._table, name)
+
+
+def test_given_points_recorded_and_deleted_when_vaults_are_counted_then_no_point_is_read(table) -> None:
+    """Given two vaults, points recorded one by one and together with their jobs, one deleted (twice, as a retry
+    would), when both vaults are counted, then the counts are exact, the bytes summed, and no query ran."""
+    from lambdas.store.stores import Stores
+
+    stores = Stores.over(table)
+    stores.vaults.create(vault("main"))
+    stores.vaults.create(vault("other"))
+    for n in range(3):
+        assert stores.recovery_points.create(recovery_point(f"p{n}", BackupSizeInBytes=100))
+    together = [
+        (
+            recovery_point(f"t{n}", vault_name="other", BackupSizeInBytes=10).model_copy(
+                update={"ResourceArn": f"arn:aws:ec2:{REGION}:1:volume/v{n}"}
+            ),
+            backup_job(f"J{n}", state=BackupJobState.COMPLETED, resource_arn=f"arn:aws:ec2:{REGION}:1:volume/v{n}"),
+        )
+        for n in range(2)
+    ]
+    jobs_running = [(point, job.model_copy(update={"State": BackupJobState.RUNNING})) for point, job in together]
+    for _, job in jobs_running:
+        stores.jobs.create_backup_job(job)
+    assert stores.complete_backups(together, BackupJobState.RUNNING.value, T0)
+    deleted = recovery_point("p0", BackupSizeInBytes=100).model_copy(update={"StorageClass": "DELETED"})
+    stores.recovery_points.save(deleted, expected_status="COMPLETED")
+    stores.recovery_points.save(deleted, expected_status="COMPLETED")
+
+    counting = _CountingTable(table)
+    counts = Stores.over(counting).recovery_points.counts_in_vaults(["main", "other"])
+
+    assert counts == {"main": 2, "other": 2}
+    assert counting.queries == 0
+    assert table.get("VAULT#main", "COUNTS")["Bytes"] == 200
+    assert table.get("VAULT#other", "COUNTS")["Bytes"] == 20
+
+
+def test_given_a_vault_from_before_the_counter_when_counted_then_its_points_are_queried(stores, table) -> None:
+    """Given a vault stored before vaults had a counter (its points still add to one, which is then not exact),
+    when it is counted, then the points are counted by a query, as before."""
+    stores.vaults.create(vault("old"))
+    table.delete("VAULT#old", "COUNTS")
+    for n in range(2):
+        stores.recovery_points.create(recovery_point(f"o{n}", vault_name="old"))
+    table.delete("VAULT#old", "COUNTS")
+    stores.recovery_points.create(recovery_point("o2", vault_name="old"))
+
+    assert stores.recovery_points.count_in_vault("old") == 3
+
+
+def test_given_a_vault_deleted_when_created_again_then_its_counter_starts_at_zero(stores) -> None:
+    stores.vaults.create(vault("again"))
+    point = recovery_point("a", vault_name="again")
+    stores.recovery_points.create(point)
+    stores.recovery_points.save(point.model_copy(update={"StorageClass": "DELETED"}), expected_status="COMPLETED")
+    stores.vaults.delete("again")
+
+    stores.vaults.create(vault("again"))
+
+    assert stores.recovery_points.count_in_vault("again") == 0

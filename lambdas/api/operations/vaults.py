@@ -39,14 +39,8 @@ def describe_backup_vault(ctx: ServiceContext, request: dict[str, Any], now: dat
 @operation("ListBackupVaults")
 def list_backup_vaults(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> dict[str, Any]:
     vaults, token = ctx.stores.vaults.page(page_size(request), request.get("NextToken"))
-    listed = [
-        _described(
-            v.model_copy(
-                update={"NumberOfRecoveryPoints": ctx.stores.recovery_points.count_in_vault(v.BackupVaultName)}
-            )
-        )
-        for v in vaults
-    ]
+    counts = ctx.stores.recovery_points.counts_in_vaults([v.BackupVaultName for v in vaults])
+    listed = [_described(v.model_copy(update={"NumberOfRecoveryPoints": counts[v.BackupVaultName]})) for v in vaults]
     return {"BackupVaultList": listed, "NextToken": token}
 
 
