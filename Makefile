@@ -7,7 +7,7 @@ PORT ?= 4566
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup demo serve test lint typecheck unit synth benchmark clean
+.PHONY: setup demo serve test lint typecheck unit synth benchmark benchmark-api clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -42,6 +42,10 @@ test: setup lint typecheck synth
 # Prints its figures; sizes as in `python -m benchmarks.scale --sizes 100 1000 10000`.
 benchmark: $(VENV)/.installed
 	$(PY) -m benchmarks.scale --sizes $(or $(SIZES),100 1000)
+
+# The Backup API under load on `serve`: 1 and 16 clients, p50/p95/throughput with the machine's load (docs/performance.md).
+benchmark-api: $(VENV)/.installed
+	$(PY) -m benchmarks.api_load
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -23,6 +23,7 @@ def serve(port: int, tick_seconds: float) -> int:
         f"account {d.account}, region {d.region}"
     )
     print(f"  try: aws --endpoint-url {runtime.endpoint} ec2 create-volume --availability-zone {d.region}a --size 8")
+    print(f"  EFS files: {runtime.efs_root}/<file-system-id>/ (python -m local efs put FS_ID FILE)")
     print(f"  virtual clock: curl -X POST {runtime.endpoint}/_strongroom/advance -d '{{\"days\": 1}}'")
     print("  Ctrl-C stops it.", flush=True)
     stop = threading.Event()
@@ -73,6 +74,30 @@ def import_backups(endpoint: str, vault: str, resource_arns: list[str], resource
     return 1 if result.get("errors") else 0
 
 
+def efs_put(file_system_id: str, sources: list[str], into: str, root: str | None) -> int:
+    """Copies files into an emulated EFS file system: what a client that mounted it would write. The serving
+    runtime keeps each file system's files in ROOT/<file-system-id>/, ROOT being STRONGROOM_LOCAL_EFS_DIR."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    from local.runtime import EFS_DIR_VARIABLE
+
+    base = root or os.environ.get(EFS_DIR_VARIABLE)
+    if not base:
+        print(f"set {EFS_DIR_VARIABLE} (the same for `serve`) or pass --root", file=sys.stderr)
+        return 2
+    target = Path(base) / file_system_id / into.lstrip("/")
+    target.mkdir(parents=True, exist_ok=True)
+    for source in map(Path, sources):
+        if source.is_dir():
+            shutil.copytree(source, target / source.name, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, target / source.name)
+        print(f"{source} -> {target / source.name}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -92,7 +117,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     importing.add_argument("--port", type=int, default=4566, help="the port `serve` listens on")
     importing.add_argument("--endpoint-url", help="the serving runtime's endpoint (default http://127.0.0.1:PORT)")
+    efs = commands.add_parser("efs", help="files of an emulated EFS file system")
+    efs_commands = efs.add_subparsers(dest="efs_command", required=True)
+    putting = efs_commands.add_parser("put", help="copy files or folders into a file system")
+    putting.add_argument("file_system_id")
+    putting.add_argument("paths", nargs="+")
+    putting.add_argument("--into", default="/", help="the folder inside the file system (default its root)")
+    putting.add_argument("--root", help="the runtime's EFS folder (default $STRONGROOM_LOCAL_EFS_DIR)")
     args = parser.parse_args(argv)
+    if args.command == "efs":
+        return efs_put(args.file_system_id, args.paths, args.into, args.root)
     if args.command == "import":
         endpoint = args.endpoint_url or f"http://127.0.0.1:{args.port}"
         return import_backups(endpoint, args.vault, args.resource_arn, args.resource_type)

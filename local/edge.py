@@ -52,6 +52,8 @@ class EdgeApp:
         self._clock = clock
         self._on_advance = on_advance
         self.ready = False  # the runtime sets it once Strongroom is bootstrapped on the emulator
+        # Signed service -> the stand-in answering it where moto has nothing or too little (stand_in_services.py)
+        self.stand_ins: dict[str, WsgiApp] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -62,6 +64,8 @@ class EdgeApp:
         if service == "backup" or (service in (None, "execute-api") and _is_backup_route(environ, service)):
             # An unsigned call to an AWS Backup route is Strongroom's to refuse (403), not S3's to misread.
             return self._backup(environ, start_response)
+        if service in self.stand_ins:
+            return self.stand_ins[service](environ, start_response)
         return self._moto(environ, start_response)
 
     def _control(self, environ: dict[str, Any], start_response: Callable[..., Any], path: str) -> list[bytes]:

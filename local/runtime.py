@@ -46,6 +46,9 @@ class LocalSettings:
         return cls(**values)
 
 
+EFS_DIR_VARIABLE = "STRONGROOM_LOCAL_EFS_DIR"
+
+
 def _free_port(host: str) -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
@@ -69,6 +72,9 @@ class LocalRuntime:
         self._saved_environment: dict[str, str] | None = None
         self._uninstall: Callable[[], None] | None = None
         self._efs_root: Any = None
+        self._efs_owned = True
+        self._edge: Any = None
+        self._moto_app: Any = None
         self._route: Callable[..., Any] = lambda **_: None
 
     @property
@@ -120,7 +126,9 @@ class LocalRuntime:
             s.account,
             self.invocations,
         )
-        app = EdgeApp(DomainDispatcherApplication(create_backend_app), backup_api, self.clock, self._advance_hook)
+        moto_app = DomainDispatcherApplication(create_backend_app)
+        app = EdgeApp(moto_app, backup_api, self.clock, self._advance_hook)
+        self._edge, self._moto_app = app, moto_app
         self._server = make_server(s.host, self.port, app, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="strongroom-edge")
         self._thread.start()
@@ -178,23 +186,48 @@ class LocalRuntime:
 
         account = self.settings.account
         reset_backends()
-        aws.use_stand_in(
-            "storagegateway",
-            lambda real, region: FakeStorageGatewayClient(
-                backend_for(region or self.settings.region, account), lambda: aws.client("ec2", region)
-            ),
+        # Storage Gateway and FSx answer at the edge, to users' clients and Strongroom's alike.
+        from local.in_process import router
+        from local.stand_in_services import JsonStandIn
+
+        self._edge.stand_ins["storagegateway"] = JsonStandIn(
+            lambda region: FakeStorageGatewayClient(backend_for(region, account), lambda: aws.client("ec2", region)),
+            self.settings.region,
         )
+        to_moto = router(self._moto_app, self.endpoint)  # past the edge: straight to moto's own FSx
+
+        def moto_fsx(region: str) -> Any:
+            client = self.session().client("fsx", region_name=region, endpoint_url=self.endpoint)
+            client.meta.events.register("before-send", to_moto)
+            return MotoFsxGaps(client)
+
+        fsx_clients: dict[str, Any] = {}
+
+        def fsx_for(region: str) -> Any:
+            if region not in fsx_clients:
+                fsx_clients[region] = moto_fsx(region)
+            return fsx_clients[region]
+
+        self._edge.stand_ins["fsx"] = JsonStandIn(fsx_for, self.settings.region)
         aws.use_stand_in(
             "resourcegroupstaggingapi",
             lambda real, region: GatewayTagging(real, backend_for(region or self.settings.region, account)),
         )
-        aws.use_stand_in("fsx", lambda real, region: MotoFsxGaps(real))
-        self._efs_root = Path(tempfile.mkdtemp(prefix="strongroom-efs-"))
+        # Where EFS file systems keep their files: STRONGROOM_LOCAL_EFS_DIR (kept), else a temporary folder.
+        chosen = os.environ.get(EFS_DIR_VARIABLE)
+        self._efs_owned = not chosen
+        self._efs_root = Path(chosen) if chosen else Path(tempfile.mkdtemp(prefix="strongroom-efs-"))
+        self._efs_root.mkdir(parents=True, exist_ok=True)
         root = self._efs_root
         catalog.efs_mover_stand_in = InProcessMover(
             lambda file_system_id: LocalDirectoryTree(root / file_system_id),
             lambda: aws.client("s3", self.settings.region),
         )
+
+    @property
+    def efs_root(self) -> Any:
+        """The folder holding one folder per EFS file system: docs/emulation.md."""
+        return self._efs_root
 
     def efs_directory(self, file_system_id: str) -> Any:
         """Where the local runtime keeps an EFS file system's files (what a Lambda mount would show)."""
@@ -208,12 +241,11 @@ class LocalRuntime:
         from lambdas.common import aws
         from lambdas.resources import catalog
 
-        aws.use_stand_in("storagegateway", None)
         aws.use_stand_in("resourcegroupstaggingapi", None)
-        aws.use_stand_in("fsx", None)
         catalog.efs_mover_stand_in = None
         if self._efs_root is not None:
-            shutil.rmtree(self._efs_root, ignore_errors=True)
+            if self._efs_owned:
+                shutil.rmtree(self._efs_root, ignore_errors=True)
             self._efs_root = None
 
     def _advance_hook(self) -> None:
