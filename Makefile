@@ -36,8 +36,11 @@ typecheck: $(VENV)/.installed
 synth: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" npx cdk synth --quiet > /dev/null
 
+# Two workers (one per core), a test file to a worker so module fixtures (one local runtime, one synth) are shared.
+PYTEST_WORKERS ?= 2
+
 test: setup lint typecheck synth
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Prints its figures; sizes as in `python -m benchmarks.scale --sizes 100 1000 10000`.
 benchmark: $(VENV)/.installed
