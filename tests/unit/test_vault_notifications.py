@@ -24,7 +24,8 @@ from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
 from lambdas.domain.vaults import JOB_EVENTS, NEVER_SENT, BackupVault
 from lambdas.resources.base import ObjectFailure, Phase, Progress
 from lambdas.services import backup_service, plan_service, recovery_point_service, restore_service, vault_service
-from lambdas.services.events import AwsEventSink, PlanState
+from lambdas.services.event_details import PlanState
+from lambdas.services.events import AwsEventSink
 from lambdas.services.lifecycle_service import run_lifecycle
 from lambdas.services.restore_service import RestoreFailed, RestorePending
 from lambdas.services.tracking_service import track_jobs
@@ -288,7 +289,7 @@ def test_given_a_changed_point_when_published_then_aws_backups_recovery_point_ev
     sink_over(aws).publish_recovery_point(cold, vault, T0 + timedelta(days=10))
 
     [entry] = aws.entries
-    assert (entry["Source"], entry["DetailType"]) == ("aws.backup", "Recovery Point State Change")
+    assert (entry["Source"], entry["DetailType"]) == ("strongroom.backup", "Recovery Point State Change")
     assert entry["Resources"] == [point.RecoveryPointArn]
     detail = json.loads(entry["Detail"])
     assert detail["status"] == "COMPLETED" and detail["storageClass"] == "COLD"
