@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -59,7 +60,12 @@ def _queue(sqs: Any, name: str) -> tuple[str, str]:
 
 
 @pytest.fixture
-def wiring() -> Wiring:
+def wiring() -> Iterator[Wiring]:
+    """A rule forwarding Strongroom's events to a queue, a vault topic with a queue subscribed, and EventBridge
+    refusing `aws.` sources as AWS does (local/strict_events.py): an event only moto would take is not seen."""
+    from local import strict_events
+
+    undo = strict_events.install()
     sqs = boto3.client("sqs", region_name=REGION)
     events = boto3.client("events", region_name=REGION)
     sns = boto3.client("sns", region_name=REGION)
@@ -70,7 +76,8 @@ def wiring() -> Wiring:
     notifications_url, notifications_arn = _queue(sqs, "vault-notifications")
     topic_arn = sns.create_topic(Name="vault-main")["TopicArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=notifications_arn)
-    return Wiring(sqs, events_url, notifications_url, topic_arn)
+    yield Wiring(sqs, events_url, notifications_url, topic_arn)
+    undo()
 
 
 @pytest.fixture
