@@ -25,7 +25,9 @@ from lambdas.common.env_keys import (
 )
 from lambdas.common.observability import METRICS_NAMESPACE, SERVICE_NAME
 from lambdas.services.copy_destinations import COPY_DESTINATION_ROLE_NAME
+from lambdas.services.event_delivery import EVENTS_NOT_DELIVERED_METRIC
 from lambdas.services.event_details import BACKUP_JOB_DETAIL_TYPE, EVENT_SOURCE, RESTORE_JOB_DETAIL_TYPE
+from lambdas.services.events import VAULT_NOTIFICATIONS_NOT_DELIVERED_METRIC
 from lambdas.store.schema import CATALOG_TABLE_NAME, TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
 
 LAMBDA_RUNTIME = "python3.12"
@@ -46,6 +48,7 @@ __all__ = [
     "ENV_START_BACKUPS_FUNCTION_ARN",
     "ENV_TABLE_NAME",
     "ENV_VAULT_BUCKET",
+    "EVENTS_NOT_DELIVERED_METRIC",
     "EVENT_SOURCE",
     "METRICS_NAMESPACE",
     "RESTORE_JOB_DETAIL_TYPE",
@@ -53,6 +56,7 @@ __all__ = [
     "TABLE_INDEXES",
     "TABLE_PARTITION_KEY",
     "TABLE_SORT_KEY",
+    "VAULT_NOTIFICATIONS_NOT_DELIVERED_METRIC",
 ]
 
 PLAN_SCHEDULE_GROUP = "strongroom-plans"
