@@ -25,12 +25,16 @@ from lambdas.common.env_keys import (
 )
 from lambdas.common.observability import METRICS_NAMESPACE, SERVICE_NAME
 from lambdas.services.copy_destinations import COPY_DESTINATION_ROLE_NAME
+from lambdas.services.event_delivery import EVENTS_NOT_DELIVERED_METRIC
+from lambdas.services.event_details import BACKUP_JOB_DETAIL_TYPE, EVENT_SOURCE, RESTORE_JOB_DETAIL_TYPE
+from lambdas.services.events import VAULT_NOTIFICATIONS_NOT_DELIVERED_METRIC
 from lambdas.store.schema import CATALOG_TABLE_NAME, TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
 
 LAMBDA_RUNTIME = "python3.12"
 RESTORE_ASL_PATH = Path(__file__).parent / "statemachines" / "restore.asl.json"
 
 __all__ = [
+    "BACKUP_JOB_DETAIL_TYPE",
     "CATALOG_TABLE_NAME",
     "COPY_DESTINATION_ROLE_NAME",
     "ENV_BACKUP_BATCH_QUEUE_URL",
@@ -44,14 +48,17 @@ __all__ = [
     "ENV_START_BACKUPS_FUNCTION_ARN",
     "ENV_TABLE_NAME",
     "ENV_VAULT_BUCKET",
+    "EVENTS_NOT_DELIVERED_METRIC",
+    "EVENT_SOURCE",
     "METRICS_NAMESPACE",
+    "RESTORE_JOB_DETAIL_TYPE",
     "SERVICE_NAME",
     "TABLE_INDEXES",
     "TABLE_PARTITION_KEY",
     "TABLE_SORT_KEY",
+    "VAULT_NOTIFICATIONS_NOT_DELIVERED_METRIC",
 ]
 
-EVENT_SOURCE = "aws.backup"
 PLAN_SCHEDULE_GROUP = "strongroom-plans"
 TRACK_JOBS_SCHEDULE = "rate(5 minutes)"
 LIFECYCLE_SCHEDULE = "rate(1 hour)"
@@ -221,9 +228,8 @@ ASL_SUBSTITUTIONS: dict[str, FunctionSpec] = {
 }
 
 # Job state changes that alert, one rule each (backup jobs carry detail.state, restore jobs detail.status,
-# as AWS Backup's do). The stack's rules and the local bootstrap's rules share these patterns.
-BACKUP_JOB_DETAIL_TYPE = "Backup Job State Change"
-RESTORE_JOB_DETAIL_TYPE = "Restore Job State Change"
+# as AWS Backup's do). The stack's rules and the local bootstrap's rules share these patterns. The source is
+# Strongroom's own (EVENT_SOURCE, strongroom.backup): EventBridge refuses `aws.` sources to anyone but AWS.
 FAILURE_EVENT_PATTERNS: dict[str, dict[str, object]] = {
     "strongroom-backup-job-failures": {
         "source": [EVENT_SOURCE],

@@ -33,6 +33,10 @@ def vault_bucket_name(account: str, region: str) -> str:
 EFS_MOVER_FUNCTION_PREFIX = "strongroom-efs-mover-"
 EFS_FILE_SYSTEMS_CONTEXT = "efs_file_systems"
 ALERTS_KEY_ALIAS = "alias/strongroom/alerts"
+# `cdk deploy -c alert_email=ops@example.com[,oncall@example.com]` subscribes each address to the alerts topic
+# (each must confirm); the topic's ARN is a stack output, for any other subscription (docs/alerting.md).
+ALERT_EMAIL_CONTEXT = "alert_email"
+ALERTS_TOPIC_OUTPUT = "AlertsTopicArn"
 
 # Powertools for AWS Lambda (Python) v3 public layer. It carries aws-lambda-powertools and pydantic v2,
 # which is all lambdas/ needs beside the runtime's boto3. Override the version with

@@ -13,7 +13,7 @@ from infrastructure.constructs.copy_destination import CopyDestination, source_a
 from infrastructure.constructs.efs_movers import EfsMovers, file_systems_from
 from infrastructure.constructs.engine import Engine
 from infrastructure.constructs.fan_out import FanOut
-from infrastructure.constructs.monitoring import Monitoring
+from infrastructure.constructs.monitoring import Monitoring, alert_emails_from
 from infrastructure.constructs.restore_workflow import RestoreWorkflow
 from infrastructure.constructs.scheduling import Scheduling
 from infrastructure.constructs.storage import Storage
@@ -30,7 +30,15 @@ class StrongroomStack(Stack):
         )
 
         self.storage = Storage(self, "Storage")
-        self.monitoring = Monitoring(self, "Monitoring")
+        self.monitoring = Monitoring(
+            self, "Monitoring", alert_emails=alert_emails_from(self.node.try_get_context(names.ALERT_EMAIL_CONTEXT))
+        )
+        CfnOutput(
+            self,
+            names.ALERTS_TOPIC_OUTPUT,
+            value=self.monitoring.alerts_topic.topic_arn,
+            description="Failed jobs and Strongroom's alarms: subscribe to it (docs/alerting.md)",
+        )
         self.engine = Engine(
             self,
             "Engine",
@@ -104,3 +112,4 @@ class StrongroomStack(Stack):
             )
         self.monitoring.alarm_on_failed_executions("Restore", self.restore_workflow.state_machine)
         self.monitoring.alarm_on_dead_letters("BackupBatches", self.fan_out.dead_letters)
+        self.monitoring.alarm_on_undelivered_notifications()

@@ -26,7 +26,7 @@ from lambdas.resources.base import (
 from lambdas.resources.registry import AdapterRegistry
 from lambdas.services.context import ServiceContext
 from lambdas.services.copy_destinations import CopyRefused, Destination
-from lambdas.services.events import PlanState
+from lambdas.services.event_details import PlanState
 from lambdas.store.memory_table import MemoryTable
 from lambdas.store.stores import Stores
 
