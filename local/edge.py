@@ -4,6 +4,7 @@ else goes to moto."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -28,6 +29,27 @@ def _json(
     data = json.dumps(body).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *(headers or [])])
     return [data]
+
+
+@functools.cache
+def _moto_services() -> frozenset[str]:
+    """The signing names moto answers for: a request signed for one of them is that service's, whatever its path
+    (S3 paths are bucket names; EKS also has /tags/{arn})."""
+    from moto.backends import ALT_SERVICE_NAMES, list_of_moto_modules
+    from moto.moto_server.werkzeug_app import SIGNING_ALIASES
+
+    return frozenset(list_of_moto_modules()) | set(ALT_SERVICE_NAMES) | set(SIGNING_ALIASES)
+
+
+def _is_api_request(environ: dict[str, Any], service: str | None) -> bool:
+    """Strongroom's when signed for `backup`; when unsigned or signed for `execute-api` (a deployed Strongroom's
+    clients) or for a service nothing here emulates, on an AWS Backup route, so that its SigV4 check answers
+    the 403 API Gateway would (credential scope, missing token) rather than moto a 500."""
+    if service == "backup":
+        return True
+    if service in (None, "execute-api") or service not in _moto_services():
+        return _is_backup_route(environ, service)
+    return False
 
 
 def _is_backup_route(environ: dict[str, Any], service: str | None) -> bool:
@@ -59,7 +81,7 @@ class EdgeApp:
             return self._control(environ, start_response, path)
         service = signed_service(environ)
         # `execute-api` is how clients sign for a deployed Strongroom (clients/strongroom_backup.py).
-        if service == "backup" or (service in (None, "execute-api") and _is_backup_route(environ, service)):
+        if _is_api_request(environ, service):
             # An unsigned call to an AWS Backup route is Strongroom's to refuse (403), not S3's to misread.
             return self._backup(environ, start_response)
         return self._moto(environ, start_response)

@@ -118,6 +118,7 @@ class LocalRuntime:
             {s.access_key: s.secret_key},
             s.account,
             self.invocations,
+            region=s.region,
         )
         app = EdgeApp(DomainDispatcherApplication(create_backend_app), backup_api, self.clock, self._advance_hook)
         self._server = make_server(s.host, self.port, app, threaded=True)
