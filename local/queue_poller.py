@@ -49,6 +49,10 @@ class LocalQueuePoller:
                     self._mapped.append(_Mapping(url, source, mapping["FunctionArn"], batch_size))
         return self._mapped
 
+    def forget_mappings(self) -> None:
+        """After a reset or a restore, the mappings are read again."""
+        self._mapped = None
+
     def drain(self) -> int:
         """Delivers until every mapped queue is empty; returns the number of invocations."""
         invocations = 0

@@ -64,6 +64,15 @@ class LocalScheduler:
         self.failure_count = 0
         self._cron_fired: list[datetime] = []
 
+    def restart(self, last: datetime) -> None:
+        """After a reset or a restore: fire from `last` on, with no memory of earlier firings."""
+        with self._lock:
+            self._last = last
+            self._cron_fired = []
+            self.fired = {}
+            self.failures = []
+            self.failure_count = 0
+
     def _failed(self, what: str) -> None:
         """One schedule or one firing went wrong: say so, count it, and let every other schedule go on (a
         plan deleted while the tick reads its schedule must not stop the runtime)."""
