@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
 import time
 
 
@@ -18,7 +17,6 @@ def serve(port: int, tick_seconds: float, state_dir: str | None = None) -> int:
     from local.runtime import LocalRuntime, LocalSettings
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    log = logging.getLogger("strongroom.local")
     settings = LocalSettings.from_environment(port=port, follow_real_time=True, quiet=False, state_dir=state_dir)
     runtime = LocalRuntime(settings).start()
     d = runtime.deployment
@@ -34,15 +32,12 @@ def serve(port: int, tick_seconds: float, state_dir: str | None = None) -> int:
     print("  Ctrl-C stops it.")
     # The line a script waits for (as GET /_strongroom/health answers 200): the Backup API answers from now on.
     print(f"Strongroom ready on {runtime.endpoint}", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    from local.serving import Ticker
+
+    ticker = Ticker(runtime.scheduler, tick_seconds)
+    signal.signal(signal.SIGTERM, lambda *_: ticker.stop())
     try:
-        while not stop.is_set():
-            try:
-                runtime.scheduler.tick()
-            except Exception:
-                log.exception("scheduler tick failed; serving goes on")
-            stop.wait(tick_seconds)
+        ticker.run()
     except KeyboardInterrupt:
         pass
     finally:
