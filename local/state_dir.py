@@ -1,6 +1,7 @@
 """`serve --state-dir DIR`: the runtime's state (local/emulator_state.py) kept in DIR/state.pickle across a
 restart, clean or not. Restored at start; written by a background thread every INTERVAL seconds when
-something changed, after every control call that changes state, and once more on a clean stop. Each write
+something changed (less often for a large state), after every control call that changes state, and once
+more on a clean stop. Each write
 goes to a temporary file in DIR, is flushed to disk, then renamed over the old one, so a kill -9 at any moment
 leaves the previous whole snapshot or the new one, never half of one."""
 
@@ -10,6 +11,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,9 @@ from local.emulator_state import capture
 
 STATE_FILE = "state.pickle"
 INTERVAL = 1.0
+# A large state (an EC2 backend alone pickles to ~1 MB in ~0.4 s) is written less often: at most this share of
+# the time goes to writing it, so a runtime that fires every tick is not kept busy saving itself.
+MAX_SHARE_WRITING = 0.1
 _log = logging.getLogger("strongroom.local.state_dir")
 
 
@@ -55,6 +60,7 @@ class StateKeeper:
         self._wake = threading.Event()
         self._write_lock = threading.Lock()
         self.saves = 0
+        self._last_write_seconds = 0.0
         self._thread = threading.Thread(target=self._run, daemon=True, name="strongroom-state-dir")
 
     def start(self) -> StateKeeper:
@@ -69,13 +75,15 @@ class StateKeeper:
     def save_now(self) -> None:
         with self._write_lock:
             mark = self._runtime.change_mark()
+            started = time.perf_counter()
             self._dir.save(capture(self._runtime))
+            self._last_write_seconds = time.perf_counter() - started
             self._saved_mark = mark
             self.saves += 1
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self._interval)
+            self._wake.wait(max(self._interval, self._last_write_seconds / MAX_SHARE_WRITING))
             self._wake.clear()
             if self._stop.is_set():
                 return
