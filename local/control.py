@@ -5,6 +5,8 @@
     POST /_strongroom/advance   {"days": 1, "hours": 2, "minutes": 3, "seconds": 4}: every schedule due on the
                                 way fires at its own time, with the engine's "now" at that time
     POST /_strongroom/reset     every service back to the state right after bootstrap
+    POST /moto-api/reset        the same: what moto's TEST_SERVER_MODE calls before each test (moto's own reset
+                                would also drop Strongroom's catalog, functions and schedules)
 
 Input is validated (400 and a JSON error naming what is wrong), and the clock never moves backwards."""
 
@@ -22,6 +24,7 @@ ADVANCE_UNITS = ("days", "hours", "minutes", "seconds")
 MAX_ADVANCE = timedelta(days=3660)  # ten years in one request: more is a typo, and would take hours to replay
 MAX_BODY = 64 * 1024
 RETRY_AFTER_SECONDS = "1"
+MOTO_RESET = "/moto-api/reset"
 
 
 class ControlledRuntime(Protocol):
@@ -114,6 +117,7 @@ class ControlApp:
             ("/_strongroom/clock", "GET"): lambda _: {"now": runtime.now_iso()},
             ("/_strongroom/advance", "POST"): self._advance,
             ("/_strongroom/reset", "POST"): self._reset,
+            (MOTO_RESET, "POST"): self._reset,
         }
         known_paths = {p for p, _ in routes}
         handler = routes.get((path, method))

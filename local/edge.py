@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from local.control import not_ready
+from local.control import MOTO_RESET, not_ready
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
@@ -67,7 +67,7 @@ class EdgeApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path.startswith("/_strongroom/"):
+        if path.startswith("/_strongroom/") or path == MOTO_RESET:
             return self._control(environ, start_response)
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             self.writes += 1

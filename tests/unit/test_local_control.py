@@ -140,3 +140,14 @@ def test_given_control_calls_then_clock_advance_and_reset_answer_json_and_wrong_
     assert _call(app, "POST", "/_strongroom/reset")[2]["reset"] is True and runtime.resets == 1
     assert _call(app, "GET", "/_strongroom/advance")[0] == "405 Method Not Allowed"
     assert _call(app, "GET", "/_strongroom/nothing")[0] == "404 Not Found"
+
+
+def test_given_moto_test_server_mode_when_it_resets_then_strongroom_resets_and_moto_alone_is_not_reset() -> None:
+    # Given a test suite in moto's TEST_SERVER_MODE, which POSTs /moto-api/reset before each test
+    runtime = FakeRuntime()
+    edge = _edge(runtime)
+    edge.ready = runtime.ready = True
+    # When it resets
+    status, _, body = _call(edge, "POST", "/moto-api/reset")
+    # Then the whole runtime is reset (moto's own reset would drop Strongroom's table, functions and schedules)
+    assert (status, body["reset"], runtime.resets) == ("200 OK", True, 1)
