@@ -98,4 +98,7 @@ class StateKeeper:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=30)
-        self.save_now()
+        try:
+            self.save_now()
+        except Exception as error:  # noqa: BLE001 - the stop goes on; the previous write stays in DIR
+            _log.error("state dir: the last save before stopping failed, the previous one is kept: %r", error)
