@@ -30,8 +30,10 @@ class BackupApiApp:
         secrets: dict[str, str],
         account: str,
         log: InvocationLog | None = None,
+        region: str = "us-east-1",
     ) -> None:
         self._account = account
+        self._region = region  # a signature's credential scope must name it, as API Gateway's Region
         self._handler = handler
         self._function_name = function_name
         self._environment = environment
@@ -51,7 +53,9 @@ class BackupApiApp:
                 headers[key.replace("_", "-").title()] = environ[key]
         url = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', 'localhost')}{raw_uri}"
         try:
-            access_key = verify(SignedRequest(environ["REQUEST_METHOD"], url, headers, body), self._secrets)
+            access_key = verify(
+                SignedRequest(environ["REQUEST_METHOD"], url, headers, body), self._secrets, self._region
+            )
         except SignatureRejected as rejected:
             return self._respond(
                 start_response,

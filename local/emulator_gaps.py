@@ -54,6 +54,13 @@ class InvocationLog:
     seconds: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def clear(self) -> None:
+        with self.lock:
+            self.counts.clear()
+            self.errors.clear()
+            self.metrics.clear()
+            self.seconds.clear()
+
     def record(self, name: str, elapsed: float, errored: bool) -> None:
         with self.lock:
             self.counts[name] = self.counts.get(name, 0) + 1
