@@ -46,16 +46,20 @@ class StrongroomStack(Stack):
         self.fan_out.connect(
             self.engine.roles[constants.START_BACKUPS.key], self.engine.functions[constants.START_BACKUP_BATCH.key]
         )
-        self.scheduling = Scheduling(self, "Scheduling", functions=self.engine.functions)
-        self.restore_workflow = RestoreWorkflow(self, "RestoreWorkflow", functions=self.engine.functions)
-        # The Api function is built once it can be told where the workflow and the plan schedules are.
+        # Functions that manage plan schedules (ReconcileSchedules, the Api) are told the group and the role.
+        self.scheduling = Scheduling(self, "Scheduling")
         self.engine.provide_environment(
             {
-                constants.ENV_RESTORE_STATE_MACHINE_ARN: self.restore_workflow.state_machine.state_machine_arn,
                 constants.ENV_PLAN_SCHEDULE_GROUP: self.scheduling.plan_group.ref,
                 constants.ENV_SCHEDULER_ROLE_ARN: self.scheduling.role.role_arn,
             }
         )
+        self.restore_workflow = RestoreWorkflow(self, "RestoreWorkflow", functions=self.engine.functions)
+        # The Api function is built once it can be told where the workflow is.
+        self.engine.provide_environment(
+            {constants.ENV_RESTORE_STATE_MACHINE_ARN: self.restore_workflow.state_machine.state_machine_arn}
+        )
+        self.scheduling.schedule(self.engine.functions)
         self.api = BackupApi(self, "Api", function=self.engine.functions[constants.API.key])
 
         # Other accounts' deployments that may copy into this one's vaults (none: no role, no door).
