@@ -16,7 +16,7 @@ from infrastructure.constructs.fan_out import FanOut
 from infrastructure.constructs.monitoring import Monitoring
 from infrastructure.constructs.restore_workflow import RestoreWorkflow
 from infrastructure.constructs.scheduling import Scheduling
-from infrastructure.constructs.storage import Storage
+from infrastructure.constructs.storage import Storage, adoption_from
 
 
 class StrongroomStack(Stack):
@@ -29,7 +29,14 @@ class StrongroomStack(Stack):
             self.node.try_get_context(names.POWERTOOLS_LAYER_VERSION_CONTEXT) or names.POWERTOOLS_LAYER_VERSION_DEFAULT
         )
 
-        self.storage = Storage(self, "Storage")
+        # Onto a catalog a destroyed stack retained, or a new one (docs/deploying.md).
+        adopt = adoption_from(
+            {
+                key: self.node.try_get_context(key)
+                for key in (names.ADOPT_CATALOG_CONTEXT, names.ADOPT_CATALOG_KEY_ARN_CONTEXT)
+            }
+        )
+        self.storage = Storage(self, "Storage", adopt=adopt)
         self.monitoring = Monitoring(self, "Monitoring")
         self.engine = Engine(
             self,
