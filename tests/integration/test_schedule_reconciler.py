@@ -21,10 +21,12 @@ ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/strongroom-scheduler"
 
 @pytest.fixture
 def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The function's environment over moto (catalog table, key, bus, plan group), its context built as in Lambda."""
+    """The function's environment over moto (catalog table, key, bus, plan group), its context built as in Lambda;
+    Scheduler refuses what AWS refuses (a group created twice, a schedule in a missing group)."""
     from infrastructure import constants
     from lambdas.common.config import get_settings
     from lambdas.handlers.wiring import service_context
+    from local import scheduler_gaps
     from local.bootstrap import TABLE_NAME, table_definition
 
     boto3.client("dynamodb", region_name=REGION).create_table(**table_definition(TABLE_NAME))
@@ -46,7 +48,9 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     service_context.cache_clear()
+    undo = scheduler_gaps.install()
     yield service_context()
+    undo()
     get_settings.cache_clear()
     service_context.cache_clear()
 
