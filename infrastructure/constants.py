@@ -62,6 +62,7 @@ __all__ = [
 PLAN_SCHEDULE_GROUP = "strongroom-plans"
 TRACK_JOBS_SCHEDULE = "rate(5 minutes)"
 LIFECYCLE_SCHEDULE = "rate(1 hour)"
+RECONCILE_SCHEDULES_SCHEDULE = "rate(1 hour)"
 # Scheduler substitutes this placeholder in a target's Input with the firing time.
 SCHEDULED_TIME_PLACEHOLDER = "<aws.scheduler.scheduled-time>"
 
@@ -190,6 +191,14 @@ IMPORT_NATIVE_BACKUPS = FunctionSpec(
     description="On demand: catalog backups services made themselves (EBS, DynamoDB, FSx) as recovery points",
 )
 
+RECONCILE_SCHEDULES = FunctionSpec(
+    key="ReconcileSchedules",
+    handler="lambdas.handlers.reconcile_schedules.handler",
+    env_keys=(*COMMON_ENV, ENV_PLAN_SCHEDULE_GROUP, ENV_SCHEDULER_ROLE_ARN, ENV_START_BACKUPS_FUNCTION_ARN),
+    timeout_seconds=300,
+    description="On deploy and hourly: recreate missing plan rule schedules from the catalog, delete orphans",
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     START_BACKUPS,
     START_BACKUP_BATCH,
@@ -200,6 +209,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     RESTORE_FINALIZE,
     API,
     IMPORT_NATIVE_BACKUPS,
+    RECONCILE_SCHEDULES,
 )
 
 # The EFS mover: not one of FUNCTIONS. The stack builds one per file system its `efs_file_systems` context
@@ -218,6 +228,8 @@ EFS_MOVER = FunctionSpec(
 FIXED_SCHEDULES: dict[str, tuple[FunctionSpec, str]] = {
     "strongroom-track-jobs": (TRACK_JOBS, TRACK_JOBS_SCHEDULE),
     "strongroom-lifecycle": (LIFECYCLE, LIFECYCLE_SCHEDULE),
+    # After `cdk destroy` and a deploy onto the retained catalog, plans fire again without being touched.
+    "strongroom-reconcile-schedules": (RECONCILE_SCHEDULES, RECONCILE_SCHEDULES_SCHEDULE),
 }
 
 # Restore state machine: placeholders in the ASL file, substituted with function ARNs.

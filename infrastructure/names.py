@@ -15,6 +15,12 @@ STACK_DESCRIPTION = "Strongroom: policy-based backup for AWS (an open-source AWS
 EVENT_BUS_NAME = "strongroom"
 
 DEFAULT_KEY_ALIAS = "alias/strongroom/default-vault"
+DEFAULT_KEY_OUTPUT = "DefaultVaultKeyArn"
+
+# A deploy onto the catalog a destroyed stack retained (table, vault bucket, default vault key and its alias):
+# `cdk deploy -c adopt_catalog=true -c adopt_catalog_key_arn=<key ARN>` (docs/deploying.md).
+ADOPT_CATALOG_CONTEXT = "adopt_catalog"
+ADOPT_CATALOG_KEY_ARN_CONTEXT = "adopt_catalog_key_arn"
 
 # The vault storage bucket (S3 and EFS recovery point data). Named per account and Region exactly as
 # lambdas.resources.vault_storage.default_vault_bucket derives it, so functions that do not read

@@ -16,7 +16,7 @@ from infrastructure.constructs.fan_out import FanOut
 from infrastructure.constructs.monitoring import Monitoring, alert_emails_from
 from infrastructure.constructs.restore_workflow import RestoreWorkflow
 from infrastructure.constructs.scheduling import Scheduling
-from infrastructure.constructs.storage import Storage
+from infrastructure.constructs.storage import Storage, adoption_from
 
 
 class StrongroomStack(Stack):
@@ -29,7 +29,14 @@ class StrongroomStack(Stack):
             self.node.try_get_context(names.POWERTOOLS_LAYER_VERSION_CONTEXT) or names.POWERTOOLS_LAYER_VERSION_DEFAULT
         )
 
-        self.storage = Storage(self, "Storage")
+        # Onto a catalog a destroyed stack retained, or a new one (docs/deploying.md).
+        adopt = adoption_from(
+            {
+                key: self.node.try_get_context(key)
+                for key in (names.ADOPT_CATALOG_CONTEXT, names.ADOPT_CATALOG_KEY_ARN_CONTEXT)
+            }
+        )
+        self.storage = Storage(self, "Storage", adopt=adopt)
         self.monitoring = Monitoring(
             self, "Monitoring", alert_emails=alert_emails_from(self.node.try_get_context(names.ALERT_EMAIL_CONTEXT))
         )
@@ -54,16 +61,20 @@ class StrongroomStack(Stack):
         self.fan_out.connect(
             self.engine.roles[constants.START_BACKUPS.key], self.engine.functions[constants.START_BACKUP_BATCH.key]
         )
-        self.scheduling = Scheduling(self, "Scheduling", functions=self.engine.functions)
-        self.restore_workflow = RestoreWorkflow(self, "RestoreWorkflow", functions=self.engine.functions)
-        # The Api function is built once it can be told where the workflow and the plan schedules are.
+        # Functions that manage plan schedules (ReconcileSchedules, the Api) are told the group and the role.
+        self.scheduling = Scheduling(self, "Scheduling")
         self.engine.provide_environment(
             {
-                constants.ENV_RESTORE_STATE_MACHINE_ARN: self.restore_workflow.state_machine.state_machine_arn,
                 constants.ENV_PLAN_SCHEDULE_GROUP: self.scheduling.plan_group.ref,
                 constants.ENV_SCHEDULER_ROLE_ARN: self.scheduling.role.role_arn,
             }
         )
+        self.restore_workflow = RestoreWorkflow(self, "RestoreWorkflow", functions=self.engine.functions)
+        # The Api function is built once it can be told where the workflow is.
+        self.engine.provide_environment(
+            {constants.ENV_RESTORE_STATE_MACHINE_ARN: self.restore_workflow.state_machine.state_machine_arn}
+        )
+        self.scheduling.schedule(self.engine.functions)
         self.api = BackupApi(self, "Api", function=self.engine.functions[constants.API.key])
 
         # Other accounts' deployments that may copy into this one's vaults (none: no role, no door).

@@ -8,8 +8,8 @@ EventBridge rules deliver to SNS topics (only where the topic's policy lets the 
 local/topic_policy.py) and Lambda functions, which moto's rules cannot target. Refuses `aws.` event sources as
 EventBridge does (local/strict_events.py). Installs the
 copy gaps (local/copy_gaps.py), the DocumentDB and Neptune gaps (local/rds_gaps.py), the adapter quota
-and batch gaps (local/adapter_gaps.py) and the scale gaps (local/dynamodb_gaps.py, local/ec2_gaps.py) with
-them."""
+and batch gaps (local/adapter_gaps.py), the scale gaps (local/dynamodb_gaps.py, local/ec2_gaps.py) and the
+Scheduler group refusals (local/scheduler_gaps.py) with them."""
 
 from __future__ import annotations
 
@@ -189,7 +189,7 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
     WaitFunction._wait_interval = _short_wait  # type: ignore[method-assign]
     retrier_decl.time = _ShortSleep()  # type: ignore[attr-defined,assignment]
-    from local import adapter_gaps, copy_gaps, dynamodb_gaps, ec2_gaps, rds_gaps, strict_events
+    from local import adapter_gaps, copy_gaps, dynamodb_gaps, ec2_gaps, rds_gaps, scheduler_gaps, strict_events
 
     undo_strict_events = strict_events.install()
     undo_copy_gaps = copy_gaps.install()
@@ -197,8 +197,10 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
     undo_rds_gaps = rds_gaps.install()
     undo_adapter_gaps = adapter_gaps.install()
     undo_ec2_gaps = ec2_gaps.install()
+    undo_scheduler_gaps = scheduler_gaps.install()
 
     def undo() -> None:
+        undo_scheduler_gaps()
         undo_ec2_gaps()
         undo_adapter_gaps()
         undo_rds_gaps()

@@ -173,6 +173,9 @@ class Arns:
         """Every schedule of one EventBridge Scheduler group (plan rules get theirs at run time)."""
         return self._arn("scheduler", "schedule", f"{group_name}/*")
 
+    def schedule_group(self, group_name: str) -> str:
+        return self._arn("scheduler", "schedule-group", group_name)
+
     def wildcard_findings(self, statements: list[iam.PolicyStatement]) -> set[str]:
         """cdk-nag IAM5 findings (`Resource::...`, `Action::...`) that these statements raise."""
         findings: set[str] = set()

@@ -23,7 +23,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct, IValidation
 
 from infrastructure import constants, names
-from infrastructure.constructs.nag import acknowledge
+from infrastructure.constructs.nag import acknowledge, printed
 from infrastructure.constructs.permissions import ACCESS, WILDCARD_REASON, Arns, FunctionAccess
 
 
@@ -164,12 +164,18 @@ class Engine(Construct):
         return function
 
     def _acknowledge_findings(self, role: iam.Role, function: lambda_.Function, wildcards: set[str]) -> None:
-        table_id = Stack.of(self).get_logical_id(cast(CfnElement, self._table.node.default_child))
+        created = self._table.node.default_child
+        # A created table's ARN is a GetAtt; an adopted one's (docs/deploying.md) is formatted from its name.
+        indexes = (
+            f"<{Stack.of(self).get_logical_id(cast(CfnElement, created))}.Arn>/index/*"
+            if created is not None
+            else printed(self, f"{self._table.table_arn}/index/*")
+        )
         acknowledge(
             role,
             "IAM5",
             "Read/write on the catalog table includes its global secondary indexes (table/index/*).",
-            f"Resource::<{table_id}.Arn>/index/*",
+            f"Resource::{indexes}",
         )
         # Active tracing always adds X-Ray actions on "*"; other uses of "*" come from `statements`.
         acknowledge(

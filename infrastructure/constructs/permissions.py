@@ -12,6 +12,7 @@ A function's permissions are the jobs it does, each job the sum of what every re
     Api              back up natively, delete natively, check restores, copy backups + find tagged resources
                      + vault storage, deleting recovery points' data + plan schedules + the restore workflow
     ImportNativeBackups  catalog native backups (read-only)  + find tagged resources; no vault storage
+    ReconcileSchedules   plan schedules and the plan group, passing the scheduler role; no vault storage
 
 One entry per function key; a function not listed here cannot be built, so a new function has to state
 its permissions. Describe/List calls that IAM cannot scope to a resource are on "*"; everything that
@@ -316,6 +317,36 @@ def _api(arns: Arns, environment: Environment) -> Statements:
     )
 
 
+def _reconcile_schedules(arns: Arns, environment: Environment) -> Statements:
+    """Plan rule schedules back in line with the catalog: only in the plan group, passing only the scheduler role."""
+    group = environment[constants.ENV_PLAN_SCHEDULE_GROUP]
+    return [
+        allow(
+            "ReconcilePlanRuleSchedules",
+            [
+                "scheduler:CreateSchedule",
+                "scheduler:UpdateSchedule",
+                "scheduler:DeleteSchedule",
+                "scheduler:GetSchedule",
+            ],
+            [arns.schedules_in_group(group)],
+        ),
+        allow(
+            "RecreatePlanScheduleGroup",
+            ["scheduler:GetScheduleGroup", "scheduler:CreateScheduleGroup"],
+            [arns.schedule_group(group)],
+        ),
+        # ListSchedules has no resource type in IAM: the request's GroupName names the plan group.
+        allow("ListPlanRuleSchedules", ["scheduler:ListSchedules"], ["*"]),
+        allow(
+            "PassSchedulerRoleToScheduler",
+            ["iam:PassRole"],
+            [environment[constants.ENV_SCHEDULER_ROLE_ARN]],
+            StringEquals={"iam:PassedToService": "scheduler.amazonaws.com"},
+        ),
+    ]
+
+
 def _import_native_backups(arns: Arns, environment: Environment) -> Statements:
     """Read-only: the resources plans select (by tag too) and their native backups; the points go to the table."""
     return compose(arns, find_tagged_resources(), catalog_native_backups(arns))
@@ -341,4 +372,5 @@ ACCESS: dict[str, FunctionAccess] = {
     constants.RESTORE_FINALIZE.key: FunctionAccess(_restore_finalize, publishes_job_events=True),
     constants.API.key: FunctionAccess(_api, publishes_job_events=True),
     constants.IMPORT_NATIVE_BACKUPS.key: FunctionAccess(_import_native_backups, publishes_job_events=False),
+    constants.RECONCILE_SCHEDULES.key: FunctionAccess(_reconcile_schedules, publishes_job_events=False),
 }

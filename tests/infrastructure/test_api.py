@@ -170,10 +170,12 @@ def test_api_may_pass_only_the_scheduler_role_and_only_to_scheduler(template: di
     assert reading.as_list(statement["Action"]) == ["iam:PassRole"]
     assert statement["Resource"] == reading.arn_of(_scheduler_role_id(template))
     assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
-    # And the only other role that may pass a role is RestoreStart's, to EC2 only (test_resource_permissions.py)
+    # And the only other roles that may pass a role are RestoreStart's, to EC2 only (test_resource_permissions.py),
+    # and ReconcileSchedules', the scheduler role to Scheduler only (test_reconcile_schedules_stack.py)
     assert _roles_granting(template, "iam:") == {
         reading.role_id(template, constants.API),
         reading.role_id(template, constants.RESTORE_START),
+        reading.role_id(template, constants.RECONCILE_SCHEDULES),
     }
 
 
@@ -209,8 +211,11 @@ def test_api_may_manage_schedules_only_in_the_plan_group(template: dict[str, Any
             ]
         }
     ]
-    # And no other function's role may touch schedules
-    assert _roles_granting(template, "scheduler:") == {reading.role_id(template, constants.API)}
+    # And no other function's role may touch schedules but the reconcile's (test_reconcile_schedules_stack.py)
+    assert _roles_granting(template, "scheduler:") == {
+        reading.role_id(template, constants.API),
+        reading.role_id(template, constants.RECONCILE_SCHEDULES),
+    }
 
 
 def test_the_late_keys_are_exactly_those_the_api_spec_adds() -> None:

@@ -306,6 +306,19 @@ CATALOG_NATIVE_BACKUPS = {
 }
 EXPECTED_ACTIONS[constants.IMPORT_NATIVE_BACKUPS.key] = CATALOG_NATIVE_BACKUPS
 
+# Plan rule schedules back in line with the catalog (on deploy and hourly): the plan group and its schedules,
+# passing the scheduler role to them. No vault storage, no job events.
+EXPECTED_ACTIONS[constants.RECONCILE_SCHEDULES.key] = {
+    "scheduler:CreateSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
+    "scheduler:GetSchedule",
+    "scheduler:ListSchedules",
+    "scheduler:GetScheduleGroup",
+    "scheduler:CreateScheduleGroup",
+    "iam:PassRole",
+}
+
 # Who may destroy a recovery point: expiry, and DeleteRecoveryPoint (which honours vault locks and legal holds).
 DELETERS = {constants.LIFECYCLE.key, constants.API.key}
 
@@ -500,10 +513,12 @@ def test_no_role_grants_a_wildcard_action_or_iam(template: dict[str, Any], spec:
     granted = reading.actions(reading.statements_of_role(template, reading.role_id(template, spec)))
     assert "*" not in granted
     assert not [action for action in granted if action.endswith(":*")]
-    # The only IAM action anywhere: the Api passing the scheduler role to plan rule schedules (test_api.py),
-    # and RestoreStart passing an instance profile's role to EC2 (test_resource_permissions.py).
+    # The only IAM action anywhere: the Api and ReconcileSchedules passing the scheduler role to plan rule schedules
+    # (test_api.py, test_reconcile_schedules_stack.py), and RestoreStart passing an instance profile's role to EC2
+    # (test_resource_permissions.py).
+    passers = (constants.API, constants.RESTORE_START, constants.RECONCILE_SCHEDULES)
     iam_actions = {action for action in granted if action.startswith("iam:")}
-    assert iam_actions == ({"iam:PassRole"} if spec in (constants.API, constants.RESTORE_START) else set())
+    assert iam_actions == ({"iam:PassRole"} if spec in passers else set())
 
 
 def test_restored_table_item_writes_are_scoped_to_tables(template: dict[str, Any]) -> None:

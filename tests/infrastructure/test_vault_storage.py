@@ -15,9 +15,11 @@ from tests.infrastructure import reading
 SPECS = pytest.mark.parametrize("spec", constants.FUNCTIONS, ids=lambda spec: spec.key)
 # The import of backups services made themselves catalogs native backups only: it never touches vault storage.
 # Every function but those that only read: the import (native backups only) and StartBackups (it resolves
-# selections and queues them; StartBackupBatch starts the backups).
+# selections and queues them; StartBackupBatch starts the backups), and ReconcileSchedules (plan schedules only).
 VAULT_USERS = [
-    spec for spec in constants.FUNCTIONS if spec not in (constants.IMPORT_NATIVE_BACKUPS, constants.START_BACKUPS)
+    spec
+    for spec in constants.FUNCTIONS
+    if spec not in (constants.IMPORT_NATIVE_BACKUPS, constants.START_BACKUPS, constants.RECONCILE_SCHEDULES)
 ]
 USERS = pytest.mark.parametrize("spec", VAULT_USERS, ids=lambda spec: spec.key)
 
