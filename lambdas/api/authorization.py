@@ -200,11 +200,11 @@ def check_vault_policy(
         return
     policy = parse_policy(vault.AccessPolicy)
     action = f"backup:{operation}"
-    resources = [point_arn] if point_arn else []
-    resources.append(vault.BackupVaultArn)
-    if any(denies(policy, caller, action, resource, now) for resource in resources):
+    # The resource the action acts on: the recovery point when the request names one, else the vault.
+    resource = str(point_arn) if point_arn else vault.BackupVaultArn
+    if denies(policy, caller, action, resource, now):
         raise AccessDeniedException(
-            f"{caller.arn} is not authorized to perform {action} on {resources[0]}: "
+            f"{caller.arn} is not authorized to perform {action} on {resource}: "
             f"an explicit deny in the access policy of backup vault {vault_name}"
         )
 

@@ -68,8 +68,10 @@ def arn_matches(pattern: str, value: str) -> bool:
     first five)."""
     wanted = pattern.split(":", 5)
     actual = value.split(":", 5)
+    if pattern == "*":
+        return True
     if len(wanted) != 6 or len(actual) != 6:
-        return pattern == "*" or glob_matches(pattern, value)
+        return False  # a pattern or value that is not an ARN of six parts matches nothing
     return all(glob_matches(w, a) for w, a in zip(wanted, actual, strict=True))
 
 
