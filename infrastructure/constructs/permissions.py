@@ -313,7 +313,17 @@ def _api(arns: Arns, environment: Environment) -> Statements:
                 [environment[constants.ENV_RESTORE_STATE_MACHINE_ARN]],
             ),
         ],
+        authorize_callers(arns),
     )
+
+
+def authorize_callers(arns: Arns) -> Statements:
+    """Per-operation authorization (lambdas/api/authorization.py): the Api asks IAM whether the caller's own
+    policies allow the AWS Backup action, and finds an assumed role's ARN (with its path) to ask about it."""
+    return [
+        allow("SimulateCallersPolicies", ["iam:SimulatePrincipalPolicy"], [arns.users, arns.roles]),
+        allow("FindCallersRoles", ["iam:GetRole"], [arns.roles]),
+    ]
 
 
 def _import_native_backups(arns: Arns, environment: Environment) -> Statements:
