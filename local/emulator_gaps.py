@@ -198,8 +198,12 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
     undo_adapter_gaps = adapter_gaps.install()
     undo_ec2_gaps = ec2_gaps.install()
     undo_scheduler_gaps = scheduler_gaps.install()
+    from local.iam_gaps import install_policy_simulation
+
+    undo_policy_simulation = install_policy_simulation()  # the Api function's per-operation authorization
 
     def undo() -> None:
+        undo_policy_simulation()
         undo_scheduler_gaps()
         undo_ec2_gaps()
         undo_adapter_gaps()

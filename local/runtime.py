@@ -177,6 +177,7 @@ class LocalRuntime:
 
     def reset(self) -> None:
         """Every service back to the state right after bootstrap (the Backup API answers 503 meanwhile)."""
+        from lambdas.api.authorization import forget_decisions
         from local.emulator_state import restore
 
         assert self._fresh_state is not None, "the runtime is not started"
@@ -184,6 +185,8 @@ class LocalRuntime:
         try:
             restore(self, self._fresh_state, replay_missed=False)
             self.invocations.clear()
+            # A user made again under an old name must not inherit the old one's cached authorization.
+            forget_decisions()
         finally:
             self._edge.ready = True
         if self._state_keeper is not None:

@@ -321,3 +321,16 @@ def select_by_tag(world: World, plan: BackupPlan, key: str = "backup", value: st
         {"BackupSelection": {"SelectionName": "s", "IamRoleArn": ROLE, "ListOfTags": tags}},
         T0,
     )
+
+
+def allows_copies_from(account: str) -> str:
+    """A destination vault's access policy letting `account` copy into it, as AWS Backup requires across accounts."""
+    import json
+
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+        "Action": "backup:CopyIntoBackupVault",
+        "Resource": "*",
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})

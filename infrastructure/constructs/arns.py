@@ -8,6 +8,7 @@ from constructs import Construct
 
 from infrastructure import constants, names
 from infrastructure.constructs.nag import printed
+from lambdas.resources.ec2 import RESTORE_ROLE_PATH
 
 
 class Arns:
@@ -168,6 +169,20 @@ class Arns:
     @property
     def roles(self) -> str:
         return self._arn("iam", "role", "*", with_region=False)
+
+    @property
+    def restore_roles(self) -> str:
+        """The roles a user marked for restores (created under the path /strongroom-restore/): the only ones a
+        restored instance's profile may carry."""
+        return self._arn("iam", "role", f"{RESTORE_ROLE_PATH.strip('/')}/*", with_region=False)
+
+    @property
+    def users(self) -> str:
+        return self._arn("iam", "user", "*", with_region=False)
+
+    @property
+    def instance_profiles(self) -> str:
+        return self._arn("iam", "instance-profile", "*", with_region=False)
 
     def schedules_in_group(self, group_name: str) -> str:
         """Every schedule of one EventBridge Scheduler group (plan rules get theirs at run time)."""

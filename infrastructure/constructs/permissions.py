@@ -314,6 +314,7 @@ def _api(arns: Arns, environment: Environment) -> Statements:
                 [environment[constants.ENV_RESTORE_STATE_MACHINE_ARN]],
             ),
         ],
+        authorize_callers(arns),
     )
 
 
@@ -344,6 +345,15 @@ def _reconcile_schedules(arns: Arns, environment: Environment) -> Statements:
             [environment[constants.ENV_SCHEDULER_ROLE_ARN]],
             StringEquals={"iam:PassedToService": "scheduler.amazonaws.com"},
         ),
+    ]
+
+
+def authorize_callers(arns: Arns) -> Statements:
+    """Per-operation authorization (lambdas/api/authorization.py): the Api asks IAM whether the caller's own
+    policies allow the AWS Backup action, and finds an assumed role's ARN (with its path) to ask about it."""
+    return [
+        allow("SimulateCallersPolicies", ["iam:SimulatePrincipalPolicy"], [arns.users, arns.roles]),
+        allow("FindCallersRoles", ["iam:GetRole"], [arns.roles]),
     ]
 
 

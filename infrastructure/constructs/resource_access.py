@@ -317,11 +317,16 @@ class Ec2Instances(ResourceTypeAccess):
         ]
 
     def check_restore(self, arns: Arns) -> Statements:
-        return [describe("ec2", "DescribeSubnets", "DescribeSecurityGroups")]
+        return [
+            describe("ec2", "DescribeSubnets", "DescribeSecurityGroups"),
+            # An instance profile in the restore metadata is read to check its role is marked for restores.
+            allow("ReadInstanceProfiles", ["iam:GetInstanceProfile"], [arns.instance_profiles]),
+        ]
 
     def start_restore(self, arns: Arns) -> Statements:
         return [
             describe("ec2", "DescribeInstances", "DescribeSubnets", "DescribeSecurityGroups"),
+            allow("ReadInstanceProfiles", ["iam:GetInstanceProfile"], [arns.instance_profiles]),
             allow(
                 "LaunchInstancesFromImages",
                 ["ec2:RunInstances"],
@@ -344,11 +349,12 @@ class Ec2Instances(ResourceTypeAccess):
                 [arns.ec2_instances],
                 StringEquals={"ec2:CreateAction": "RunInstances"},
             ),
-            # The instance profile recorded with the backup (IamInstanceProfileName): its role goes to EC2 only.
+            # The instance profile recorded with the backup (IamInstanceProfileName): only a role the user marked
+            # for restores (under /strongroom-restore/), and only to EC2.
             allow(
                 "PassInstanceProfileRolesToEc2",
                 ["iam:PassRole"],
-                [arns.roles],
+                [arns.restore_roles],
                 StringEquals={"iam:PassedToService": "ec2.amazonaws.com"},
             ),
             # Volumes of an encrypted AMI are re-encrypted for the new instance.

@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.fakes import allows_copies_from
 from tests.integration.builders import ACCOUNT, REGION, ROLE, T0
 
 OTHER_ACCOUNT = "210987654321"
@@ -727,6 +728,7 @@ def test_given_an_rds_point_when_a_copy_job_targets_another_accounts_vault_then_
     _, arn, _ = backed_up_instance()
     point = backed_up_point(home, arn)
     dr = vault_service.create_vault(other, {"BackupVaultName": "dr"}, T0)
+    vault_service.put_access_policy(other, "dr", allows_copies_from(home.account))
 
     job = copy_service.start_copy_job(
         home,
