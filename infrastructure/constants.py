@@ -24,7 +24,11 @@ from lambdas.common.env_keys import (
     ENV_VAULT_BUCKET,
 )
 from lambdas.common.observability import METRICS_NAMESPACE, SERVICE_NAME
-from lambdas.services.copy_destinations import COPY_DESTINATION_ROLE_NAME
+from lambdas.services.copy_destinations import (
+    COPY_DESTINATION_ROLE_PREFIX,
+    COPY_SOURCE_ROLE_PATH,
+    copy_destination_role_name,
+)
 from lambdas.store.schema import CATALOG_TABLE_NAME, TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
 
 LAMBDA_RUNTIME = "python3.12"
@@ -32,7 +36,8 @@ RESTORE_ASL_PATH = Path(__file__).parent / "statemachines" / "restore.asl.json"
 
 __all__ = [
     "CATALOG_TABLE_NAME",
-    "COPY_DESTINATION_ROLE_NAME",
+    "COPY_DESTINATION_ROLE_PREFIX",
+    "COPY_SOURCE_ROLE_PATH",
     "ENV_BACKUP_BATCH_QUEUE_URL",
     "ENV_DEFAULT_KEY_ARN",
     "ENV_EVENT_BUS_NAME",
@@ -49,6 +54,7 @@ __all__ = [
     "TABLE_INDEXES",
     "TABLE_PARTITION_KEY",
     "TABLE_SORT_KEY",
+    "copy_destination_role_name",
 ]
 
 EVENT_SOURCE = "aws.backup"

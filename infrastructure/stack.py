@@ -66,6 +66,7 @@ class StrongroomStack(Stack):
                 "CopyDestination",
                 table=self.storage.table,
                 default_key=self.storage.default_key,
+                vault_bucket=self.storage.vault_bucket,
                 source_accounts=sources,
             )
             if sources

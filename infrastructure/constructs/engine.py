@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import cast
 
 import jsii
-from aws_cdk import CfnElement, Duration, Stack
+from aws_cdk import ArnFormat, CfnElement, Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -23,8 +23,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct, IValidation
 
 from infrastructure import constants, names
+from infrastructure.constructs.findings import explain
 from infrastructure.constructs.nag import acknowledge
-from infrastructure.constructs.permissions import ACCESS, WILDCARD_REASON, Arns, FunctionAccess
+from infrastructure.constructs.permissions import ACCESS, Arns, FunctionAccess
 
 
 def powertools_layer_arn(layer_version: str, region: str) -> str:
@@ -127,6 +128,8 @@ class Engine(Construct):
             f"{spec.key}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Strongroom {spec.key} function",
+            # Other accounts' copy destination roles trust the roles under this path only.
+            path=constants.COPY_SOURCE_ROLE_PATH if access.runs_copies else None,
         )
         log_group = logs.LogGroup(self, f"{spec.key}Logs", retention=names.LOG_RETENTION)
         log_group.grant_write(role)
@@ -135,7 +138,10 @@ class Engine(Construct):
         statements = access.statements(self._arns, environment)
         if access.publishes_job_events:
             self._event_bus.grant_put_events_to(role)
-            statements.append(iam.PolicyStatement(sid="NotifyVaultTopics", actions=["sns:Publish"], resources=["*"]))
+            # Vault notification topics are the user's (PutBackupVaultNotifications): any topic of this account
+            # and Region, none elsewhere (docs/least-privilege.md).
+            topics = Stack.of(self).format_arn(service="sns", resource="*", arn_format=ArnFormat.NO_RESOURCE_NAME)
+            statements.append(iam.PolicyStatement(sid="NotifyVaultTopics", actions=["sns:Publish"], resources=[topics]))
         for statement in statements:
             role.add_to_policy(statement)
 
@@ -155,7 +161,7 @@ class Engine(Construct):
             log_group=log_group,
             role=role,
         )
-        self._acknowledge_findings(role, function, self._arns.wildcard_findings(statements))
+        self._acknowledge_findings(role, function, statements)
         self.functions[spec.key] = function
         self.roles[spec.key] = role
         for key, owner in OWN_FUNCTION_ARNS.items():
@@ -163,7 +169,9 @@ class Engine(Construct):
                 self._environment[key] = function.function_arn
         return function
 
-    def _acknowledge_findings(self, role: iam.Role, function: lambda_.Function, wildcards: set[str]) -> None:
+    def _acknowledge_findings(
+        self, role: iam.Role, function: lambda_.Function, statements: list[iam.PolicyStatement]
+    ) -> None:
         table_id = Stack.of(self).get_logical_id(cast(CfnElement, self._table.node.default_child))
         acknowledge(
             role,
@@ -171,17 +179,10 @@ class Engine(Construct):
             "Read/write on the catalog table includes its global secondary indexes (table/index/*).",
             f"Resource::<{table_id}.Arn>/index/*",
         )
-        # Active tracing always adds X-Ray actions on "*"; other uses of "*" come from `statements`.
-        acknowledge(
-            role,
-            "IAM5",
-            WILDCARD_REASON
-            if "Resource::*" in wildcards
-            else "X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) cannot be scoped to a resource.",
-            "Resource::*",
-        )
-        for finding in sorted(wildcards - {"Resource::*"}):
-            acknowledge(role, "IAM5", WILDCARD_REASON, finding)
+        # Active tracing always adds X-Ray actions on "*", so every role has that finding.
+        findings = self._arns.wildcard_findings(statements) | {"Resource::*"}
+        for finding, reason in sorted(explain(Stack.of(self), statements, findings).items()):
+            acknowledge(role, "IAM5", reason, finding)
         acknowledge(
             function,
             "L1",
