@@ -20,6 +20,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IValidation
 
 from infrastructure import constants, names
@@ -28,13 +29,15 @@ from infrastructure.constructs.nag import acknowledge
 from infrastructure.constructs.permissions import ACCESS, Arns, FunctionAccess
 
 
-def powertools_layer_arn(layer_version: str, region: str) -> str:
-    """The public Powertools for AWS Lambda (Python) v3 layer for the runtime, on ARM64."""
-    runtime = constants.LAMBDA_RUNTIME.replace(".", "")  # python3.12 -> python312
-    return (
-        f"arn:aws:lambda:{region}:{names.POWERTOOLS_LAYER_ACCOUNT}:layer:"
-        f"AWSLambdaPowertoolsPythonV3-{runtime}-arm64:{layer_version}"
-    )
+def powertools_layer_arn(scope: Construct, override: str | None) -> str:
+    """The public Powertools layer of the version the tests run (lambdas/requirements.txt), for the runtime, on
+    ARM64: the ARN Powertools publishes in the deployment's Region (an SSM parameter resolved at deploy time),
+    or the one the `powertools_layer_arn` context names."""
+    if override:
+        return override
+    version = names.pinned_version("aws-lambda-powertools")
+    parameter = names.powertools_layer_parameter(constants.LAMBDA_RUNTIME, version)
+    return ssm.StringParameter.value_for_string_parameter(scope, parameter)
 
 
 # Environment values that are ARNs of the engine's own functions: provided as soon as that function exists.
@@ -67,7 +70,7 @@ class Engine(Construct):
         event_bus: events.IEventBus,
         default_key: kms.IKey,
         vault_bucket: s3.IBucket,
-        layer_version: str,
+        layer_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._table = table
@@ -84,7 +87,7 @@ class Engine(Construct):
         self._runtime = lambda_.Runtime(constants.LAMBDA_RUNTIME, lambda_.RuntimeFamily.PYTHON)
         self._code = lambda_.Code.from_asset(str(names.PROJECT_ROOT), exclude=list(names.LAMBDA_ASSET_EXCLUDES))
         self._powertools = lambda_.LayerVersion.from_layer_version_arn(
-            self, "PowertoolsLayer", powertools_layer_arn(layer_version, Stack.of(self).region)
+            self, "PowertoolsLayer", powertools_layer_arn(self, layer_arn)
         )
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
