@@ -395,6 +395,8 @@ def test_lambda_asset_holds_only_the_lambdas_package(template: dict[str, Any], a
     # Then it contains the lambdas/ package and nothing else: no .venv, tests, local, cdk.out, byte code
     assert sorted(path.name for path in staged.iterdir()) == ["lambdas"]
     assert (staged / "lambdas" / "__init__.py").is_file()
+    # And the Api's botocore model of the `backup` service ships in it (not the Lambda runtime's older one)
+    assert (staged / "lambdas" / "api" / "model" / "backup-2018-11-15.json").is_file()
     assert not [path for path in staged.rglob("*") if path.name == "__pycache__" or path.suffix == ".pyc"]
 
 
