@@ -24,7 +24,11 @@ from lambdas.common.env_keys import (
     ENV_VAULT_BUCKET,
 )
 from lambdas.common.observability import METRICS_NAMESPACE, SERVICE_NAME
-from lambdas.services.copy_destinations import COPY_DESTINATION_ROLE_NAME
+from lambdas.services.copy_destinations import (
+    COPY_DESTINATION_ROLE_PREFIX,
+    COPY_SOURCE_ROLE_PATH,
+    copy_destination_role_name,
+)
 from lambdas.services.event_delivery import EVENTS_NOT_DELIVERED_METRIC
 from lambdas.services.event_details import BACKUP_JOB_DETAIL_TYPE, EVENT_SOURCE, RESTORE_JOB_DETAIL_TYPE
 from lambdas.services.events import VAULT_NOTIFICATIONS_NOT_DELIVERED_METRIC
@@ -36,7 +40,8 @@ RESTORE_ASL_PATH = Path(__file__).parent / "statemachines" / "restore.asl.json"
 __all__ = [
     "BACKUP_JOB_DETAIL_TYPE",
     "CATALOG_TABLE_NAME",
-    "COPY_DESTINATION_ROLE_NAME",
+    "COPY_DESTINATION_ROLE_PREFIX",
+    "COPY_SOURCE_ROLE_PATH",
     "ENV_BACKUP_BATCH_QUEUE_URL",
     "ENV_DEFAULT_KEY_ARN",
     "ENV_EVENT_BUS_NAME",
@@ -57,6 +62,7 @@ __all__ = [
     "TABLE_PARTITION_KEY",
     "TABLE_SORT_KEY",
     "VAULT_NOTIFICATIONS_NOT_DELIVERED_METRIC",
+    "copy_destination_role_name",
 ]
 
 PLAN_SCHEDULE_GROUP = "strongroom-plans"

@@ -25,9 +25,7 @@ class StrongroomStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
 
-        layer_version = str(
-            self.node.try_get_context(names.POWERTOOLS_LAYER_VERSION_CONTEXT) or names.POWERTOOLS_LAYER_VERSION_DEFAULT
-        )
+        layer_arn = self.node.try_get_context(names.POWERTOOLS_LAYER_ARN_CONTEXT)
 
         # Onto a catalog a destroyed stack retained, or a new one (docs/deploying.md).
         adopt = adoption_from(
@@ -53,7 +51,7 @@ class StrongroomStack(Stack):
             event_bus=self.monitoring.event_bus,
             default_key=self.storage.default_key,
             vault_bucket=self.storage.vault_bucket,
-            layer_version=layer_version,
+            layer_arn=str(layer_arn) if layer_arn else None,
         )
         # A rule's firing queues its resources a page at a time; StartBackups is built once it knows the queue.
         self.fan_out = FanOut(self, "BackupBatches", spec=constants.BACKUP_BATCH_QUEUE)
@@ -85,6 +83,7 @@ class StrongroomStack(Stack):
                 "CopyDestination",
                 table=self.storage.table,
                 default_key=self.storage.default_key,
+                vault_bucket=self.storage.vault_bucket,
                 source_accounts=sources,
             )
             if sources

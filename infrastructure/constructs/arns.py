@@ -159,9 +159,14 @@ class Arns:
 
     @property
     def copy_destination_roles(self) -> str:
-        """The role a Strongroom deployment in another account offers to the accounts that copy into it."""
+        """The role a Strongroom deployment in another account offers to the accounts that copy into it (one per
+        Region, named after it)."""
         return self.stack.format_arn(
-            service="iam", resource="role", resource_name=constants.COPY_DESTINATION_ROLE_NAME, region="", account="*"
+            service="iam",
+            resource="role",
+            resource_name=constants.copy_destination_role_name("*"),
+            region="",
+            account="*",
         )
 
     # IAM and EventBridge Scheduler

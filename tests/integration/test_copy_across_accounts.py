@@ -63,11 +63,11 @@ def home_and_other() -> tuple[Any, Any]:
     from lambdas.common import aws
     from lambdas.resources.catalog import build_adapters
     from lambdas.resources.registry import AdapterRegistry
-    from lambdas.services.copy_destinations import AwsCopyDestinations, Destination
+    from lambdas.services.copy_destinations import AwsCopyDestinations, Destination, copy_destination_role_arn
 
     home = deployment(ACCOUNT, REGION, None)
     answer = boto3.client("sts", region_name=REGION).assume_role(
-        RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT}:role/strongroom-copy-destination", RoleSessionName="setup"
+        RoleArn=copy_destination_role_arn(OTHER_ACCOUNT, OTHER_REGION), RoleSessionName="setup"
     )["Credentials"]
     other_credentials = {
         "aws_access_key_id": answer["AccessKeyId"],

@@ -41,10 +41,12 @@ def copy_gaps_filled() -> Iterator[None]:
 def credentials_of(account: str) -> dict[str, str] | None:
     """None for this account (the function's own credentials); an assumed role's for another (moto maps its
     credentials to the role's account)."""
+    from lambdas.services.copy_destinations import copy_destination_role_arn
+
     if account == ACCOUNT:
         return None
     answer = boto3.client("sts", region_name=REGION).assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/strongroom-copy-destination", RoleSessionName="copy-test"
+        RoleArn=copy_destination_role_arn(account, REGION), RoleSessionName="copy-test"
     )["Credentials"]
     return {
         "aws_access_key_id": answer["AccessKeyId"],
