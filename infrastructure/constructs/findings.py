@@ -47,7 +47,12 @@ _BY_RESOURCE: dict[tuple[str, str], str] = {
     "user's gateways' volumes.",
     ("lambda", "function"): "EFS movers are the functions named strongroom-efs-mover-<file system id>.",
     ("iam", "role"): "Roles passed to EC2 (a restored instance's profile) only for ec2.amazonaws.com "
-    "(iam:PassedToService); other accounts are reached only through their strongroom-copy-destination-<Region> role.",
+    "(iam:PassedToService); other accounts are reached only through their strongroom-copy-destination-<Region> role; "
+    "the Api simulates the calling role's own policies (per-operation authorization), whichever role calls.",
+    ("iam", "user"): "The Api simulates the calling user's own policies (per-operation authorization, "
+    "iam:SimulatePrincipalPolicy), whichever user calls.",
+    ("iam", "instance-profile"): "A restore's metadata may name any instance profile: it is read (GetInstanceProfile) "
+    "to check that its role is marked for restores (path /strongroom-restore/).",
     ("scheduler", "schedule"): "Plan rule schedules are created at run time, only in Strongroom's plan schedule group.",
     ("kms", "key"): "Vault keys are chosen per vault at run time: only keys tagged strongroom:vault-key=true "
     "(aws:ResourceTag), only through the service that stores the data (kms:ViaService).",
