@@ -7,13 +7,20 @@ PORT ?= 4566
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup demo serve test lint typecheck unit synth benchmark benchmark-api clean
+.PHONY: setup demo serve test lint typecheck unit synth checks benchmark benchmark-api clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# cfn-lint and checkov live in their own venv: checkov pins an older boto3/botocore than the project's.
+CHECKS_VENV := .venv-checks
+$(CHECKS_VENV)/.installed: requirements-checks.txt
+	$(PYTHON) -m venv $(CHECKS_VENV)
+	$(CHECKS_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checks.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -36,8 +43,19 @@ typecheck: $(VENV)/.installed
 synth: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" npx cdk synth --quiet > /dev/null
 
-test: setup lint typecheck synth
-	$(PY) -m pytest
+# cfn-lint and checkov over the templates, default and with every optional context (docs/stack-checks.md):
+# any error, any warning not in .cfnlintrc, any failed check not in .checkov.yaml fails the target.
+checks: setup $(CHECKS_VENV)/.installed
+	rm -rf cdk.out/checks
+	$(PY) -m scripts.synth_variants cdk.out/checks
+	$(CHECKS_VENV)/bin/cfn-lint -- cdk.out/checks/*/*.template.json
+	$(CHECKS_VENV)/bin/checkov --config-file .checkov.yaml $$(printf -- "-f %s " cdk.out/checks/*/*.template.json)
+
+# Two workers (one per core), a test file to a worker so module fixtures (one local runtime, one synth) are shared.
+PYTEST_WORKERS ?= 2
+
+test: setup lint typecheck synth checks
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Prints its figures; sizes as in `python -m benchmarks.scale --sizes 100 1000 10000`.
 benchmark: $(VENV)/.installed
@@ -48,4 +66,4 @@ benchmark-api: $(VENV)/.installed
 	$(PY) -m benchmarks.api_load
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKS_VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -24,15 +24,24 @@ from lambdas.common.env_keys import (
     ENV_VAULT_BUCKET,
 )
 from lambdas.common.observability import METRICS_NAMESPACE, SERVICE_NAME
-from lambdas.services.copy_destinations import COPY_DESTINATION_ROLE_NAME
+from lambdas.services.copy_destinations import (
+    COPY_DESTINATION_ROLE_PREFIX,
+    COPY_SOURCE_ROLE_PATH,
+    copy_destination_role_name,
+)
+from lambdas.services.event_delivery import EVENTS_NOT_DELIVERED_METRIC
+from lambdas.services.event_details import BACKUP_JOB_DETAIL_TYPE, EVENT_SOURCE, RESTORE_JOB_DETAIL_TYPE
+from lambdas.services.events import VAULT_NOTIFICATIONS_NOT_DELIVERED_METRIC
 from lambdas.store.schema import CATALOG_TABLE_NAME, TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
 
 LAMBDA_RUNTIME = "python3.12"
 RESTORE_ASL_PATH = Path(__file__).parent / "statemachines" / "restore.asl.json"
 
 __all__ = [
+    "BACKUP_JOB_DETAIL_TYPE",
     "CATALOG_TABLE_NAME",
-    "COPY_DESTINATION_ROLE_NAME",
+    "COPY_DESTINATION_ROLE_PREFIX",
+    "COPY_SOURCE_ROLE_PATH",
     "ENV_BACKUP_BATCH_QUEUE_URL",
     "ENV_DEFAULT_KEY_ARN",
     "ENV_EVENT_BUS_NAME",
@@ -44,17 +53,22 @@ __all__ = [
     "ENV_START_BACKUPS_FUNCTION_ARN",
     "ENV_TABLE_NAME",
     "ENV_VAULT_BUCKET",
+    "EVENTS_NOT_DELIVERED_METRIC",
+    "EVENT_SOURCE",
     "METRICS_NAMESPACE",
+    "RESTORE_JOB_DETAIL_TYPE",
     "SERVICE_NAME",
     "TABLE_INDEXES",
     "TABLE_PARTITION_KEY",
     "TABLE_SORT_KEY",
+    "VAULT_NOTIFICATIONS_NOT_DELIVERED_METRIC",
+    "copy_destination_role_name",
 ]
 
-EVENT_SOURCE = "aws.backup"
 PLAN_SCHEDULE_GROUP = "strongroom-plans"
 TRACK_JOBS_SCHEDULE = "rate(5 minutes)"
 LIFECYCLE_SCHEDULE = "rate(1 hour)"
+RECONCILE_SCHEDULES_SCHEDULE = "rate(1 hour)"
 # Scheduler substitutes this placeholder in a target's Input with the firing time.
 SCHEDULED_TIME_PLACEHOLDER = "<aws.scheduler.scheduled-time>"
 
@@ -183,6 +197,14 @@ IMPORT_NATIVE_BACKUPS = FunctionSpec(
     description="On demand: catalog backups services made themselves (EBS, DynamoDB, FSx) as recovery points",
 )
 
+RECONCILE_SCHEDULES = FunctionSpec(
+    key="ReconcileSchedules",
+    handler="lambdas.handlers.reconcile_schedules.handler",
+    env_keys=(*COMMON_ENV, ENV_PLAN_SCHEDULE_GROUP, ENV_SCHEDULER_ROLE_ARN, ENV_START_BACKUPS_FUNCTION_ARN),
+    timeout_seconds=300,
+    description="On deploy and hourly: recreate missing plan rule schedules from the catalog, delete orphans",
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     START_BACKUPS,
     START_BACKUP_BATCH,
@@ -193,6 +215,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     RESTORE_FINALIZE,
     API,
     IMPORT_NATIVE_BACKUPS,
+    RECONCILE_SCHEDULES,
 )
 
 # The EFS mover: not one of FUNCTIONS. The stack builds one per file system its `efs_file_systems` context
@@ -211,6 +234,8 @@ EFS_MOVER = FunctionSpec(
 FIXED_SCHEDULES: dict[str, tuple[FunctionSpec, str]] = {
     "strongroom-track-jobs": (TRACK_JOBS, TRACK_JOBS_SCHEDULE),
     "strongroom-lifecycle": (LIFECYCLE, LIFECYCLE_SCHEDULE),
+    # After `cdk destroy` and a deploy onto the retained catalog, plans fire again without being touched.
+    "strongroom-reconcile-schedules": (RECONCILE_SCHEDULES, RECONCILE_SCHEDULES_SCHEDULE),
 }
 
 # Restore state machine: placeholders in the ASL file, substituted with function ARNs.
@@ -221,9 +246,8 @@ ASL_SUBSTITUTIONS: dict[str, FunctionSpec] = {
 }
 
 # Job state changes that alert, one rule each (backup jobs carry detail.state, restore jobs detail.status,
-# as AWS Backup's do). The stack's rules and the local bootstrap's rules share these patterns.
-BACKUP_JOB_DETAIL_TYPE = "Backup Job State Change"
-RESTORE_JOB_DETAIL_TYPE = "Restore Job State Change"
+# as AWS Backup's do). The stack's rules and the local bootstrap's rules share these patterns. The source is
+# Strongroom's own (EVENT_SOURCE, strongroom.backup): EventBridge refuses `aws.` sources to anyone but AWS.
 FAILURE_EVENT_PATTERNS: dict[str, dict[str, object]] = {
     "strongroom-backup-job-failures": {
         "source": [EVENT_SOURCE],

@@ -15,6 +15,12 @@ STACK_DESCRIPTION = "Strongroom: policy-based backup for AWS (an open-source AWS
 EVENT_BUS_NAME = "strongroom"
 
 DEFAULT_KEY_ALIAS = "alias/strongroom/default-vault"
+DEFAULT_KEY_OUTPUT = "DefaultVaultKeyArn"
+
+# A deploy onto the catalog a destroyed stack retained (table, vault bucket, default vault key and its alias):
+# `cdk deploy -c adopt_catalog=true -c adopt_catalog_key_arn=<key ARN>` (docs/deploying.md).
+ADOPT_CATALOG_CONTEXT = "adopt_catalog"
+ADOPT_CATALOG_KEY_ARN_CONTEXT = "adopt_catalog_key_arn"
 
 # The vault storage bucket (S3 and EFS recovery point data). Named per account and Region exactly as
 # lambdas.resources.vault_storage.default_vault_bucket derives it, so functions that do not read
@@ -33,13 +39,34 @@ def vault_bucket_name(account: str, region: str) -> str:
 EFS_MOVER_FUNCTION_PREFIX = "strongroom-efs-mover-"
 EFS_FILE_SYSTEMS_CONTEXT = "efs_file_systems"
 ALERTS_KEY_ALIAS = "alias/strongroom/alerts"
+# `cdk deploy -c alert_email=ops@example.com[,oncall@example.com]` subscribes each address to the alerts topic
+# (each must confirm); the topic's ARN is a stack output, for any other subscription (docs/alerting.md).
+ALERT_EMAIL_CONTEXT = "alert_email"
+ALERTS_TOPIC_OUTPUT = "AlertsTopicArn"
 
-# Powertools for AWS Lambda (Python) v3 public layer. It carries aws-lambda-powertools and pydantic v2,
-# which is all lambdas/ needs beside the runtime's boto3. Override the version with
-# `cdk deploy -c powertools_layer_version=N` (cdk.json holds the project's default).
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_VERSION_CONTEXT = "powertools_layer_version"
-POWERTOOLS_LAYER_VERSION_DEFAULT = "27"
+# Powertools for AWS Lambda (Python) v3 public layer, the very version the tests run (lambdas/requirements.txt).
+# It carries aws-lambda-powertools and pydantic v2, which is all lambdas/ needs beside the runtime's boto3.
+# Its ARN is resolved at deploy time from the public SSM parameter Powertools publishes per Region, architecture,
+# Python version and release (/aws/service/powertools/python/arm64/python3.12/3.37.0), so the layer's account,
+# Region and partition are whatever Powertools publishes there, never written here. Where no such parameter
+# exists (China Regions: a layer of another account), name the layer: `cdk deploy -c powertools_layer_arn=ARN`.
+POWERTOOLS_LAYER_ARN_CONTEXT = "powertools_layer_arn"
+LAMBDA_REQUIREMENTS = PROJECT_ROOT / "lambdas" / "requirements.txt"
+
+
+def pinned_version(package: str, requirements: Path = LAMBDA_REQUIREMENTS) -> str:
+    """The `package==X` pin of a requirements file."""
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        name, _, version = line.split("#", 1)[0].strip().partition("==")
+        if name.split("[", 1)[0].strip().lower() == package:
+            return version.strip()
+    raise ValueError(f"{requirements} pins no {package}")
+
+
+def powertools_layer_parameter(runtime: str, version: str) -> str:
+    """The public SSM parameter holding the ARN of the Powertools layer of `version` for `runtime` on ARM64."""
+    return f"/aws/service/powertools/python/arm64/{runtime}/{version}"
+
 
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 

@@ -13,10 +13,10 @@ from infrastructure.constructs.copy_destination import CopyDestination, source_a
 from infrastructure.constructs.efs_movers import EfsMovers, file_systems_from
 from infrastructure.constructs.engine import Engine
 from infrastructure.constructs.fan_out import FanOut
-from infrastructure.constructs.monitoring import Monitoring
+from infrastructure.constructs.monitoring import Monitoring, alert_emails_from
 from infrastructure.constructs.restore_workflow import RestoreWorkflow
 from infrastructure.constructs.scheduling import Scheduling
-from infrastructure.constructs.storage import Storage
+from infrastructure.constructs.storage import Storage, adoption_from
 
 
 class StrongroomStack(Stack):
@@ -25,12 +25,25 @@ class StrongroomStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
 
-        layer_version = str(
-            self.node.try_get_context(names.POWERTOOLS_LAYER_VERSION_CONTEXT) or names.POWERTOOLS_LAYER_VERSION_DEFAULT
-        )
+        layer_arn = self.node.try_get_context(names.POWERTOOLS_LAYER_ARN_CONTEXT)
 
-        self.storage = Storage(self, "Storage")
-        self.monitoring = Monitoring(self, "Monitoring")
+        # Onto a catalog a destroyed stack retained, or a new one (docs/deploying.md).
+        adopt = adoption_from(
+            {
+                key: self.node.try_get_context(key)
+                for key in (names.ADOPT_CATALOG_CONTEXT, names.ADOPT_CATALOG_KEY_ARN_CONTEXT)
+            }
+        )
+        self.storage = Storage(self, "Storage", adopt=adopt)
+        self.monitoring = Monitoring(
+            self, "Monitoring", alert_emails=alert_emails_from(self.node.try_get_context(names.ALERT_EMAIL_CONTEXT))
+        )
+        CfnOutput(
+            self,
+            names.ALERTS_TOPIC_OUTPUT,
+            value=self.monitoring.alerts_topic.topic_arn,
+            description="Failed jobs and Strongroom's alarms: subscribe to it (docs/alerting.md)",
+        )
         self.engine = Engine(
             self,
             "Engine",
@@ -38,7 +51,7 @@ class StrongroomStack(Stack):
             event_bus=self.monitoring.event_bus,
             default_key=self.storage.default_key,
             vault_bucket=self.storage.vault_bucket,
-            layer_version=layer_version,
+            layer_arn=str(layer_arn) if layer_arn else None,
         )
         # A rule's firing queues its resources a page at a time; StartBackups is built once it knows the queue.
         self.fan_out = FanOut(self, "BackupBatches", spec=constants.BACKUP_BATCH_QUEUE)
@@ -46,16 +59,20 @@ class StrongroomStack(Stack):
         self.fan_out.connect(
             self.engine.roles[constants.START_BACKUPS.key], self.engine.functions[constants.START_BACKUP_BATCH.key]
         )
-        self.scheduling = Scheduling(self, "Scheduling", functions=self.engine.functions)
-        self.restore_workflow = RestoreWorkflow(self, "RestoreWorkflow", functions=self.engine.functions)
-        # The Api function is built once it can be told where the workflow and the plan schedules are.
+        # Functions that manage plan schedules (ReconcileSchedules, the Api) are told the group and the role.
+        self.scheduling = Scheduling(self, "Scheduling")
         self.engine.provide_environment(
             {
-                constants.ENV_RESTORE_STATE_MACHINE_ARN: self.restore_workflow.state_machine.state_machine_arn,
                 constants.ENV_PLAN_SCHEDULE_GROUP: self.scheduling.plan_group.ref,
                 constants.ENV_SCHEDULER_ROLE_ARN: self.scheduling.role.role_arn,
             }
         )
+        self.restore_workflow = RestoreWorkflow(self, "RestoreWorkflow", functions=self.engine.functions)
+        # The Api function is built once it can be told where the workflow is.
+        self.engine.provide_environment(
+            {constants.ENV_RESTORE_STATE_MACHINE_ARN: self.restore_workflow.state_machine.state_machine_arn}
+        )
+        self.scheduling.schedule(self.engine.functions)
         self.api = BackupApi(self, "Api", function=self.engine.functions[constants.API.key])
 
         # Other accounts' deployments that may copy into this one's vaults (none: no role, no door).
@@ -66,6 +83,7 @@ class StrongroomStack(Stack):
                 "CopyDestination",
                 table=self.storage.table,
                 default_key=self.storage.default_key,
+                vault_bucket=self.storage.vault_bucket,
                 source_accounts=sources,
             )
             if sources
@@ -104,3 +122,4 @@ class StrongroomStack(Stack):
             )
         self.monitoring.alarm_on_failed_executions("Restore", self.restore_workflow.state_machine)
         self.monitoring.alarm_on_dead_letters("BackupBatches", self.fan_out.dead_letters)
+        self.monitoring.alarm_on_undelivered_notifications()

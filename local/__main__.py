@@ -8,14 +8,17 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
 import time
 
 
-def serve(port: int, tick_seconds: float) -> int:
+def serve(port: int, tick_seconds: float, state_dir: str | None = None) -> int:
+    import logging
+
     from local.runtime import LocalRuntime, LocalSettings
 
-    runtime = LocalRuntime(LocalSettings.from_environment(port=port, follow_real_time=True, quiet=False)).start()
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = LocalSettings.from_environment(port=port, follow_real_time=True, quiet=False, state_dir=state_dir)
+    runtime = LocalRuntime(settings).start()
     d = runtime.deployment
     print(f"Strongroom local runtime serving at {runtime.endpoint}", flush=True)
     print(
@@ -25,13 +28,17 @@ def serve(port: int, tick_seconds: float) -> int:
     print(f"  try: aws --endpoint-url {runtime.endpoint} ec2 create-volume --availability-zone {d.region}a --size 8")
     print(f"  EFS files: {runtime.efs_root}/<file-system-id>/ (python -m local efs put FS_ID FILE)")
     print(f"  virtual clock: curl -X POST {runtime.endpoint}/_strongroom/advance -d '{{\"days\": 1}}'")
-    print("  Ctrl-C stops it.", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if state_dir:
+        print(f"  state kept in {state_dir} across restarts")
+    print("  Ctrl-C stops it.")
+    # The line a script waits for (as GET /_strongroom/health answers 200): the Backup API answers from now on.
+    print(f"Strongroom ready on {runtime.endpoint}", flush=True)
+    from local.serving import Ticker
+
+    ticker = Ticker(runtime.scheduler, tick_seconds)
+    signal.signal(signal.SIGTERM, lambda *_: ticker.stop())
     try:
-        while not stop.is_set():
-            runtime.scheduler.tick()
-            stop.wait(tick_seconds)
+        ticker.run()
     except KeyboardInterrupt:
         pass
     finally:
@@ -105,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     serving = commands.add_parser("serve", help="serve the local runtime until interrupted")
     serving.add_argument("--port", type=int, default=4566)
     serving.add_argument("--tick", type=float, default=2.0, help="seconds between scheduler ticks")
+    serving.add_argument(
+        "--state-dir", help="keep the state (vaults, plans, jobs, emulated resources) in this folder across restarts"
+    )
     importing = commands.add_parser(
         "import", help="catalog the backups services made themselves as recovery points (needs a running serve)"
     )
@@ -137,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         code = run_demo()
         print(f"demo finished in {time.perf_counter() - started:.1f}s with exit code {code}")
         return code
-    return serve(args.port, args.tick)
+    return serve(args.port, args.tick, args.state_dir)
 
 
 if __name__ == "__main__":

@@ -5,14 +5,17 @@ in the cloud, and run that function's handler in process."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 from local.emulator_gaps import InvocationLog, invoke_in_process
+from local.iam_identity import LocalIdentities, LocalIdentity
 from local.sigv4 import SignatureRejected, SignedRequest, verify
 
 StartResponse = Callable[..., Any]
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 
 
 def _status_line(code: int) -> str:
@@ -30,12 +33,14 @@ class BackupApiApp:
         secrets: dict[str, str],
         account: str,
         log: InvocationLog | None = None,
+        region: str = "us-east-1",
     ) -> None:
         self._account = account
+        self._region = region  # a signature's credential scope must name it, as API Gateway's Region
         self._handler = handler
         self._function_name = function_name
         self._environment = environment
-        self._secrets = secrets
+        self._identities = LocalIdentities(secrets, account)
         self._log = log
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
@@ -50,8 +55,10 @@ class BackupApiApp:
             if environ.get(key):
                 headers[key.replace("_", "-").title()] = environ[key]
         url = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', 'localhost')}{raw_uri}"
+        identity = self._signer(headers)
+        secrets = {identity.access_key: identity.secret} if identity else {}
         try:
-            access_key = verify(SignedRequest(environ["REQUEST_METHOD"], url, headers, body), self._secrets)
+            access_key = verify(SignedRequest(environ["REQUEST_METHOD"], url, headers, body), secrets, self._region)
         except SignatureRejected as rejected:
             return self._respond(
                 start_response,
@@ -75,8 +82,9 @@ class BackupApiApp:
                 # what API Gateway's IAM authorization hands the function about the signer
                 "identity": {
                     "accessKey": access_key,
-                    "accountId": self._account,
-                    "userArn": f"arn:aws:iam::{self._account}:user/{access_key}",
+                    "accountId": identity.account if identity else self._account,
+                    "userArn": identity.arn if identity else "",
+                    "sourceIp": environ.get("REMOTE_ADDR", "127.0.0.1"),
                 },
             },
             "body": body.decode() if body else None,
@@ -89,6 +97,13 @@ class BackupApiApp:
         return self._respond(
             start_response, answer["statusCode"], answer.get("headers") or {}, answer.get("body") or ""
         )
+
+    def _signer(self, headers: dict[str, str]) -> LocalIdentity | None:
+        """The identity of the access key the Authorization header names (root, an emulated IAM user or role
+        session), whose secret then verifies the signature; None for a key nobody has."""
+        authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        match = _CREDENTIAL.search(authorization)
+        return self._identities.find(match.group(1)) if match else None
 
     @staticmethod
     def _respond(start_response: StartResponse, status: int, headers: dict[str, str], body: str) -> list[bytes]:

@@ -64,6 +64,28 @@ def table_definition(name: str) -> dict[str, Any]:
     }
 
 
+def alerts_topic_policy(topic_arn: str, account: str, rule_arns: list[str]) -> dict[str, Any]:
+    """The stack's alerts topic policy, as far as the local runtime has publishers: the failure rules may publish,
+    for themselves only (aws:SourceArn) and from this account (aws:SourceAccount). moto evaluates no alarms, so the
+    stack's CloudWatch statement has no local publisher to let in."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "FailureRulesPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnEquals": {"aws:SourceArn": rule_arns},
+                },
+            }
+        ],
+    }
+
+
 def restore_definition(function_arns: dict[str, str]) -> str:
     definition = c.RESTORE_ASL_PATH.read_text()
     for placeholder, spec in c.ASL_SUBSTITUTIONS.items():
@@ -207,11 +229,19 @@ def bootstrap(session: Any, region: str) -> Deployment:
                 "Input": json.dumps({"scheduled_time": c.SCHEDULED_TIME_PLACEHOLDER}),
             },
         )
+    rule_arns = []
     for rule_name, pattern in c.FAILURE_EVENT_PATTERNS.items():
-        client("events").put_rule(Name=rule_name, EventBusName=EVENT_BUS, EventPattern=json.dumps(pattern))
+        rule = client("events").put_rule(Name=rule_name, EventBusName=EVENT_BUS, EventPattern=json.dumps(pattern))
+        rule_arns.append(rule["RuleArn"])
         client("events").put_targets(
             Rule=rule_name, EventBusName=EVENT_BUS, Targets=[{"Id": "alerts", "Arn": topic_arn}]
         )
+    # As the stack's: the rules may publish, each for itself (local/topic_policy.py holds deliveries to it).
+    client("sns").set_topic_attributes(
+        TopicArn=topic_arn,
+        AttributeName="Policy",
+        AttributeValue=json.dumps(alerts_topic_policy(topic_arn, account, rule_arns)),
+    )
     return Deployment(
         region=region,
         account=account,

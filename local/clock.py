@@ -21,6 +21,17 @@ class VirtualClock:
                 return self._base + timedelta(seconds=time.monotonic() - self._real_start)
             return self._base
 
+    @property
+    def follows_real_time(self) -> bool:
+        return self._follow
+
+    def restart(self, moment: datetime) -> None:
+        """Put the clock at a moment, even an earlier one: only for a reset or a restore of the whole runtime,
+        whose state then agrees with it (the engine itself only ever moves time on)."""
+        with self._lock:
+            self._base = moment
+            self._real_start = time.monotonic()
+
     def advance(self, delta: timedelta) -> datetime:
         with self._lock:
             self._base += delta

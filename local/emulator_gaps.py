@@ -4,15 +4,18 @@ Runs Lambda invokes in this process. moto's Lambda normally starts a Docker cont
 its hook `LambdaFunction._invoke_lambda` is replaced so that the function's handler string is imported
 and called with the event, exactly as the Lambda runtime would, with the function's environment applied.
 Also shortens Step Functions' Wait states and Retry intervals, which moto sleeps in real time, and lets
-EventBridge rules deliver to SNS topics and Lambda functions, which moto's rules cannot target. Installs the
+EventBridge rules deliver to SNS topics (only where the topic's policy lets the rule publish, as on AWS: see
+local/topic_policy.py) and Lambda functions, which moto's rules cannot target. Refuses `aws.` event sources as
+EventBridge does (local/strict_events.py). Installs the
 copy gaps (local/copy_gaps.py), the DocumentDB and Neptune gaps (local/rds_gaps.py), the adapter quota
-and batch gaps (local/adapter_gaps.py) and the scale gaps (local/dynamodb_gaps.py, local/ec2_gaps.py) with
-them."""
+and batch gaps (local/adapter_gaps.py), the scale gaps (local/dynamodb_gaps.py, local/ec2_gaps.py) and the
+Scheduler group refusals (local/scheduler_gaps.py) with them."""
 
 from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import threading
 import time
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _env_lock = threading.Lock()
+_log = logging.getLogger(__name__)
 MAX_SFN_SLEEP_SECONDS = 0.05
 
 
@@ -49,6 +53,13 @@ class InvocationLog:
     metrics: dict[str, float] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.counts.clear()
+            self.errors.clear()
+            self.metrics.clear()
+            self.seconds.clear()
 
     def record(self, name: str, elapsed: float, errored: bool) -> None:
         with self.lock:
@@ -136,6 +147,8 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
     from moto.sns.models import sns_backends
     from moto.utilities.arns import parse_arn
 
+    from local.topic_policy import EVENTS, ServiceDelivery, service_may_publish
+
     original_send = Rule.send_to_targets
 
     def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
@@ -146,7 +159,10 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
             arn = parse_arn(target["Arn"])
             if arn.service == "sns":
                 topic = sns_backends[arn.account][arn.region].get_topic(target["Arn"])
-                topic.publish(json.dumps(original_event))
+                if service_may_publish(topic.policy, topic.arn, ServiceDelivery(EVENTS, self.arn, self.account_id)):
+                    topic.publish(json.dumps(original_event))
+                else:  # AWS counts a FailedInvocation on the rule and delivers nothing
+                    _log.warning("topic %s policy does not let rule %s publish: not delivered", topic.arn, self.arn)
                 handled.append(target)
             elif arn.service == "lambda":
                 function = lambda_backends[arn.account][arn.region].get_function(target["Arn"])
@@ -173,24 +189,43 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
     WaitFunction._wait_interval = _short_wait  # type: ignore[method-assign]
     retrier_decl.time = _ShortSleep()  # type: ignore[attr-defined,assignment]
-    from local import adapter_gaps, copy_gaps, dynamodb_gaps, ec2_gaps, emulator_speed, rds_gaps, schedule_cache
+    from local import (
+        adapter_gaps,
+        copy_gaps,
+        dynamodb_gaps,
+        ec2_gaps,
+        emulator_speed,
+        rds_gaps,
+        schedule_cache,
+        scheduler_gaps,
+        strict_events,
+    )
 
+    undo_strict_events = strict_events.install()
     undo_copy_gaps = copy_gaps.install()
     undo_dynamodb_gaps = dynamodb_gaps.install()
     undo_rds_gaps = rds_gaps.install()
     undo_adapter_gaps = adapter_gaps.install()
     undo_ec2_gaps = ec2_gaps.install()
+    undo_scheduler_gaps = scheduler_gaps.install()
+    from local.iam_gaps import install_policy_simulation
+
+    undo_policy_simulation = install_policy_simulation()  # the Api function's per-operation authorization
+
     undo_schedule_cache = schedule_cache.install()
     undo_emulator_speed = emulator_speed.install()  # after dynamodb_gaps: it wraps that Table.all_items
 
     def undo() -> None:
         undo_emulator_speed()
         undo_schedule_cache()
+        undo_policy_simulation()
+        undo_scheduler_gaps()
         undo_ec2_gaps()
         undo_adapter_gaps()
         undo_rds_gaps()
         undo_dynamodb_gaps()
         undo_copy_gaps()
+        undo_strict_events()
         (
             LambdaFunction._invoke_lambda,  # type: ignore[method-assign]
             WaitFunction._wait_interval,  # type: ignore[method-assign]

@@ -11,9 +11,11 @@ gains nothing from parallel invokes, and the order stays reproducible."""
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+_log = logging.getLogger("strongroom.local.queue_poller")
 MAX_ROUNDS = 100_000  # a bound, not a limit anyone meets: each round delivers at least one message
 
 
@@ -30,6 +32,7 @@ class LocalQueuePoller:
         self._lambda = lambda_client
         self.sqs = sqs_client
         self.failed_deliveries = 0
+        self.delivery_errors = 0  # deliveries that broke (not a function's reported failure): logged and counted
         self._mapped: list[_Mapping] | None = None
 
     def _mappings(self) -> list[_Mapping]:
@@ -46,6 +49,10 @@ class LocalQueuePoller:
                     self._mapped.append(_Mapping(url, source, mapping["FunctionArn"], batch_size))
         return self._mapped
 
+    def forget_mappings(self) -> None:
+        """After a reset or a restore, the mappings are read again."""
+        self._mapped = None
+
     def drain(self) -> int:
         """Delivers until every mapped queue is empty; returns the number of invocations."""
         invocations = 0
@@ -53,13 +60,20 @@ class LocalQueuePoller:
         for _ in range(MAX_ROUNDS):
             delivered = False
             for mapping in mappings:
-                messages = self.sqs.receive_message(
-                    QueueUrl=mapping.queue_url, MaxNumberOfMessages=mapping.batch_size, AttributeNames=["All"]
-                ).get("Messages", [])
-                if messages:
-                    self._deliver(mapping, messages)
-                    invocations += 1
-                    delivered = True
+                try:
+                    messages = self.sqs.receive_message(
+                        QueueUrl=mapping.queue_url, MaxNumberOfMessages=mapping.batch_size, AttributeNames=["All"]
+                    ).get("Messages", [])
+                    if messages:
+                        invocations += 1
+                        delivered = True
+                        self._deliver(mapping, messages)
+                except Exception as error:  # noqa: BLE001 - one batch's failure is counted, the others go on
+                    # One batch that cannot be delivered must not stop the others (nor the scheduler that drains):
+                    # its messages stay in the queue, visible again after their timeout, and go to the
+                    # dead-letter queue after maxReceiveCount receives, as with Lambda's poller.
+                    self.delivery_errors += 1
+                    _log.warning("queue poller: delivering from %s failed: %r", mapping.queue_arn, error)
             if not delivered:
                 return invocations
         raise RuntimeError("queues never drained")

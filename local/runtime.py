@@ -32,6 +32,7 @@ class LocalSettings:
     start: datetime | None = None
     follow_real_time: bool = False
     quiet: bool = True
+    state_dir: str | None = None  # keep the state here across restarts (local/state_dir.py)
 
     @classmethod
     def from_environment(cls, **overrides: Any) -> LocalSettings:
@@ -76,6 +77,8 @@ class LocalRuntime:
         self._edge: Any = None
         self._moto_app: Any = None
         self._route: Callable[..., Any] = lambda **_: None
+        self._fresh_state: bytes | None = None  # right after bootstrap: what a reset returns to
+        self._state_keeper: Any = None
 
     @property
     def endpoint(self) -> str:
@@ -108,6 +111,7 @@ class LocalRuntime:
         from werkzeug.serving import make_server
 
         from lambdas.common import aws, clock
+        from local.control import ControlApp
         from local.edge import EdgeApp
 
         moto_api_backend.reset()  # one emulator per process: a new runtime starts from an empty account
@@ -125,9 +129,10 @@ class LocalRuntime:
             {s.access_key: s.secret_key},
             s.account,
             self.invocations,
+            region=s.region,
         )
         moto_app = DomainDispatcherApplication(create_backend_app)
-        app = EdgeApp(moto_app, backup_api, self.clock, self._advance_hook)
+        app = EdgeApp(moto_app, backup_api, ControlApp(self))
         self._edge, self._moto_app = app, moto_app
         self._server = make_server(s.host, self.port, app, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="strongroom-edge")
@@ -163,6 +168,7 @@ class LocalRuntime:
         self.scheduler = LocalScheduler(
             self._internal(self.client("scheduler")), invoker, self.clock, self.queues.drain
         )
+        self._keep_state()
         app.ready = True
         return self
 
@@ -170,6 +176,55 @@ class LocalRuntime:
         """A client of the runtime's own machinery (what AWS's scheduler and pollers are), on the in-process path."""
         client.meta.events.register("before-send", self._route)
         return client
+
+    def _keep_state(self) -> None:
+        """Remember the fresh state for resets; with a state dir, go back to the state saved there and keep it."""
+        from local.emulator_state import capture, restore
+        from local.state_dir import StateDir, StateKeeper
+
+        self._fresh_state = capture(self)
+        if self.settings.state_dir:
+            state_dir = StateDir(self.settings.state_dir)
+            saved = state_dir.load()
+            if saved is not None:
+                restore(self, saved, replay_missed=True)
+            self._state_keeper = StateKeeper(self, state_dir).start()
+
+    @property
+    def ready(self) -> bool:
+        return bool(self._edge is not None and self._edge.ready)
+
+    def now_iso(self) -> str:
+        return self.clock.now().isoformat()
+
+    def reset(self) -> None:
+        """Every service back to the state right after bootstrap (the Backup API answers 503 meanwhile)."""
+        from lambdas.api.authorization import forget_decisions
+        from local.emulator_state import restore
+
+        assert self._fresh_state is not None, "the runtime is not started"
+        self._edge.ready = False
+        try:
+            restore(self, self._fresh_state, replay_missed=False)
+            self.invocations.clear()
+            # A user made again under an old name must not inherit the old one's cached authorization.
+            forget_decisions()
+        finally:
+            self._edge.ready = True
+        if self._state_keeper is not None:
+            self._state_keeper.changed()
+
+    def counters(self) -> dict[str, int]:
+        """What /_strongroom/health reports: failures the runtime survived."""
+        return {
+            "scheduler_failures": self.scheduler.failure_count if self.scheduler else 0,
+            "delivery_errors": self.queues.delivery_errors if self.queues else 0,
+        }
+
+    def change_mark(self) -> tuple[int, int, int]:
+        """Moves whenever the state may have changed: a request that may write, a firing, a reset."""
+        fired = sum(self.scheduler.fired.values()) if self.scheduler else 0
+        return (self._edge.writes if self._edge else 0, fired, id(self.deployment))
 
     def _install_stand_ins(self) -> None:
         """What the emulator lacks, the local runtime stands in for, behind the same clients and interfaces:
@@ -248,10 +303,6 @@ class LocalRuntime:
                 shutil.rmtree(self._efs_root, ignore_errors=True)
             self._efs_root = None
 
-    def _advance_hook(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.run_until(self.clock.now())
-
     def session(self) -> boto3.session.Session:
         return boto3.session.Session(
             aws_access_key_id=self.settings.access_key,
@@ -264,8 +315,12 @@ class LocalRuntime:
         return self.session().client(service, endpoint_url=self.endpoint, config=config)
 
     def advance(self, delta: timedelta) -> int:
-        """Move the virtual clock on, firing every schedule due on the way. Returns how many fired."""
-        return int(self.scheduler.run_until(self.clock.now() + delta))
+        """Move the virtual clock on, firing every schedule due on the way at its own time (the clock is at each
+        firing's time while it runs, as in the demo). Returns how many fired."""
+        fired = int(self.scheduler.run_until(self.clock.now() + delta))
+        if self._state_keeper is not None:
+            self._state_keeper.changed()
+        return fired
 
     def services(self) -> Any:
         from lambdas.handlers.wiring import service_context
@@ -273,6 +328,9 @@ class LocalRuntime:
         return service_context()
 
     def stop(self) -> None:
+        if self._state_keeper is not None:
+            self._state_keeper.stop()  # the last save, while the emulator still holds the state
+            self._state_keeper = None
         if self._server is not None:
             self._server.shutdown()
             self._server = None

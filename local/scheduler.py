@@ -13,6 +13,7 @@ time (tick) fires sub-hourly rate() schedules every tick so jobs finish within s
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from local.clock import VirtualClock
 from local.schedule_cache import ScheduleCache
 
 PLACEHOLDER = "<aws.scheduler.scheduled-time>"
+KEPT_FAILURES = 200  # the newest failures kept for reading; failure_count counts them all
+_log = logging.getLogger("strongroom.local.scheduler")
 DENSE_AFTER_CRON = timedelta(hours=1)
 SPARSE_STEP = timedelta(hours=1)
 
@@ -59,8 +62,29 @@ class LocalScheduler:
         self._lock = threading.Lock()
         self.fired: dict[str, int] = {}
         self.failures: list[str] = []
+        self.failure_count = 0
         self._cron_fired: list[datetime] = []
         self._schedule_cache = ScheduleCache(self._read_schedules)
+
+    def restart(self, last: datetime) -> None:
+        """After a reset or a restore: fire from `last` on, with no memory of earlier firings."""
+        with self._lock:
+            self._last = last
+            self._cron_fired = []
+            self.fired = {}
+            self.failures = []
+            self.failure_count = 0
+
+    def _failed(self, what: str) -> None:
+        """One schedule or one firing went wrong: say so, count it, and let every other schedule go on (a
+        plan deleted while the tick reads its schedule must not stop the runtime)."""
+        _log.warning("scheduler: %s", what)
+        self.failure_count += 1
+        self.failures.append(what)
+        del self.failures[:-KEPT_FAILURES]
+
+    def _unreadable(self, schedule: dict[str, Any], error: Exception) -> None:
+        self._failed(f"{schedule.get('Name')}: cannot evaluate {schedule.get('ScheduleExpression')!r}: {error!r}")
 
     def _schedules(self) -> list[dict[str, Any]]:
         return self._schedule_cache.schedules()  # read again only after a change (local/schedule_cache.py)
@@ -68,19 +92,34 @@ class LocalScheduler:
     def _read_schedules(self) -> list[dict[str, Any]]:
         found = []
         for group in self._scheduler.list_schedule_groups()["ScheduleGroups"]:
-            paginator = self._scheduler.get_paginator("list_schedules")
-            for page in paginator.paginate(GroupName=group["Name"]):
-                for summary in page["Schedules"]:
-                    found.append(self._scheduler.get_schedule(Name=summary["Name"], GroupName=group["Name"]))
+            try:
+                found.extend(self._group_schedules(group["Name"]))
+            except self._scheduler.exceptions.ResourceNotFoundException:
+                continue  # the group went while it was read
         return [schedule for schedule in found if schedule.get("State", "ENABLED") == "ENABLED"]
+
+    def _group_schedules(self, group: str) -> list[dict[str, Any]]:
+        found = []
+        for page in self._scheduler.get_paginator("list_schedules").paginate(GroupName=group):
+            for summary in page["Schedules"]:
+                try:
+                    found.append(self._scheduler.get_schedule(Name=summary["Name"], GroupName=group))
+                except self._scheduler.exceptions.ResourceNotFoundException:
+                    continue  # deleted since it was listed (its plan was deleted): nothing to fire
+        return found
 
     def _firings(self, start: datetime, end: datetime) -> list[Firing]:
         firings = []
         for schedule in self._schedules():
-            expression = parse_schedule_expression(schedule["ScheduleExpression"])
-            zone = schedule.get("ScheduleExpressionTimezone") or "UTC"
-            target = schedule["Target"]
-            for moment in expression.firings_between(start, end, zone):
+            try:
+                expression = parse_schedule_expression(schedule["ScheduleExpression"])
+                zone = schedule.get("ScheduleExpressionTimezone") or "UTC"
+                target = schedule["Target"]
+                moments = expression.firings_between(start, end, zone)
+            except (ValueError, KeyError) as error:  # one unreadable schedule must not keep the others from firing
+                self._unreadable(schedule, error)
+                continue
+            for moment in moments:
                 payload = (target.get("Input") or "{}").replace(PLACEHOLDER, _iso(moment))
                 firings.append(
                     Firing(
@@ -138,7 +177,11 @@ class LocalScheduler:
         count = self.run_until(now)
         with self._lock:
             for schedule in self._schedules():
-                expression = parse_schedule_expression(schedule["ScheduleExpression"])
+                try:
+                    expression = parse_schedule_expression(schedule["ScheduleExpression"])
+                except ValueError as error:
+                    self._unreadable(schedule, error)
+                    continue
                 interval = expression.min_interval()
                 if expression.kind == "rate" and interval is not None and interval < SPARSE_STEP:
                     target = schedule["Target"]
@@ -151,11 +194,16 @@ class LocalScheduler:
         self._clock.set(firing.at)
         if not firing.is_rate:
             self._cron_fired.append(firing.at)
-        response = self._lambda.invoke(FunctionName=firing.target_arn, Payload=firing.payload.encode())
+        try:
+            response = self._lambda.invoke(FunctionName=firing.target_arn, Payload=firing.payload.encode())
+        except Exception as error:  # noqa: BLE001 - the target is gone, the emulator refused...: this firing failed
+            self._failed(f"{firing.name} at {_iso(firing.at)}: invoke failed: {error!r}")
+            return
         self.fired[firing.name] = self.fired.get(firing.name, 0) + 1
-        self._after_fire()
         if response.get("FunctionError"):
             body = json.loads(response["Payload"].read() or b"{}")
-            self.failures.append(
-                f"{firing.name} at {_iso(firing.at)}: {body.get('errorType')}: {body.get('errorMessage')}"
-            )
+            self._failed(f"{firing.name} at {_iso(firing.at)}: {body.get('errorType')}: {body.get('errorMessage')}")
+        try:
+            self._after_fire()
+        except Exception as error:  # noqa: BLE001 - undelivered messages stay queued for the next drain
+            self._failed(f"delivering the queues after {firing.name} at {_iso(firing.at)}: {error!r}")

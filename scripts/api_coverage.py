@@ -1,6 +1,6 @@
 """Prints, from botocore's model of AWS Backup, which operations Strongroom implements.
 
-python scripts/api_coverage.py            # a Markdown table, as the README shows it
+python scripts/api_coverage.py            # a Markdown table, as docs/api.md shows it
 python scripts/api_coverage.py --summary  # one line: implemented / total
 """
 
@@ -26,7 +26,7 @@ def coverage() -> tuple[list[tuple[str, str, str, bool]], int]:
     return rows, sum(1 for row in rows if row[3])
 
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 START, END = "<!-- api-coverage:start -->", "<!-- api-coverage:end -->"
 
 

@@ -26,7 +26,7 @@ from lambdas.resources.base import (
 from lambdas.resources.registry import AdapterRegistry
 from lambdas.services.context import ServiceContext
 from lambdas.services.copy_destinations import CopyRefused, Destination
-from lambdas.services.events import PlanState
+from lambdas.services.event_details import PlanState
 from lambdas.store.memory_table import MemoryTable
 from lambdas.store.stores import Stores
 
@@ -321,3 +321,16 @@ def select_by_tag(world: World, plan: BackupPlan, key: str = "backup", value: st
         {"BackupSelection": {"SelectionName": "s", "IamRoleArn": ROLE, "ListOfTags": tags}},
         T0,
     )
+
+
+def allows_copies_from(account: str) -> str:
+    """A destination vault's access policy letting `account` copy into it, as AWS Backup requires across accounts."""
+    import json
+
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+        "Action": "backup:CopyIntoBackupVault",
+        "Resource": "*",
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})

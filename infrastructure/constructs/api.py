@@ -3,6 +3,13 @@
 Every route of botocore's `backup` model (PUT /backup-vaults/{name}, PUT /backup/plans/, GET /backup-jobs/...)
 reaches the Api function through one Lambda proxy integration; the function matches the route and validates
 the input against the model, so API Gateway does neither.
+
+Authorization happens in two steps. API Gateway's IAM authorization checks the SigV4 signature and
+`execute-api:Invoke` (who may reach the API at all). The function then checks the AWS Backup action itself
+(`backup:DeleteRecoveryPoint` on the point, `iam:PassRole` on a restore's role, ...) against the caller's
+identity policies with `iam:SimulatePrincipalPolicy` (lambdas/api/authorization.py, docs/authorization.md), so
+AWS's managed AWS Backup policies apply as they are. Per-route `execute-api` ARNs could not express
+resource-level permissions (a vault, a recovery point) nor AWS Backup's action names.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from infrastructure import constants, names
 from infrastructure.constructs.nag import printed
+from lambdas.resources.ec2 import RESTORE_ROLE_PATH
 
 
 class Arns:
@@ -158,9 +159,14 @@ class Arns:
 
     @property
     def copy_destination_roles(self) -> str:
-        """The role a Strongroom deployment in another account offers to the accounts that copy into it."""
+        """The role a Strongroom deployment in another account offers to the accounts that copy into it (one per
+        Region, named after it)."""
         return self.stack.format_arn(
-            service="iam", resource="role", resource_name=constants.COPY_DESTINATION_ROLE_NAME, region="", account="*"
+            service="iam",
+            resource="role",
+            resource_name=constants.copy_destination_role_name("*"),
+            region="",
+            account="*",
         )
 
     # IAM and EventBridge Scheduler
@@ -169,9 +175,26 @@ class Arns:
     def roles(self) -> str:
         return self._arn("iam", "role", "*", with_region=False)
 
+    @property
+    def restore_roles(self) -> str:
+        """The roles a user marked for restores (created under the path /strongroom-restore/): the only ones a
+        restored instance's profile may carry."""
+        return self._arn("iam", "role", f"{RESTORE_ROLE_PATH.strip('/')}/*", with_region=False)
+
+    @property
+    def users(self) -> str:
+        return self._arn("iam", "user", "*", with_region=False)
+
+    @property
+    def instance_profiles(self) -> str:
+        return self._arn("iam", "instance-profile", "*", with_region=False)
+
     def schedules_in_group(self, group_name: str) -> str:
         """Every schedule of one EventBridge Scheduler group (plan rules get theirs at run time)."""
         return self._arn("scheduler", "schedule", f"{group_name}/*")
+
+    def schedule_group(self, group_name: str) -> str:
+        return self._arn("scheduler", "schedule-group", group_name)
 
     def wildcard_findings(self, statements: list[iam.PolicyStatement]) -> set[str]:
         """cdk-nag IAM5 findings (`Resource::...`, `Action::...`) that these statements raise."""

@@ -42,6 +42,7 @@ from constructs import Construct
 
 from infrastructure import constants, names
 from infrastructure.constructs.arns import Arns
+from infrastructure.constructs.findings import reason_for, wildcard_kind
 from infrastructure.constructs.nag import acknowledge, printed
 from infrastructure.constructs.permissions import vault_storage
 from infrastructure.constructs.resource_access import allow
@@ -315,6 +316,9 @@ class EfsMovers(Construct):
         for finding in sorted(wildcards):
             if finding.endswith(("/recovery-points/*", "/restores/*")):
                 acknowledge(role, "IAM5", VAULT_PREFIX_REASON, finding)
+            elif wildcard_kind(finding) == ("kms", "key"):
+                # EFS data is encrypted with its vault's own key (tagged strongroom:vault-key=true).
+                acknowledge(role, "IAM5", reason_for(finding) or "", finding)
         acknowledge(
             function,
             "L1",

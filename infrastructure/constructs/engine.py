@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import cast
 
 import jsii
-from aws_cdk import CfnElement, Duration, Stack
+from aws_cdk import ArnFormat, CfnElement, Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -20,20 +20,24 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IValidation
 
 from infrastructure import constants, names
-from infrastructure.constructs.nag import acknowledge
-from infrastructure.constructs.permissions import ACCESS, WILDCARD_REASON, Arns, FunctionAccess
+from infrastructure.constructs.findings import explain
+from infrastructure.constructs.nag import acknowledge, printed
+from infrastructure.constructs.permissions import ACCESS, Arns, FunctionAccess
 
 
-def powertools_layer_arn(layer_version: str, region: str) -> str:
-    """The public Powertools for AWS Lambda (Python) v3 layer for the runtime, on ARM64."""
-    runtime = constants.LAMBDA_RUNTIME.replace(".", "")  # python3.12 -> python312
-    return (
-        f"arn:aws:lambda:{region}:{names.POWERTOOLS_LAYER_ACCOUNT}:layer:"
-        f"AWSLambdaPowertoolsPythonV3-{runtime}-arm64:{layer_version}"
-    )
+def powertools_layer_arn(scope: Construct, override: str | None) -> str:
+    """The public Powertools layer of the version the tests run (lambdas/requirements.txt), for the runtime, on
+    ARM64: the ARN Powertools publishes in the deployment's Region (an SSM parameter resolved at deploy time),
+    or the one the `powertools_layer_arn` context names."""
+    if override:
+        return override
+    version = names.pinned_version("aws-lambda-powertools")
+    parameter = names.powertools_layer_parameter(constants.LAMBDA_RUNTIME, version)
+    return ssm.StringParameter.value_for_string_parameter(scope, parameter)
 
 
 # Environment values that are ARNs of the engine's own functions: provided as soon as that function exists.
@@ -66,7 +70,7 @@ class Engine(Construct):
         event_bus: events.IEventBus,
         default_key: kms.IKey,
         vault_bucket: s3.IBucket,
-        layer_version: str,
+        layer_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._table = table
@@ -83,7 +87,7 @@ class Engine(Construct):
         self._runtime = lambda_.Runtime(constants.LAMBDA_RUNTIME, lambda_.RuntimeFamily.PYTHON)
         self._code = lambda_.Code.from_asset(str(names.PROJECT_ROOT), exclude=list(names.LAMBDA_ASSET_EXCLUDES))
         self._powertools = lambda_.LayerVersion.from_layer_version_arn(
-            self, "PowertoolsLayer", powertools_layer_arn(layer_version, Stack.of(self).region)
+            self, "PowertoolsLayer", powertools_layer_arn(self, layer_arn)
         )
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
@@ -127,6 +131,8 @@ class Engine(Construct):
             f"{spec.key}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Strongroom {spec.key} function",
+            # Other accounts' copy destination roles trust the roles under this path only.
+            path=constants.COPY_SOURCE_ROLE_PATH if access.runs_copies else None,
         )
         log_group = logs.LogGroup(self, f"{spec.key}Logs", retention=names.LOG_RETENTION)
         log_group.grant_write(role)
@@ -135,7 +141,10 @@ class Engine(Construct):
         statements = access.statements(self._arns, environment)
         if access.publishes_job_events:
             self._event_bus.grant_put_events_to(role)
-            statements.append(iam.PolicyStatement(sid="NotifyVaultTopics", actions=["sns:Publish"], resources=["*"]))
+            # Vault notification topics are the user's (PutBackupVaultNotifications): any topic of this account
+            # and Region, none elsewhere (docs/least-privilege.md).
+            topics = Stack.of(self).format_arn(service="sns", resource="*", arn_format=ArnFormat.NO_RESOURCE_NAME)
+            statements.append(iam.PolicyStatement(sid="NotifyVaultTopics", actions=["sns:Publish"], resources=[topics]))
         for statement in statements:
             role.add_to_policy(statement)
 
@@ -155,7 +164,7 @@ class Engine(Construct):
             log_group=log_group,
             role=role,
         )
-        self._acknowledge_findings(role, function, self._arns.wildcard_findings(statements))
+        self._acknowledge_findings(role, function, statements)
         self.functions[spec.key] = function
         self.roles[spec.key] = role
         for key, owner in OWN_FUNCTION_ARNS.items():
@@ -163,25 +172,26 @@ class Engine(Construct):
                 self._environment[key] = function.function_arn
         return function
 
-    def _acknowledge_findings(self, role: iam.Role, function: lambda_.Function, wildcards: set[str]) -> None:
-        table_id = Stack.of(self).get_logical_id(cast(CfnElement, self._table.node.default_child))
+    def _acknowledge_findings(
+        self, role: iam.Role, function: lambda_.Function, statements: list[iam.PolicyStatement]
+    ) -> None:
+        created = self._table.node.default_child
+        # A created table's ARN is a GetAtt; an adopted one's (docs/deploying.md) is formatted from its name.
+        indexes = (
+            f"<{Stack.of(self).get_logical_id(cast(CfnElement, created))}.Arn>/index/*"
+            if created is not None
+            else printed(self, f"{self._table.table_arn}/index/*")
+        )
         acknowledge(
             role,
             "IAM5",
             "Read/write on the catalog table includes its global secondary indexes (table/index/*).",
-            f"Resource::<{table_id}.Arn>/index/*",
+            f"Resource::{indexes}",
         )
-        # Active tracing always adds X-Ray actions on "*"; other uses of "*" come from `statements`.
-        acknowledge(
-            role,
-            "IAM5",
-            WILDCARD_REASON
-            if "Resource::*" in wildcards
-            else "X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) cannot be scoped to a resource.",
-            "Resource::*",
-        )
-        for finding in sorted(wildcards - {"Resource::*"}):
-            acknowledge(role, "IAM5", WILDCARD_REASON, finding)
+        # Active tracing always adds X-Ray actions on "*", so every role has that finding.
+        findings = self._arns.wildcard_findings(statements) | {"Resource::*"}
+        for finding, reason in sorted(explain(Stack.of(self), statements, findings).items()):
+            acknowledge(role, "IAM5", reason, finding)
         acknowledge(
             function,
             "L1",

@@ -1,32 +1,70 @@
-"""Monitoring: the event bus of job state changes, the alerts topic, and alarms on failures."""
+"""Monitoring: the event bus of job state changes, the alerts topic, and alarms on failures.
+
+Alerts reach a person through one encrypted topic. On AWS a service publishes to a topic only where the topic's
+policy allows its principal, so the policy names exactly the stack's publishers: its failure rules
+(events.amazonaws.com, by rule ARN) and its alarms (cloudwatch.amazonaws.com, by alarm ARN), each from this account
+(aws:SourceAccount), which closes the confused-deputy door an unconditioned service grant leaves open. The key's
+grants to the two services carry no such condition: EventBridge sends none of these keys on its KMS requests, and a
+conditioned key grant would silently drop every delivery."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
-from aws_cdk import Duration
+import jsii
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
 from infrastructure import constants, names
 
 ALARM_PERIOD = Duration.minutes(5)
+EVENTS_PRINCIPAL = "events.amazonaws.com"
+CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
+_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
+
+
+def alert_emails_from(context: object) -> list[str]:
+    """`-c alert_email=ops@example.com` (several: comma-separated), or a JSON list in cdk.json."""
+    if context is None or context == "":
+        return []
+    values = context if isinstance(context, list) else str(context).split(",")
+    emails = [str(value).strip() for value in values if str(value).strip()]
+    for email in emails:
+        if not _EMAIL.match(email):
+            raise ValueError(f"{names.ALERT_EMAIL_CONTEXT}: {email!r} is not an email address")
+    return emails
+
+
+@jsii.implements(events.IRuleTarget)
+class _AlertsTopicTarget:
+    """The alerts topic as a rule's target. CDK's SnsTopic target would also add an unconditioned grant
+    (any rule of any account may publish) to the topic's policy; Monitoring grants each rule by its ARN instead."""
+
+    def __init__(self, topic: sns.ITopic) -> None:
+        self._topic = topic
+
+    def bind(self, rule: IRuleRef, id: str | None = None) -> events.RuleTargetConfig:  # jsii's parameter names
+        return events.RuleTargetConfig(arn=self._topic.topic_arn)
 
 
 class Monitoring(Construct):
     """Job state change events land on a custom bus; failures and errors alert one encrypted topic."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, alert_emails: list[str] | None = None) -> None:
         super().__init__(scope, construct_id)
+        self._account = Stack.of(self).account
 
         self.event_bus = events.EventBus(self, "EventBus", event_bus_name=names.EVENT_BUS_NAME)
 
@@ -62,10 +100,49 @@ class Monitoring(Construct):
                     detail_type=list(pattern["detail-type"]),  # type: ignore[call-overload]
                     detail=dict(pattern["detail"]),  # type: ignore[call-overload]
                 ),
-                targets=[targets.SnsTopic(self.alerts_topic)],
+                targets=[_AlertsTopicTarget(self.alerts_topic)],
             )
             for rule_name, pattern in constants.FAILURE_EVENT_PATTERNS.items()
         ]
+        self.alerts_topic.add_to_resource_policy(
+            self._publish_statement(
+                "FailureRulesPublish", EVENTS_PRINCIPAL, [rule.rule_arn for rule in self.failed_jobs_rules]
+            )
+        )
+        # The alarms' statement names each alarm as it is added (alarm_on_*), so it exists once there is one.
+        self._alarm_arns: list[str] = []
+        self._alarms_statement: iam.PolicyStatement | None = None
+
+        for email in alert_emails or []:
+            self.alerts_topic.add_subscription(subscriptions.EmailSubscription(email))
+
+    def _publish_statement(self, sid: str, service: str, source_arns: list[str]) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            sid=sid,
+            principals=[iam.ServicePrincipal(service)],
+            actions=["sns:Publish"],
+            resources=[self.alerts_topic.topic_arn],
+            conditions={
+                "StringEquals": {"aws:SourceAccount": self._account},
+                "ArnEquals": {"aws:SourceArn": source_arns},
+            },
+        )
+
+    def alarm_on_undelivered_notifications(self) -> None:
+        """Events EventBridge refused (after retries) and vault notifications SNS refused are counted by the functions
+        (Powertools metrics, dimension `service`): any of either in five minutes alerts the topic."""
+        for metric_name, description in (
+            (constants.EVENTS_NOT_DELIVERED_METRIC, "job state change events were not delivered to EventBridge"),
+            (constants.VAULT_NOTIFICATIONS_NOT_DELIVERED_METRIC, "vault notifications were not published to SNS"),
+        ):
+            metric = cloudwatch.Metric(
+                namespace=constants.METRICS_NAMESPACE,
+                metric_name=metric_name,
+                dimensions_map={"service": constants.SERVICE_NAME},
+                period=ALARM_PERIOD,
+                statistic="Sum",
+            )
+            self._alarm(metric_name, metric, f"Strongroom: {description}")
 
     def alarm_on_function_errors(self, functions: Mapping[str, lambda_.IFunction]) -> None:
         """One alarm per function: any error in a five-minute window alerts the topic."""
@@ -104,3 +181,9 @@ class Monitoring(Construct):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         alarm.add_alarm_action(cw_actions.SnsAction(self.alerts_topic))
+        self._alarm_arns.append(alarm.alarm_arn)
+        if self._alarms_statement is None:
+            self._alarms_statement = self._publish_statement("AlarmsPublish", CLOUDWATCH_PRINCIPAL, self._alarm_arns)
+            self.alerts_topic.add_to_resource_policy(self._alarms_statement)
+        else:  # the same operator and key again: the whole list so far replaces the previous one
+            self._alarms_statement.add_condition("ArnEquals", {"aws:SourceArn": list(self._alarm_arns)})

@@ -12,6 +12,7 @@ A function's permissions are the jobs it does, each job the sum of what every re
     Api              back up natively, delete natively, check restores, copy backups + find tagged resources
                      + vault storage, deleting recovery points' data + plan schedules + the restore workflow
     ImportNativeBackups  catalog native backups (read-only)  + find tagged resources; no vault storage
+    ReconcileSchedules   plan schedules and the plan group, passing the scheduler role; no vault storage
 
 One entry per function key; a function not listed here cannot be built, so a new function has to state
 its permissions. Describe/List calls that IAM cannot scope to a resource are on "*"; everything that
@@ -28,30 +29,12 @@ from aws_cdk import aws_iam as iam
 
 from infrastructure import constants
 from infrastructure.constructs.arns import Arns
-from infrastructure.constructs.resource_access import RESOURCE_TYPES, Statements, allow, via
+from infrastructure.constructs.resource_access import RESOURCE_TYPES, Statements, allow, vault_keys, via
 
-__all__ = ["ACCESS", "WILDCARD_REASON", "Arns", "Environment", "FunctionAccess", "compose"]
+__all__ = ["ACCESS", "Arns", "Environment", "FunctionAccess", "compose"]
 
 # A function's environment, key -> value (tokens for resources of the stack).
 Environment = Mapping[str, str]
-
-WILDCARD_REASON = (
-    "Backup and restore act on whatever resources the user's plans select or restores name (EBS volumes and "
-    "snapshots, EC2 instances and AMIs, RDS/Aurora/DocumentDB/Neptune databases and snapshots, DynamoDB "
-    "tables and backups, S3 buckets and object versions, EFS and FSx file systems and backups, Storage "
-    "Gateway volumes), so these are scoped to the resource type in this account and region only. EFS movers "
-    "are Lambda functions named strongroom-efs-mover-*. Roles passed to EC2 (instance profiles of restored "
-    "instances) may go to ec2.amazonaws.com only. Strongroom's vault bucket is reached under its "
-    "recovery-points/ and restores/ prefixes only. Plan rule schedules are named at run time, so the Backup "
-    "API manages any schedule, but only in Strongroom's plan schedule group. Resource '*' is used only for "
-    "Describe/List calls, s3:ListAllMyBuckets and tag:GetResources (IAM cannot scope them), X-Ray segments, "
-    "kms:DescribeKey (a copy refuses AWS managed keys across accounts), "
-    "sns:Publish (vault notification topics are the user's, unknown at deploy time) and KMS use restricted by "
-    "kms:ViaService to the service that needs the key (vault and resource keys are the user's choice). Copies "
-    "go to whatever Region a copy action names, so copy targets (snapshots, AMIs, DB and FSx backups, the "
-    "catalog table and vault buckets of this account) are in any Region, and keys are usable via the service "
-    "in any Region; other accounts are reached only through their strongroom-copy-destination role."
-)
 
 
 def compose(arns: Arns, *jobs: Iterable[iam.PolicyStatement]) -> Statements:
@@ -188,7 +171,26 @@ def find_tagged_resources() -> Statements:
 
 # Strongroom's vault storage bucket: recovery point data for S3 and EFS, and restore cursors.
 
-_VAULT_PREFIXES = ("recovery-points/*", "restores/*")
+RECOVERY_POINTS = "recovery-points/*"
+RESTORES = "restores/*"
+# What a failed S3 or EFS copy discards (its data and manifest parts, never its state, backup.json).
+_DISCARDED_BY_FAILED_COPIES = tuple(
+    f"recovery-points/{kind}/*/{part}/*" for kind in ("s3", "efs") for part in ("data", "manifest")
+)
+
+
+def _vault_storage_keys(environment: Environment) -> Statements:
+    return [
+        # The bucket's default encryption is the default vault key.
+        allow(
+            "UseVaultKeyForVaultStorage",
+            ["kms:Decrypt", "kms:GenerateDataKey"],
+            [environment[constants.ENV_DEFAULT_KEY_ARN]],
+            StringEquals=via("s3"),
+        ),
+        # Copies and EFS data are encrypted with their vault's own key (tagged strongroom:vault-key=true).
+        vault_keys("UseVaultKeysForVaultStorage", "s3", "Decrypt", "GenerateDataKey"),
+    ]
 
 
 def vault_storage(arns: Arns, environment: Environment) -> Statements:
@@ -198,17 +200,33 @@ def vault_storage(arns: Arns, environment: Environment) -> Statements:
         allow(
             "ReadWriteVaultStorage",
             ["s3:GetObject", "s3:PutObject"],
-            [arns.objects_in(bucket, prefix) for prefix in _VAULT_PREFIXES],
+            [arns.objects_in(bucket, prefix) for prefix in (RECOVERY_POINTS, RESTORES)],
         ),
         # Without it a missing object answers 403 instead of 404, and a backup not yet started looks like
         # an error instead of "not started".
         allow("FindVaultStorageObjects", ["s3:ListBucket"], [arns.bucket(bucket)]),
-        # The bucket's default encryption is the default vault key.
+        *_vault_storage_keys(environment),
+    ]
+
+
+def restore_from_vault_storage(arns: Arns, environment: Environment) -> Statements:
+    """Restores read recovery points' data and write only their own cursor (restores/<job id>.json)."""
+    bucket = environment[constants.ENV_VAULT_BUCKET]
+    return [
         allow(
-            "UseVaultKeyForVaultStorage",
-            ["kms:Decrypt", "kms:GenerateDataKey"],
-            [environment[constants.ENV_DEFAULT_KEY_ARN]],
-            StringEquals=via("s3"),
+            "ReadVaultStorage",
+            ["s3:GetObject"],
+            [arns.objects_in(bucket, prefix) for prefix in (RECOVERY_POINTS, RESTORES)],
+        ),
+        allow("WriteRestoreState", ["s3:PutObject"], [arns.objects_in(bucket, RESTORES)]),
+        allow("FindVaultStorageObjects", ["s3:ListBucket"], [arns.bucket(bucket)]),
+        *_vault_storage_keys(environment),
+        # An S3 restore writes into the destination bucket its metadata names, any bucket: never this one.
+        iam.PolicyStatement(
+            sid="NeverRestoreIntoVaultStorage",
+            effect=iam.Effect.DENY,
+            actions=["s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+            resources=[arns.objects_in(bucket, RECOVERY_POINTS)],
         ),
     ]
 
@@ -221,7 +239,20 @@ def delete_vault_storage(arns: Arns, environment: Environment) -> Statements:
         allow(
             "DeleteVaultStorageRecoveryPoints",
             ["s3:DeleteObject", "s3:DeleteObjectVersion"],
-            [arns.objects_in(bucket, "recovery-points/*")],
+            [arns.objects_in(bucket, RECOVERY_POINTS)],
+        ),
+    ]
+
+
+def discard_failed_copies(arns: Arns, environment: Environment) -> Statements:
+    """A failed S3 or EFS copy drops the data and manifest parts it copied (its state stays, with the reason)."""
+    bucket = environment[constants.ENV_VAULT_BUCKET]
+    return [
+        allow("ListVaultStorageVersions", ["s3:ListBucketVersions"], [arns.bucket(bucket)]),
+        allow(
+            "DiscardFailedCopies",
+            ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+            [arns.objects_in(bucket, prefix) for prefix in _DISCARDED_BY_FAILED_COPIES],
         ),
     ]
 
@@ -243,7 +274,12 @@ def _track_jobs(arns: Arns, environment: Environment) -> Statements:
     # A job that could not start yet is started again, within its start window, by the tracker; a completed
     # backup starts its rule's copy jobs, which the tracker follows too.
     return compose(
-        arns, back_up_natively(arns), track_backups(arns), vault_storage(arns, environment), copy_backups(arns)
+        arns,
+        back_up_natively(arns),
+        track_backups(arns),
+        vault_storage(arns, environment),
+        copy_backups(arns),
+        discard_failed_copies(arns, environment),
     )
 
 
@@ -258,15 +294,15 @@ def _lifecycle(arns: Arns, environment: Environment) -> Statements:
 
 
 def _restore_start(arns: Arns, environment: Environment) -> Statements:
-    return compose(arns, restore_natively(arns), vault_storage(arns, environment))
+    return compose(arns, restore_natively(arns), restore_from_vault_storage(arns, environment))
 
 
 def _restore_poll(arns: Arns, environment: Environment) -> Statements:
-    return compose(arns, poll_restores(arns), vault_storage(arns, environment))
+    return compose(arns, poll_restores(arns), restore_from_vault_storage(arns, environment))
 
 
 def _restore_finalize(arns: Arns, environment: Environment) -> Statements:
-    return compose(arns, vault_storage(arns, environment))
+    return compose(arns, restore_from_vault_storage(arns, environment))
 
 
 def _api(arns: Arns, environment: Environment) -> Statements:
@@ -288,6 +324,7 @@ def _api(arns: Arns, environment: Environment) -> Statements:
         copy_backups(arns),
         vault_storage(arns, environment),
         delete_vault_storage(arns, environment),
+        discard_failed_copies(arns, environment),
         [
             # Create/UpdateBackupPlan and DeleteBackupPlan keep one schedule per rule in the plan group.
             allow(
@@ -313,7 +350,47 @@ def _api(arns: Arns, environment: Environment) -> Statements:
                 [environment[constants.ENV_RESTORE_STATE_MACHINE_ARN]],
             ),
         ],
+        authorize_callers(arns),
     )
+
+
+def _reconcile_schedules(arns: Arns, environment: Environment) -> Statements:
+    """Plan rule schedules back in line with the catalog: only in the plan group, passing only the scheduler role."""
+    group = environment[constants.ENV_PLAN_SCHEDULE_GROUP]
+    return [
+        allow(
+            "ReconcilePlanRuleSchedules",
+            [
+                "scheduler:CreateSchedule",
+                "scheduler:UpdateSchedule",
+                "scheduler:DeleteSchedule",
+                "scheduler:GetSchedule",
+            ],
+            [arns.schedules_in_group(group)],
+        ),
+        allow(
+            "RecreatePlanScheduleGroup",
+            ["scheduler:GetScheduleGroup", "scheduler:CreateScheduleGroup"],
+            [arns.schedule_group(group)],
+        ),
+        # ListSchedules has no resource type in IAM: the request's GroupName names the plan group.
+        allow("ListPlanRuleSchedules", ["scheduler:ListSchedules"], ["*"]),
+        allow(
+            "PassSchedulerRoleToScheduler",
+            ["iam:PassRole"],
+            [environment[constants.ENV_SCHEDULER_ROLE_ARN]],
+            StringEquals={"iam:PassedToService": "scheduler.amazonaws.com"},
+        ),
+    ]
+
+
+def authorize_callers(arns: Arns) -> Statements:
+    """Per-operation authorization (lambdas/api/authorization.py): the Api asks IAM whether the caller's own
+    policies allow the AWS Backup action, and finds an assumed role's ARN (with its path) to ask about it."""
+    return [
+        allow("SimulateCallersPolicies", ["iam:SimulatePrincipalPolicy"], [arns.users, arns.roles]),
+        allow("FindCallersRoles", ["iam:GetRole"], [arns.roles]),
+    ]
 
 
 def _import_native_backups(arns: Arns, environment: Environment) -> Statements:
@@ -328,17 +405,21 @@ class FunctionAccess:
     # Given the ARN patterns and the function's own environment (the resources it was told about).
     statements: Callable[[Arns, Environment], Statements]
     publishes_job_events: bool
+    # Runs copy jobs: its role sits under COPY_SOURCE_ROLE_PATH, the path other accounts' copy destination
+    # roles trust (aws:PrincipalArn).
+    runs_copies: bool = False
 
 
 ACCESS: dict[str, FunctionAccess] = {
     constants.START_BACKUPS.key: FunctionAccess(_start_backups, publishes_job_events=False),
     constants.START_BACKUP_BATCH.key: FunctionAccess(_start_backup_batch, publishes_job_events=True),
-    constants.TRACK_JOBS.key: FunctionAccess(_track_jobs, publishes_job_events=True),
+    constants.TRACK_JOBS.key: FunctionAccess(_track_jobs, publishes_job_events=True, runs_copies=True),
     constants.LIFECYCLE.key: FunctionAccess(_lifecycle, publishes_job_events=True),
     # RestoreStart publishes RESTORE_JOB_STARTED; RestorePoll, S3_RESTORE_OBJECT_FAILED per object it cannot restore.
     constants.RESTORE_START.key: FunctionAccess(_restore_start, publishes_job_events=True),
     constants.RESTORE_POLL.key: FunctionAccess(_restore_poll, publishes_job_events=True),
     constants.RESTORE_FINALIZE.key: FunctionAccess(_restore_finalize, publishes_job_events=True),
-    constants.API.key: FunctionAccess(_api, publishes_job_events=True),
+    constants.API.key: FunctionAccess(_api, publishes_job_events=True, runs_copies=True),
     constants.IMPORT_NATIVE_BACKUPS.key: FunctionAccess(_import_native_backups, publishes_job_events=False),
+    constants.RECONCILE_SCHEDULES.key: FunctionAccess(_reconcile_schedules, publishes_job_events=False),
 }

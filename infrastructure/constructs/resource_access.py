@@ -62,6 +62,22 @@ def via(service: str) -> dict[str, object]:
     return {"kms:ViaService": f"{service}.{Aws.REGION}.amazonaws.com"}
 
 
+# A vault's own key (CreateBackupVault's EncryptionKeyArn) is the user's, unknown at deploy time: Strongroom's roles
+# may use it only when the key carries this tag with the value "true" (aws:ResourceTag), and only through the
+# service that stores the data. The default vault key is named by its ARN.
+VAULT_KEY_TAG = "strongroom:vault-key"
+
+
+def vault_keys(sid: str, service: str, *actions: str) -> iam.PolicyStatement:
+    """KMS actions on the keys of this account and Region tagged as vault keys, only through `service`."""
+    return allow(
+        sid,
+        [f"kms:{a}" for a in actions],
+        [f"arn:{Aws.PARTITION}:kms:{Aws.REGION}:{Aws.ACCOUNT_ID}:key/*"],
+        StringEquals={**via(service), f"aws:ResourceTag/{VAULT_KEY_TAG}": "true"},
+    )
+
+
 def use_keys(service: str, *actions: str) -> iam.PolicyStatement:
     """KMS actions on any key, only in requests `service` makes on the function's behalf."""
     return allow(f"UseKeysVia{_LABELS[service]}", [f"kms:{a}" for a in actions], ["*"], StringEquals=via(service))
@@ -317,11 +333,16 @@ class Ec2Instances(ResourceTypeAccess):
         ]
 
     def check_restore(self, arns: Arns) -> Statements:
-        return [describe("ec2", "DescribeSubnets", "DescribeSecurityGroups")]
+        return [
+            describe("ec2", "DescribeSubnets", "DescribeSecurityGroups"),
+            # An instance profile in the restore metadata is read to check its role is marked for restores.
+            allow("ReadInstanceProfiles", ["iam:GetInstanceProfile"], [arns.instance_profiles]),
+        ]
 
     def start_restore(self, arns: Arns) -> Statements:
         return [
             describe("ec2", "DescribeInstances", "DescribeSubnets", "DescribeSecurityGroups"),
+            allow("ReadInstanceProfiles", ["iam:GetInstanceProfile"], [arns.instance_profiles]),
             allow(
                 "LaunchInstancesFromImages",
                 ["ec2:RunInstances"],
@@ -344,11 +365,12 @@ class Ec2Instances(ResourceTypeAccess):
                 [arns.ec2_instances],
                 StringEquals={"ec2:CreateAction": "RunInstances"},
             ),
-            # The instance profile recorded with the backup (IamInstanceProfileName): its role goes to EC2 only.
+            # The instance profile recorded with the backup (IamInstanceProfileName): only a role the user marked
+            # for restores (under /strongroom-restore/), and only to EC2.
             allow(
                 "PassInstanceProfileRolesToEc2",
                 ["iam:PassRole"],
-                [arns.roles],
+                [arns.restore_roles],
                 StringEquals={"iam:PassedToService": "ec2.amazonaws.com"},
             ),
             # Volumes of an encrypted AMI are re-encrypted for the new instance.

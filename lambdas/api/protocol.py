@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from lambdas.domain.errors import (
@@ -29,9 +29,15 @@ from lambdas.domain.errors import (
 Response = tuple[int, dict[str, str], str]
 
 
+# botocore's model of the `backup` service as the tests run it (botocore pinned in requirements.txt), shipped
+# with the function: the Lambda runtime's own botocore is older, and would route, validate and name errors
+# differently from what is tested. tests/unit/test_vendored_model.py keeps the two equal.
+MODEL_PATH = Path(__file__).parent / "model" / "backup-2018-11-15.json"
+
+
 @lru_cache(maxsize=1)
 def service_model() -> ServiceModel:
-    return botocore.session.get_session().get_service_model("backup")
+    return ServiceModel(json.loads(MODEL_PATH.read_text(encoding="utf-8")), service_name="backup")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,12 @@ from lambdas.handlers.wiring import service_context
 def handler(event: APIGatewayProxyEvent, context: LambdaContext) -> dict[str, Any]:
     query = event.multi_value_query_string_parameters or {}
     identity = event.request_context.identity
-    caller = Caller(arn=identity.user_arn or "", account=identity.account_id or "")
+    caller = Caller(
+        arn=identity.user_arn or "",
+        account=identity.account_id or "",
+        source_ip=identity.source_ip,
+        access_key=identity.access_key,
+    )
     status, headers, body = dispatch(
         service_context,
         event.http_method,

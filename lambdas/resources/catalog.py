@@ -32,7 +32,7 @@ def build_adapters(
     return [
         EbsAdapter(client("ec2"), region, account),
         DynamoDbAdapter(client("dynamodb"), region, account),
-        Ec2Adapter(client("ec2"), region, account),
+        Ec2Adapter(client("ec2"), region, account, iam=client("iam")),
         RdsAdapter(client("rds"), region, account),
         RdsClusterAdapter("Aurora", client("rds"), region, account, owns_cluster_arns=True),
         RdsClusterAdapter("DocumentDB", client("rds"), region, account),

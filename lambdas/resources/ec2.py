@@ -159,13 +159,19 @@ def _untagged(image: dict[str, Any], snapshots: dict[str, dict[str, Any]]) -> li
     ]
 
 
+# Roles a restore may hand to a new instance: the user marks them by creating them under this IAM path
+# (aws iam create-role --path /strongroom-restore/ ...). RestoreStart may pass only these, and only to EC2.
+RESTORE_ROLE_PATH = "/strongroom-restore/"
+
+
 class Ec2Adapter:
     resource_type = "EC2"
     tagging_filter = "ec2:instance"
     supports_cold_storage = False
 
-    def __init__(self, ec2: Callable[[], Any], region: str, account: str) -> None:
+    def __init__(self, ec2: Callable[[], Any], region: str, account: str, iam: Callable[[], Any] | None = None) -> None:
         self._ec2 = ec2
+        self._iam = iam  # reads instance profiles; without it no restore may name one
         self._region = region
         self._account = account
         # The AMIs the last status call described, kept for the restore metadata that follows it.
@@ -553,6 +559,38 @@ class Ec2Adapter:
         groups = json_list(metadata, "SecurityGroupIds") or []
         if groups:
             self._check_groups(groups, subnet_vpc)
+        profile = metadata_value(metadata, "IamInstanceProfileName")
+        if profile:
+            self._check_instance_profile(profile)
+
+    def _check_instance_profile(self, name: str) -> None:
+        """An instance profile gives the new instance its role's permissions: only a role the user marked for
+        restores (created under RESTORE_ROLE_PATH) may be given, or any caller of StartRestoreJob could launch an
+        instance with any role of the account."""
+        how = (
+            f"create the role under the path {RESTORE_ROLE_PATH} (aws iam create-role --path {RESTORE_ROLE_PATH} "
+            '...), or restore without it (Metadata IamInstanceProfileName="")'
+        )
+        if self._iam is None:
+            raise InvalidParameterValueException(
+                f"Restore metadata IamInstanceProfileName {name}: instance profiles cannot be checked here; {how}"
+            )
+        try:
+            roles = self._iam().get_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Roles"]
+        except ClientError as error:
+            if _code(error) == "NoSuchEntity":
+                raise InvalidParameterValueException(
+                    f"Restore metadata IamInstanceProfileName {name} does not exist"
+                ) from None
+            raise
+        unmarked = sorted(
+            str(role["Arn"]) for role in roles if not str(role.get("Path", "/")).startswith(RESTORE_ROLE_PATH)
+        )
+        if unmarked:
+            raise InvalidParameterValueException(
+                f"Restore metadata IamInstanceProfileName {name} carries roles not marked for restores "
+                f"({', '.join(unmarked)}): {how}"
+            )
 
     def _subnet_vpc(self, subnet_id: str | None) -> str | None:
         if not subnet_id:

@@ -2,9 +2,10 @@
 job reaches that deployment's catalog and resource adapters through this port.
 
 Every deployment names its catalog table and vault storage bucket the same way, and a deployment that
-accepts copies from other accounts has a role of a known name that those accounts may assume (see
-`COPY_DESTINATION_ROLE_NAME` and the stack's CopyDestination construct). Within one account, another Region
-is reached with the function's own credentials."""
+accepts copies from other accounts has a role of a known name in each Region that those accounts' copying
+roles may assume (`copy_destination_role_arn`, and the stack's CopyDestination construct, which trusts only
+roles under `COPY_SOURCE_ROLE_PATH`). Within one account, another Region is reached with the function's own
+credentials."""
 
 from __future__ import annotations
 
@@ -20,7 +21,32 @@ from lambdas.store.dynamodb_table import DynamoDbTable
 from lambdas.store.schema import CATALOG_TABLE_NAME
 from lambdas.store.stores import Stores
 
-COPY_DESTINATION_ROLE_NAME = "strongroom-copy-destination"
+# IAM role names are account-wide: one destination role per Region, so every Region of an account can deploy.
+COPY_DESTINATION_ROLE_PREFIX = "strongroom-copy-destination"
+# The source deployment's roles that run copy jobs (TrackJobs, the Api) live under this path; a destination
+# role trusts only roles of its source accounts under it (aws:PrincipalArn), not the accounts as a whole.
+COPY_SOURCE_ROLE_PATH = "/strongroom/copies/"
+
+
+def copy_destination_role_name(region: str) -> str:
+    """`strongroom-copy-destination-eu-west-1`: the role a deployment in `region` offers to its copy sources."""
+    return f"{COPY_DESTINATION_ROLE_PREFIX}-{region}"
+
+
+def partition_of(region: str) -> str:
+    """The partition a Region belongs to (a role is assumed within one partition)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def copy_destination_role_arn(account: str, region: str) -> str:
+    """The destination role of the deployment in `account` and `region`, as the source side assumes it."""
+    return f"arn:{partition_of(region)}:iam::{account}:role/{copy_destination_role_name(region)}"
+
+
 # Assumed-role credentials last an hour; a cached destination is rebuilt well before they run out.
 _CREDENTIALS_REUSE_SECONDS = 45 * 60
 
@@ -74,7 +100,7 @@ class AwsCopyDestinations:
             return destination
 
     def _connect(self, account: str, region: str) -> Destination:
-        credentials = None if account == self._home.account else self._assume(account)
+        credentials = None if account == self._home.account else self._assume(account, region)
 
         def client(service: str) -> Callable[[], Any]:
             made: list[Any] = []
@@ -98,8 +124,8 @@ class AwsCopyDestinations:
         stores = Stores.over(DynamoDbTable(dynamodb, CATALOG_TABLE_NAME))
         return Destination(account, region, stores, self._build_adapters(client, region, account))
 
-    def _assume(self, account: str) -> dict[str, str]:
-        role = f"arn:aws:iam::{account}:role/{COPY_DESTINATION_ROLE_NAME}"
+    def _assume(self, account: str, region: str) -> dict[str, str]:
+        role = copy_destination_role_arn(account, region)
         try:
             answer = self._make_client("sts", self._home.region, None).assume_role(
                 RoleArn=role, RoleSessionName=f"strongroom-copy-from-{self._home.account}"
@@ -107,7 +133,7 @@ class AwsCopyDestinations:
         except Exception as error:  # noqa: BLE001 - any failure here means the same fix
             raise CopyRefused(
                 f"Cannot assume {role} to copy into account {account}: {error}. Deploy Strongroom in account "
-                f"{account} with this account ({self._home.account}) among its copy source accounts "
+                f"{account} in {region} with this account ({self._home.account}) among its copy source accounts "
                 "(cdk deploy -c copy_source_accounts=...)"
             ) from None
         found = answer["Credentials"]

@@ -22,6 +22,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lambdas.common.observability import logger, metrics
+from lambdas.domain.access_policy import Caller, decision, parse_policy
 from lambdas.domain.copies import (
     CONCURRENT_COPIES_PER_DESTINATION,
     CopyJob,
@@ -35,6 +36,7 @@ from lambdas.domain.errors import (
     InvalidParameterValueException,
     InvalidRequestException,
 )
+from lambdas.domain.iam_policy import Decision
 from lambdas.domain.ids import idempotent_job_id, new_id
 from lambdas.domain.jobs import BackupJob
 from lambdas.domain.lifecycle import calculate
@@ -202,6 +204,7 @@ def start_copy(ctx: ServiceContext, job: CopyJob, now: datetime, slots: CopySlot
     try:
         destination = _destination(ctx, address)
         vault, point = _check_copy(ctx, job, destination)
+        _check_destination_policy(ctx, job, vault, destination, now)
         adapter = destination.adapters.for_type(job.ResourceType)
         if not isinstance(adapter, CopyCapable):
             raise CopyRefused(
@@ -286,11 +289,40 @@ def _check_copy(ctx: ServiceContext, job: CopyJob, destination: Destination) -> 
     return vault, point
 
 
+class CopyDenied(CopyRefused):
+    """The destination vault's access policy refuses the copy: the job fails with category AccessDenied."""
+
+
+def _check_destination_policy(
+    ctx: ServiceContext, job: CopyJob, vault: BackupVault, destination: Destination, now: datetime
+) -> None:
+    """AWS Backup evaluates `backup:CopyIntoBackupVault` against the destination vault's access policy for the
+    role that runs the copy: an explicit Deny stops any copy; a copy from another account needs an Allow."""
+    if vault.AccessPolicy is None and destination.account == ctx.account:
+        return
+    copier = Caller(arn=job.IamRoleArn, account=ctx.account)
+    policy = parse_policy(vault.AccessPolicy) if vault.AccessPolicy else None
+    verdict = decision(policy, copier, "backup:CopyIntoBackupVault", vault.BackupVaultArn, now)
+    if verdict == Decision.EXPLICIT_DENY:
+        raise CopyDenied(
+            f"The access policy of destination backup vault {vault.BackupVaultName} denies "
+            f"backup:CopyIntoBackupVault to {job.IamRoleArn}: change the vault's access policy to copy into it"
+        )
+    if destination.account != ctx.account and verdict != Decision.ALLOWED:
+        raise CopyDenied(
+            f"The access policy of destination backup vault {vault.BackupVaultName} in account "
+            f"{destination.account} does not allow backup:CopyIntoBackupVault from account {ctx.account}: add a "
+            f'statement allowing it (Principal {{"AWS": "arn:aws:iam::{ctx.account}:root"}})'
+        )
+
+
 def _aws_managed(ctx: ServiceContext, key_arn: str) -> bool:
     return ctx.destinations.is_aws_managed_key(key_arn) if ctx.destinations else ":alias/aws/" in key_arn
 
 
 def _category(error: BackupError) -> str:
+    if isinstance(error, CopyDenied):
+        return "AccessDenied"
     return "AccessDenied" if "assume" in error.message.lower() else "InvalidParameters"
 
 

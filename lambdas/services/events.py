@@ -1,28 +1,49 @@
 """Job, recovery point and plan state changes, published the way AWS Backup publishes them: an EventBridge event
 ("Backup Job State Change", "Restore Job State Change", "Copy Job State Change", "Recovery Point State Change",
-"Backup Plan State Change", source aws.backup) and, for the events a vault subscribed to, an SNS notification to
-the vault's topic. Publishing never fails an operation: a lost notification is logged, not raised."""
+"Backup Plan State Change", AWS Backup's detail shapes: see event_details.py) from source `strongroom.backup` on the
+stack's bus and, for the events a vault subscribed to, an SNS notification to the vault's topic. Publishing never
+fails an operation: an event EventBridge refuses is retried when the refusal is temporary, then counted in a metric
+and logged (event_delivery.py); a lost vault notification is counted and logged too, never raised."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Protocol
 
-from lambdas.common.observability import logger
+from aws_lambda_powertools.metrics import MetricUnit
+
+from lambdas.common.observability import logger, metrics
 from lambdas.domain.copies import CopyJob, CopyJobState
 from lambdas.domain.jobs import BackupJob, BackupJobState, RestoreJob, RestoreJobStatus
 from lambdas.domain.plans import BackupPlan
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.domain.vaults import BackupVault
 from lambdas.resources.base import ObjectFailure
+from lambdas.services.event_delivery import PutEventsDelivery
+from lambdas.services.event_details import (
+    BACKUP_JOB_DETAIL_TYPE,
+    BACKUP_PLAN_DETAIL_TYPE,
+    COPY_JOB_DETAIL_TYPE,
+    EVENT_SOURCE,
+    RECOVERY_POINT_DETAIL_TYPE,
+    RESTORE_JOB_DETAIL_TYPE,
+    PlanState,
+    backup_job_detail,
+    backup_job_resources,
+    backup_plan_detail,
+    copy_job_detail,
+    recovery_point_detail,
+    restore_job_detail,
+    restore_object_failure_detail,
+)
 
-SOURCE = "aws.backup"
 EVENTS_PER_CALL = 10  # PutEvents takes at most ten entries
+VAULT_NOTIFICATIONS_NOT_DELIVERED_METRIC = "VaultNotificationsNotDelivered"
 
 BACKUP_VAULT_EVENTS: dict[BackupJobState, tuple[str, ...]] = {
     BackupJobState.RUNNING: ("BACKUP_JOB_STARTED",),
@@ -43,12 +64,6 @@ COPY_VAULT_EVENTS: dict[CopyJobState, tuple[str, ...]] = {
     CopyJobState.COMPLETED: ("COPY_JOB_SUCCESSFUL",),
     CopyJobState.FAILED: ("COPY_JOB_FAILED",),
 }
-
-
-class PlanState(StrEnum):
-    CREATED = "CREATED"
-    MODIFIED = "MODIFIED"
-    DELETED = "DELETED"
 
 
 # A deletion is a change to the plan: there is no BACKUP_PLAN_DELETED in the model's BackupVaultEvent.
@@ -89,138 +104,17 @@ class EventSink(Protocol):
         code that moves many jobs at once. Whatever is left is sent when it ends, even on an error."""
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def backup_job_detail(job: BackupJob) -> dict[str, Any]:
-    return {
-        "backupJobId": job.BackupJobId,
-        "backupVaultArn": job.BackupVaultArn,
-        "backupVaultName": job.BackupVaultName,
-        "resourceArn": job.ResourceArn,
-        "resourceType": job.ResourceType,
-        "state": job.State.value,
-        "statusMessage": job.StatusMessage,
-        "percentDone": job.PercentDone,
-        "backupSizeInBytes": job.BackupSizeInBytes,
-        "creationDate": _iso(job.CreationDate),
-        "completionDate": _iso(job.CompletionDate),
-        "recoveryPointArn": job.RecoveryPointArn,
-        "iamRoleArn": job.IamRoleArn,
-        "createdBy": job.CreatedBy.model_dump(exclude_none=True),
-        "correlationId": job.CorrelationId,
-    }
-
-
-def restore_job_detail(job: RestoreJob) -> dict[str, Any]:
-    return {
-        "restoreJobId": job.RestoreJobId,
-        "backupVaultArn": job.BackupVaultArn,
-        "recoveryPointArn": job.RecoveryPointArn,
-        "sourceResourceArn": job.SourceResourceArn,
-        "resourceType": job.ResourceType,
-        "status": job.Status.value,
-        "statusMessage": job.StatusMessage,
-        "createdResourceArn": job.CreatedResourceArn,
-        "creationDate": _iso(job.CreationDate),
-        "completionDate": _iso(job.CompletionDate),
-        "correlationId": job.CorrelationId,
-    }
-
-
-def copy_job_detail(job: CopyJob) -> dict[str, Any]:
-    return {
-        "copyJobId": job.CopyJobId,
-        "sourceBackupVaultArn": job.SourceBackupVaultArn,
-        "sourceRecoveryPointArn": job.SourceRecoveryPointArn,
-        "destinationBackupVaultArn": job.DestinationBackupVaultArn,
-        "destinationRecoveryPointArn": job.DestinationRecoveryPointArn,
-        "resourceArn": job.ResourceArn,
-        "resourceType": job.ResourceType,
-        "state": job.State.value,
-        "statusMessage": job.StatusMessage,
-        "backupSizeInBytes": job.BackupSizeInBytes,
-        "creationDate": _iso(job.CreationDate),
-        "completionDate": _iso(job.CompletionDate),
-        "iamRoleArn": job.IamRoleArn,
-        "createdBy": job.CreatedBy.model_dump(exclude_none=True),
-        "correlationId": job.CorrelationId,
-    }
-
-
-def recovery_point_detail(point: RecoveryPoint) -> dict[str, Any]:
-    """The detail of AWS Backup's "Recovery Point State Change" event, its field names and spelling included
-    (calculatedLifeCycle; isEncrypted as a string), plus the point's ARN and status message."""
-    created_by = point.CreatedBy
-    lifecycle = point.Lifecycle
-    calculated = point.CalculatedLifecycle
-    detail: dict[str, Any] = {
-        "recoveryPointArn": point.RecoveryPointArn,
-        "backupVaultName": point.BackupVaultName,
-        "backupVaultArn": point.BackupVaultArn,
-        "resourceArn": point.ResourceArn,
-        "resourceType": point.ResourceType,
-        "status": point.Status.value,
-        "statusMessage": point.StatusMessage,
-        "storageClass": point.StorageClass,
-        "isEncrypted": str(point.IsEncrypted).lower(),
-        "iamRoleArn": point.IamRoleArn,
-        "creationDate": _iso(point.CreationDate),
-        "completionDate": _iso(point.CompletionDate),
-        "backupSizeInBytes": point.BackupSizeInBytes,
-        "createdBy": {
-            "backupPlanId": created_by.BackupPlanId,
-            "backupPlanArn": created_by.BackupPlanArn,
-            "backupPlanVersion": created_by.BackupPlanVersion,
-            "backupPlanRuleId": created_by.BackupRuleId,
-        },
-        "lifecycle": {
-            "moveToColdStorageAfterDays": lifecycle.MoveToColdStorageAfterDays if lifecycle else None,
-            "deleteAfterDays": lifecycle.DeleteAfterDays if lifecycle else None,
-        },
-        "calculatedLifeCycle": {
-            "moveToColdStorageAt": _iso(calculated.MoveToColdStorageAt),
-            "deleteAt": _iso(calculated.DeleteAt),
-        },
-    }
-    for group in ("createdBy", "lifecycle", "calculatedLifeCycle"):
-        detail[group] = {name: value for name, value in detail[group].items() if value is not None}
-    return detail
-
-
-def backup_plan_detail(plan: BackupPlan, state: PlanState, now: datetime) -> dict[str, Any]:
-    """AWS Backup's "Backup Plan State Change" detail: the version, the state and when it happened."""
-    moment = {PlanState.CREATED: "creationDate", PlanState.MODIFIED: "modifiedAt", PlanState.DELETED: "deletionDate"}
-    return {
-        "backupPlanId": plan.BackupPlanId,
-        "backupPlanArn": plan.BackupPlanArn,
-        "backupPlanName": plan.BackupPlanName,
-        "versionId": plan.VersionId,
-        moment[state]: _iso(now),
-        "state": state.value,
-    }
-
-
-def restore_object_failure_detail(job: RestoreJob, failure: ObjectFailure) -> dict[str, Any]:
-    return {
-        "restoreJobId": job.RestoreJobId,
-        "recoveryPointArn": job.RecoveryPointArn,
-        "backupVaultArn": job.BackupVaultArn,
-        "resourceType": job.ResourceType,
-        "createdResourceArn": job.CreatedResourceArn,
-        "objectKey": failure.key,
-        "objectVersionId": failure.version_id,
-        "reason": failure.reason,
-        "correlationId": job.CorrelationId,
-    }
-
-
 class AwsEventSink:
     def __init__(
-        self, events: Callable[[], Any], sns: Callable[[], Any], bus_name: str, account: str, region: str
+        self,
+        events: Callable[[], Any],
+        sns: Callable[[], Any],
+        bus_name: str,
+        account: str,
+        region: str,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._events = events
+        self._delivery = PutEventsDelivery(events, sleep)
         self._sns = sns
         self._bus = bus_name
         self._account = account
@@ -229,7 +123,7 @@ class AwsEventSink:
 
     def publish_backup_job(self, job: BackupJob, vault: BackupVault | None, now: datetime) -> None:
         detail = backup_job_detail(job)
-        self._emit("Backup Job State Change", [job.BackupVaultArn, job.ResourceArn], detail, now)
+        self._emit(BACKUP_JOB_DETAIL_TYPE, backup_job_resources(job), detail, now)
         for event in BACKUP_VAULT_EVENTS.get(job.State, ()):
             self._notify(
                 vault, event, detail, f"Backup job {job.BackupJobId} of {job.ResourceArn} is {job.State.value}"
@@ -237,7 +131,7 @@ class AwsEventSink:
 
     def publish_restore_job(self, job: RestoreJob, vault: BackupVault | None, now: datetime) -> None:
         detail = restore_job_detail(job)
-        self._emit("Restore Job State Change", [job.RecoveryPointArn], detail, now)
+        self._emit(RESTORE_JOB_DETAIL_TYPE, [job.RecoveryPointArn], detail, now)
         for event in RESTORE_VAULT_EVENTS.get(job.Status, ()):
             self._notify(
                 vault, event, detail, f"Restore job {job.RestoreJobId} of {job.RecoveryPointArn} is {job.Status.value}"
@@ -245,7 +139,7 @@ class AwsEventSink:
 
     def publish_copy_job(self, job: CopyJob, vault: BackupVault | None, now: datetime) -> None:
         detail = copy_job_detail(job)
-        self._emit("Copy Job State Change", [job.SourceRecoveryPointArn], detail, now)
+        self._emit(COPY_JOB_DETAIL_TYPE, [job.SourceRecoveryPointArn], detail, now)
         for event in COPY_VAULT_EVENTS.get(job.State, ()):
             self._notify(
                 vault,
@@ -257,7 +151,7 @@ class AwsEventSink:
 
     def publish_recovery_point(self, point: RecoveryPoint, vault: BackupVault | None, now: datetime) -> None:
         detail = recovery_point_detail(point)
-        self._emit("Recovery Point State Change", [point.RecoveryPointArn], detail, now)
+        self._emit(RECOVERY_POINT_DETAIL_TYPE, [point.RecoveryPointArn], detail, now)
         self._notify(
             vault,
             RECOVERY_POINT_VAULT_EVENT,
@@ -270,7 +164,7 @@ class AwsEventSink:
         self, plan: BackupPlan, state: PlanState, vaults: Sequence[BackupVault], now: datetime
     ) -> None:
         detail = backup_plan_detail(plan, state, now)
-        self._emit("Backup Plan State Change", [plan.BackupPlanArn], detail, now)
+        self._emit(BACKUP_PLAN_DETAIL_TYPE, [plan.BackupPlanArn], detail, now)
         event = PLAN_VAULT_EVENTS[state]
         topics: set[str] = set()  # two vaults on one topic: the plan's change is one message
         for vault in vaults:
@@ -311,7 +205,7 @@ class AwsEventSink:
     def _emit(self, detail_type: str, resources: list[str], detail: dict[str, Any], now: datetime) -> None:
         entry = {
             "Time": now,
-            "Source": SOURCE,
+            "Source": EVENT_SOURCE,
             "DetailType": detail_type,
             "Resources": resources,
             "Detail": json.dumps(detail),
@@ -327,12 +221,8 @@ class AwsEventSink:
             self._send(buffer)
 
     def _send(self, entries: list[dict[str, Any]]) -> None:
-        try:
-            response = self._events().put_events(Entries=entries)
-            if response.get("FailedEntryCount"):
-                logger.warning("events not accepted", extra={"response": response})
-        except Exception:  # noqa: BLE001 - a lost event must not fail the job it describes
-            logger.exception("could not publish events", extra={"detail_types": [e["DetailType"] for e in entries]})
+        # Retried, then counted and logged by the delivery: a lost event must not fail the job it describes.
+        self._delivery.send(entries)
 
     def _notify(self, vault: BackupVault | None, event: str, detail: dict[str, Any], summary: str) -> None:
         if vault is None or not vault.subscribes_to(event) or vault.Notifications is None:
@@ -344,5 +234,6 @@ class AwsEventSink:
                 Message=json.dumps({"summary": summary, "event": event, "detail": detail}),
                 MessageAttributes={"EventType": {"DataType": "String", "StringValue": event}},
             )
-        except Exception:  # noqa: BLE001 - as above
+        except Exception:  # noqa: BLE001 - a lost notification must not fail the change it reports: counted instead
+            metrics.add_metric(name=VAULT_NOTIFICATIONS_NOT_DELIVERED_METRIC, unit=MetricUnit.Count, value=1)
             logger.exception("could not notify vault topic", extra={"event": event, "vault": vault.BackupVaultName})

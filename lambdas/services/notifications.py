@@ -14,7 +14,7 @@ from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.domain.vaults import BackupVault
 from lambdas.resources.base import ObjectFailure
 from lambdas.services.context import ServiceContext
-from lambdas.services.events import PlanState
+from lambdas.services.event_details import PlanState
 
 
 def vault(ctx: ServiceContext, name: str) -> BackupVault | None:

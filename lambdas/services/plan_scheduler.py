@@ -13,11 +13,13 @@ from lambdas.domain.plans import BackupPlan, BackupRule
 
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 MAX_FLEXIBLE_WINDOW_MINUTES = 1440
+# Every plan rule's schedule is named with this prefix; the reconciler leaves other schedules of the group alone.
+RULE_SCHEDULE_PREFIX = "rule-"
 
 
 def schedule_name(rule_id: str) -> str:
     # Rule ids are unique across plans, and a name must stay within Scheduler's 64 characters.
-    return f"rule-{rule_id}"
+    return f"{RULE_SCHEDULE_PREFIX}{rule_id}"
 
 
 def flexible_window_minutes(rule: BackupRule) -> int:
@@ -39,29 +41,34 @@ class SchedulerTarget:
     role_arn: str
 
 
+def schedule_request(target: SchedulerTarget, plan: BackupPlan, rule: BackupRule) -> dict[str, Any]:
+    """The CreateSchedule/UpdateSchedule request of one rule: what its schedule must be, and nothing else."""
+    return {
+        "Name": schedule_name(rule.RuleId),
+        "GroupName": target.group,
+        "ScheduleExpression": rule.ScheduleExpression,
+        "ScheduleExpressionTimezone": rule.ScheduleExpressionTimezone,
+        "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": flexible_window_minutes(rule)},
+        "Description": f"Strongroom plan {plan.BackupPlanName} rule {rule.RuleName}",
+        "State": "ENABLED",
+        "Target": {
+            "Arn": target.function_arn,
+            "RoleArn": target.role_arn,
+            "Input": json.dumps(
+                {"plan_id": plan.BackupPlanId, "rule_id": rule.RuleId, "scheduled_time": SCHEDULED_TIME}
+            ),
+            "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 10},
+        },
+    }
+
+
 class EventBridgePlanScheduler:
     def __init__(self, scheduler: Callable[[], Any], target: SchedulerTarget) -> None:
         self._scheduler = scheduler
         self._target = target
 
     def _request(self, plan: BackupPlan, rule: BackupRule) -> dict[str, Any]:
-        return {
-            "Name": schedule_name(rule.RuleId),
-            "GroupName": self._target.group,
-            "ScheduleExpression": rule.ScheduleExpression,
-            "ScheduleExpressionTimezone": rule.ScheduleExpressionTimezone,
-            "FlexibleTimeWindow": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": flexible_window_minutes(rule)},
-            "Description": f"Strongroom plan {plan.BackupPlanName} rule {rule.RuleName}",
-            "State": "ENABLED",
-            "Target": {
-                "Arn": self._target.function_arn,
-                "RoleArn": self._target.role_arn,
-                "Input": json.dumps(
-                    {"plan_id": plan.BackupPlanId, "rule_id": rule.RuleId, "scheduled_time": SCHEDULED_TIME}
-                ),
-                "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 10},
-            },
-        }
+        return schedule_request(self._target, plan, rule)
 
     def sync(self, plan: BackupPlan, previous: BackupPlan | None) -> None:
         client = self._scheduler()

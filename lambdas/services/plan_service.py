@@ -37,7 +37,7 @@ from lambdas.domain.selections import (
 from lambdas.domain.validation import parse_model
 from lambdas.services import notifications
 from lambdas.services.context import ServiceContext
-from lambdas.services.events import PlanState
+from lambdas.services.event_details import PlanState
 
 MAX_TEMPLATE_JSON_CHARACTERS = 100_000
 

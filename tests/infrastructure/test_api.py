@@ -164,17 +164,31 @@ def test_api_may_start_executions_of_the_restore_state_machine_only(template: di
 
 def test_api_may_pass_only_the_scheduler_role_and_only_to_scheduler(template: dict[str, Any]) -> None:
     # Given the Api role's IAM statements
-    statements = _api_statements(template, "iam:")
+    statements = _api_statements(template, "iam:PassRole")
     # Then it may pass exactly the scheduler role (not its own, nor any other), to EventBridge Scheduler only
     (statement,) = statements
     assert reading.as_list(statement["Action"]) == ["iam:PassRole"]
     assert statement["Resource"] == reading.arn_of(_scheduler_role_id(template))
     assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
-    # And the only other role that may pass a role is RestoreStart's, to EC2 only (test_resource_permissions.py)
-    assert _roles_granting(template, "iam:") == {
+    # And the only other roles that may pass a role are RestoreStart's, to EC2 only (test_resource_permissions.py),
+    # and ReconcileSchedules', the scheduler role to Scheduler only (test_reconcile_schedules_stack.py)
+    assert _roles_granting(template, "iam:PassRole") == {
         reading.role_id(template, constants.API),
         reading.role_id(template, constants.RESTORE_START),
+        reading.role_id(template, constants.RECONCILE_SCHEDULES),
     }
+
+
+def test_api_may_ask_iam_about_its_callers_and_nothing_more(template: dict[str, Any]) -> None:
+    # Given per-operation authorization (lambdas/api/authorization.py): the Api simulates the caller's policies
+    statements = [s for s in _api_statements(template, "iam:") if "iam:PassRole" not in reading.as_list(s["Action"])]
+    # Then beyond PassRole it may simulate users' and roles' policies, find roles and read instance profiles: no
+    # write, and never Resource "*"
+    assert reading.actions(statements) == {"iam:SimulatePrincipalPolicy", "iam:GetRole", "iam:GetInstanceProfile"}
+    for statement in statements:
+        assert "*" not in reading.as_list(statement["Resource"])
+    (simulate,) = [s for s in statements if "iam:SimulatePrincipalPolicy" in reading.as_list(s["Action"])]
+    assert ":user/*" in json.dumps(simulate["Resource"]) and ":role/*" in json.dumps(simulate["Resource"])
 
 
 def test_api_may_manage_schedules_only_in_the_plan_group(template: dict[str, Any]) -> None:
@@ -209,8 +223,11 @@ def test_api_may_manage_schedules_only_in_the_plan_group(template: dict[str, Any
             ]
         }
     ]
-    # And no other function's role may touch schedules
-    assert _roles_granting(template, "scheduler:") == {reading.role_id(template, constants.API)}
+    # And no other function's role may touch schedules but the reconcile's (test_reconcile_schedules_stack.py)
+    assert _roles_granting(template, "scheduler:") == {
+        reading.role_id(template, constants.API),
+        reading.role_id(template, constants.RECONCILE_SCHEDULES),
+    }
 
 
 def test_the_late_keys_are_exactly_those_the_api_spec_adds() -> None:

@@ -35,7 +35,8 @@ def test_app_synthesizes_without_credentials_into_an_environment_agnostic_stack(
     assert (tmp_path / f"{names.STACK_ID}.template.json").is_file()
 
 
-def test_cdk_json_runs_app_py_and_pins_the_layer_version() -> None:
+def test_cdk_json_runs_app_py_and_leaves_the_layer_to_the_tested_powertools_version() -> None:
     cdk_json = json.loads(names.CDK_JSON.read_text())
     assert cdk_json["app"] == "python3 app.py"
-    assert str(cdk_json["context"][names.POWERTOOLS_LAYER_VERSION_CONTEXT]).isdigit()
+    # The layer follows lambdas/requirements.txt; a fixed layer number here would drift from what is tested
+    assert "powertools_layer_version" not in cdk_json.get("context", {})

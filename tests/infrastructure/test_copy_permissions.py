@@ -41,7 +41,7 @@ def test_other_accounts_are_reached_only_through_their_copy_destination_role(tem
     statements = reading.statements_of_role(template, reading.role_id(template, constants.TRACK_JOBS))
     [assume] = [s for s in statements if "sts:AssumeRole" in reading.as_list(s["Action"])]
     resources = json.dumps(assume["Resource"])
-    assert f"role/{constants.COPY_DESTINATION_ROLE_NAME}" in resources and "iam::*:" in resources
+    assert f"role/{constants.copy_destination_role_name('*')}" in resources and "iam::*:" in resources
 
 
 def test_the_catalog_table_has_the_name_copies_look_for(template: dict[str, Any]) -> None:
@@ -49,19 +49,19 @@ def test_the_catalog_table_has_the_name_copies_look_for(template: dict[str, Any]
     assert table["Properties"]["TableName"] == constants.CATALOG_TABLE_NAME
 
 
+def _is_copy_destination(role: dict[str, Any]) -> bool:
+    return constants.COPY_DESTINATION_ROLE_PREFIX in json.dumps(role["Properties"].get("RoleName", ""))
+
+
 def test_without_copy_source_accounts_no_account_may_copy_in(template: dict[str, Any]) -> None:
     roles = reading.resources(template, "AWS::IAM::Role").values()
-    assert all(r["Properties"].get("RoleName") != constants.COPY_DESTINATION_ROLE_NAME for r in roles)
+    assert not any(_is_copy_destination(r) for r in roles)
 
 
 def test_with_copy_source_accounts_exactly_those_accounts_may_copy_in(tmp_path: Any) -> None:
     assembly = synthesize({"copy_source_accounts": "111111111111,222222222222"}, outdir=str(tmp_path))
     template = stack_template(assembly)
-    [role] = [
-        r
-        for r in reading.resources(template, "AWS::IAM::Role").values()
-        if r["Properties"].get("RoleName") == constants.COPY_DESTINATION_ROLE_NAME
-    ]
+    [role] = [r for r in reading.resources(template, "AWS::IAM::Role").values() if _is_copy_destination(r)]
     trusted = json.dumps(role["Properties"]["AssumeRolePolicyDocument"])
     assert "111111111111" in trusted and "222222222222" in trusted and "lambda.amazonaws.com" not in trusted
     report = json.loads((tmp_path / "validation-report.json").read_text())

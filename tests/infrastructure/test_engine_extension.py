@@ -13,7 +13,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 from infrastructure import constants, names
-from infrastructure.constructs.engine import Engine, environment_for, powertools_layer_arn
+from infrastructure.constructs.engine import Engine, environment_for
 from infrastructure.synth import build_app, stack_template
 
 LATE_KEYS = (
@@ -37,7 +37,6 @@ def _engine_alone() -> tuple[App, Engine]:
         event_bus=events.EventBus(stack, "Bus"),
         default_key=kms.Key(stack, "Key"),
         vault_bucket=s3.Bucket(stack, "VaultBucket"),
-        layer_version="27",
     )
     return app, engine
 
@@ -45,11 +44,12 @@ def _engine_alone() -> tuple[App, Engine]:
 def test_functions_whose_environment_is_known_are_built_at_once_and_the_api_waits() -> None:
     # Given an engine that has not been told where the workflow and the plan schedules are
     _, engine = _engine_alone()
-    # Then every function exists but the Api and StartBackups, which wait for the workflow, the schedules and the
-    # batch queue (they would otherwise deploy without their configuration)
+    # Then every function exists but the Api, StartBackups and ReconcileSchedules, which wait for the workflow, the
+    # schedules and the batch queue (they would otherwise deploy without their configuration)
     assert set(engine.functions) == {spec.key for spec in constants.FUNCTIONS} - {
         constants.API.key,
         constants.START_BACKUPS.key,
+        constants.RECONCILE_SCHEDULES.key,
     }
 
 
@@ -80,20 +80,24 @@ def test_a_value_cannot_change_once_provided() -> None:
         engine.provide_environment({constants.ENV_TABLE_NAME: "another-table"})
 
 
+CHINA_LAYER = "arn:aws-cn:lambda:cn-north-1:498634801083:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:27"
+
+
 @pytest.fixture(scope="module")
-def template_with_layer_31() -> dict[str, Any]:
-    app, _ = build_app({names.POWERTOOLS_LAYER_VERSION_CONTEXT: "31"})
+def template_with_named_layer() -> dict[str, Any]:
+    app, _ = build_app({names.POWERTOOLS_LAYER_ARN_CONTEXT: CHINA_LAYER})
     return stack_template(app.synth())
 
 
-def test_layer_version_comes_from_context(template_with_layer_31: dict[str, Any]) -> None:
-    # Given `-c powertools_layer_version=31`
-    functions = Template.from_json(template_with_layer_31).find_resources("AWS::Lambda::Function")
+def test_a_layer_named_in_context_replaces_the_published_one(template_with_named_layer: dict[str, Any]) -> None:
+    # Given `-c powertools_layer_arn=...` (a Region where Powertools publishes no SSM parameter, e.g. China)
+    functions = Template.from_json(template_with_named_layer).find_resources("AWS::Lambda::Function")
     engine_functions = [f for f in functions.values() if f["Properties"]["Handler"].startswith("lambdas.")]
-    # Then every function, the late Api included, uses layer version 31
+    # Then every function, the late Api included, uses that layer, and no SSM parameter is looked up
     assert len(engine_functions) == len(constants.FUNCTIONS)
     for function in engine_functions:
-        assert "AWSLambdaPowertoolsPythonV3-python312-arm64:31" in str(function["Properties"]["Layers"])
+        assert function["Properties"]["Layers"] == [CHINA_LAYER]
+    assert not any("powertools" in name for name in template_with_named_layer.get("Parameters", {}))
 
 
 def test_a_key_nobody_provided_is_a_synth_error_not_a_silent_gap() -> None:
@@ -104,8 +108,13 @@ def test_a_key_nobody_provided_is_a_synth_error_not_a_silent_gap() -> None:
         environment_for(constants.API, {key: "x" for key in constants.COMMON_ENV})
 
 
-def test_layer_arn_names_the_v3_python312_arm64_layer() -> None:
-    assert (
-        powertools_layer_arn("27", "eu-west-1")
-        == "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:27"
+def test_the_layer_is_the_powertools_release_the_tests_run() -> None:
+    """One Powertools version: the layer's (lambdas/requirements.txt), the project's pin, and the one installed."""
+    from aws_lambda_powertools.shared.version import VERSION
+
+    layer_version = names.pinned_version("aws-lambda-powertools")
+    assert layer_version == VERSION
+    assert layer_version == names.pinned_version("aws-lambda-powertools", names.PROJECT_ROOT / "requirements.txt")
+    assert names.powertools_layer_parameter("python3.12", layer_version) == (
+        f"/aws/service/powertools/python/arm64/python3.12/{VERSION}"
     )

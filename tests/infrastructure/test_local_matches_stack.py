@@ -1,6 +1,6 @@
 """The local runtime's bootstrap and the CDK stack declare the same things, so "works locally" says
 something about the cloud: functions (handler, environment keys), the table's keys and indexes, the
-restore state machine's definition, the fixed schedules and the failure rules."""
+restore state machine's definition, the fixed schedules, the failure rules and who may publish to the alerts topic."""
 
 from __future__ import annotations
 
@@ -101,3 +101,34 @@ def test_the_failure_rules_match_the_same_events(local: Any, template: dict[str,
         key=json.dumps,
     )
     assert local_patterns == stack_patterns
+
+
+def test_the_alerts_topic_lets_the_failure_rules_publish_alike(local: Any, template: dict[str, Any]) -> None:
+    """Locally, a rule reaches the topic only as its policy allows (local/topic_policy.py): the bootstrap's policy
+    must grant what the stack's grants, or the local runtime would alert where AWS stays silent."""
+    deployment, session = local
+    local_policy = json.loads(
+        session.client("sns").get_topic_attributes(TopicArn=deployment.alert_topic_arn)["Attributes"]["Policy"]
+    )
+    (stack_policy,) = (r["Properties"] for r in reading.resources(template, "AWS::SNS::TopicPolicy").values())
+
+    def grant_to_eventbridge(statements: list[dict[str, Any]]) -> dict[str, Any]:
+        (statement,) = [s for s in statements if s.get("Principal") == {"Service": "events.amazonaws.com"}]
+        return statement
+
+    local_grant = grant_to_eventbridge(local_policy["Statement"])
+    stack_grant = grant_to_eventbridge(stack_policy["PolicyDocument"]["Statement"])
+    # The same grant, under the same conditions...
+    assert (local_grant["Effect"], local_grant["Action"]) == (stack_grant["Effect"], stack_grant["Action"])
+    assert {op: sorted(keys) for op, keys in local_grant["Condition"].items()} == {
+        op: sorted(keys) for op, keys in stack_grant["Condition"].items()
+    }
+    # ...naming the same rules: the failure rules, each by its ARN
+    rules = session.client("events").list_rules(EventBusName=deployment.event_bus_name)["Rules"]
+    assert sorted(local_grant["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(
+        r["Arn"] for r in rules if r["Name"] in constants.FAILURE_EVENT_PATTERNS
+    )
+    assert sorted(map(str, stack_grant["Condition"]["ArnEquals"]["aws:SourceArn"])) == sorted(
+        str(reading.arn_of(rule_id)) for rule_id in reading.resources(template, "AWS::Events::Rule")
+    )
+    assert local_grant["Condition"]["StringEquals"] == {"aws:SourceAccount": deployment.account}

@@ -92,9 +92,15 @@ def test_restore_start_may_launch_instances_from_amis_into_the_network_the_resto
 def test_restore_start_may_pass_roles_to_ec2_only(template: dict[str, Any]) -> None:
     # Given the restored instance's profile (IamInstanceProfileName in the restore metadata): its role is the user's
     (statement,) = _granting(template, constants.RESTORE_START, "iam:PassRole")
-    # Then RestoreStart may pass a role of this account, and only to EC2: not to Lambda, not to Scheduler
+    # Then RestoreStart may pass only a role the user marked for restores (its path), and only to EC2: not to
+    # Lambda, not to Scheduler; any other role of the account stays out of a restored instance
     assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
-    assert ":iam::" in json.dumps(statement["Resource"]) and ":role/*" in json.dumps(statement["Resource"])
+    assert ":iam::" in json.dumps(statement["Resource"])
+    assert ":role/strongroom-restore/*" in json.dumps(statement["Resource"])
+    # And the functions that check a restore's metadata may read instance profiles, to tell a marked role from others
+    for spec in (constants.RESTORE_START, constants.API):
+        (reads,) = _granting(template, spec, "iam:GetInstanceProfile")
+        assert ":instance-profile/*" in json.dumps(reads["Resource"])
     assert reading.as_list(statement["Action"]) == ["iam:PassRole"]
 
 
@@ -180,8 +186,9 @@ def _services_adapters_call() -> set[str]:
 def test_every_service_an_adapter_calls_is_granted_to_the_functions_that_start_backups(
     template: dict[str, Any], spec: constants.FunctionSpec
 ) -> None:
-    # Given the AWS services the resource adapters use (a new adapter in the catalog adds its own)
-    services = _services_adapters_call()
+    # Given the AWS services the resource adapters use (a new adapter in the catalog adds its own), but IAM, which
+    # only the EC2 restore check reads (instance profiles; see the restore tests below)
+    services = _services_adapters_call() - {"iam"}
     assert {"ec2", "rds", "s3", "elasticfilesystem", "fsx", "storagegateway", "lambda"} <= services
     # Then the function that starts backups may call each of them: a type added without permissions fails here,
     # not on the first scheduled backup in the cloud

@@ -11,7 +11,7 @@ from aws_cdk.assertions import Template
 from infrastructure import constants
 from tests.infrastructure import reading
 
-SCHEDULED = (constants.START_BACKUPS, constants.TRACK_JOBS, constants.LIFECYCLE)
+SCHEDULED = (constants.START_BACKUPS, constants.TRACK_JOBS, constants.LIFECYCLE, constants.RECONCILE_SCHEDULES)
 
 
 def _scheduler_role_id(template: dict[str, Any]) -> str:
@@ -27,13 +27,13 @@ def _scheduler_role_id(template: dict[str, Any]) -> str:
     return roles[0]
 
 
-def test_scheduler_role_may_invoke_only_the_three_scheduled_functions(template: dict[str, Any]) -> None:
+def test_scheduler_role_may_invoke_only_the_scheduled_functions(template: dict[str, Any]) -> None:
     # Given the role EventBridge Scheduler assumes (for fixed schedules and, at run time, plan rules)
     statements = reading.statements_of_role(template, _scheduler_role_id(template))
     # When we list what it may do
     # Then it may only invoke functions...
     assert reading.actions(statements) == {"lambda:InvokeFunction"}
-    # ...and only StartBackups, TrackJobs and Lifecycle, not the restore tasks, by exact ARN
+    # ...and only StartBackups, TrackJobs, Lifecycle and ReconcileSchedules, not the restore tasks, by exact ARN
     resources = [r for s in statements for r in reading.as_list(s["Resource"])]
     expected = [reading.arn_of(reading.function_id(template, spec)) for spec in SCHEDULED]
     assert sorted(map(json.dumps, resources)) == sorted(map(json.dumps, expected))

@@ -15,9 +15,11 @@ from tests.infrastructure import reading
 SPECS = pytest.mark.parametrize("spec", constants.FUNCTIONS, ids=lambda spec: spec.key)
 # The import of backups services made themselves catalogs native backups only: it never touches vault storage.
 # Every function but those that only read: the import (native backups only) and StartBackups (it resolves
-# selections and queues them; StartBackupBatch starts the backups).
+# selections and queues them; StartBackupBatch starts the backups), and ReconcileSchedules (plan schedules only).
 VAULT_USERS = [
-    spec for spec in constants.FUNCTIONS if spec not in (constants.IMPORT_NATIVE_BACKUPS, constants.START_BACKUPS)
+    spec
+    for spec in constants.FUNCTIONS
+    if spec not in (constants.IMPORT_NATIVE_BACKUPS, constants.START_BACKUPS, constants.RECONCILE_SCHEDULES)
 ]
 USERS = pytest.mark.parametrize("spec", VAULT_USERS, ids=lambda spec: spec.key)
 
@@ -170,24 +172,30 @@ def test_every_function_may_use_the_vault_key_only_through_s3(
     assert '"s3."' in via and "AWS::Region" in via
 
 
-def test_only_lifecycle_and_the_api_may_delete_objects_in_the_vault_bucket(template: dict[str, Any]) -> None:
-    # Given every role's statements that let it delete objects
+def test_only_lifecycle_the_api_and_failed_copies_may_delete_objects_in_the_vault_bucket(
+    template: dict[str, Any],
+) -> None:
+    # Given every role's statements that let it delete objects (a Deny takes nothing away from this)
     deleters = {}
     for spec in constants.FUNCTIONS:
         statements = reading.statements_of_role(template, reading.role_id(template, spec))
         deleting = [
-            s for s in statements if any(a.startswith("s3:Delete") or a == "s3:*" for a in reading.as_list(s["Action"]))
+            s
+            for s in statements
+            if s["Effect"] == "Allow"
+            and any(a.startswith("s3:Delete") or a == "s3:*" for a in reading.as_list(s["Action"]))
         ]
         if deleting:
             deleters[spec.key] = deleting
-    # Then only expiry (Lifecycle) and DeleteRecoveryPoint/StopBackupJob (Api) may: a backup or restore task never
-    assert set(deleters) == {constants.LIFECYCLE.key, constants.API.key}
+    # Then only expiry (Lifecycle), DeleteRecoveryPoint/StopBackupJob (Api) and the discarding of a failed copy's
+    # data (TrackJobs and the Api, which run copies) may: a backup or restore task never
+    assert set(deleters) == {constants.LIFECYCLE.key, constants.API.key, constants.TRACK_JOBS.key}
     # And only recovery points' data, every version of it (the bucket is listed by version to find them)
     bucket_id, _ = _bucket(template)
     for statements in deleters.values():
         for action in ("s3:DeleteObject", "s3:DeleteObjectVersion"):
             granted = _resources(statements, action)
-            assert granted and all('"/recovery-points/*"' in r and bucket_id in r for r in granted), action
+            assert granted and all('"/recovery-points/' in r and bucket_id in r for r in granted), action
     for key in deleters:
         (spec,) = [spec for spec in constants.FUNCTIONS if spec.key == key]
         assert _resources(_bucket_statements(template, spec), "s3:ListBucketVersions"), key

@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.fakes import allows_copies_from
 from tests.integration.builders import ACCOUNT, REGION, ROLE, T0
 
 OTHER_ACCOUNT = "210987654321"
@@ -62,11 +63,11 @@ def home_and_other() -> tuple[Any, Any]:
     from lambdas.common import aws
     from lambdas.resources.catalog import build_adapters
     from lambdas.resources.registry import AdapterRegistry
-    from lambdas.services.copy_destinations import AwsCopyDestinations, Destination
+    from lambdas.services.copy_destinations import AwsCopyDestinations, Destination, copy_destination_role_arn
 
     home = deployment(ACCOUNT, REGION, None)
     answer = boto3.client("sts", region_name=REGION).assume_role(
-        RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT}:role/strongroom-copy-destination", RoleSessionName="setup"
+        RoleArn=copy_destination_role_arn(OTHER_ACCOUNT, OTHER_REGION), RoleSessionName="setup"
     )["Credentials"]
     other_credentials = {
         "aws_access_key_id": answer["AccessKeyId"],
@@ -112,8 +113,9 @@ def test_given_a_vault_in_another_account_and_region_when_copied_then_the_snapsh
     home, other = home_and_other
     key = boto3.client("kms", region_name=REGION).create_key(Description="customer managed")["KeyMetadata"]["Arn"]
     point = backed_up_volume(home, Encrypted=True, KmsKeyId=key)
-    # Given the other account's deployment has a vault "dr"
+    # Given the other account's deployment has a vault "dr", whose access policy lets this account copy into it
     dr = vault_service.create_vault(other, {"BackupVaultName": "dr"}, T0)
+    vault_service.put_access_policy(other, "dr", allows_copies_from(home.account))
     # When the point is copied there with its own lifecycle, and tracked
     job = copy_service.start_copy_job(
         home,

@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.fakes import allows_copies_from
 from tests.integration.builders import ACCOUNT, REGION, ROLE, T0
 
 OTHER_ACCOUNT = "210987654321"
@@ -40,10 +41,12 @@ def copy_gaps_filled() -> Iterator[None]:
 def credentials_of(account: str) -> dict[str, str] | None:
     """None for this account (the function's own credentials); an assumed role's for another (moto maps its
     credentials to the role's account)."""
+    from lambdas.services.copy_destinations import copy_destination_role_arn
+
     if account == ACCOUNT:
         return None
     answer = boto3.client("sts", region_name=REGION).assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/strongroom-copy-destination", RoleSessionName="copy-test"
+        RoleArn=copy_destination_role_arn(account, REGION), RoleSessionName="copy-test"
     )["Credentials"]
     return {
         "aws_access_key_id": answer["AccessKeyId"],
@@ -727,6 +730,7 @@ def test_given_an_rds_point_when_a_copy_job_targets_another_accounts_vault_then_
     _, arn, _ = backed_up_instance()
     point = backed_up_point(home, arn)
     dr = vault_service.create_vault(other, {"BackupVaultName": "dr"}, T0)
+    vault_service.put_access_policy(other, "dr", allows_copies_from(home.account))
 
     job = copy_service.start_copy_job(
         home,

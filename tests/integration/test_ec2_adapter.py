@@ -516,3 +516,43 @@ def test_given_an_ami_no_job_made_when_its_status_is_read_then_its_snapshots_are
 
     snapshot_id = ec2.describe_images(ImageIds=[image_id])["Images"][0]["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
     assert ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0].get("Tags", []) == []
+
+
+def _profile(role_path: str) -> str:
+    """An instance profile holding one role created under `role_path`."""
+    iam = boto3.client("iam", region_name=REGION)
+    name = "app" + role_path.replace("/", "").replace("-", "")
+    trust = {
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    }
+    iam.create_role(RoleName=name, Path=role_path, AssumeRolePolicyDocument=json.dumps(trust))
+    iam.create_instance_profile(InstanceProfileName=name)
+    iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+    return name
+
+
+def test_given_an_instance_profile_in_restore_metadata_then_only_a_role_marked_for_restores_may_be_given(
+    ec2, network
+) -> None:
+    from lambdas.domain.errors import InvalidParameterValueException
+    from lambdas.resources.ec2 import RESTORE_ROLE_PATH, Ec2Adapter
+
+    # Given an instance backed up, and an adapter that can read instance profiles
+    adapter = Ec2Adapter(lambda: ec2, REGION, ACCOUNT, iam=lambda: boto3.client("iam", region_name=REGION))
+    _, arn = make_instance(ec2, network)
+    backup = adapter.start_backup(arn, "JOB-1", {})
+    metadata = adapter.restore_metadata(backup.native_id, adapter.describe(arn))
+    marked, admin = _profile(RESTORE_ROLE_PATH), _profile("/")
+
+    # When the metadata names a profile whose role is under /strongroom-restore/, then the restore may start
+    adapter.check_restore(backup.native_id, {**metadata, "IamInstanceProfileName": marked})
+    # When it names a profile of any other role, or one that does not exist, then refused, and nothing launched
+    with pytest.raises(InvalidParameterValueException, match="not marked for restores"):
+        adapter.start_restore(backup.native_id, "RESTORE-1", {**metadata, "IamInstanceProfileName": admin})
+    with pytest.raises(InvalidParameterValueException, match="does not exist"):
+        adapter.check_restore(backup.native_id, {**metadata, "IamInstanceProfileName": "nope"})
+    assert ec2.describe_instances(Filters=[{"Name": "image-id", "Values": [backup.native_id]}])["Reservations"] == []
+    # And an adapter that cannot read profiles refuses any
+    blind = Ec2Adapter(lambda: ec2, REGION, ACCOUNT)
+    with pytest.raises(InvalidParameterValueException, match=RESTORE_ROLE_PATH):
+        blind.check_restore(backup.native_id, {**metadata, "IamInstanceProfileName": marked})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -13,7 +14,7 @@ import boto3
 import pytest
 
 from lambdas.domain.jobs import BackupJobState, RestoreJobStatus
-from lambdas.services.events import PlanState
+from lambdas.services.event_details import EVENT_SOURCE, PlanState
 from tests.integration.builders import (
     ACCOUNT,
     REGION,
@@ -59,18 +60,24 @@ def _queue(sqs: Any, name: str) -> tuple[str, str]:
 
 
 @pytest.fixture
-def wiring() -> Wiring:
+def wiring() -> Iterator[Wiring]:
+    """A rule forwarding Strongroom's events to a queue, a vault topic with a queue subscribed, and EventBridge
+    refusing `aws.` sources as AWS does (local/strict_events.py): an event only moto would take is not seen."""
+    from local import strict_events
+
+    undo = strict_events.install()
     sqs = boto3.client("sqs", region_name=REGION)
     events = boto3.client("events", region_name=REGION)
     sns = boto3.client("sns", region_name=REGION)
     events_url, events_arn = _queue(sqs, "bus-events")
     events.create_event_bus(Name=BUS)
-    events.put_rule(Name="all-backup-events", EventBusName=BUS, EventPattern=json.dumps({"source": ["aws.backup"]}))
+    events.put_rule(Name="all-backup-events", EventBusName=BUS, EventPattern=json.dumps({"source": [EVENT_SOURCE]}))
     events.put_targets(Rule="all-backup-events", EventBusName=BUS, Targets=[{"Id": "queue", "Arn": events_arn}])
     notifications_url, notifications_arn = _queue(sqs, "vault-notifications")
     topic_arn = sns.create_topic(Name="vault-main")["TopicArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=notifications_arn)
-    return Wiring(sqs, events_url, notifications_url, topic_arn)
+    yield Wiring(sqs, events_url, notifications_url, topic_arn)
+    undo()
 
 
 @pytest.fixture
@@ -82,20 +89,28 @@ def sink() -> Any:
 
 
 def test_given_a_backup_job_state_change_when_published_then_the_bus_carries_an_aws_backup_event(wiring, sink) -> None:
-    job = backup_job("JOB-1", state=BackupJobState.COMPLETED, PercentDone="100.0", BackupSizeInBytes=8)
+    point = f"arn:aws:ec2:{REGION}::snapshot/snap-0123456789abcdef0"
+    job = backup_job(
+        "JOB-1", state=BackupJobState.COMPLETED, PercentDone="100.0", BackupSizeInBytes=8, RecoveryPointArn=point
+    )
 
     sink.publish_backup_job(job, None, NOW)
 
     [event] = wiring.events()
     assert event["detail-type"] == "Backup Job State Change"
-    assert event["source"] == "aws.backup"
+    assert event["source"] == "strongroom.backup"
     assert event["time"] == "2024-06-01T05:30:00Z"
-    assert event["resources"] == [job.BackupVaultArn, VOLUME]
+    # AWS Backup's shape: the resources name the recovery point a completed job made; sizes are strings,
+    # percentDone a number, createdBy camelCase; absent values are absent keys
+    assert event["resources"] == [point]
     assert event["detail"]["state"] == "COMPLETED"
     assert event["detail"]["backupJobId"] == "JOB-1"
     assert event["detail"]["resourceArn"] == VOLUME
-    assert event["detail"]["backupSizeInBytes"] == 8
+    assert event["detail"]["backupSizeInBytes"] == "8"
+    assert event["detail"]["percentDone"] == 100
+    assert event["detail"]["startBy"] == job.StartBy.isoformat()
     assert event["detail"]["correlationId"] == "corr-JOB-1"
+    assert None not in event["detail"].values()
 
 
 def test_given_a_vault_subscribed_to_failures_when_jobs_complete_and_fail_then_only_the_failure_is_notified(
@@ -145,7 +160,7 @@ def test_given_a_restore_job_state_change_when_published_then_the_bus_carries_a_
 
     [event] = wiring.events()
     assert event["detail-type"] == "Restore Job State Change"
-    assert event["source"] == "aws.backup"
+    assert event["source"] == "strongroom.backup"
     assert event["detail"]["status"] == "COMPLETED"
     assert event["detail"]["restoreJobId"] == "RESTORE-1"
     [notification] = wiring.notifications()
@@ -202,9 +217,9 @@ def test_given_a_vault_subscribed_only_to_failures_when_jobs_run_succeed_and_fai
     assert received["BACKUP_JOB_FAILED"]["backupJobId"] == "BACKUP-FAILED"
     assert received["RESTORE_JOB_FAILED"]["restoreJobId"] == "RESTORE-FAILED"
     assert received["COPY_JOB_FAILED"]["copyJobId"] == "COPY-FAILED"
-    # and the bus every change, all from aws.backup
+    # and the bus every change, all from strongroom.backup
     events = wiring.events()
-    assert {event["source"] for event in events} == {"aws.backup"}
+    assert {event["source"] for event in events} == {"strongroom.backup"}
     assert Counter(event["detail-type"] for event in events) == {
         "Backup Job State Change": 3,
         "Restore Job State Change": 3,
@@ -250,7 +265,7 @@ def test_given_a_vault_subscribed_to_point_and_plan_changes_when_a_plan_is_made_
     # and the bus AWS Backup's two events
     by_type = {event["detail-type"]: event for event in wiring.events()}
     assert sorted(by_type) == ["Backup Plan State Change", "Recovery Point State Change"]
-    assert {event["source"] for event in by_type.values()} == {"aws.backup"}
+    assert {event["source"] for event in by_type.values()} == {"strongroom.backup"}
     plan_event = by_type["Backup Plan State Change"]
     assert plan_event["resources"] == [created.BackupPlanArn]
     assert plan_event["detail"]["state"] == "CREATED"

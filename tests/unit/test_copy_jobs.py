@@ -4,6 +4,7 @@ and a copy that cannot work fails with a message that says how to fix it."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +15,17 @@ from lambdas.domain.errors import InvalidParameterValueException, InvalidRequest
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
 from lambdas.services import backup_service, copy_service, plan_service, scheduled_backups, vault_service
 from lambdas.services.tracking_service import track_jobs
-from tests.fakes import ACCOUNT, REGION, ROLE, T0, FakeDestinations, World, make_world, select_by_tag
+from tests.fakes import (
+    ACCOUNT,
+    REGION,
+    ROLE,
+    T0,
+    FakeDestinations,
+    World,
+    allows_copies_from,
+    make_world,
+    select_by_tag,
+)
 
 OTHER_ACCOUNT = "210987654321"
 OTHER_REGION = "eu-west-1"
@@ -115,10 +126,11 @@ def test_given_a_rule_with_a_copy_action_when_its_backup_completes_then_the_copy
 def test_given_a_vault_in_another_account_when_a_point_is_copied_then_it_is_shared_and_recorded_there(
     world: World,
 ) -> None:
-    # Given a deployment in another account and Region with a vault "dr"
+    # Given a deployment in another account and Region with a vault "dr" that lets this account copy into it
     other = make_world(OTHER_ACCOUNT, OTHER_REGION)
     with_destinations(world, other)
     vault_service.create_vault(other.ctx, {"BackupVaultName": "dr"}, T0)
+    vault_service.put_access_policy(other.ctx, "dr", allows_copies_from(ACCOUNT))
     point = backed_up_point(world)
     # When the point is copied there
     job = copy(world, point, vault_arn("dr", OTHER_ACCOUNT, OTHER_REGION), Lifecycle={"DeleteAfterDays": 100})
@@ -263,3 +275,59 @@ def test_given_a_deleted_point_when_copying_then_invalid_request(world: World) -
     world.ctx.stores.recovery_points.save(deleted, point.Status.value)
     with pytest.raises(InvalidRequestException):
         copy(world, point, vault_arn("offsite"))
+
+
+def _deny_copies(**condition: Any) -> str:
+    statement: dict[str, Any] = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "backup:CopyIntoBackupVault",
+        "Resource": "*",
+    }
+    if condition:
+        statement["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def test_given_a_destination_vault_denying_copies_into_it_then_the_copy_fails_saying_so(world: World) -> None:
+    # Given a point, and a destination vault whose access policy denies backup:CopyIntoBackupVault
+    point = backed_up_point(world)
+    vault_service.create_vault(world.ctx, {"BackupVaultName": "sealed"}, T0)
+    vault_service.put_access_policy(world.ctx, "sealed", _deny_copies())
+    # When the point is copied there
+    job = copy(world, point, vault_arn("sealed"))
+    # Then the job fails as access denied, naming the policy and the action; nothing is copied
+    assert job.State == CopyJobState.FAILED
+    assert job.MessageCategory == "AccessDenied"
+    assert "access policy of destination backup vault sealed denies backup:CopyIntoBackupVault" in (
+        job.StatusMessage or ""
+    )
+    assert world.ctx.stores.recovery_points.search(vault_name="sealed")[0] == []
+    assert job.DestinationNativeId is None
+
+
+def test_given_a_deny_whose_condition_does_not_hold_then_the_copy_goes_ahead(world: World) -> None:
+    # Given a destination vault denying copies to every role but the backup role (ArnNotEquals on aws:PrincipalArn)
+    point = backed_up_point(world)
+    vault_service.create_vault(world.ctx, {"BackupVaultName": "guarded"}, T0)
+    vault_service.put_access_policy(world.ctx, "guarded", _deny_copies(ArnNotEquals={"aws:PrincipalArn": ROLE}))
+    # When the backup role copies, then the copy starts
+    assert copy(world, point, vault_arn("guarded")).State == CopyJobState.RUNNING
+    # And when another role copies, then it is denied
+    other_role = f"arn:aws:iam::{ACCOUNT}:role/Other"
+    assert copy(world, point, vault_arn("guarded"), IamRoleArn=other_role).State == CopyJobState.FAILED
+
+
+def test_given_a_vault_in_another_account_without_an_allow_then_the_copy_fails_and_nothing_is_shared(
+    world: World,
+) -> None:
+    # Given a vault in another account whose owner never allowed this account to copy into it
+    other = make_world(OTHER_ACCOUNT, OTHER_REGION)
+    with_destinations(world, other)
+    vault_service.create_vault(other.ctx, {"BackupVaultName": "dr"}, T0)
+    point = backed_up_point(world)
+    # When the point is copied there, then the job fails saying which statement to add; nothing is shared
+    job = copy(world, point, vault_arn("dr", OTHER_ACCOUNT, OTHER_REGION))
+    assert job.State == CopyJobState.FAILED and job.MessageCategory == "AccessDenied"
+    assert f"arn:aws:iam::{ACCOUNT}:root" in (job.StatusMessage or "")
+    assert not world.ebs.shared and not other.ebs.snapshots

@@ -17,6 +17,7 @@ from typing import Any
 import botocore
 import pytest
 
+from lambdas.common.observability import metrics
 from lambdas.domain.copies import CopyJob, CopyJobState
 from lambdas.domain.errors import InvalidParameterValueException
 from lambdas.domain.jobs import BackupJobState, RestoreJobStatus
@@ -24,7 +25,8 @@ from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
 from lambdas.domain.vaults import JOB_EVENTS, NEVER_SENT, BackupVault
 from lambdas.resources.base import ObjectFailure, Phase, Progress
 from lambdas.services import backup_service, plan_service, recovery_point_service, restore_service, vault_service
-from lambdas.services.events import AwsEventSink, PlanState
+from lambdas.services.event_details import PlanState
+from lambdas.services.events import VAULT_NOTIFICATIONS_NOT_DELIVERED_METRIC, AwsEventSink
 from lambdas.services.lifecycle_service import run_lifecycle
 from lambdas.services.restore_service import RestoreFailed, RestorePending
 from lambdas.services.tracking_service import track_jobs
@@ -32,7 +34,7 @@ from tests.fakes import ACCOUNT, REGION, ROLE, T0, World
 
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:vault-events"
 FAILURES = ["BACKUP_JOB_FAILED", "RESTORE_JOB_FAILED", "COPY_JOB_FAILED"]
-README = Path(__file__).resolve().parents[2] / "README.md"
+NOTIFICATIONS_DOC = Path(__file__).resolve().parents[2] / "docs" / "notifications.md"
 
 
 def backed_up(world: World, lifecycle: dict[str, int]) -> RecoveryPoint:
@@ -288,7 +290,7 @@ def test_given_a_changed_point_when_published_then_aws_backups_recovery_point_ev
     sink_over(aws).publish_recovery_point(cold, vault, T0 + timedelta(days=10))
 
     [entry] = aws.entries
-    assert (entry["Source"], entry["DetailType"]) == ("aws.backup", "Recovery Point State Change")
+    assert (entry["Source"], entry["DetailType"]) == ("strongroom.backup", "Recovery Point State Change")
     assert entry["Resources"] == [point.RecoveryPointArn]
     detail = json.loads(entry["Detail"])
     assert detail["status"] == "COMPLETED" and detail["storageClass"] == "COLD"
@@ -357,16 +359,22 @@ def test_given_s3_objects_that_failed_when_published_then_one_notification_each_
     assert aws.entries == []  # AWS Backup puts no EventBridge event for an object
 
 
-def test_given_the_topic_refuses_when_a_point_and_a_plan_change_then_publishing_does_not_fail(world: World) -> None:
+def test_given_the_topic_refuses_when_a_point_and_a_plan_change_then_publishing_does_not_fail_and_is_counted(
+    world: World,
+) -> None:
     point = backed_up(world, {"DeleteAfterDays": 35})
     vault = subscribed(world, "main", ["RECOVERY_POINT_MODIFIED", "BACKUP_PLAN_CREATED"])
     plan = plan_service.create_plan(world.ctx, plan_request("main"), T0)
     aws = FakeAws(sns_down=True)
+    metrics.clear_metrics()
 
     sink_over(aws).publish_recovery_point(point, vault, T0)
     sink_over(aws).publish_backup_plan(plan, PlanState.CREATED, [vault], T0)
 
+    # Then the bus still hears of both changes, and the two lost notifications are counted (an alarm watches it)
     assert aws.detail_types() == ["Recovery Point State Change", "Backup Plan State Change"]
+    assert sum(metrics.provider.metric_set[VAULT_NOTIFICATIONS_NOT_DELIVERED_METRIC]["Value"]) == 2
+    metrics.clear_metrics()
 
 
 # Every event of the model: sent, or documented as never sent ----------------------------------------------------
@@ -383,9 +391,9 @@ def test_every_vault_event_of_the_model_is_sent_or_never_sent_for_a_documented_r
 
     assert set(events) == JOB_EVENTS | set(NEVER_SENT)
     assert not JOB_EVENTS & set(NEVER_SENT)
-    section = README.read_text().split("## Notifications", 1)[1].split("\n## ", 1)[0]
+    section = NOTIFICATIONS_DOC.read_text()
     named = set(re.findall(r"`([A-Z0-9_]+)`", section))
-    assert set(events) <= named, f"not in the README's Notifications section: {sorted(set(events) - named)}"
+    assert set(events) <= named, f"not in docs/notifications.md: {sorted(set(events) - named)}"
 
 
 @dataclass

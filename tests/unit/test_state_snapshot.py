@@ -1,0 +1,74 @@
+"""What reset and `serve --state-dir` rest on: moto's model objects survive the snapshot's pickling (locks,
+weak-value caches, `defaultdict(lambda: {})`, private keys), and the state file is replaced atomically."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import weakref
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from local.emulator_state import dumps
+from local.state_dir import StateDir
+
+
+class Function:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class BackendLike:
+    """The shapes moto's backends hold that plain pickle refuses."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.plain_lock = threading.Lock()
+        self.functions = {"f": Function("f")}
+        self.by_arn: weakref.WeakValueDictionary[str, Function] = weakref.WeakValueDictionary(
+            {"arn:f": self.functions["f"]}
+        )
+        self.aliases: defaultdict[str, dict[str, str]] = defaultdict(lambda: {})
+        self.aliases["f"]["live"] = "1"
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+
+
+def test_given_moto_like_state_then_it_round_trips_through_the_snapshot_pickler() -> None:
+    original = BackendLike()
+    with pytest.raises((TypeError, AttributeError, pickle.PicklingError)):
+        pickle.dumps(original)  # what plain pickle says to a moto backend
+    copy: Any = pickle.loads(dumps(original))
+    # The weak cache still points at the very function object the backend holds
+    assert copy.by_arn["arn:f"] is copy.functions["f"]
+    # A defaultdict keeps its contents and still makes empty dicts
+    assert copy.aliases["f"] == {"live": "1"} and copy.aliases["new"] == {}
+    # Locks are new and usable; the private key is the same key
+    with copy.lock, copy.plain_lock:
+        pass
+    assert copy.key.private_numbers() == original.key.private_numbers()
+
+
+def test_given_a_write_that_fails_midway_then_the_previous_state_stays_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = StateDir(tmp_path)
+    state.save(b"first state")
+
+    def crash(_fd: int) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk gone"):
+        state.save(b"second state, never whole")
+    # Then the file holds the previous snapshot, and no temporary file is left behind
+    assert state.load() == b"first state"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.pickle"]
+
+
+def test_given_no_state_yet_then_load_finds_none(tmp_path: Path) -> None:
+    assert StateDir(tmp_path / "new").load() is None
