@@ -89,7 +89,7 @@ def test_given_a_daily_rule_when_two_days_are_advanced_over_http_then_each_firin
     assert [job["State"] for job in jobs] == ["COMPLETED", "COMPLETED"]
 
 
-def test_given_state_in_every_service_when_reset_then_all_is_fresh_within_a_second_and_usable(
+def test_given_state_in_every_service_when_reset_then_all_is_fresh_and_usable(
     served: tuple[LocalRuntime, Ticker],
 ) -> None:
     from local.storage_gateway_fake import backend_for
@@ -106,11 +106,9 @@ def test_given_state_in_every_service_when_reset_then_all_is_fresh_within_a_seco
     control(runtime, "advance", {"days": 1})
     assert backup.list_backup_jobs()["BackupJobs"]
     # When the test suite resets the runtime between two tests
-    started = time.perf_counter()
     answer = control(runtime, "reset", {})
-    elapsed = time.perf_counter() - started
-    # Then it answers within a second
-    assert answer["reset"] is True and elapsed < 1.0, (answer, elapsed)
+    # Then it says so (how long it takes is benchmarks/reset.py's to print, not a test's to assert)
+    assert answer["reset"] is True, answer
     # And every service is as right after bootstrap: the catalog, moto's services, the stand-ins, the clock
     assert backup.list_backup_vaults()["BackupVaultList"] == []
     assert backup.list_backup_plans()["BackupPlansList"] == []
