@@ -198,13 +198,15 @@ def test_given_an_unknown_plan_id_then_every_plan_operation_answers_resource_not
         (backup.delete_backup_plan, {}),
         (backup.list_backup_plan_versions, {}),
         (backup.export_backup_plan_template, {}),
-        (backup.create_backup_selection, {"BackupSelection": selection()}),
         (backup.list_backup_selections, {}),
     ]
     for call, extra in calls:
         code, message, status = error_of(call, BackupPlanId=unknown, **extra)
         assert (code, status) == ("ResourceNotFoundException", 404), call
         assert unknown in message
+    # CreateBackupSelection's model has no ResourceNotFoundException: there an unknown plan is an invalid parameter
+    code, message, status = error_of(backup.create_backup_selection, BackupPlanId=unknown, BackupSelection=selection())
+    assert (code, status, unknown in message) == ("InvalidParameterValueException", 400, True)
 
 
 def test_given_a_plan_when_a_preview_is_asked_then_the_next_runs_come_in_order(
