@@ -4,6 +4,7 @@ in the cloud, and run that function's handler in process."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable
@@ -22,6 +23,17 @@ def _status_line(code: int) -> str:
     from http import HTTPStatus
 
     return f"{code} {HTTPStatus(code).phrase}"
+
+
+def _event_body(body: bytes) -> dict[str, Any]:
+    """The body as API Gateway hands it to the function: text, or base64 when it is not UTF-8 (as for a
+    binary media type), so bytes that are not text reach the function's own refusal, not a crash here."""
+    if not body:
+        return {"body": None, "isBase64Encoded": False}
+    try:
+        return {"body": body.decode("utf-8"), "isBase64Encoded": False}
+    except UnicodeDecodeError:
+        return {"body": base64.b64encode(body).decode(), "isBase64Encoded": True}
 
 
 class BackupApiApp:
@@ -87,8 +99,7 @@ class BackupApiApp:
                     "sourceIp": environ.get("REMOTE_ADDR", "127.0.0.1"),
                 },
             },
-            "body": body.decode() if body else None,
-            "isBase64Encoded": False,
+            **_event_body(body),
         }
         payload, errored = invoke_in_process(self._handler, self._function_name, self._environment(), event, self._log)
         if errored:

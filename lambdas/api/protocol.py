@@ -9,9 +9,10 @@ render_error(error) -> (status, headers, body), with x-amzn-ErrorType as botocor
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,11 @@ from urllib.parse import unquote
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
+from lambdas.api import wire_input
 from lambdas.domain.errors import (
     BackupError,
+    InvalidActionException,
     InvalidParameterValueException,
-    MissingParameterValueException,
     ResourceNotFoundException,
 )
 
@@ -91,80 +93,76 @@ def match(method: str, raw_path: str) -> tuple[str, dict[str, str]]:
     raise ResourceNotFoundException(f"No AWS Backup operation answers {method} {decoded}")
 
 
-def _scalar(shape: Shape, value: Any, location: str | None) -> Any:
-    kind = shape.type_name
-    allowed = getattr(shape, "enum", None)
-    # botocore does not check enum values on the client side, so the service must (as AWS does).
-    if allowed and value not in allowed:
-        raise InvalidParameterValueException(f"{value!r} is not one of: {', '.join(allowed)}")
-    if kind == "timestamp":
-        if isinstance(value, int | float):
-            return datetime.fromtimestamp(value, tz=UTC)
-        text = str(value)
-        if re.fullmatch(r"\d+(\.\d+)?", text):
-            return datetime.fromtimestamp(float(text), tz=UTC)
+def _allowed_methods(raw_path: str) -> list[str]:
+    decoded = unquote(raw_path)
+    return sorted({route.method for route in routes() if route.strict.match(raw_path) or route.loose.match(decoded)})
+
+
+def _no_operation(method: str, raw_path: str) -> InvalidActionException:
+    decoded = unquote(raw_path)
+    methods = _allowed_methods(raw_path)
+    if methods:
+        return InvalidActionException(
+            f"No AWS Backup operation answers {method} {decoded}: this path takes {', '.join(methods)}"
+        )
+    return InvalidActionException(f"No AWS Backup operation answers {method} {decoded}")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise InvalidParameterValueException(f"The request body is not valid JSON: {name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise InvalidParameterValueException(f"The request body is not valid JSON: {text} is out of range")
+    return number
+
+
+def read_body(body: str | bytes | None) -> dict[str, Any]:
+    """The JSON object of the body. Bytes must be UTF-8; NaN and Infinity are not JSON, a number too large for
+    a double is refused, and so is nesting deeper than the parser's stack (AWS's parser has a depth limit too)."""
+    if not body:
+        return {}
+    if isinstance(body, bytes):
         try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidParameterValueException(f"Invalid timestamp {text!r}") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    if kind in ("integer", "long"):
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise InvalidParameterValueException(f"Invalid integer {value!r}") from None
-    if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        return str(value).lower() == "true"
-    if kind in ("float", "double"):
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise InvalidParameterValueException(f"Invalid number {value!r}") from None
-    return value
-
-
-def from_wire(shape: Shape, value: Any, location: str | None = None) -> Any:
-    kind = shape.type_name
-    if kind == "structure":
-        if not isinstance(value, dict):
-            raise InvalidParameterValueException(f"Expected an object for {shape.name}")
-        members = shape.members
-        return {k: from_wire(members[k], v) for k, v in value.items() if k in members and v is not None}
-    if kind == "list":
-        items = value if isinstance(value, list) else [value]
-        return [from_wire(shape.member, item, location) for item in items]
-    if kind == "map":
-        if not isinstance(value, dict):
-            raise InvalidParameterValueException(f"Expected an object of {shape.name}")
-        return {k: from_wire(shape.value, v) for k, v in value.items()}
-    return _scalar(shape, value, location)
-
-
-def _check_required(shape: Shape, value: dict[str, Any], path: str = "") -> None:
-    for name in shape.required_members:
-        if value.get(name) in (None, ""):
-            raise MissingParameterValueException(f"Missing required parameter: {path}{name}")
-    for name, member in shape.members.items():
-        if member.type_name == "structure" and isinstance(value.get(name), dict):
-            _check_required(member, value[name], f"{path}{name}.")
-
-
-def parse(
-    method: str, raw_path: str, query: dict[str, list[str]], headers: dict[str, str], body: str | None
-) -> tuple[str, dict[str, Any]]:
-    operation_name, path_params = match(method, raw_path)
-    operation = service_model().operation_model(operation_name)
-    shape = operation.input_shape
-    if shape is None:
-        return operation_name, {}
+            body = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidParameterValueException(
+                f"The request body is not UTF-8 text (byte {error.start} is {body[error.start]:#04x})"
+            ) from None
     try:
-        payload = json.loads(body) if body else {}
-    except json.JSONDecodeError:
-        raise InvalidParameterValueException("The request body is not valid JSON") from None
+        payload = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite)
+    except RecursionError:
+        raise InvalidParameterValueException("The request body is nested too deeply to be read") from None
+    except ValueError as error:  # JSONDecodeError, and integers longer than Python will read
+        reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+        raise InvalidParameterValueException(f"The request body is not valid JSON: {reason}") from None
     if not isinstance(payload, dict):
         raise InvalidParameterValueException("The request body must be a JSON object")
+    return payload
+
+
+def route(method: str, raw_path: str) -> tuple[str, dict[str, str]]:
+    """The operation a request names, and its path parameters; InvalidAction when it names none."""
+    try:
+        return match(method, raw_path)
+    except ResourceNotFoundException:
+        raise _no_operation(method, raw_path) from None
+
+
+def read_input(
+    operation_name: str,
+    path_params: dict[str, str],
+    query: dict[str, list[str]],
+    headers: dict[str, str],
+    body: str | bytes | None,
+) -> dict[str, Any]:
+    """The operation's input, every member checked against its shape (see wire_input)."""
+    shape = service_model().operation_model(operation_name).input_shape
+    if shape is None:
+        return {}
+    payload = read_body(body)
     lowered = {k.lower(): v for k, v in headers.items()}
     raw: dict[str, Any] = {}
     for name, member in shape.members.items():
@@ -180,12 +178,16 @@ def parse(
         else:
             value = payload.get(name)
         if value is not None:
-            try:
-                raw[name] = from_wire(member, value, location)
-            except InvalidParameterValueException as error:
-                raise InvalidParameterValueException(f"Invalid value for {name}: {error.message}") from None
-    _check_required(shape, raw)
-    return operation_name, raw
+            raw[name] = wire_input.convert(member, value, name, in_body=location is None)
+    wire_input.check_required(shape, raw, "")
+    return raw
+
+
+def parse(
+    method: str, raw_path: str, query: dict[str, list[str]], headers: dict[str, str], body: str | bytes | None
+) -> tuple[str, dict[str, Any]]:
+    operation_name, path_params = route(method, raw_path)
+    return operation_name, read_input(operation_name, path_params, query, headers, body)
 
 
 def to_wire(shape: Shape, value: Any) -> Any:

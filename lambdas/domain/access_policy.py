@@ -68,8 +68,11 @@ def _principal_type(arn: str) -> str | None:
 def parse_policy(document: str) -> dict[str, Any]:
     try:
         policy = json.loads(document)
-    except json.JSONDecodeError as error:
-        raise InvalidParameterValueException(f"Policy is not valid JSON: {error.msg}") from None
+    except RecursionError:
+        raise InvalidParameterValueException("Policy is nested too deeply to be read") from None
+    except ValueError as error:  # JSONDecodeError, and numbers longer than Python reads
+        reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+        raise InvalidParameterValueException(f"Policy is not valid JSON: {reason}") from None
     statements = policy.get("Statement") if isinstance(policy, dict) else None
     if isinstance(statements, dict):
         statements = [statements]

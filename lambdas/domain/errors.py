@@ -70,3 +70,17 @@ class AccessDeniedException(BackupError):
 
     code = "AccessDeniedException"
     http_status = 403
+
+
+class InvalidActionException(BackupError):
+    """AWS's common error for a request that names no operation (AWS Backup's "Common Errors": InvalidAction)."""
+
+    code = "InvalidAction"
+    http_status = 400
+
+
+class ValidationException(BackupError):
+    """AWS's common error for input that fails the model, for an operation whose model names no better one."""
+
+    code = "ValidationException"
+    http_status = 400

@@ -25,6 +25,7 @@ DEFAULT_COMPLETION_WINDOW_MINUTES = 10080
 MIN_START_WINDOW_MINUTES = 60
 MAX_WINDOW_MINUTES = 52_560_000
 MIN_COLD_STORAGE_DAYS = 90
+MAX_RETENTION_DAYS = 36_500
 MAX_CONTINUOUS_RETENTION_DAYS = 35
 MAX_RULES_PER_PLAN = 10
 MIN_MINUTES_BETWEEN_BACKUPS = 60
@@ -71,10 +72,19 @@ class _Model(BaseModel):
 
 
 class Lifecycle(_Model):
-    MoveToColdStorageAfterDays: int | None = Field(default=None, ge=1)
-    DeleteAfterDays: int | None = Field(default=None, ge=1)
+    # AWS Backup keeps a recovery point at most 100 years (36,500 days), and refuses longer lifecycles.
+    MoveToColdStorageAfterDays: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
+    DeleteAfterDays: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
     OptInToArchiveForSupportedResources: bool | None = None
     DeleteAfterEvent: Literal["DELETE_AFTER_COPY"] | None = None
+
+    @field_validator("DeleteAfterEvent")
+    @classmethod
+    def _output_only(cls, value: str | None) -> str | None:
+        # The model says of DeleteAfterEvent "Not valid as an input": AWS Backup sets it, users do not.
+        if value is not None:
+            raise ValueError("DeleteAfterEvent is set by AWS Backup and is not valid as an input")
+        return value
 
     @model_validator(mode="after")
     def _cold_storage_minimum(self) -> Lifecycle:
@@ -106,7 +116,8 @@ class CopyAction(_Model):
 
 
 class IndexAction(_Model):
-    ResourceTypes: list[str] = Field(default_factory=list)
+    # One resource type per index action (EBS or S3), as AWS Backup's IndexAction documents.
+    ResourceTypes: list[Literal["EBS", "S3"]] = Field(min_length=1, max_length=1)
 
 
 class ScanAction(_Model):
@@ -165,7 +176,7 @@ class BackupRuleInput(_Model):
     RecoveryPointTags: dict[str, str] = Field(default_factory=dict)
     CopyActions: list[CopyAction] = Field(default_factory=list)
     EnableContinuousBackup: bool = False
-    IndexActions: list[IndexAction] = Field(default_factory=list)
+    IndexActions: list[IndexAction] = Field(default_factory=list, max_length=1)  # "0 or 1 index action"
     ScanActions: list[ScanAction] = Field(default_factory=list)
 
     @field_validator("ScheduleExpression")

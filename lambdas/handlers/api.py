@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, event_source
@@ -12,6 +13,18 @@ from lambdas.common import clock
 from lambdas.common.observability import logger, metrics, tracer
 from lambdas.domain.access_policy import Caller
 from lambdas.handlers.wiring import service_context
+
+
+def _body(event: APIGatewayProxyEvent) -> str | bytes | None:
+    """The body: text as API Gateway hands it over, or the bytes of a base64-encoded (binary) one, which the
+    protocol reads as UTF-8 JSON or refuses (so a body that is not UTF-8 is a 400, never an exception)."""
+    body = event.body
+    if not body or not event.is_base64_encoded:
+        return body
+    try:
+        return base64.b64decode(body)
+    except ValueError:  # not base64 at all: the bytes of the text, for the protocol to refuse
+        return body.encode()
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
@@ -34,7 +47,7 @@ def handler(event: APIGatewayProxyEvent, context: LambdaContext) -> dict[str, An
         event.path,
         {key: list(values) for key, values in query.items()},
         dict(event.headers or {}),
-        event.decoded_body,
+        _body(event),
         clock.now(),
         caller,
     )

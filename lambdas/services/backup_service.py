@@ -22,6 +22,7 @@ from lambdas.domain.jobs import BackupJob, BackupJobState, windows
 from lambdas.domain.plans import (
     DEFAULT_COMPLETION_WINDOW_MINUTES,
     DEFAULT_START_WINDOW_MINUTES,
+    MAX_WINDOW_MINUTES,
     LifecycleModel,
     check_windows,
 )
@@ -38,8 +39,8 @@ class StartBackupJobInput(BaseModel):
     ResourceArn: str = Field(min_length=1)
     IamRoleArn: str = Field(pattern=r"^arn:aws[a-z\-]*:iam::\d{12}:role/.+$")
     IdempotencyToken: str | None = None
-    StartWindowMinutes: int = DEFAULT_START_WINDOW_MINUTES
-    CompleteWindowMinutes: int = DEFAULT_COMPLETION_WINDOW_MINUTES
+    StartWindowMinutes: int = Field(default=DEFAULT_START_WINDOW_MINUTES, le=MAX_WINDOW_MINUTES)
+    CompleteWindowMinutes: int = Field(default=DEFAULT_COMPLETION_WINDOW_MINUTES, le=MAX_WINDOW_MINUTES)
     Lifecycle: LifecycleModel | None = None
     RecoveryPointTags: dict[str, str] = Field(default_factory=dict)
     BackupOptions: dict[str, str] = Field(default_factory=dict)

@@ -180,7 +180,9 @@ def delete_plan(ctx: ServiceContext, plan_id: str, now: datetime) -> BackupPlan:
         raise InvalidRequestException(
             f"Backup plan {plan_id} still has resource selections; delete them before deleting the plan"
         )
-    deleted = current.model_copy(update={"DeletionDate": now, "VersionId": new_version_id()})
+    # "Deleting a backup plan deletes the current version": that version, with its own VersionId, now carries
+    # the DeletionDate (GetBackupPlan with its VersionId shows it); earlier versions stay as they were.
+    deleted = current.model_copy(update={"DeletionDate": now})
     ctx.stores.plans.replace(deleted, expected_version=current.VersionId)
     if ctx.scheduler:
         ctx.scheduler.remove(current)
@@ -220,6 +222,10 @@ def plan_from_json(text: str) -> BackupPlanInput:
         raise InvalidParameterValueException(
             f"BackupPlanTemplateJson is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from None
+    except RecursionError:
+        raise InvalidParameterValueException("BackupPlanTemplateJson is nested too deeply to be read") from None
+    except ValueError as error:  # numbers longer than Python reads
+        raise InvalidParameterValueException(f"BackupPlanTemplateJson is not valid JSON: {error}") from None
     if not isinstance(payload, dict):
         raise InvalidParameterValueException(
             "BackupPlanTemplateJson must be a JSON object with BackupPlanName and Rules"

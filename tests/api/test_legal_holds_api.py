@@ -204,7 +204,13 @@ def test_given_bad_input_when_calling_the_legal_hold_operations_then_aws_backups
             "ResourceNotFoundException",
             unknown,
         ),
-        (backup.list_recovery_points_by_legal_hold, {"LegalHoldId": unknown}, "ResourceNotFoundException", unknown),
+        # its model has no ResourceNotFoundException: there an unknown hold is an invalid parameter
+        (
+            backup.list_recovery_points_by_legal_hold,
+            {"LegalHoldId": unknown},
+            "InvalidParameterValueException",
+            unknown,
+        ),
         (backup.list_legal_holds, {"MaxResults": 1001}, "InvalidParameterValueException", "MaxResults"),
         (backup.list_legal_holds, {"NextToken": "not-a-token"}, "InvalidParameterValueException", "NextToken"),
     ]

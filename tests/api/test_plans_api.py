@@ -162,6 +162,10 @@ def test_given_a_plan_when_deleted_then_it_leaves_the_list_and_its_schedules_go(
     [listed] = [p for p in all_plans(backup, IncludeDeleted=True) if p["BackupPlanId"] == created["BackupPlanId"]]
     assert listed["DeletionDate"] == deleted["DeletionDate"]
     assert backup.get_backup_plan(BackupPlanId=created["BackupPlanId"])["DeletionDate"] == deleted["DeletionDate"]
+    # "Deleting a backup plan deletes the current version": no new version; the created one reads as deleted
+    assert deleted["VersionId"] == created["VersionId"]
+    by_version = backup.get_backup_plan(BackupPlanId=created["BackupPlanId"], VersionId=created["VersionId"])
+    assert by_version["DeletionDate"] == deleted["DeletionDate"]
     assert f"rule-{rule_id}" not in schedule_names(runtime)
     code, _, _ = error_of(backup.update_backup_plan, BackupPlanId=created["BackupPlanId"], BackupPlan=plan("x"))
     assert code == "ResourceNotFoundException"
@@ -194,13 +198,15 @@ def test_given_an_unknown_plan_id_then_every_plan_operation_answers_resource_not
         (backup.delete_backup_plan, {}),
         (backup.list_backup_plan_versions, {}),
         (backup.export_backup_plan_template, {}),
-        (backup.create_backup_selection, {"BackupSelection": selection()}),
         (backup.list_backup_selections, {}),
     ]
     for call, extra in calls:
         code, message, status = error_of(call, BackupPlanId=unknown, **extra)
         assert (code, status) == ("ResourceNotFoundException", 404), call
         assert unknown in message
+    # CreateBackupSelection's model has no ResourceNotFoundException: there an unknown plan is an invalid parameter
+    code, message, status = error_of(backup.create_backup_selection, BackupPlanId=unknown, BackupSelection=selection())
+    assert (code, status, unknown in message) == ("InvalidParameterValueException", 400, True)
 
 
 def test_given_a_plan_when_a_preview_is_asked_then_the_next_runs_come_in_order(
@@ -225,7 +231,8 @@ def test_given_a_plan_when_a_preview_is_asked_then_the_next_runs_come_in_order(
 def test_given_advanced_backup_settings_when_created_then_they_come_back_and_unknown_options_are_refused(
     backup: Any,
 ) -> None:
-    settings = [{"ResourceType": "EC2", "BackupOptions": {"WindowsVSS": "enabled"}}]
+    # WindowsVSS "disabled" is what Strongroom does; "enabled" is refused (docs/api-refusals.md)
+    settings = [{"ResourceType": "EC2", "BackupOptions": {"WindowsVSS": "disabled"}}]
     created = backup.create_backup_plan(BackupPlan={**plan("advanced"), "AdvancedBackupSettings": settings})
 
     assert created["AdvancedBackupSettings"] == settings
@@ -236,6 +243,11 @@ def test_given_advanced_backup_settings_when_created_then_they_come_back_and_unk
     )
     assert code == "InvalidParameterValueException"
     assert "WindowsVSS" in message
+    vss = [{"ResourceType": "EC2", "BackupOptions": {"WindowsVSS": "enabled"}}]
+    code, message, _ = error_of(
+        backup.create_backup_plan, BackupPlan={**plan("advanced-vss"), "AdvancedBackupSettings": vss}
+    )
+    assert code == "InvalidParameterValueException" and "WindowsVSS" in message and "does not carry it out" in message
 
 
 # Bad input: AWS Backup's error, and nothing written ----------------------------------------------------------------
@@ -278,7 +290,7 @@ def test_given_advanced_backup_settings_when_created_then_they_come_back_and_unk
         (
             plan("bad-continuous", rule(EnableContinuousBackup=True, Lifecycle={"DeleteAfterDays": 90})),
             "InvalidParameterValueException",
-            "continuous backups are kept 1 to 35 days",
+            "EnableContinuousBackup is set, but Strongroom does not carry it out yet",
         ),
     ],
     ids=[
