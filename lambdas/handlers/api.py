@@ -33,12 +33,13 @@ def _body(event: APIGatewayProxyEvent) -> str | bytes | None:
 @event_source(data_class=APIGatewayProxyEvent)
 def handler(event: APIGatewayProxyEvent, context: LambdaContext) -> dict[str, Any]:
     query = event.multi_value_query_string_parameters or {}
-    identity = event.request_context.identity
+    # API Gateway always fills the identity; read it leniently so a hand-made event cannot crash the handler.
+    identity = event.request_context.get("identity") or {}
     caller = Caller(
-        arn=identity.user_arn or "",
-        account=identity.account_id or "",
-        source_ip=identity.source_ip,
-        access_key=identity.access_key,
+        arn=identity.get("userArn") or "",
+        account=identity.get("accountId") or "",
+        source_ip=identity.get("sourceIp"),
+        access_key=identity.get("accessKey"),
     )
     status, headers, body = dispatch(
         service_context,

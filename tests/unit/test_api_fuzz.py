@@ -88,7 +88,8 @@ class Api:
             "requestContext": {
                 "requestId": "fuzz",
                 "stage": "test",
-                "identity": {"accountId": ACCOUNT, "userArn": f"arn:aws:iam::{ACCOUNT}:user/fuzz"},
+                # The account's root: authorization has its own tests (test_api_authorization.py)
+                "identity": {"accountId": ACCOUNT, "userArn": f"arn:aws:iam::{ACCOUNT}:root"},
             },
             "body": text,
             "isBase64Encoded": encoded,

@@ -14,7 +14,7 @@ from lambdas.domain.access_policy import Caller
 from lambdas.services import vault_service
 from tests.fakes import ACCOUNT, T0, World
 
-CALLER = Caller(arn=f"arn:aws:iam::{ACCOUNT}:user/tester", account=ACCOUNT)
+CALLER = Caller(arn=f"arn:aws:iam::{ACCOUNT}:root", account=ACCOUNT)  # authorization has its own tests
 
 
 def call(world: World, method: str, path: str, body: dict[str, Any] | None = None, **query: str) -> tuple[int, Any]:
