@@ -7,7 +7,7 @@ Also shortens Step Functions' Wait states and Retry intervals, which moto sleeps
 EventBridge rules deliver to SNS topics and Lambda functions, which moto's rules cannot target. Installs the
 copy gaps (local/copy_gaps.py), the DocumentDB and Neptune gaps (local/rds_gaps.py), the adapter quota
 and batch gaps (local/adapter_gaps.py) and the scale gaps (local/dynamodb_gaps.py, local/ec2_gaps.py) with
-them."""
+them, and EBS snapshot lock (local/snapshot_locks.py)."""
 
 from __future__ import annotations
 
@@ -173,15 +173,17 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
     WaitFunction._wait_interval = _short_wait  # type: ignore[method-assign]
     retrier_decl.time = _ShortSleep()  # type: ignore[attr-defined,assignment]
-    from local import adapter_gaps, copy_gaps, dynamodb_gaps, ec2_gaps, rds_gaps
+    from local import adapter_gaps, copy_gaps, dynamodb_gaps, ec2_gaps, rds_gaps, snapshot_locks
 
     undo_copy_gaps = copy_gaps.install()
     undo_dynamodb_gaps = dynamodb_gaps.install()
     undo_rds_gaps = rds_gaps.install()
     undo_adapter_gaps = adapter_gaps.install()
     undo_ec2_gaps = ec2_gaps.install()
+    undo_snapshot_locks = snapshot_locks.install()  # AWS refuses to delete a locked EBS snapshot; moto has no lock
 
     def undo() -> None:
+        undo_snapshot_locks()
         undo_ec2_gaps()
         undo_adapter_gaps()
         undo_rds_gaps()
