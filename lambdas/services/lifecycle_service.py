@@ -30,6 +30,7 @@ from lambdas.services import native_locks, notifications
 from lambdas.services.context import ServiceContext
 from lambdas.services.leftovers import LeftoverResult, dispose_leftovers
 from lambdas.services.legal_hold_service import ProtectedByLegalHold, ensure_not_held
+from lambdas.services.missing_backups import find_missing
 
 RETRY_AFTER = timedelta(hours=1)  # a failed deletion or move: the next hourly run, behind the others
 IN_USE_RETRY_AFTER = timedelta(days=1)  # a backup something else uses is seldom released within the hour
@@ -47,6 +48,8 @@ class LifecycleResult:
     finished: bool = True  # False: the run's budget ended before the due points did; the next run goes on
     # Native backups no job owns (services/leftovers.py), deleted by this run.
     leftovers: LeftoverResult = field(default_factory=LeftoverResult)
+    # Protected points whose native backup was found deleted outside Strongroom (services/missing_backups.py).
+    missing: list[str] = field(default_factory=list)
 
 
 def run_lifecycle(
@@ -55,6 +58,10 @@ def run_lifecycle(
     """Every point due at `now`, earliest first. `budget` bounds the run (time, and a count in tests)."""
     budget = budget or WorkBudget(RUN_SECONDS)
     result = LifecycleResult(leftovers=dispose_leftovers(ctx))
+    try:  # before the deletions: a vault whose compliance grace is ending gets compliance locks on its points
+        native_locks.harden_ending_graces(ctx, now)
+    except Exception as error:  # noqa: BLE001 - the deletions go on; the next run tries again
+        logger.warning("hardening native locks failed", extra={"error": str(error)})
     token: str | None = None
     while result.finished:
         points, token = ctx.stores.recovery_points.due(now, limit=page_size, token=token)
@@ -66,6 +73,8 @@ def run_lifecycle(
             _advance(ctx, point, now, result)
         if token is None:
             break
+    if result.finished:  # with what is left of the run's budget: protected points whose backup was deleted
+        result.missing = find_missing(ctx, now, budget)
     metrics.add_metric(name="RecoveryPointsDeleted", unit=MetricUnit.Count, value=len(result.deleted))
     if result.failed:
         metrics.add_metric(name="RecoveryPointDeletionFailures", unit=MetricUnit.Count, value=len(result.failed))
