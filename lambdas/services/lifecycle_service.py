@@ -209,7 +209,8 @@ def expire(ctx: ServiceContext, point: RecoveryPoint, now: datetime) -> Recovery
             f"Recovery point {point.RecoveryPointArn} is protected by the lock of backup vault "
             f"{point.BackupVaultName} until {until.isoformat()}"
         )
-    _release_native_lock(ctx, point)
+    if (vault is not None and vault.Lock is not None) or ctx.stores.legal_holds.holds_on(point.RecoveryPointArn):
+        _release_native_lock(ctx, point)  # only a point a lock or a hold ever kept can have a native lock
     _delete_native_backup(ctx, point)
     deleted = point.model_copy(
         update={

@@ -150,10 +150,13 @@ def test_given_a_legal_hold_when_it_is_canceled_then_the_snapshot_is_locked_then
 def test_given_a_compliance_lock_longer_than_the_lifecycle_when_due_then_the_point_waits_without_failing(
     ctx: Any,
 ) -> None:
+    from lambdas.services import vault_service
     from lambdas.services.lifecycle_service import run_lifecycle
 
-    # Given a point kept 5 days whose snapshot got a compliance lock for 9 (set outside Strongroom, say)
+    # Given a point kept 5 days in a governance-locked vault, whose snapshot got a compliance lock for 9 days
+    # (set outside Strongroom, say, or rounded up)
     point = ebs_point(ctx, delete_days=5)
+    vault_service.put_lock(ctx, "main", {"MinRetentionDays": 1}, T0)
     ec2 = boto3.client("ec2", region_name=REGION)
     ec2.lock_snapshot(SnapshotId=point.NativeBackupId, LockMode="compliance", LockDuration=9)
 
