@@ -173,7 +173,7 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
     WaitFunction._wait_interval = _short_wait  # type: ignore[method-assign]
     retrier_decl.time = _ShortSleep()  # type: ignore[attr-defined,assignment]
-    from local import adapter_gaps, copy_gaps, dynamodb_gaps, ec2_gaps, rds_gaps, snapshot_locks
+    from local import adapter_gaps, copy_gaps, dynamodb_gaps, ec2_gaps, object_lock_clock, rds_gaps, snapshot_locks
 
     undo_copy_gaps = copy_gaps.install()
     undo_dynamodb_gaps = dynamodb_gaps.install()
@@ -181,8 +181,10 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
     undo_adapter_gaps = adapter_gaps.install()
     undo_ec2_gaps = ec2_gaps.install()
     undo_snapshot_locks = snapshot_locks.install()  # AWS refuses to delete a locked EBS snapshot; moto has no lock
+    undo_object_lock_clock = object_lock_clock.install()  # S3 retention read on the virtual clock
 
     def undo() -> None:
+        undo_object_lock_clock()
         undo_snapshot_locks()
         undo_ec2_gaps()
         undo_adapter_gaps()

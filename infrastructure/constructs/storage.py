@@ -54,7 +54,7 @@ class Storage(Construct):
         )
 
         # recovery-points/<type>/<job id>/... (manifests, EFS file data) and restores/<restore job id>.json
-        # (see lambdas/resources/vault_storage.py). Unversioned: deleting a recovery point deletes its data.
+        # (see lambdas/resources/vault_storage.py). Deleting a recovery point deletes every version of its data.
         self.vault_bucket = s3.Bucket(
             self,
             "VaultBucket",
@@ -65,10 +65,15 @@ class Storage(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,
-            versioned=False,
+            # Object Lock (it needs versioning): locked points' objects cannot be deleted by anyone (docs/locks.md).
+            versioned=True,
+            object_lock_enabled=True,
             lifecycle_rules=[
                 # An EFS upload interrupted mid-way leaves parts nobody will complete.
                 s3.LifecycleRule(abort_incomplete_multipart_upload_after=Duration.days(7)),
+                # Versions left behind by rewrites (a header updated, a move to cold storage) go after a day,
+                # unless a lock keeps them.
+                s3.LifecycleRule(noncurrent_version_expiration=Duration.days(1)),
             ],
             # Recovery points live here: they outlive the stack, like the catalog that lists them.
             removal_policy=RemovalPolicy.RETAIN,
