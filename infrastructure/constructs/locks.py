@@ -30,6 +30,7 @@ from lambdas.resources.base import JOB_TAG
 # Functions whose calls lock or unlock native backups: a point lands (TrackJobs, the import), a lock or a hold
 # changes or a point is deleted (Api), expiry and the hourly hardening (Lifecycle).
 LOCKING_FUNCTIONS = ("Api", "TrackJobs", "Lifecycle", "ImportNativeBackups")
+OBJECT_LOCKING_FUNCTIONS = ("Api", "TrackJobs", "Lifecycle")
 # Metrics of the detective check and of failed locks; each alarms the alerts topic.
 ALARMED_METRICS = {
     "NativeBackupsMissing": "A protected recovery point's native backup was deleted outside Strongroom",
@@ -147,12 +148,22 @@ class Locks(Construct):
                 resources=[snapshots, images],
                 conditions={"ForAllValues:StringEquals": {"aws:TagKeys": [LOCKED_TAG]}},
             ),
-            iam.PolicyStatement(
-                actions=["s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:BypassGovernanceRetention"],
-                resources=[vault_bucket.arn_for_objects("recovery-points/*")],
-            ),
         ]
         objects = vault_bucket.arn_for_objects("recovery-points/*")
+        # S3 Object Lock over a point's object versions in the vault bucket (S3 and EFS points): listed by version,
+        # the header read for its lock, each version locked. Not for the import, which catalogs native backups only.
+        object_lock = [
+            iam.PolicyStatement(
+                # (reading the header, s3:GetObject, these functions have with the vault bucket already)
+                actions=["s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:BypassGovernanceRetention"],
+                resources=[objects],
+            ),
+            iam.PolicyStatement(
+                actions=["s3:ListBucketVersions"],
+                resources=[vault_bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": ["recovery-points/*"]}},
+            ),
+        ]
         findings = {
             f"Resource::{printed(self, snapshots)}": "Snapshots are named at run time; only those with the job tag",
             f"Resource::{printed(self, images)}": "AMIs are named at run time; only the strongroom:locked tag key",
@@ -163,7 +174,7 @@ class Locks(Construct):
             role = roles.get(key)
             if role is None:
                 continue
-            for statement in statements:
+            for statement in statements + (object_lock if key in OBJECT_LOCKING_FUNCTIONS else []):
                 role.add_to_principal_policy(statement)
             for finding, reason in findings.items():
                 acknowledge(role, "IAM5", f"Native locks (docs/locks.md): {reason}.", finding)
