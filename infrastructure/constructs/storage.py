@@ -78,6 +78,11 @@ class Storage(Construct):
             # Recovery points live here: they outlive the stack, like the catalog that lists them.
             removal_policy=RemovalPolicy.RETAIN,
         )
+        # Also as ObjectLockConfiguration, which CloudFormation documents as applied without interruption: a
+        # bucket made by an earlier Strongroom takes Object Lock in place (docs/locks.md).
+        bucket_resource = self.vault_bucket.node.default_child
+        assert isinstance(bucket_resource, s3.CfnBucket)
+        bucket_resource.add_property_override("ObjectLockConfiguration.ObjectLockEnabled", "Enabled")
         # The TLS-only policy stays with the bucket when the stack goes.
         assert self.vault_bucket.policy is not None  # enforce_ssl made it
         self.vault_bucket.policy.apply_removal_policy(RemovalPolicy.RETAIN)

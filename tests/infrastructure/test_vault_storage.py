@@ -111,6 +111,7 @@ def test_vault_bucket_outlives_the_stack_and_takes_object_lock(template: dict[st
     assert bucket["UpdateReplacePolicy"] == "Retain"
     # ...locked points' objects can be locked (Object Lock needs versioning)...
     assert bucket["Properties"]["ObjectLockEnabled"] is True
+    assert bucket["Properties"]["ObjectLockConfiguration"] == {"ObjectLockEnabled": "Enabled"}
     assert bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
     # ...and versions left behind by rewrites do not linger
     rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
