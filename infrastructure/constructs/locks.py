@@ -149,7 +149,9 @@ class Locks(Construct):
                 conditions={"ForAllValues:StringEquals": {"aws:TagKeys": [LOCKED_TAG]}},
             ),
         ]
-        objects = vault_bucket.arn_for_objects("recovery-points/*")
+        # By name, as the other grants on the vault bucket are written (arn:<partition>:s3:::<name>/...).
+        bucket_arn = f"arn:{Aws.PARTITION}:s3:::{vault_bucket.bucket_name}"
+        objects = f"{bucket_arn}/recovery-points/*"
         # S3 Object Lock over a point's object versions in the vault bucket (S3 and EFS points): listed by version,
         # the header read for its lock, each version locked. Not for the import, which catalogs native backups only.
         object_lock = [
@@ -160,7 +162,7 @@ class Locks(Construct):
             ),
             iam.PolicyStatement(
                 actions=["s3:ListBucketVersions"],
-                resources=[vault_bucket.bucket_arn],
+                resources=[bucket_arn],
                 conditions={"StringLike": {"s3:prefix": ["recovery-points/*"]}},
             ),
         ]
