@@ -13,6 +13,7 @@ from infrastructure.constructs.copy_destination import CopyDestination, source_a
 from infrastructure.constructs.efs_movers import EfsMovers, file_systems_from
 from infrastructure.constructs.engine import Engine
 from infrastructure.constructs.fan_out import FanOut
+from infrastructure.constructs.locks import Locks
 from infrastructure.constructs.monitoring import Monitoring, alert_emails_from
 from infrastructure.constructs.restore_workflow import RestoreWorkflow
 from infrastructure.constructs.scheduling import Scheduling
@@ -123,3 +124,11 @@ class StrongroomStack(Stack):
         self.monitoring.alarm_on_failed_executions("Restore", self.restore_workflow.state_machine)
         self.monitoring.alarm_on_dead_letters("BackupBatches", self.fan_out.dead_letters)
         self.monitoring.alarm_on_undelivered_notifications()
+        # Vault locks and legal holds outside the API: lock permissions, the deny policy, the detective alarms.
+        self.locks = Locks(
+            self,
+            "Locks",
+            roles=self.engine.roles,
+            vault_bucket=self.storage.vault_bucket,
+            alarm=self.monitoring.alarm_on_metric,
+        )

@@ -130,6 +130,7 @@ def bootstrap(session: Any, region: str) -> Deployment:
     s3 = client("s3")
     s3.create_bucket(
         Bucket=vault_bucket,
+        ObjectLockEnabledForBucket=True,  # as the stack's: recovery points' objects take S3 Object Lock
         **({} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}),
     )
     s3.put_bucket_encryption(

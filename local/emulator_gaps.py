@@ -8,8 +8,8 @@ EventBridge rules deliver to SNS topics (only where the topic's policy lets the 
 local/topic_policy.py) and Lambda functions, which moto's rules cannot target. Refuses `aws.` event sources as
 EventBridge does (local/strict_events.py). Installs the
 copy gaps (local/copy_gaps.py), the DocumentDB and Neptune gaps (local/rds_gaps.py), the adapter quota
-and batch gaps (local/adapter_gaps.py), the scale gaps (local/dynamodb_gaps.py, local/ec2_gaps.py) and the
-Scheduler group refusals (local/scheduler_gaps.py) with them."""
+and batch gaps (local/adapter_gaps.py), the scale gaps (local/dynamodb_gaps.py, local/ec2_gaps.py), the
+Scheduler group refusals (local/scheduler_gaps.py) and EBS snapshot lock (local/snapshot_locks.py) with them."""
 
 from __future__ import annotations
 
@@ -195,9 +195,11 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
         dynamodb_gaps,
         ec2_gaps,
         emulator_speed,
+        object_lock_clock,
         rds_gaps,
         schedule_cache,
         scheduler_gaps,
+        snapshot_locks,
         strict_events,
     )
 
@@ -215,7 +217,12 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
     undo_schedule_cache = schedule_cache.install()
     undo_emulator_speed = emulator_speed.install()  # after dynamodb_gaps: it wraps that Table.all_items
 
+    undo_snapshot_locks = snapshot_locks.install()  # AWS refuses to delete a locked EBS snapshot; moto has no lock
+    undo_object_lock_clock = object_lock_clock.install()  # S3 retention read on the virtual clock
+
     def undo() -> None:
+        undo_object_lock_clock()
+        undo_snapshot_locks()
         undo_emulator_speed()
         undo_schedule_cache()
         undo_policy_simulation()

@@ -118,6 +118,8 @@ class FakeEbs:
         return NativeBackup(snapshot_id, f"arn:aws:ec2:{REGION}::snapshot/{snapshot_id}")
 
     def backup_status(self, native_id: str) -> Progress:
+        if native_id not in self.snapshots:  # as the real adapters say of a backup that is gone
+            return Progress(Phase.FAILED, message=f"Snapshot {native_id} disappeared")
         state = self.snapshots[native_id]["state"]
         if state == "completed":
             return Progress(Phase.COMPLETED, "100.0", 8 * 1024**3)

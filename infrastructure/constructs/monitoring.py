@@ -169,6 +169,10 @@ class Monitoring(Construct):
             f"Strongroom {key} state machine execution failed",
         )
 
+    def alarm_on_metric(self, construct_id: str, metric: cloudwatch.IMetric, description: str) -> None:
+        """One of Strongroom's own metrics at 1 or more alerts the topic (the locks' detective check)."""
+        self._alarm(construct_id, metric, description)
+
     def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str) -> None:
         alarm = cloudwatch.Alarm(
             self,

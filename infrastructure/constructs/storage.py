@@ -129,7 +129,7 @@ class Storage(Construct):
         self.default_key = key
 
         # recovery-points/<type>/<job id>/... (manifests, EFS file data) and restores/<restore job id>.json
-        # (see lambdas/resources/vault_storage.py). Unversioned: deleting a recovery point deletes its data.
+        # (see lambdas/resources/vault_storage.py). Deleting a recovery point deletes every version of its data.
         bucket = s3.Bucket(
             self,
             "VaultBucket",
@@ -140,14 +140,24 @@ class Storage(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,
-            versioned=False,
+            # Object Lock (it needs versioning): locked points' objects cannot be deleted by anyone (docs/locks.md).
+            versioned=True,
+            object_lock_enabled=True,
             lifecycle_rules=[
                 # An EFS upload interrupted mid-way leaves parts nobody will complete.
                 s3.LifecycleRule(abort_incomplete_multipart_upload_after=Duration.days(7)),
+                # Versions left behind by rewrites (a header updated, a move to cold storage) go after a day,
+                # unless a lock keeps them.
+                s3.LifecycleRule(noncurrent_version_expiration=Duration.days(1)),
             ],
             # Recovery points live here: they outlive the stack, like the catalog that lists them.
             removal_policy=RemovalPolicy.RETAIN,
         )
+        # Also as ObjectLockConfiguration, which CloudFormation documents as applied without interruption: a
+        # bucket made by an earlier Strongroom takes Object Lock in place (docs/locks.md).
+        bucket_resource = bucket.node.default_child
+        assert isinstance(bucket_resource, s3.CfnBucket)
+        bucket_resource.add_property_override("ObjectLockConfiguration.ObjectLockEnabled", "Enabled")
         # The TLS-only policy stays with the bucket when the stack goes.
         assert bucket.policy is not None  # enforce_ssl made it
         bucket.policy.apply_removal_policy(RemovalPolicy.RETAIN)

@@ -109,6 +109,9 @@ class BackupVault(_Model):
     # Strongroom's optimistic version: the store saves a vault only over the version it was read at, so two
     # concurrent changes (a tag and a lock) never silently undo each other. Not part of any API answer.
     Version: int = 1
+    # Whether the native locks of the vault's points were turned into compliance locks as its compliance grace
+    # ended (services/native_locks.py); cleared when the lock changes. Not part of any API answer.
+    NativeLocksHardened: bool = False
 
     def refuses_retention(self, delete_after_days: int | None) -> str | None:
         """Why a recovery point kept `delete_after_days` (None: forever) may not be in this vault, whose lock

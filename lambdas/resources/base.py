@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from lambdas.domain.errors import InvalidRequestException
+from lambdas.domain.native_locks import NativeLock
 
 JOB_TAG = "strongroom:backup-job-id"
 RESTORE_TAG = "strongroom:restore-job-id"
@@ -204,3 +206,34 @@ class StartQuota(Protocol):
     of them starts; a job that may not start waits in CREATED and is tried again within its start window."""
 
     def start_capacity(self, resource_arns: list[str]) -> StartCapacity: ...
+
+
+@dataclass(frozen=True)
+class NativeLockState:
+    """A native backup's lock as its service reports it: governance, compliance-cooloff (still undoable) or
+    compliance, until when."""
+
+    mode: str
+    until: datetime
+
+    @property
+    def undoable(self) -> bool:
+        return self.mode in ("governance", "compliance-cooloff")
+
+
+@runtime_checkable
+class NativeLockable(Protocol):
+    """Adapters whose service can lock a backup against deletion by anyone (EBS snapshot lock, S3 Object Lock):
+    vault locks and legal holds hold outside Strongroom's API too (lambdas/domain/native_locks.py says which
+    lock). The types without such a lock (RDS, DynamoDB, FSx) rely on the deny policy the stack generates."""
+
+    def lock_backup(self, native_id: str, lock: NativeLock) -> None:
+        """Locks the backup as asked, or keeps a lock that already lasts as long and cannot be weakened (a
+        compliance lock past its cooling-off period is only ever extended); idempotent."""
+
+    def unlock_backup(self, native_id: str) -> None:
+        """Removes a governance lock (or one still in its cooling-off period); a backup not locked, or gone, is
+        left as it is."""
+
+    def backup_lock(self, native_id: str) -> NativeLockState | None:
+        """The backup's lock that has not expired yet, or None."""

@@ -16,18 +16,21 @@ from botocore.exceptions import ClientError
 from lambdas.common import clock
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException, ResourceNotFoundException
+from lambdas.domain.native_locks import NativeLock
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
     CopySource,
     NativeBackup,
     NativeBackupInUse,
+    NativeLockState,
     NativeRestore,
     Phase,
     Progress,
     ResourceInfo,
     StartCapacity,
 )
+from lambdas.resources.snapshot_locks import earliest_lock, lock_snapshots, unlock_snapshots
 from lambdas.resources.waits import PENDING_SNAPSHOTS_PER_VOLUME, BackupMustWait, volume_busy
 
 GIB = 1024**3
@@ -309,6 +312,17 @@ class EbsAdapter:
 
     def move_to_cold(self, native_id: str) -> bool:
         return archive_snapshot(self._ec2(), native_id)
+
+    # locks: the point is one EBS snapshot (lambdas/resources/snapshot_locks.py)
+
+    def lock_backup(self, native_id: str, lock: NativeLock) -> None:
+        lock_snapshots(self._ec2(), [native_id], lock)
+
+    def unlock_backup(self, native_id: str) -> None:
+        unlock_snapshots(self._ec2(), [native_id])
+
+    def backup_lock(self, native_id: str) -> NativeLockState | None:
+        return earliest_lock(self._ec2(), [native_id])
 
     def share_backup(self, native_id: str, account: str) -> None:
         share_snapshot(self._ec2(), native_id, account)

@@ -30,12 +30,14 @@ from botocore.exceptions import ClientError
 
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException, ResourceNotFoundException
+from lambdas.domain.native_locks import NativeLock
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
     SOURCE_TAG,
     CopySource,
     NativeBackup,
+    NativeLockState,
     NativeRestore,
     Phase,
     Progress,
@@ -43,6 +45,7 @@ from lambdas.resources.base import (
 )
 from lambdas.resources.ebs import share_snapshot
 from lambdas.resources.rds import flag, json_list, metadata_value, native_tags
+from lambdas.resources.snapshot_locks import earliest_lock, lock_snapshots, unlock_snapshots
 
 GIB = 1024**3
 LIVE_STATES = ("pending", "running", "stopping", "stopped")
@@ -441,6 +444,19 @@ class Ec2Adapter:
 
     def delete_backup(self, native_id: str) -> None:
         self.delete_backup_keeping(native_id, frozenset())
+
+    # locks: the AMI's snapshots are locked (EC2 has no lock on an AMI itself); the AMI is tagged for Recycle Bin
+
+    def lock_backup(self, native_id: str, lock: NativeLock) -> None:
+        snapshot_ids = sorted(self._part_ids(native_id, self._image(native_id)))
+        lock_snapshots(self._ec2(), snapshot_ids, lock, also_tag=(native_id,))
+
+    def unlock_backup(self, native_id: str) -> None:
+        snapshot_ids = sorted(self._part_ids(native_id, self._image(native_id)))
+        unlock_snapshots(self._ec2(), snapshot_ids, also_untag=(native_id,))
+
+    def backup_lock(self, native_id: str) -> NativeLockState | None:
+        return earliest_lock(self._ec2(), sorted(self._part_ids(native_id, self._image(native_id))))
 
     def delete_backup_keeping(self, native_id: str, keep: frozenset[str]) -> None:
         """Deregisters the AMI, then deletes its snapshots (AWS refuses to delete a snapshot a registered AMI

@@ -72,11 +72,13 @@ from lambdas.common import clock
 from lambdas.common.observability import logger
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException, ResourceNotFoundException
+from lambdas.domain.native_locks import NativeLock
 from lambdas.resources.base import (
     RESTORE_TAG,
     ColdMovePending,
     CopySource,
     NativeBackup,
+    NativeLockState,
     NativeRestore,
     Phase,
     Progress,
@@ -85,6 +87,7 @@ from lambdas.resources.base import (
 from lambdas.resources.vault_storage import (
     COLD_STORAGE_CLASS,
     MANIFEST_PART_SIZE,
+    PrefixLock,
     VaultStorage,
     VaultStorageMissing,
     WorkBudget,
@@ -641,6 +644,21 @@ class EfsAdapter:
         total = header["bytes"] or 0
         percent = f"{min(99.9, 100.0 * header['bytes_done'] / total):.1f}" if total else "0.0"
         return Progress(Phase.RUNNING, percent, header["bytes_done"], header.get("message"))
+
+    # locks: S3 Object Lock over the point's objects in the vault bucket (vault_storage.PrefixLock)
+
+    def lock_backup(self, native_id: str, lock: NativeLock) -> None:
+        retention = lock.retention
+        # S3 has no cooling-off period: a compliance lock with one is a COMPLIANCE retention at once.
+        asked = (retention.mode.value.upper(), retention.until) if retention is not None else None
+        PrefixLock(self._storage).lock(self._prefix(native_id), asked, held=lock.held_until is not None)
+
+    def unlock_backup(self, native_id: str) -> None:
+        PrefixLock(self._storage).unlock(self._prefix(native_id))
+
+    def backup_lock(self, native_id: str) -> NativeLockState | None:
+        state = PrefixLock(self._storage).state(self._prefix(native_id))
+        return NativeLockState(*state) if state else None
 
     def delete_backup(self, native_id: str) -> None:
         self._storage.delete_prefix(self._prefix(native_id))

@@ -59,10 +59,12 @@ from botocore.exceptions import ClientError
 from lambdas.common import clock
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
+from lambdas.domain.native_locks import NativeLock
 from lambdas.resources.base import (
     RESTORE_TAG,
     CopySource,
     NativeBackup,
+    NativeLockState,
     NativeRestore,
     ObjectFailure,
     Phase,
@@ -70,6 +72,7 @@ from lambdas.resources.base import (
     ResourceInfo,
 )
 from lambdas.resources.vault_storage import (
+    PrefixLock,
     VaultStorage,
     VaultStorageMissing,
     WorkBudget,
@@ -317,6 +320,21 @@ class S3Adapter:
                 return
             header["key_marker"] = page.get("NextKeyMarker")
             header["version_marker"] = page.get("NextVersionIdMarker")
+
+    # locks: S3 Object Lock over the point's objects in the vault bucket (vault_storage.PrefixLock)
+
+    def lock_backup(self, native_id: str, lock: NativeLock) -> None:
+        retention = lock.retention
+        # S3 has no cooling-off period: a compliance lock with one is a COMPLIANCE retention at once.
+        asked = (retention.mode.value.upper(), retention.until) if retention is not None else None
+        PrefixLock(self._storage).lock(self._prefix(native_id), asked, held=lock.held_until is not None)
+
+    def unlock_backup(self, native_id: str) -> None:
+        PrefixLock(self._storage).unlock(self._prefix(native_id))
+
+    def backup_lock(self, native_id: str) -> NativeLockState | None:
+        state = PrefixLock(self._storage).state(self._prefix(native_id))
+        return NativeLockState(*state) if state else None
 
     def delete_backup(self, native_id: str) -> None:
         """The manifest only: the object versions it points at are the customer's and stay. (A copy's prefix also

@@ -21,11 +21,13 @@ from botocore.exceptions import ClientError
 
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
+from lambdas.domain.native_locks import NativeLock
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
     CopySource,
     NativeBackup,
+    NativeLockState,
     NativeRestore,
     Phase,
     Progress,
@@ -39,6 +41,7 @@ from lambdas.resources.ebs import (
     snapshot_progress,
     thaw_snapshot,
 )
+from lambdas.resources.snapshot_locks import earliest_lock, lock_snapshots, unlock_snapshots
 
 GIB = 1024**3
 GATEWAY_TARGET = "gateway-volume"
@@ -226,6 +229,17 @@ class StorageGatewayAdapter:
     def move_to_cold(self, native_id: str) -> bool:
         """The point is an EBS snapshot: to the EBS archive tier, as an EBS volume's point."""
         return archive_snapshot(self._ec2(), native_id)
+
+    # locks: the point is one EBS snapshot (lambdas/resources/snapshot_locks.py)
+
+    def lock_backup(self, native_id: str, lock: NativeLock) -> None:
+        lock_snapshots(self._ec2(), [native_id], lock)
+
+    def unlock_backup(self, native_id: str) -> None:
+        unlock_snapshots(self._ec2(), [native_id])
+
+    def backup_lock(self, native_id: str) -> NativeLockState | None:
+        return earliest_lock(self._ec2(), [native_id])
 
     # copies: the point is an EBS snapshot, copied as an EBS volume's point is
 

@@ -42,12 +42,13 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
+from lambdas.common import clock
 from lambdas.domain.errors import DependencyFailureException, InvalidRequestException
 
 VAULT_BUCKET_ENV = "STRONGROOM_VAULT_BUCKET"  # proposed key for lambdas/common/env_keys.py
@@ -85,6 +86,9 @@ class VaultStorage:
     def __init__(self, s3: Callable[[], Any], bucket: str) -> None:
         self._s3 = s3
         self.bucket = bucket
+
+    def s3(self) -> Any:
+        return self._s3()
 
     def _missing_bucket(self, error: ClientError) -> VaultStorageMissing | None:
         if error.response["Error"]["Code"] == "NoSuchBucket":
@@ -249,6 +253,72 @@ class VaultStorage:
                 return deleted  # nothing can be left under a prefix of a bucket that is gone
             raise
         return deleted
+
+
+class PrefixLock:
+    """S3 Object Lock over every version under a recovery point's prefix (the bucket has Object Lock enabled): a
+    retention (GOVERNANCE or COMPLIANCE, until a date) for a vault lock, and the object legal hold for a legal hold.
+    S3 refuses to shorten a COMPLIANCE retention or to remove it (AccessDenied): such a version keeps it. Objects
+    written after the lock (a header rewritten by a later call) are not locked until the next lock call."""
+
+    def __init__(self, storage: VaultStorage) -> None:
+        self._storage = storage
+
+    def _versions(self, prefix: str) -> Iterator[dict[str, str]]:
+        client = self._storage.s3()
+        pages = client.get_paginator("list_object_versions").paginate(Bucket=self._storage.bucket, Prefix=prefix)
+        for page in pages:
+            for item in page.get("Versions", []):
+                yield {"Key": item["Key"], "VersionId": item["VersionId"]}
+
+    def lock(self, prefix: str, retention: tuple[str, datetime] | None, held: bool) -> int:
+        """retention: (GOVERNANCE|COMPLIANCE, until) or None to leave the retention as it is. Returns the versions
+        locked."""
+        client, bucket = self._storage.s3(), self._storage.bucket
+        locked = 0
+        for version in self._versions(prefix):
+            if retention is not None:
+                mode, until = retention
+                try:
+                    client.put_object_retention(
+                        Bucket=bucket,
+                        **version,
+                        Retention={"Mode": mode, "RetainUntilDate": until},
+                        BypassGovernanceRetention=True,
+                    )
+                except ClientError as error:
+                    if error.response["Error"]["Code"] != "AccessDenied":
+                        raise  # AccessDenied: a COMPLIANCE retention that lasts longer already, which stays
+            client.put_object_legal_hold(Bucket=bucket, **version, LegalHold={"Status": "ON" if held else "OFF"})
+            locked += 1
+        return locked
+
+    def unlock(self, prefix: str) -> None:
+        """Legal holds off and GOVERNANCE retentions removed; COMPLIANCE retentions stay until they end."""
+        client, bucket = self._storage.s3(), self._storage.bucket
+        for version in self._versions(prefix):
+            client.put_object_legal_hold(Bucket=bucket, **version, LegalHold={"Status": "OFF"})
+            try:
+                client.put_object_retention(Bucket=bucket, **version, Retention={}, BypassGovernanceRetention=True)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "AccessDenied":
+                    raise
+
+    def state(self, prefix: str) -> tuple[str, datetime] | None:
+        """The lock on the prefix's header object (backup.json), as HeadObject tells it: (governance|compliance,
+        until), a legal hold counting as a governance lock without end; None when it has none that holds now."""
+        try:
+            head = self._storage.s3().head_object(Bucket=self._storage.bucket, Key=prefix + "backup.json")
+        except ClientError as error:
+            if error.response["Error"]["Code"] in _NOT_FOUND:
+                return None
+            raise
+        if head.get("ObjectLockLegalHoldStatus") == "ON":
+            return "governance", datetime.max.replace(tzinfo=UTC)
+        mode, until = head.get("ObjectLockMode"), head.get("ObjectLockRetainUntilDate")
+        if mode and until and until > clock.now():
+            return str(mode).lower(), until
+        return None
 
 
 def copy_source_header(source: VaultStorage, prefix: str, account: str) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from lambdas.domain.validation import parse_model
 from lambdas.domain.vaults import BackupVault
 from lambdas.resources.base import SOURCE_TAG, CopyCapable, CopySource, Phase
 from lambdas.resources.vault_storage import WorkBudget
+from lambdas.services import native_locks
 from lambdas.services.context import ServiceContext
 from lambdas.services.copy_destinations import CopyRefused, Destination
 from lambdas.services.leftovers import leave_over
@@ -431,6 +432,8 @@ def _record_copy(
     )
     destination.stores.recovery_points.create(point)
     destination.stores.protected.record(point)
+    if vault.Lock is not None:  # a copy into a locked vault is locked there too
+        native_locks.apply_lock(adapter, point, vault, False, now)
     return point
 
 

@@ -41,6 +41,7 @@ from lambdas.domain.legal_holds import (
 )
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.domain.validation import parse_model
+from lambdas.services import native_locks
 from lambdas.services.context import ServiceContext
 
 _PAGE = 1000
@@ -102,8 +103,11 @@ def create(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> Legal
 
 def _apply(ctx: ServiceContext, hold: LegalHold) -> LegalHold:
     """Records the hold on every point it covers, then makes it ACTIVE. Safe to run again."""
-    held = [HeldRecoveryPoint.of(hold.LegalHoldId, point) for point in _covered(ctx, hold)]
+    covered = _covered(ctx, hold)
+    held = [HeldRecoveryPoint.of(hold.LegalHoldId, point) for point in covered]
     ctx.stores.legal_holds.hold_points(held)
+    for point in covered:  # the hold holds outside the API too: the native backups are locked
+        native_locks.protect(ctx, point, hold.CreationDate, held=True)
     active = hold.model_copy(update={"Status": LegalHoldStatus.ACTIVE})
     try:
         ctx.stores.legal_holds.save(active, LegalHoldStatus.CREATING.value)
@@ -188,7 +192,22 @@ def cancel(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> Legal
             f"Legal hold {hold.LegalHoldId} changed while it was being canceled; read it and try again"
         ) from None
     logger.info("legal hold canceled", extra={"legal_hold_id": hold.LegalHoldId})
+    _release(ctx, hold.LegalHoldId, now)
     return canceled
+
+
+def _release(ctx: ServiceContext, hold_id: str, now: datetime) -> None:
+    """The canceled hold's points: each native lock is recomputed (unlocked unless another hold or the vault's
+    lock still needs it)."""
+    token: str | None = None
+    while True:
+        held, token = ctx.stores.legal_holds.points_of(hold_id, _PAGE, token)
+        for entry in held:
+            point = ctx.stores.recovery_points.find(entry.RecoveryPointArn)
+            if point is not None and point.StorageClass != "DELETED":
+                native_locks.protect(ctx, point, now)
+        if token is None:
+            return
 
 
 def list_holds(ctx: ServiceContext, limit: int, token: str | None, now: datetime) -> tuple[list[LegalHold], str | None]:

@@ -24,12 +24,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from lambdas.common.observability import logger, metrics
 from lambdas.domain.errors import ConflictException, InvalidRequestException
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
-from lambdas.resources.base import ColdMovePending, CompositeBackup, NativeBackupInUse
+from lambdas.resources.base import ColdMovePending, CompositeBackup, NativeBackupInUse, NativeLockable
 from lambdas.resources.vault_storage import WorkBudget
-from lambdas.services import notifications
+from lambdas.services import native_locks, notifications
 from lambdas.services.context import ServiceContext
 from lambdas.services.leftovers import LeftoverResult, dispose_leftovers
 from lambdas.services.legal_hold_service import ProtectedByLegalHold, ensure_not_held
+from lambdas.services.missing_backups import find_missing
 
 RETRY_AFTER = timedelta(hours=1)  # a failed deletion or move: the next hourly run, behind the others
 IN_USE_RETRY_AFTER = timedelta(days=1)  # a backup something else uses is seldom released within the hour
@@ -47,6 +48,8 @@ class LifecycleResult:
     finished: bool = True  # False: the run's budget ended before the due points did; the next run goes on
     # Native backups no job owns (services/leftovers.py), deleted by this run.
     leftovers: LeftoverResult = field(default_factory=LeftoverResult)
+    # Protected points whose native backup was found deleted outside Strongroom (services/missing_backups.py).
+    missing: list[str] = field(default_factory=list)
 
 
 def run_lifecycle(
@@ -55,6 +58,10 @@ def run_lifecycle(
     """Every point due at `now`, earliest first. `budget` bounds the run (time, and a count in tests)."""
     budget = budget or WorkBudget(RUN_SECONDS)
     result = LifecycleResult(leftovers=dispose_leftovers(ctx))
+    try:  # before the deletions: a vault whose compliance grace is ending gets compliance locks on its points
+        native_locks.harden_ending_graces(ctx, now)
+    except Exception as error:  # noqa: BLE001 - the deletions go on; the next run tries again
+        logger.warning("hardening native locks failed", extra={"error": str(error)})
     token: str | None = None
     while result.finished:
         points, token = ctx.stores.recovery_points.due(now, limit=page_size, token=token)
@@ -66,6 +73,8 @@ def run_lifecycle(
             _advance(ctx, point, now, result)
         if token is None:
             break
+    if result.finished:  # with what is left of the run's budget: protected points whose backup was deleted
+        result.missing = find_missing(ctx, now, budget)
     metrics.add_metric(name="RecoveryPointsDeleted", unit=MetricUnit.Count, value=len(result.deleted))
     if result.failed:
         metrics.add_metric(name="RecoveryPointDeletionFailures", unit=MetricUnit.Count, value=len(result.failed))
@@ -137,6 +146,11 @@ def _expire_due(ctx: ServiceContext, point: RecoveryPoint, now: datetime, result
         logger.info("kept by its vault lock", extra={"arn": point.RecoveryPointArn})
     except ProtectedByLegalHold:
         logger.info("kept by a legal hold", extra={"arn": point.RecoveryPointArn})
+        native_locks.relock_if_released(ctx, point, now)
+    except ProtectedByNativeLock as locked:
+        # Not a failure, and no call is made in vain: the point is looked at again when its lock ends.
+        logger.info("kept by its native lock", extra={"arn": point.RecoveryPointArn, "until": locked.until})
+        _save_quietly(ctx, point.model_copy(update={"LifecycleRetryAt": locked.until}), point)
     except ConflictException:
         logger.info("point changed meanwhile; left for the next run", extra={"arn": point.RecoveryPointArn})
     except Exception as error:  # noqa: BLE001 - recorded on the point, retried later
@@ -158,6 +172,34 @@ class ProtectedByLock(InvalidRequestException):
     """A vault lock's MinRetentionDays keeps the point: not a failure, the point waits."""
 
 
+class ProtectedByNativeLock(InvalidRequestException):
+    """The native backup's own lock outlasts what Strongroom needs (a compliance lock, which nobody can lift, set
+    for a lifecycle later shortened, or rounded up by the service): the point waits until the lock ends."""
+
+    def __init__(self, message: str, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
+
+
+def _release_native_lock(ctx: ServiceContext, point: RecoveryPoint) -> None:
+    """Asked once Strongroom's own checks let the point go: a governance lock (or one still in its cooling-off
+    period) is lifted; a lock nobody can lift keeps the point until it ends. Checked before the deletion, so a
+    locked backup never turns into a deletion that fails every hour."""
+    adapter = ctx.adapters.for_type(point.ResourceType)
+    if not isinstance(adapter, NativeLockable):
+        return
+    held = adapter.backup_lock(point.NativeBackupId)
+    if held is None:
+        return
+    if not held.undoable:
+        raise ProtectedByNativeLock(
+            f"Recovery point {point.RecoveryPointArn}: its native backup {point.NativeBackupId} is locked in "
+            f"{held.mode} mode until {held.until.isoformat()} and cannot be deleted before",
+            held.until,
+        )
+    adapter.unlock_backup(point.NativeBackupId)
+
+
 def expire(ctx: ServiceContext, point: RecoveryPoint, now: datetime) -> RecoveryPoint:
     ensure_not_held(ctx, point)  # raises ProtectedByLegalHold: the point waits for its holds to be canceled
     vault = ctx.stores.vaults.find(point.BackupVaultName)
@@ -167,6 +209,8 @@ def expire(ctx: ServiceContext, point: RecoveryPoint, now: datetime) -> Recovery
             f"Recovery point {point.RecoveryPointArn} is protected by the lock of backup vault "
             f"{point.BackupVaultName} until {until.isoformat()}"
         )
+    if (vault is not None and vault.Lock is not None) or ctx.stores.legal_holds.holds_on(point.RecoveryPointArn):
+        _release_native_lock(ctx, point)  # only a point a lock or a hold ever kept can have a native lock
     _delete_native_backup(ctx, point)
     deleted = point.model_copy(
         update={

@@ -35,6 +35,7 @@ from lambdas.domain.errors import BackupError
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
 from lambdas.resources.base import JOB_TAG, NativeBackup, Phase, ResourceAdapter, ResourceInfo
 from lambdas.resources.dynamodb import backup_name
+from lambdas.services import native_locks
 from lambdas.services.context import ServiceContext
 
 STRONGROOM_BACKUP_PREFIX = backup_name("")  # DynamoDB backups a Strongroom job made are named after the job
@@ -241,6 +242,7 @@ def _import_resource(
         )
         if ctx.stores.recovery_points.create(point):
             ctx.stores.protected.record(point)
+            native_locks.protect_new(ctx, point, now)
             result.imported.append(point.RecoveryPointArn)
         else:
             result.already_cataloged += 1  # a concurrent run or a job got there first

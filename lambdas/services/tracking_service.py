@@ -17,6 +17,7 @@ from lambdas.domain.lifecycle import calculate
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.resources.base import BatchDescribe, BatchStatus, DuplicateSweep, Phase, Progress, ResourceInfo
 from lambdas.resources.vault_storage import WorkBudget
+from lambdas.services import native_locks
 from lambdas.services.context import ServiceContext
 from lambdas.services.copy_service import CopySlots, CopyTrackResult, copies_after_backup, track_copy_jobs
 from lambdas.services.job_starts import start_job, start_jobs
@@ -141,7 +142,8 @@ def _complete_all(
     for chunk in _distinct_resources(done, COMPLETIONS_PER_WRITE):
         together = [(point, completed) for _, point, completed in chunk]
         if _completed_together(ctx, together, now):
-            for _, _, completed in chunk:
+            for _, point, completed in chunk:
+                native_locks.protect_new(ctx, point, now)
                 publish(ctx, completed, now)
                 result.count(completed)
             continue
@@ -181,9 +183,11 @@ def _complete_one(
     ctx: ServiceContext, job: BackupJob, point: RecoveryPoint, completed: BackupJob, now: datetime
 ) -> BackupJob:
     if ctx.stores.complete_backups([(point, completed)], job.State.value, now):
+        native_locks.protect_new(ctx, point, now)
         publish(ctx, completed, now)
         return completed
     recorded = _record_recovery_point(ctx, point)
+    native_locks.protect_new(ctx, recorded, now)
     copies_after_backup(ctx, job, recorded, now)
     return _finish_completed(ctx, job, point.BackupSizeInBytes, now)
 
@@ -254,6 +258,7 @@ def track_job(
         if not _has_copies(job):
             return _complete_one(ctx, job, point, _completed(job, progress.size_bytes, now), now)
         point = _record_recovery_point(ctx, point)
+        native_locks.protect_new(ctx, point, now)
         copies_after_backup(ctx, job, point, now, slots)
         return _finish_completed(ctx, job, progress.size_bytes, now)
     if progress.phase == Phase.FAILED:

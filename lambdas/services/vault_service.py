@@ -13,6 +13,7 @@ from lambdas.domain.errors import ConflictException, InvalidParameterValueExcept
 from lambdas.domain.validation import parse_model
 from lambdas.domain.vaults import BackupVault, CreateBackupVaultInput, LockConfiguration, VaultNotifications
 from lambdas.services.context import ServiceContext
+from lambdas.services.native_locks import protect_vault
 
 
 def create_vault(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> BackupVault:
@@ -72,7 +73,7 @@ def delete_access_policy(ctx: ServiceContext, vault_name: str) -> BackupVault:
 
 def put_lock(ctx: ServiceContext, vault_name: str, request: dict[str, Any], now: datetime) -> BackupVault:
     """Governance mode without ChangeableForDays; compliance mode with it: after that many days the lock
-    is immutable. Enforcement of the retention bounds on backups and deletions comes with retention (issue 5)."""
+    is immutable. The points already in the vault have their native backups locked to match."""
     lock = parse_model(LockConfiguration, request)
     if lock.MinRetentionDays and lock.MaxRetentionDays and lock.MinRetentionDays > lock.MaxRetentionDays:
         raise InvalidParameterValueException(
@@ -86,9 +87,11 @@ def put_lock(ctx: ServiceContext, vault_name: str, request: dict[str, Any], now:
             raise InvalidRequestException(
                 f"Backup vault {vault_name} is locked in compliance mode; its lock cannot change"
             )
-        return vault.model_copy(update={"Lock": lock})
+        return vault.model_copy(update={"Lock": lock, "NativeLocksHardened": False})
 
-    return _update(ctx, vault_name, locked)
+    changed = _update(ctx, vault_name, locked)
+    protect_vault(ctx, vault_name, now)  # the lock holds outside the API too, on the points already there
+    return changed
 
 
 def delete_lock(ctx: ServiceContext, vault_name: str, now: datetime) -> None:
@@ -98,9 +101,10 @@ def delete_lock(ctx: ServiceContext, vault_name: str, now: datetime) -> None:
                 f"Backup vault {vault_name} is locked in compliance mode since {vault.Lock.LockDate:%Y-%m-%d}; "
                 "the lock cannot be removed"
             )
-        return vault.model_copy(update={"Lock": None})
+        return vault.model_copy(update={"Lock": None, "NativeLocksHardened": False})
 
     _update(ctx, vault_name, unlocked)
+    protect_vault(ctx, vault_name, now)  # governance locks go, unless a legal hold needs them
 
 
 def delete_vault(ctx: ServiceContext, vault_name: str, now: datetime | None = None) -> None:

@@ -319,6 +319,26 @@ EXPECTED_ACTIONS[constants.RECONCILE_SCHEDULES.key] = {
     "scheduler:CreateScheduleGroup",
     "iam:PassRole",
 }
+# Locks that hold outside the API (infrastructure/constructs/locks.py, docs/locks.md): EBS snapshot lock and its
+# Recycle Bin tag for the functions that lock or unlock native backups; S3 Object Lock for those that reach the
+# vault bucket.
+SNAPSHOT_LOCKS = {
+    "ec2:LockSnapshot",
+    "ec2:UnlockSnapshot",
+    "ec2:DescribeLockedSnapshots",
+    "ec2:CreateTags",
+    "ec2:DeleteTags",
+}
+OBJECT_LOCKS = {
+    "s3:PutObjectRetention",
+    "s3:PutObjectLegalHold",
+    "s3:BypassGovernanceRetention",
+    "s3:ListBucketVersions",
+}
+for _key in ("Api", "TrackJobs", "Lifecycle", "ImportNativeBackups"):
+    EXPECTED_ACTIONS[_key] = EXPECTED_ACTIONS[_key] | SNAPSHOT_LOCKS
+for _key in ("Api", "TrackJobs", "Lifecycle"):
+    EXPECTED_ACTIONS[_key] = EXPECTED_ACTIONS[_key] | OBJECT_LOCKS
 
 # Who may destroy a recovery point: expiry, and DeleteRecoveryPoint (which honours vault locks and legal holds).
 DELETERS = {constants.LIFECYCLE.key, constants.API.key}

@@ -106,13 +106,18 @@ def test_vault_bucket_refuses_requests_without_tls(template: dict[str, Any]) -> 
     assert policy["DeletionPolicy"] == "Retain"
 
 
-def test_vault_bucket_outlives_the_stack_and_is_not_versioned(template: dict[str, Any]) -> None:
+def test_vault_bucket_outlives_the_stack_and_takes_object_lock(template: dict[str, Any]) -> None:
     _, bucket = _bucket(template)
     # Then deleting the stack keeps the recovery points' data (the retained catalog still lists them)...
     assert bucket["DeletionPolicy"] == "Retain"
     assert bucket["UpdateReplacePolicy"] == "Retain"
-    # ...and deleting a recovery point deletes its data: no noncurrent versions linger after an expiry
-    assert "VersioningConfiguration" not in bucket["Properties"]
+    # ...locked points' objects can be locked (Object Lock needs versioning)...
+    assert bucket["Properties"]["ObjectLockEnabled"] is True
+    assert bucket["Properties"]["ObjectLockConfiguration"] == {"ObjectLockEnabled": "Enabled"}
+    assert bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
+    # ...and versions left behind by rewrites do not linger
+    rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert any(rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") == 1 for rule in rules)
 
 
 def test_vault_bucket_is_the_one_functions_derive_when_not_told(template: dict[str, Any]) -> None:
