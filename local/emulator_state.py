@@ -24,7 +24,7 @@ import threading
 import time
 import weakref
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -134,6 +134,8 @@ class Snapshot:
     clock_now: datetime
     real_time: float  # time.time() when taken: a clock following real time goes on from here
     scheduler_last: datetime | None
+    # The fakes' own module-level state (snapshot locks, FSx stand-in records), by "module:attribute".
+    module_state: dict[str, dict[Any, Any]] = field(default_factory=dict)
 
 
 def _dicts_in_use() -> list[Any]:
@@ -148,6 +150,33 @@ def _moto_backends() -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
         regions = {account: dict(dict.items(per_account)) for account, per_account in dict.items(backend_dict)}
         taken[_dict_address(backend_dict)] = regions
     return taken
+
+
+# State the fakes keep in module dicts, outside moto's backends: taken and put back with them.
+MODULE_STATE = (
+    "local.snapshot_locks:LOCKS",
+    "local.fsx_gaps:_emulated_sources",
+    "local.fsx_gaps:_emulated_tokens",
+    "local.fsx_gaps:_emulated_copies",
+    "local.fsx_gaps:_emulated_copy_tokens",
+)
+
+
+def _module_dict(name: str) -> dict[Any, Any]:
+    module, _, attribute = name.partition(":")
+    found: dict[Any, Any] = getattr(importlib.import_module(module), attribute)
+    return found
+
+
+def _module_state() -> dict[str, dict[Any, Any]]:
+    return {name: dict(_module_dict(name)) for name in MODULE_STATE}
+
+
+def _restore_module_state(saved: dict[str, dict[Any, Any]]) -> None:
+    for name in MODULE_STATE:
+        live = _module_dict(name)
+        live.clear()
+        live.update(saved.get(name, {}))
 
 
 def _efs_files(root: Path | None) -> dict[str, bytes]:
@@ -170,11 +199,13 @@ def capture(runtime: Any) -> bytes:
                 snapshot = Snapshot(
                     moto=_moto_backends(),
                     gateways=dict(_backends),
-                    efs_files=_efs_files(runtime._efs_root),
+                    # A folder the user chose (STRONGROOM_LOCAL_EFS_DIR) is theirs: kept by them, never rewritten.
+                    efs_files=_efs_files(runtime._efs_root) if runtime._efs_owned else {},
                     deployment=runtime.deployment,
                     clock_now=runtime.clock.now(),
                     real_time=time.time(),
                     scheduler_last=runtime.scheduler._last if runtime.scheduler is not None else None,
+                    module_state=_module_state(),
                 )
                 return dumps(snapshot)
             except RuntimeError:  # a request changed a dict while it was read: read it again
@@ -217,7 +248,9 @@ def restore(runtime: Any, data: bytes, *, replay_missed: bool) -> None:
                 _backends[key].__dict__.update(gateway.__dict__)
             else:
                 _backends[key] = gateway
-    _restore_efs(runtime._efs_root, snapshot.efs_files)
+    if runtime._efs_owned:
+        _restore_efs(runtime._efs_root, snapshot.efs_files)
+    _restore_module_state(getattr(snapshot, "module_state", {}))
     _restore_clock_and_scheduler(runtime, snapshot, replay_missed)
     _refresh_process(runtime, snapshot.deployment)
 

@@ -70,6 +70,8 @@ class LocalScheduler:
         """After a reset or a restore: fire from `last` on, with no memory of earlier firings."""
         with self._lock:
             self._last = last
+            # The schedules were put back with the emulator's state, behind moto's API: read them anew.
+            self._schedule_cache = ScheduleCache(self._read_schedules)
             self._cron_fired = []
             self.fired = {}
             self.failures = []

@@ -104,6 +104,17 @@ def copy_in_statements(
             [table_arn],
             **{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(WRITES_KEYS)}},
         ),
+        # A recorded copy counts itself in its vault's counter item, in the same transaction (recovery_point_store):
+        # only the counter's attributes of a VAULT# item, so the vault's own settings stay out of reach.
+        allow(
+            "CountCopiesInTheirVault",
+            ["dynamodb:UpdateItem"],
+            [table_arn],
+            **{
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["VAULT#*"]},
+                "ForAllValues:StringEquals": {"dynamodb:Attributes": ["PK", "SK", "Points", "Bytes"]},
+            },
+        ),
         allow("DescribeCopies", _DESCRIBE, ["*"]),
         # Native copies into this account and Region, from a snapshot or AMI the source shared (any Region).
         allow(

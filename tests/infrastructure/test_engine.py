@@ -332,6 +332,8 @@ SNAPSHOT_LOCKS = {
 OBJECT_LOCKS = {
     "s3:PutObjectRetention",
     "s3:PutObjectLegalHold",
+    "s3:GetObjectRetention",
+    "s3:GetObjectLegalHold",
     "s3:BypassGovernanceRetention",
     "s3:ListBucketVersions",
 }

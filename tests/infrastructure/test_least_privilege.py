@@ -136,7 +136,6 @@ def test_the_copy_destination_role_can_share_delete_or_make_public_nothing(with_
         "s3:DeleteObject",
         "s3:PutBucketPolicy",
         "dynamodb:DeleteItem",
-        "dynamodb:UpdateItem",
         "kms:PutKeyPolicy",
     ]
     statements = _destination_statements(template)
@@ -152,12 +151,21 @@ def test_the_copy_destination_role_touches_catalog_items_only_by_their_partition
     assert {a for s in item_statements for a in reading.as_list(s["Action"])} == {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
     }
     keys = {
         reading.as_list(s["Action"])[0]: set(s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"])
         for s in item_statements
     }
-    assert keys == {"dynamodb:GetItem": set(READS_KEYS), "dynamodb:PutItem": set(WRITES_KEYS)}
+    assert keys == {
+        "dynamodb:GetItem": set(READS_KEYS),
+        "dynamodb:PutItem": set(WRITES_KEYS),
+        "dynamodb:UpdateItem": {"VAULT#*"},
+    }
+    # And the only update is the vault's recovery point counter: no other attribute of a vault item
+    (update,) = [s for s in item_statements if reading.as_list(s["Action"]) == ["dynamodb:UpdateItem"]]
+    attributes = update["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]
+    assert set(attributes) == {"PK", "SK", "Points", "Bytes"}
 
 
 def test_the_leading_keys_cover_exactly_what_recording_a_copy_writes() -> None:

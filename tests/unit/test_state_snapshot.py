@@ -72,3 +72,31 @@ def test_given_a_write_that_fails_midway_then_the_previous_state_stays_whole(
 
 def test_given_no_state_yet_then_load_finds_none(tmp_path: Path) -> None:
     assert StateDir(tmp_path / "new").load() is None
+
+
+def test_given_a_locked_snapshot_and_fsx_records_then_reset_and_restart_put_back_exactly_those() -> None:
+    """The fakes' module-level state (EBS snapshot locks, FSx stand-in records) goes with the snapshot: without it a
+    restart would forget every lock (a compliance-locked snapshot deletable) and a reset would keep stale ones."""
+    from datetime import UTC, datetime, timedelta
+
+    from local import fsx_gaps, snapshot_locks
+    from local.emulator_state import _module_state, _restore_module_state
+
+    locked_at = datetime(2026, 5, 1, tzinfo=UTC)
+    lock = snapshot_locks.SnapshotLock("compliance", locked_at, locked_at + timedelta(days=30), 30, None)
+    try:
+        # Given one locked snapshot and one FSx request token, as state is taken
+        snapshot_locks.LOCKS["snap-kept"] = lock
+        fsx_gaps._emulated_tokens["token"] = "fs-1"
+        taken = pickle.loads(pickle.dumps(_module_state()))
+        # When more state comes and goes, then the taken state is put back
+        snapshot_locks.LOCKS["snap-later"] = lock
+        fsx_gaps._emulated_tokens.clear()
+        _restore_module_state(taken)
+        # Then exactly the taken state is live again
+        assert set(snapshot_locks.LOCKS) == {"snap-kept"}
+        assert snapshot_locks.LOCKS["snap-kept"].mode == "compliance"
+        assert fsx_gaps._emulated_tokens == {"token": "fs-1"}
+    finally:
+        snapshot_locks.LOCKS.clear()
+        fsx_gaps._emulated_tokens.clear()
