@@ -337,6 +337,15 @@ OBJECT_LOCKS = {
     "s3:BypassGovernanceRetention",
     "s3:ListBucketVersions",
 }
+# Per-operation authorization and the restore's instance profile check (docs/authorization.md).
+EXPECTED_ACTIONS[constants.API.key] = EXPECTED_ACTIONS[constants.API.key] | {
+    "iam:SimulatePrincipalPolicy",
+    "iam:GetRole",
+    "iam:GetInstanceProfile",
+}
+EXPECTED_ACTIONS[constants.RESTORE_START.key] = EXPECTED_ACTIONS[constants.RESTORE_START.key] | {
+    "iam:GetInstanceProfile"
+}
 for _key in ("Api", "TrackJobs", "Lifecycle", "ImportNativeBackups"):
     EXPECTED_ACTIONS[_key] = EXPECTED_ACTIONS[_key] | SNAPSHOT_LOCKS
 for _key in ("Api", "TrackJobs", "Lifecycle"):
@@ -550,9 +559,15 @@ def test_no_role_grants_a_wildcard_action_or_iam(template: dict[str, Any], spec:
     # The only IAM action anywhere: the Api and ReconcileSchedules passing the scheduler role to plan rule schedules
     # (test_api.py, test_reconcile_schedules_stack.py), and RestoreStart passing an instance profile's role to EC2
     # (test_resource_permissions.py).
+    # Beyond that, reads for authorization: the Api simulates its caller's policies (lambdas/api/authorization.py)
+    # and RestoreStart checks an instance profile's role is marked for restores (test_api.py).
     passers = (constants.API, constants.RESTORE_START, constants.RECONCILE_SCHEDULES)
+    readers = {
+        constants.API.key: {"iam:SimulatePrincipalPolicy", "iam:GetRole", "iam:GetInstanceProfile"},
+        constants.RESTORE_START.key: {"iam:GetInstanceProfile"},
+    }
     iam_actions = {action for action in granted if action.startswith("iam:")}
-    assert iam_actions == ({"iam:PassRole"} if spec in passers else set())
+    assert iam_actions == ({"iam:PassRole"} if spec in passers else set()) | readers.get(spec.key, set())
 
 
 def test_restored_table_item_writes_are_scoped_to_tables(template: dict[str, Any]) -> None:

@@ -84,6 +84,8 @@ def test_given_a_locked_snapshot_and_fsx_records_then_reset_and_restart_put_back
 
     locked_at = datetime(2026, 5, 1, tzinfo=UTC)
     lock = snapshot_locks.SnapshotLock("compliance", locked_at, locked_at + timedelta(days=30), 30, None)
+    before = _module_state()  # what earlier tests in this process left: put back afterwards
+    _restore_module_state({})
     try:
         # Given one locked snapshot and one FSx request token, as state is taken
         snapshot_locks.LOCKS["snap-kept"] = lock
@@ -98,5 +100,4 @@ def test_given_a_locked_snapshot_and_fsx_records_then_reset_and_restart_put_back
         assert snapshot_locks.LOCKS["snap-kept"].mode == "compliance"
         assert fsx_gaps._emulated_tokens == {"token": "fs-1"}
     finally:
-        snapshot_locks.LOCKS.clear()
-        fsx_gaps._emulated_tokens.clear()
+        _restore_module_state(before)
