@@ -5,7 +5,6 @@ and when it was deleted, as the lifecycle runs report them."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,21 +17,11 @@ from lambdas.domain.schedule_expressions import parse_schedule_expression
 from lambdas.services import plan_service, scheduled_backups, vault_service
 from lambdas.services.lifecycle_service import run_lifecycle
 from lambdas.services.tracking_service import track_jobs
-from tests.fakes import ACCOUNT, ROLE, FakeDestinations, World, make_world
+from tests.fakes import ACCOUNT, ROLE, FakeDestinations, World, allows_copies_from, make_world
 
 OTHER_ACCOUNT = "210987654321"
 OTHER_REGION = "eu-west-1"
 DR_VAULT = f"arn:aws:backup:{OTHER_REGION}:{OTHER_ACCOUNT}:backup-vault:dr"
-
-
-def _allow_copies_from(account: str) -> str:
-    statement = {
-        "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-        "Action": "backup:CopyIntoBackupVault",
-        "Resource": "*",
-    }
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 @dataclass
@@ -58,7 +47,7 @@ class Simulation:
         vault_service.create_vault(home.ctx, {"BackupVaultName": "main"}, at)
         vault_service.create_vault(other.ctx, {"BackupVaultName": "dr"}, at)
         # As on AWS, a vault of another account takes copies only where its access policy lets the source copy in
-        vault_service.put_access_policy(other.ctx, "dr", _allow_copies_from(ACCOUNT))
+        vault_service.put_access_policy(other.ctx, "dr", allows_copies_from(ACCOUNT))
         for n in range(volumes):
             home.ebs.add_volume(n, backup="yes")
         return cls(home, other, at)
