@@ -648,17 +648,13 @@ class EfsAdapter:
     # locks: S3 Object Lock over the point's objects in the vault bucket (vault_storage.PrefixLock)
 
     def lock_backup(self, native_id: str, lock: NativeLock) -> None:
-        retention = lock.retention
-        # S3 has no cooling-off period: a compliance lock with one is a COMPLIANCE retention at once.
-        asked = (retention.mode.value.upper(), retention.until) if retention is not None else None
-        PrefixLock(self._storage).lock(self._prefix(native_id), asked, held=lock.held_until is not None)
+        PrefixLock(self._storage).lock_backup(self._prefix(native_id), lock)
 
     def unlock_backup(self, native_id: str) -> None:
         PrefixLock(self._storage).unlock(self._prefix(native_id))
 
     def backup_lock(self, native_id: str) -> NativeLockState | None:
-        state = PrefixLock(self._storage).state(self._prefix(native_id))
-        return NativeLockState(*state) if state else None
+        return PrefixLock(self._storage).backup_lock(self._prefix(native_id))
 
     def delete_backup(self, native_id: str) -> None:
         self._storage.delete_prefix(self._prefix(native_id))

@@ -50,6 +50,8 @@ from botocore.exceptions import ClientError
 
 from lambdas.common import clock
 from lambdas.domain.errors import DependencyFailureException, InvalidRequestException
+from lambdas.domain.native_locks import NativeLock
+from lambdas.resources.base import NativeLockState
 
 VAULT_BUCKET_ENV = "STRONGROOM_VAULT_BUCKET"  # proposed key for lambdas/common/env_keys.py
 MANIFEST_PART_SIZE = 1000
@@ -263,6 +265,17 @@ class PrefixLock:
 
     def __init__(self, storage: VaultStorage) -> None:
         self._storage = storage
+
+    def lock_backup(self, prefix: str, lock: NativeLock) -> None:
+        """A point's lock as S3 keeps it. S3 has no cooling-off period: a compliance lock with one is a COMPLIANCE
+        retention at once."""
+        retention = lock.retention
+        asked = (retention.mode.value.upper(), retention.until) if retention is not None else None
+        self.lock(prefix, asked, held=lock.held_until is not None)
+
+    def backup_lock(self, prefix: str) -> NativeLockState | None:
+        state = self.state(prefix)
+        return NativeLockState(*state) if state else None
 
     def _versions(self, prefix: str) -> Iterator[dict[str, str]]:
         client = self._storage.s3()
