@@ -134,7 +134,10 @@ class LocalRuntime:
         moto_app = DomainDispatcherApplication(create_backend_app)
         app = EdgeApp(moto_app, backup_api, ControlApp(self))
         self._edge, self._moto_app = app, moto_app
-        self._server = make_server(s.host, self.port, app, threaded=True)
+        from local.gateway_errors import GatewayErrorRequestHandler
+
+        # What the HTTP server refuses itself (an over-long request line) is API Gateway's JSON, not HTML.
+        self._server = make_server(s.host, self.port, app, threaded=True, request_handler=GatewayErrorRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="strongroom-edge")
         self._thread.start()
         # Strongroom's own clients (and the runtime's scheduler and poller) reach the edge in this thread,

@@ -7,7 +7,10 @@ One serve for the module, reset through POST /_strongroom/reset before each test
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -202,3 +205,15 @@ def test_given_an_efs_file_system_with_files_put_the_documented_way_when_restore
     # And the file system the client describes is still there, available
     (described,) = efs.describe_file_systems(FileSystemId=fs_id)["FileSystems"]
     assert described["LifeCycleState"] == "available"
+
+
+def test_given_serve_when_a_request_line_is_over_its_limit_then_api_gateways_json_413_comes_back(
+    served: ServeProcess,
+) -> None:
+    # Given the serving endpoint, when a GET's URI is longer than the HTTP server reads
+    request = urllib.request.Request(f"{served.endpoint}/backup-vaults/?x={'a' * 70_000}")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    # Then API Gateway's REQUEST_TOO_LARGE gateway response, JSON, not http.server's HTML 414
+    assert (refused.value.code, refused.value.headers["Content-Type"]) == (413, "application/json")
+    assert json.loads(refused.value.read())["message"].startswith("Request Too Long")
