@@ -66,6 +66,22 @@ def _plan_vss(request: dict[str, Any]) -> Iterator[str]:
             yield f"BackupPlan.AdvancedBackupSettings.{index}.BackupOptions.WindowsVSS"
 
 
+# S3's advanced options, as the S3 adapter carries them out: a restore copies each object version with
+# CopyObject, which takes the version's tags along and not its ACL. So ACLs are never backed up (asking for
+# them, "enabled", is refused) and tags always are (asking to leave them out, "disabled", is refused).
+_S3_OPTIONS_NOT_CARRIED_OUT = {"BackupACLs": "enabled", "BackupObjectTags": "disabled"}
+
+
+def _plan_s3_options(request: dict[str, Any]) -> Iterator[str]:
+    for index, setting in enumerate((request.get("BackupPlan") or {}).get("AdvancedBackupSettings") or []):
+        options = setting.get("BackupOptions") or {}
+        if setting.get("ResourceType") != "S3" or not isinstance(options, dict):
+            continue
+        for option, asks in _S3_OPTIONS_NOT_CARRIED_OUT.items():
+            if options.get(option) == asks:
+                yield f"BackupPlan.AdvancedBackupSettings.{index}.BackupOptions.{option}"
+
+
 def _plan_scan_settings(request: dict[str, Any]) -> Iterator[str]:
     if (request.get("BackupPlan") or {}).get("ScanSettings"):
         yield "BackupPlan.ScanSettings"
@@ -109,6 +125,7 @@ UNSUPPORTED: tuple[Unsupported, ...] = (
         _PLANS, "TargetLogicallyAirGappedBackupVaultArn", _rule_field("TargetLogicallyAirGappedBackupVaultArn", _set)
     ),
     Unsupported(_PLANS, "AdvancedBackupSettings WindowsVSS", _plan_vss),
+    Unsupported(_PLANS, "AdvancedBackupSettings S3 BackupACLs / BackupObjectTags", _plan_s3_options),
     Unsupported(
         _PLANS | _ON_DEMAND | frozenset({"StartCopyJob", "UpdateRecoveryPointLifecycle"}),
         "OptInToArchiveForSupportedResources",
