@@ -53,7 +53,7 @@ MOTO_ONLY: dict[str, str] = {
 }
 # Tests of what Strongroom does not implement yet.
 NOT_IMPLEMENTED: dict[str, str] = {
-    f"test_backup_report_plans.py::{name}": "report plans (Audit Manager reports) are not implemented"
+    f"test_backup_report_plans.py::{name}": "report plans (AWS Backup Audit Manager) are not implemented"
     for name in (
         "test_create_report_plan",
         "test_list_report_plans",
@@ -98,8 +98,12 @@ def summary(results: dict[str, str]) -> tuple[list[str], bool]:
     counts = {kind: sum(1 for r in results.values() if r == kind) for kind in ("passed", "failed", "skipped")}
     lines = [f"moto's AWS Backup tests against Strongroom: {', '.join(f'{n} {k}' for k, n in counts.items())}"]
     failed = sorted(name for name, result in results.items() if result == "failed")
-    for title, known in (("relies on moto-only behaviour", MOTO_ONLY), ("not implemented", NOT_IMPLEMENTED)):
-        lines += [f"  expected, {title}: {name}: {known[name]}" for name in failed if name in known]
+    for title, known in (("rely on moto-only behaviour", MOTO_ONLY), ("test what is not implemented", NOT_IMPLEMENTED)):
+        by_reason: dict[str, list[str]] = {}
+        for name in (n for n in failed if n in known):
+            by_reason.setdefault(known[name], []).append(name)
+        for reason, names in by_reason.items():
+            lines += [f"  {len(names)} expected failures {title}: {reason}", *(f"    {name}" for name in names)]
     unexpected = [name for name in failed if name not in MOTO_ONLY and name not in NOT_IMPLEMENTED]
     lines += [f"  UNEXPECTED failure: {name}" for name in unexpected]
     now_pass = sorted(n for n, r in results.items() if r == "passed" and (n in MOTO_ONLY or n in NOT_IMPLEMENTED))
