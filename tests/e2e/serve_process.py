@@ -68,8 +68,12 @@ class ServeProcess:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=60)
+            self.process.terminate()  # SIGTERM: serve stops cleanly
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()  # never leave a serve behind a test run
+                self.process.wait(timeout=10)
 
     def control(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """GET /_strongroom/<path>, or POST it with a JSON body."""
