@@ -82,6 +82,13 @@ def _plan_s3_options(request: dict[str, Any]) -> Iterator[str]:
                 yield f"BackupPlan.AdvancedBackupSettings.{index}.BackupOptions.{option}"
 
 
+def _job_s3_options(request: dict[str, Any]) -> Iterator[str]:
+    options = request.get("BackupOptions") or {}
+    for option, asks in _S3_OPTIONS_NOT_CARRIED_OUT.items():
+        if isinstance(options, dict) and options.get(option) == asks:
+            yield f"BackupOptions.{option}"
+
+
 def _plan_scan_settings(request: dict[str, Any]) -> Iterator[str]:
     if (request.get("BackupPlan") or {}).get("ScanSettings"):
         yield "BackupPlan.ScanSettings"
@@ -132,6 +139,7 @@ UNSUPPORTED: tuple[Unsupported, ...] = (
         _archive_opt_in,
     ),
     Unsupported(_ON_DEMAND, "BackupOptions WindowsVSS", _job_vss),
+    Unsupported(_ON_DEMAND, "BackupOptions S3 BackupACLs / BackupObjectTags", _job_s3_options),
     Unsupported(_ON_DEMAND, "Index", _top("Index", lambda value: value == "ENABLED")),
     Unsupported(_ON_DEMAND, "LogicallyAirGappedBackupVaultArn", _top("LogicallyAirGappedBackupVaultArn", _set)),
     Unsupported(

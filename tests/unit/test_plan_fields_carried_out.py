@@ -123,3 +123,24 @@ def test_given_s3_options_that_ask_for_what_the_adapter_does_when_a_plan_has_the
     status, answer = call(vaulted, s3_plan({"BackupACLs": "disabled", "BackupObjectTags": "enabled"}))
     # Then the plan is created
     assert status == 200 and answer["BackupPlanId"]
+
+
+@pytest.mark.parametrize("options", [{"BackupACLs": "enabled"}, {"BackupObjectTags": "disabled"}], ids=["acls", "tags"])
+def test_given_an_on_demand_s3_backup_asking_what_the_adapter_does_not_do_when_started_then_refused_and_no_job(
+    vaulted: World, options: dict[str, str]
+) -> None:
+    # Given StartBackupJob for a bucket with an S3 option the adapter does not carry out (refused before the
+    # bucket is looked up, so no bucket is needed)
+    body = {
+        "BackupVaultName": "main",
+        "ResourceArn": "arn:aws:s3:::site",
+        "IamRoleArn": f"arn:aws:iam::{ACCOUNT}:role/backup",
+        "BackupOptions": options,
+    }
+    items_before = dict(vaulted.table._items)
+    # When it is sent
+    status, headers, text = dispatch(lambda: vaulted.ctx, "PUT", "/backup-jobs", {}, {}, json.dumps(body), T0, CALLER)
+    # Then refused naming the option, and no job written
+    assert (status, headers.get("x-amzn-ErrorType")) == (400, "InvalidParameterValueException")
+    assert f"BackupOptions.{next(iter(options))}" in json.loads(text)["Message"]
+    assert vaulted.table._items == items_before
