@@ -1,0 +1,3 @@
+"""EFS file systems (moved from lambdas/resources/efs.py; split next)."""
+
+from lambdas.resources.efs.adapter import *  # noqa: F403
