@@ -235,9 +235,11 @@ class VaultStorage:
                 after = str(item["Key"])
         return True, after, copied
 
-    def delete_prefix(self, prefix: str) -> int:
-        """Every object and every version under the prefix; idempotent. Returns how many were deleted."""
-        deleted = 0
+    def delete_prefix(self, prefix: str) -> list[str]:
+        """Every object and every version under the prefix; idempotent. Returns the versions S3 refused to delete
+        (S3 Object Lock: a retention or a legal hold), which stay: DeleteObjects reports them one by one, even in
+        quiet mode, instead of failing the call."""
+        refused: list[str] = []
         client = self._s3()
         try:
             pages = client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=prefix)
@@ -248,13 +250,13 @@ class VaultStorage:
                 ]
                 for start in range(0, len(doomed), 1000):
                     batch = doomed[start : start + 1000]
-                    client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
-                    deleted += len(batch)
+                    answer = client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+                    refused += [f"{error['Key']}: {error.get('Code')}" for error in answer.get("Errors", [])]
         except ClientError as error:
             if error.response["Error"]["Code"] == "NoSuchBucket":
-                return deleted  # nothing can be left under a prefix of a bucket that is gone
+                return refused  # nothing can be left under a prefix of a bucket that is gone
             raise
-        return deleted
+        return refused
 
 
 class PrefixLock:
