@@ -14,7 +14,6 @@ from lambdas.domain.errors import InvalidParameterValueException, InvalidRequest
 from lambdas.resources.base import (
     RESTORE_TAG,
     ColdMovePending,
-    CopySource,
     NativeBackup,
     NativeRestore,
     Phase,
@@ -40,7 +39,7 @@ from lambdas.resources.vault_copy.points import (
     refused_copy,
     restore_progress,
 )
-from lambdas.resources.vault_copy.state import COMPLETED, RUNNING
+from lambdas.resources.vault_copy.state import COMPLETED, RUNNING, CopyOrigin
 from lambdas.resources.vault_storage import (
     COLD_STORAGE_CLASS,
     VaultStorage,
@@ -198,29 +197,18 @@ class EfsAdapter(VaultPoints[EfsPointState, EfsRestoreState]):
 
     # copies
 
-    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
-        """Starts the copy: checks the source point can be read and is complete, and records the copy's state;
-        backup_status copies the objects."""
-        found = self.find_backup(source.resource_arn, copy_job_id)
-        if found is not None:
-            return found
-        source_storage, origin = self._copy_source(source)
-        state = EfsPointState(
+    def _copy_state(
+        self, source: EfsPointState, origin: CopyOrigin, resource_arn: str, copy_job_id: str, tags: dict[str, str]
+    ) -> EfsPointState:
+        """Only the copy's own fields until it ends, when it takes the source point's (see _copy_slice)."""
+        return EfsPointState(
             resource_type=self.resource_type,
-            source_arn=source.resource_arn,
+            source_arn=resource_arn,
             job_id=copy_job_id,
             tags=tags,
-            bytes=origin.bytes_done,
-            copy=EfsCopyProgress(
-                vault_bucket=source_storage.bucket,
-                native_id=source.native_id,
-                region=source.region,
-                account=source.account,
-                kms_key_arn=kms_key_arn,
-            ),
+            bytes=source.bytes_done,
+            copy_progress=EfsCopyProgress(**origin.model_dump()),
         )
-        self._save_point(state)
-        return self._backup(copy_job_id)
 
     def _copy_slice(self, native_id: str, state: EfsPointState) -> EfsPointState:
         """Copies the source point's objects in key order from the saved cursor; at the end the copy's state becomes

@@ -18,7 +18,7 @@ from lambdas.common.observability import logger
 from lambdas.resources.efs.file_tree import FileTree, FileTreeUnavailable, LocalDirectoryTree
 from lambdas.resources.efs.state import PAUSED, EfsPointState, EfsRestoreState, MoverState
 from lambdas.resources.vault_copy.state import COMPLETED, FAILED, RUNNING
-from lambdas.resources.vault_copy.walk import Entry, ManifestWalk
+from lambdas.resources.vault_copy.walk import Entry, ManifestWalk, end_job
 from lambdas.resources.vault_storage import MANIFEST_PART_SIZE, VaultStorage, WorkBudget, manifest_part_key
 
 MOUNT_PATH = "/mnt/efs"  # where the mover Lambda's access point is mounted (LocalMountPath)
@@ -165,10 +165,7 @@ def _restore_slice(tree: FileTree, storage: VaultStorage, state: EfsRestoreState
         for entry in storage.get_lines(manifest_part_key(state.prefix, part)):
             if entry["t"] == "dir" and _selected(entry["p"], state.items):
                 tree.set_attributes(f"{state.directory}/{entry['p']}", entry["m"], entry["mt"])
-    if state.failed:
-        state.fail(f"{state.failed} files could not be restored: {'; '.join(state.errors)}")
-    else:
-        state.status = COMPLETED
+    end_job(state, state, lambda first: f"{state.failed} files could not be restored: {first}")
 
 
 def _restore_entry(tree: FileTree, storage: VaultStorage, state: EfsRestoreState, entry: Entry) -> None:

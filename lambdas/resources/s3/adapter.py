@@ -15,7 +15,6 @@ from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
 from lambdas.resources.base import (
     RESTORE_TAG,
-    CopySource,
     NativeBackup,
     NativeRestore,
     ObjectFailure,
@@ -34,7 +33,7 @@ from lambdas.resources.vault_copy.points import (
     missing_restore,
     restore_progress,
 )
-from lambdas.resources.vault_copy.state import FAILED, RUNNING
+from lambdas.resources.vault_copy.state import FAILED, RUNNING, CopyOrigin
 from lambdas.resources.vault_storage import VaultStorage, WorkBudget
 
 
@@ -190,32 +189,18 @@ class S3Adapter(VaultPoints[S3PointState, S3RestoreState]):
 
     # copies
 
-    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
-        """Starts the copy: checks the source point can be read and is complete, and records the copy's state;
-        backup_status copies the data."""
-        found = self.find_backup(source.resource_arn, copy_job_id)
-        if found is not None:
-            return found
-        source_storage, origin = self._copy_source(source)
-        copy = S3CopyProgress(
-            vault_bucket=source_storage.bucket,
-            native_id=source.native_id,
-            region=source.region,
-            account=source.account,
-            kms_key_arn=kms_key_arn,
-            parts=origin.parts,
-        )
-        state = S3PointState(
+    def _copy_state(
+        self, source: S3PointState, origin: CopyOrigin, resource_arn: str, copy_job_id: str, tags: dict[str, str]
+    ) -> S3PointState:
+        return S3PointState(
             resource_type=self.resource_type,
-            source_arn=source.resource_arn,
-            bucket=origin.bucket,
+            source_arn=resource_arn,
+            bucket=source.bucket,
             job_id=copy_job_id,
             tags=tags,
-            cutoff=origin.cutoff,
-            copy_progress=copy,
+            cutoff=source.cutoff,
+            copy_progress=S3CopyProgress(**origin.model_dump(), parts=source.parts),
         )
-        self._save_point(state)
-        return self._backup(copy_job_id)
 
     def _copy_in_slice(self, state: S3PointState) -> None:
         assert state.copy_progress is not None

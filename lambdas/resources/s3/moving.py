@@ -11,17 +11,12 @@ from botocore.exceptions import ClientError
 from lambdas.resources.base import ObjectFailure
 from lambdas.resources.s3.restore_plan import RestorePlan
 from lambdas.resources.s3.state import S3PointState, S3RestoreState
-from lambdas.resources.vault_copy.state import COMPLETED
-from lambdas.resources.vault_copy.walk import Entry, ManifestWalk
+from lambdas.resources.vault_copy.walk import Entry, ManifestUnreadable, ManifestWalk, end_job, walk_to_end
 from lambdas.resources.vault_storage import VaultStorage, VaultStorageMissing, WorkBudget, manifest_part_key
 
 # Errors that mean this one version cannot be read (gone, or not ours to read): the item fails, the job goes on.
 MISSING_VERSION = ("NoSuchVersion", "NoSuchKey", "404", "NotFound", "InvalidArgument", "AccessDenied", "403")
 SINGLE_COPY_LIMIT = 5 * 1024**3  # CopyObject's limit; larger objects are copied in parts
-
-
-class _ManifestUnreadable(Exception):
-    """A manifest cannot be read: the job fails (errors of the copies themselves still propagate)."""
 
 
 def data_key(prefix: str, part: int, index: int) -> str:
@@ -78,23 +73,19 @@ def copy_slice(
         except (ClientError, VaultStorageMissing) as error:
             if isinstance(error, ClientError) and error.response["Error"]["Code"] not in MISSING_VERSION:
                 raise  # throttling and the like: the next tracking run resumes here
-            raise _ManifestUnreadable(
+            raise ManifestUnreadable(
                 f"The source recovery point's manifest could not be read from {source.bucket}: {error}"
             ) from error
 
-    try:
-        if not ManifestWalk(read_part, visit, part_done).run(copy, budget):
-            return
-    except _ManifestUnreadable as unreadable:
-        state.fail(str(unreadable))
-        return
-    if copy.failed:
-        state.fail(
-            f"{copy.failed} of {state.objects} objects could not be copied (their versions are gone from "
-            f"{state.bucket}, or cannot be read): {'; '.join(copy.errors)}"
+    if walk_to_end(ManifestWalk(read_part, visit, part_done), copy, budget, state):
+        end_job(
+            state,
+            copy,
+            lambda first: (
+                f"{copy.failed} of {state.objects} objects could not be copied (their versions are gone "
+                f"from {state.bucket}, or cannot be read): {first}"
+            ),
         )
-    else:
-        state.status = COMPLETED
 
 
 def restore_slice(
@@ -120,21 +111,17 @@ def restore_slice(
         try:
             return storage.get_lines(manifest_part_key(prefix, part))
         except ClientError as error:
-            raise _ManifestUnreadable(f"The recovery point's manifest could not be read: {error}") from error
+            raise ManifestUnreadable(f"The recovery point's manifest could not be read: {error}") from error
 
-    try:
-        if not ManifestWalk(read_part, visit).run(state, budget):
-            return
-    except _ManifestUnreadable as unreadable:
-        state.fail(str(unreadable))
-        return
-    if state.failed:
-        state.fail(
-            f"{state.failed} of {state.restored + state.skipped + state.failed} objects could not "
-            f"be restored (their versions are gone from {state.source_bucket}): {'; '.join(state.errors)}"
+    if walk_to_end(ManifestWalk(read_part, visit), state, budget, state):
+        end_job(
+            state,
+            state,
+            lambda first: (
+                f"{state.failed} of {state.restored + state.skipped + state.failed} objects could not "
+                f"be restored (their versions are gone from {state.source_bucket}): {first}"
+            ),
         )
-    else:
-        state.status = COMPLETED
 
 
 def _restore_object(

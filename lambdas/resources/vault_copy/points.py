@@ -6,6 +6,7 @@ subclasses VaultPoints and says only what differs: its prefix kind and its state
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Generic, TypeVar
 
 from botocore.exceptions import ClientError
@@ -13,7 +14,7 @@ from botocore.exceptions import ClientError
 from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException
 from lambdas.domain.native_locks import NativeLock
 from lambdas.resources.base import CopySource, NativeBackup, NativeLockState, NativeRestore, Phase, Progress
-from lambdas.resources.vault_copy.state import COMPLETED, FAILED, PointState, RestoreState
+from lambdas.resources.vault_copy.state import COMPLETED, FAILED, CopyOrigin, PointState, RestoreState
 from lambdas.resources.vault_storage import (
     PrefixLock,
     VaultStorage,
@@ -32,7 +33,7 @@ class PointLocked(InvalidRequestException):
     them, so the point is not deleted; expiry leaves it EXPIRED and tries again once the lock is over."""
 
 
-class VaultPoints(Generic[P, R]):
+class VaultPoints(ABC, Generic[P, R]):
     resource_type: str
     kind: ClassVar[str]  # the type's folder in vault storage: recovery-points/<kind>/<native id>/
     content: ClassVar[str]  # what a point keeps there, as an error names it ("manifest", "data")
@@ -123,17 +124,36 @@ class VaultPoints(Generic[P, R]):
             return None
         return NativeRestore(restore_job_id, self._restored_arn(state))
 
+    @abstractmethod
     def _restored_arn(self, state: R) -> str:
-        raise NotImplementedError
+        """The resource a restore writes into (a bucket, a file system)."""
 
     # copies: the destination deployment's adapter pulls the source point from the source's vault bucket
 
-    def _copy_source(self, source: CopySource) -> tuple[VaultStorage, P]:
-        """The source deployment's vault storage and its point's state: InvalidRequestException (which fails the
-        copy job) when it cannot be read or is not complete."""
+    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
+        """Starts a copy job's copy: checks the source point can be read and is complete (InvalidRequestException,
+        which fails the copy job, when not), and records the copy's state; backup_status copies, a slice a call."""
+        found = self.find_backup(source.resource_arn, copy_job_id)
+        if found is not None:
+            return found
         storage = self._storage.over(default_vault_bucket(source.account, source.region))
         header = copy_source_header(storage, self._prefix(source.native_id), self._account)
-        return storage, self.point_model.from_json(header)
+        origin = CopyOrigin(
+            vault_bucket=storage.bucket,
+            native_id=source.native_id,
+            region=source.region,
+            account=source.account,
+            kms_key_arn=kms_key_arn,
+        )
+        point = self.point_model.from_json(header)
+        self._save_point(self._copy_state(point, origin, source.resource_arn, copy_job_id, tags))
+        return self._backup(copy_job_id)
+
+    @abstractmethod
+    def _copy_state(
+        self, source: P, origin: CopyOrigin, resource_arn: str, copy_job_id: str, tags: dict[str, str]
+    ) -> P:
+        """A copy's first state, before anything is copied."""
 
     def _discard_copy(self, native_id: str) -> None:
         """A failed copy keeps its state (backup.json, with the reason) and drops what it copied."""

@@ -8,10 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lambdas.resources.vault_copy.state import ManifestCursor
+from lambdas.resources.vault_copy.state import COMPLETED, FailureTally, ManifestCursor, StoredState
 from lambdas.resources.vault_storage import WorkBudget
 
 Entry = dict[str, Any]
+
+
+class ManifestUnreadable(Exception):
+    """A part of a manifest cannot be read, for good: the job fails saying so (read_part raises it; errors worth
+    another try, like throttling, propagate instead and the next call resumes)."""
 
 
 def _nothing(part: int, entries: list[Entry]) -> None:
@@ -46,3 +51,20 @@ class ManifestWalk:
             self.part_done(cursor.part, entries)
             cursor.next_part()
         return True
+
+
+def walk_to_end(walk: ManifestWalk, cursor: ManifestCursor, budget: WorkBudget, job: StoredState) -> bool:
+    """ManifestWalk.run, failing the job when its manifest cannot be read. True once the walk has ended."""
+    try:
+        return walk.run(cursor, budget)
+    except ManifestUnreadable as unreadable:
+        job.fail(str(unreadable))
+        return False
+
+
+def end_job(job: StoredState, tally: FailureTally, failure: Callable[[str], str]) -> None:
+    """COMPLETED, or FAILED when some items failed: `failure` makes the message from the first few of them."""
+    if tally.failed:
+        job.fail(failure("; ".join(tally.errors)))
+    else:
+        job.status = COMPLETED
