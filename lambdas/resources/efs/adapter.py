@@ -33,6 +33,7 @@ from lambdas.resources.efs.state import (
 )
 from lambdas.resources.vault_copy.points import (
     VaultPoints,
+    copy_source_header,
     finished_progress,
     missing_point,
     missing_restore,
@@ -45,7 +46,6 @@ from lambdas.resources.vault_storage import (
     VaultStorage,
     VaultStorageMissing,
     WorkBudget,
-    copy_source_header,
     restore_state_key,
 )
 

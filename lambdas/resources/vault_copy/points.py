@@ -14,11 +14,11 @@ from botocore.exceptions import ClientError
 from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException
 from lambdas.domain.native_locks import NativeLock
 from lambdas.resources.base import CopySource, NativeBackup, NativeLockState, NativeRestore, Phase, Progress
+from lambdas.resources.vault_copy.locks import PrefixLock
 from lambdas.resources.vault_copy.state import COMPLETED, FAILED, CopyOrigin, PointState, RestoreState
 from lambdas.resources.vault_storage import (
-    PrefixLock,
     VaultStorage,
-    copy_source_header,
+    VaultStorageMissing,
     default_vault_bucket,
     recovery_point_prefix,
     restore_state_key,
@@ -159,6 +159,35 @@ class VaultPoints(ABC, Generic[P, R]):
         """A failed copy keeps its state (backup.json, with the reason) and drops what it copied."""
         for part in ("data/", "manifest/"):
             self._storage.delete_prefix(f"{self._prefix(native_id)}{part}")
+
+
+def copy_source_header(source: VaultStorage, prefix: str, account: str) -> dict[str, Any]:
+    """The state of the recovery point a copy starts from (`prefix` in the source deployment's bucket), read by the
+    destination's `account`: InvalidRequestException, which fails the copy job, when it cannot be read or is not
+    complete."""
+    try:
+        header = source.get_json(prefix + "backup.json")
+    except VaultStorageMissing:
+        raise InvalidRequestException(
+            f"The source deployment's vault storage bucket {source.bucket} does not exist"
+        ) from None
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("AccessDenied", "403", "AllAccessDisabled"):
+            raise
+        raise InvalidRequestException(
+            f"Account {account} cannot read {source.bucket}: the source deployment's vault storage bucket must let "
+            f"account {account}'s copy role read {prefix} (s3:GetObject, s3:ListBucket), and the bucket's KMS key "
+            "must let it decrypt"
+        ) from None
+    if header is None:
+        raise InvalidRequestException(
+            f"The recovery point {prefix} is missing from vault storage bucket {source.bucket}"
+        )
+    if header.get("status") != "COMPLETED":
+        raise InvalidRequestException(
+            f"The recovery point {prefix} in {source.bucket} is not complete: it cannot be copied"
+        )
+    return header
 
 
 def refused_copy(error: Exception, refusals: tuple[str, ...]) -> bool:
