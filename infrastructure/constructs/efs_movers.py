@@ -1,6 +1,6 @@
 """EFS movers: one Lambda function per protected file system, `strongroom-efs-mover-<file system id>`, with the
 file system mounted at /mnt/efs through an access point. The engine invokes it by that name to copy the file
-system's files into the vault bucket and back (lambdas/resources/efs.py, lambdas/handlers/efs_mover.py).
+system's files into the vault bucket and back (lambdas/resources/efs/, lambdas/handlers/efs_mover.py).
 
 The file systems come from the `efs_file_systems` context value, a JSON list (in cdk.json, or on the command line
 as `-c efs_file_systems='[...]'`), one entry per file system:

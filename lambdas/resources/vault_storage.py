@@ -42,22 +42,19 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
-from lambdas.common import clock
-from lambdas.domain.errors import DependencyFailureException, InvalidRequestException
-from lambdas.domain.native_locks import NativeLock
-from lambdas.resources.base import NativeLockState
+from lambdas.domain.errors import DependencyFailureException
 
 VAULT_BUCKET_ENV = "STRONGROOM_VAULT_BUCKET"  # proposed key for lambdas/common/env_keys.py
 MANIFEST_PART_SIZE = 1000
 COLD_STORAGE_CLASS = "GLACIER_IR"
 _SINGLE_COPY_LIMIT = 5 * 1024**3  # CopyObject's limit; larger objects are copied in parts
-_NOT_FOUND = ("NoSuchKey", "404", "NotFound")
+NOT_FOUND = ("NoSuchKey", "404", "NotFound")
 
 
 def default_vault_bucket(account: str, region: str) -> str:
@@ -110,7 +107,7 @@ class VaultStorage:
         try:
             response = self._s3().get_object(Bucket=self.bucket, Key=key)
         except ClientError as error:
-            if error.response["Error"]["Code"] in _NOT_FOUND:
+            if error.response["Error"]["Code"] in NOT_FOUND:
                 return None
             raise self._missing_bucket(error) or error from None
         value = json.loads(response["Body"].read())
@@ -143,7 +140,7 @@ class VaultStorage:
         try:
             body: BinaryIO = self._s3().get_object(Bucket=self.bucket, Key=key)["Body"]
         except ClientError as error:
-            if error.response["Error"]["Code"] in _NOT_FOUND:
+            if error.response["Error"]["Code"] in NOT_FOUND:
                 raise KeyError(key) from None
             raise
         return body
@@ -235,9 +232,11 @@ class VaultStorage:
                 after = str(item["Key"])
         return True, after, copied
 
-    def delete_prefix(self, prefix: str) -> int:
-        """Every object and every version under the prefix; idempotent. Returns how many were deleted."""
-        deleted = 0
+    def delete_prefix(self, prefix: str) -> list[str]:
+        """Every object and every version under the prefix; idempotent. Returns the versions S3 refused to delete
+        (S3 Object Lock: a retention or a legal hold), which stay: DeleteObjects reports them one by one, even in
+        quiet mode, instead of failing the call."""
+        refused: list[str] = []
         client = self._s3()
         try:
             pages = client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=prefix)
@@ -248,119 +247,13 @@ class VaultStorage:
                 ]
                 for start in range(0, len(doomed), 1000):
                     batch = doomed[start : start + 1000]
-                    client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
-                    deleted += len(batch)
+                    answer = client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+                    refused += [f"{error['Key']}: {error.get('Code')}" for error in answer.get("Errors", [])]
         except ClientError as error:
             if error.response["Error"]["Code"] == "NoSuchBucket":
-                return deleted  # nothing can be left under a prefix of a bucket that is gone
+                return refused  # nothing can be left under a prefix of a bucket that is gone
             raise
-        return deleted
-
-
-class PrefixLock:
-    """S3 Object Lock over every version under a recovery point's prefix (the bucket has Object Lock enabled): a
-    retention (GOVERNANCE or COMPLIANCE, until a date) for a vault lock, and the object legal hold for a legal hold.
-    S3 refuses to shorten a COMPLIANCE retention or to remove it (AccessDenied): such a version keeps it. Objects
-    written after the lock (a header rewritten by a later call) are not locked until the next lock call."""
-
-    def __init__(self, storage: VaultStorage) -> None:
-        self._storage = storage
-
-    def lock_backup(self, prefix: str, lock: NativeLock) -> None:
-        """A point's lock as S3 keeps it. S3 has no cooling-off period: a compliance lock with one is a COMPLIANCE
-        retention at once."""
-        retention = lock.retention
-        asked = (retention.mode.value.upper(), retention.until) if retention is not None else None
-        self.lock(prefix, asked, held=lock.held_until is not None)
-
-    def backup_lock(self, prefix: str) -> NativeLockState | None:
-        state = self.state(prefix)
-        return NativeLockState(*state) if state else None
-
-    def _versions(self, prefix: str) -> Iterator[dict[str, str]]:
-        client = self._storage.s3()
-        pages = client.get_paginator("list_object_versions").paginate(Bucket=self._storage.bucket, Prefix=prefix)
-        for page in pages:
-            for item in page.get("Versions", []):
-                yield {"Key": item["Key"], "VersionId": item["VersionId"]}
-
-    def lock(self, prefix: str, retention: tuple[str, datetime] | None, held: bool) -> int:
-        """retention: (GOVERNANCE|COMPLIANCE, until) or None to leave the retention as it is. Returns the versions
-        locked."""
-        client, bucket = self._storage.s3(), self._storage.bucket
-        locked = 0
-        for version in self._versions(prefix):
-            if retention is not None:
-                mode, until = retention
-                try:
-                    client.put_object_retention(
-                        Bucket=bucket,
-                        **version,
-                        Retention={"Mode": mode, "RetainUntilDate": until},
-                        BypassGovernanceRetention=True,
-                    )
-                except ClientError as error:
-                    if error.response["Error"]["Code"] != "AccessDenied":
-                        raise  # AccessDenied: a COMPLIANCE retention that lasts longer already, which stays
-            client.put_object_legal_hold(Bucket=bucket, **version, LegalHold={"Status": "ON" if held else "OFF"})
-            locked += 1
-        return locked
-
-    def unlock(self, prefix: str) -> None:
-        """Legal holds off and GOVERNANCE retentions removed; COMPLIANCE retentions stay until they end."""
-        client, bucket = self._storage.s3(), self._storage.bucket
-        for version in self._versions(prefix):
-            client.put_object_legal_hold(Bucket=bucket, **version, LegalHold={"Status": "OFF"})
-            try:
-                client.put_object_retention(Bucket=bucket, **version, Retention={}, BypassGovernanceRetention=True)
-            except ClientError as error:
-                if error.response["Error"]["Code"] != "AccessDenied":
-                    raise
-
-    def state(self, prefix: str) -> tuple[str, datetime] | None:
-        """The lock on the prefix's header object (backup.json), as HeadObject tells it: (governance|compliance,
-        until), a legal hold counting as a governance lock without end; None when it has none that holds now."""
-        try:
-            head = self._storage.s3().head_object(Bucket=self._storage.bucket, Key=prefix + "backup.json")
-        except ClientError as error:
-            if error.response["Error"]["Code"] in _NOT_FOUND:
-                return None
-            raise
-        if head.get("ObjectLockLegalHoldStatus") == "ON":
-            return "governance", datetime.max.replace(tzinfo=UTC)
-        mode, until = head.get("ObjectLockMode"), head.get("ObjectLockRetainUntilDate")
-        if mode and until and until > clock.now():
-            return str(mode).lower(), until
-        return None
-
-
-def copy_source_header(source: VaultStorage, prefix: str, account: str) -> dict[str, Any]:
-    """The state of the recovery point a copy starts from (`prefix` in the source deployment's bucket), read by the
-    destination's `account`: InvalidRequestException, which fails the copy job, when it cannot be read or is not
-    complete."""
-    try:
-        header = source.get_json(prefix + "backup.json")
-    except VaultStorageMissing:
-        raise InvalidRequestException(
-            f"The source deployment's vault storage bucket {source.bucket} does not exist"
-        ) from None
-    except ClientError as error:
-        if error.response["Error"]["Code"] not in ("AccessDenied", "403", "AllAccessDisabled"):
-            raise
-        raise InvalidRequestException(
-            f"Account {account} cannot read {source.bucket}: the source deployment's vault storage bucket must let "
-            f"account {account}'s copy role read {prefix} (s3:GetObject, s3:ListBucket), and the bucket's KMS key "
-            "must let it decrypt"
-        ) from None
-    if header is None:
-        raise InvalidRequestException(
-            f"The recovery point {prefix} is missing from vault storage bucket {source.bucket}"
-        )
-    if header.get("status") != "COMPLETED":
-        raise InvalidRequestException(
-            f"The recovery point {prefix} in {source.bucket} is not complete: it cannot be copied"
-        )
-    return header
+        return refused
 
 
 def manifest_part_key(prefix: str, part: int) -> str:

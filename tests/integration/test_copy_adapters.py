@@ -609,8 +609,9 @@ def test_given_a_copy_of_a_copy_when_restored_then_the_content_comes_from_the_fi
 
 
 def efs_adapter(place: Place, mounts: Path) -> Any:
-    from lambdas.resources.efs import EfsAdapter, InProcessMover, LocalMounts
+    from lambdas.resources.efs import EfsAdapter
     from lambdas.resources.vault_storage import VaultStorage, default_vault_bucket
+    from local.efs_in_process import InProcessMover, LocalMounts
 
     storage = VaultStorage(place.factory("s3"), default_vault_bucket(place.account, place.region))
     mover = InProcessMover(LocalMounts(mounts), place.factory("s3"))

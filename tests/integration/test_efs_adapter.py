@@ -32,8 +32,9 @@ def mounts(tmp_path: Path) -> Path:
 
 def make_adapter(mounts: Path, mover: Any = None, **mover_options: Any) -> Any:
     from lambdas.common import aws
-    from lambdas.resources.efs import EfsAdapter, InProcessMover, LocalMounts
+    from lambdas.resources.efs import EfsAdapter
     from lambdas.resources.vault_storage import VaultStorage
+    from local.efs_in_process import InProcessMover, LocalMounts
 
     def s3() -> Any:
         return aws.client("s3", REGION)
@@ -230,7 +231,8 @@ def test_given_the_mount_is_missing_when_the_mover_runs_then_the_backup_fails_sa
 ) -> None:
     from lambdas.common import aws
     from lambdas.resources.base import Phase
-    from lambdas.resources.efs import InProcessMover, LocalDirectoryTree
+    from lambdas.resources.efs import LocalDirectoryTree
+    from local.efs_in_process import InProcessMover
 
     mover = InProcessMover(lambda fs_id: LocalDirectoryTree(tmp_path / "not-mounted"), lambda: aws.client("s3"))
     adapter = make_adapter(tmp_path, mover)
@@ -267,7 +269,7 @@ def test_given_a_mover_that_never_ran_when_its_lease_is_over_then_the_poll_start
 ) -> None:
     from lambdas.common import aws
     from lambdas.resources.base import Phase
-    from lambdas.resources.efs import InProcessMover, LocalMounts
+    from local.efs_in_process import InProcessMover, LocalMounts
 
     mover = LostFirstLaunch(InProcessMover(LocalMounts(mounts), lambda: aws.client("s3")))
     adapter = make_adapter(mounts, mover)
