@@ -18,7 +18,7 @@ from datetime import datetime
 
 from lambdas.domain.audit.frameworks import Framework
 from lambdas.domain.audit.report_plans import ReportJob, ReportPlan
-from lambdas.domain.audit.results import ControlResult, ResourceResult
+from lambdas.domain.audit.results import ControlResult, FrameworkResult, ResourceResult
 from lambdas.domain.errors import ConflictException
 from lambdas.store.codec import decode_token, encode_token, from_item, sortable, to_item
 from lambdas.store.job_store import Slice, newest_first
@@ -192,6 +192,13 @@ class AuditStore:
                 for result in results
             ]
         )
+
+    def save_framework_result(self, result: FrameworkResult) -> None:
+        self._table.put(to_item(f"COMPLIANCE#{result.FrameworkName}", "SUMMARY", result))
+
+    def framework_result(self, framework: str) -> FrameworkResult | None:
+        item = self._table.get(f"COMPLIANCE#{framework}", "SUMMARY")
+        return from_item(FrameworkResult, item) if item else None
 
     def control_results(self, framework: str) -> list[ControlResult]:
         page = self._table.query(Query(f"COMPLIANCE#{framework}", sort_prefix="CONTROL#"))

@@ -54,3 +54,15 @@ def roll_up(statuses: Iterable[Compliance]) -> Compliance:
     if Compliance.NON_COMPLIANT in seen:
         return Compliance.NON_COMPLIANT
     return Compliance.COMPLIANT if Compliance.COMPLIANT in seen else Compliance.INSUFFICIENT_DATA
+
+
+class FrameworkResult(BaseModel):
+    """A framework's status: its controls' statuses rolled up."""
+
+    model_config = ConfigDict(frozen=True)
+
+    FrameworkName: str
+    Status: Compliance
+    CompliantControls: int
+    NonCompliantControls: int
+    EvaluatedAt: datetime
