@@ -222,3 +222,11 @@ def get_job(ctx: ServiceContext, job_id: str) -> ReportJob:
     if job is None:
         raise ResourceNotFoundException(f"Report job {job_id} does not exist")
     return job
+
+
+def run_daily_reports(ctx: ServiceContext, now: datetime) -> list[ReportJob]:
+    """The daily run: one job per plan. The firing's time makes the job id, so a firing delivered twice makes
+    one job per plan, not two."""
+    token = now.strftime("daily-%Y-%m-%dT%H:%M")
+    plans = list(_every(lambda t: ctx.stores.audit.report_plan_page(1000, t)))
+    return [start_job(ctx, plan.ReportPlanName, token, now, ctx.reports) for plan in plans]

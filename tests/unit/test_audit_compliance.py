@@ -102,7 +102,7 @@ def test_results_per_resource_and_history_answer_what_it_was_on_a_day(world: Wor
         ("BACKUP_LAST_RECOVERY_POINT_CREATED", world.ebs.volumes and rid) for rid in list(world.ebs.volumes)[:2]
     }
     # And the history answers for each moment
-    volume = list(world.ebs.volumes)[0]
+    volume = next(iter(world.ebs.volumes))
     assert (
         audit.result_at("core", 1, "BACKUP_LAST_RECOVERY_POINT_CREATED", volume, T0 + timedelta(hours=1)).Status
         == "NON_COMPLIANT"
