@@ -151,7 +151,7 @@ def run_job(ctx: ServiceContext, plan: ReportPlan, job: ReportJob, now: datetime
     template = plan.ReportSetting.ReportTemplate
     try:
         report_rows = list(_rows(ctx, plan, now))
-        for fmt, key in zip(plan.ReportDeliveryChannel.Formats, keys, strict=True):
+        for fmt, key in zip(plan.ReportDeliveryChannel.formats, keys, strict=True):
             body = rows.render(template, fmt, report_rows)
             writer.write(
                 plan.ReportDeliveryChannel.S3BucketName, key, body, "application/json" if fmt == "JSON" else "text/csv"
@@ -182,7 +182,9 @@ def _every(fetch: Callable[[str | None], tuple[list[T], str | None]]) -> Iterato
 
 def _rows(ctx: ServiceContext, plan: ReportPlan, now: datetime) -> Iterator[dict[str, Any]]:
     template = plan.ReportSetting.ReportTemplate
-    frameworks = [_framework_name(arn) for arn in plan.ReportSetting.FrameworkArns]
+    frameworks = [_framework_name(arn) for arn in plan.ReportSetting.FrameworkArns] or [
+        framework.FrameworkName for framework in ctx.stores.audit.every_framework()
+    ]
     descriptions = {}
     for name in frameworks:
         found = ctx.stores.audit.find_framework(name)

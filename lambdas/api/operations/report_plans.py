@@ -16,7 +16,8 @@ from lambdas.services.context import ServiceContext
 
 def _plan(plan: ReportPlan) -> dict[str, Any]:
     setting = {name: value for name, value in plan.ReportSetting.model_dump(exclude_none=True).items() if value != []}
-    setting["NumberOfFrameworks"] = len(plan.ReportSetting.FrameworkArns)
+    if plan.ReportSetting.FrameworkArns:
+        setting["NumberOfFrameworks"] = len(plan.ReportSetting.FrameworkArns)
     described = {
         "ReportPlanArn": plan.ReportPlanArn,
         "ReportPlanName": plan.ReportPlanName,

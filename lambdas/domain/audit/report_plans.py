@@ -30,15 +30,21 @@ class DeliveryChannel(_Model):
 
     S3BucketName: str = Field(min_length=3, max_length=63)
     S3KeyPrefix: str | None = None
-    Formats: list[str] = Field(default_factory=lambda: ["CSV"])
+    Formats: list[str] | None = None  # CSV when not given, as on AWS
 
     @field_validator("Formats")
     @classmethod
-    def _known_formats(cls, formats: list[str]) -> list[str]:
+    def _known_formats(cls, formats: list[str] | None) -> list[str] | None:
+        if formats is None:
+            return None
         unknown = [f for f in formats if f not in FORMATS]
         if unknown or not formats or len(set(formats)) != len(formats):
             raise ValueError(f"Formats lists CSV, JSON or both, once each; got {formats}")
         return formats
+
+    @property
+    def formats(self) -> list[str]:
+        return self.Formats or ["CSV"]
 
 
 class Setting(_Model):
@@ -66,9 +72,8 @@ class Setting(_Model):
         return units
 
     @model_validator(mode="after")
-    def _frameworks_for_compliance(self) -> Setting:
-        if self.ReportTemplate in COMPLIANCE_TEMPLATES and not self.FrameworkArns:
-            raise ValueError(f"{self.ReportTemplate} needs FrameworkArns: the frameworks to report on")
+    def _frameworks_only_for_compliance(self) -> Setting:
+        # A compliance report without FrameworkArns covers every framework of the account.
         if self.ReportTemplate in JOB_TEMPLATES and self.FrameworkArns:
             raise ValueError(f"{self.ReportTemplate} reports jobs, not frameworks: leave FrameworkArns out")
         return self
@@ -135,4 +140,4 @@ def report_keys(plan: ReportPlan, job_id: str, account: str, region: str, at: da
     prefix = (plan.ReportDeliveryChannel.S3KeyPrefix or "").strip("/")
     folder = f"Backup/{account}/{region}/{at:%Y/%m/%d}/{plan.ReportPlanName}"
     base = f"{prefix}/{folder}" if prefix else folder
-    return [f"{base}/{job_id}.{fmt.lower()}" for fmt in plan.ReportDeliveryChannel.Formats]
+    return [f"{base}/{job_id}.{fmt.lower()}" for fmt in plan.ReportDeliveryChannel.formats]
