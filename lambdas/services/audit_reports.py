@@ -161,6 +161,17 @@ def run_job(ctx: ServiceContext, plan: ReportPlan, job: ReportJob, now: datetime
             update={"Status": ReportJobStatus.FAILED, "StatusMessage": str(refused), "CompletionTime": now}
         )
         logger.warning("report job failed", extra={"report_job_id": job.ReportJobId, "reason": str(refused)})
+    except Exception:
+        # A fault of Strongroom's own: the job must not stay RUNNING forever, and the error is not swallowed.
+        failed = job.model_copy(
+            update={
+                "Status": ReportJobStatus.FAILED,
+                "StatusMessage": "Strongroom failed to produce the report; see the function's log",
+                "CompletionTime": now,
+            }
+        )
+        ctx.stores.audit.save_report_job(failed)
+        raise
     else:
         done = job.model_copy(update={"Status": ReportJobStatus.COMPLETED, "CompletionTime": now, "S3Keys": keys})
     ctx.stores.audit.save_report_job(done)

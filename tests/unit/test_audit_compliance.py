@@ -207,3 +207,17 @@ def test_on_demand_backup_shows_in_the_backup_job_report(world: World) -> None:
     )
     items = json.loads(bucket.objects[job.S3Keys[1]])["reportItems"]
     assert [item["resourceArn"] for item in items] == [volume]
+
+
+class BrokenBucket:
+    def write(self, bucket: str, key: str, body: bytes, content_type: str) -> None:
+        raise RuntimeError("a bug of ours")
+
+
+def test_a_fault_of_our_own_fails_the_job_and_is_not_swallowed(world: World) -> None:
+    name = report_plan(world, "BACKUP_JOB_REPORT")
+    with pytest.raises(RuntimeError):
+        audit_reports.start_job(world.ctx, name, "token-1", T0, BrokenBucket())
+    # The job does not stay RUNNING: the same token finds it FAILED, saying where to look
+    job = audit_reports.start_job(world.ctx, name, "token-1", T0, MemoryBucket())
+    assert job.Status == "FAILED" and "log" in (job.StatusMessage or "")
