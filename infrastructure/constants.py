@@ -69,6 +69,10 @@ PLAN_SCHEDULE_GROUP = "strongroom-plans"
 TRACK_JOBS_SCHEDULE = "rate(5 minutes)"
 LIFECYCLE_SCHEDULE = "rate(1 hour)"
 RECONCILE_SCHEDULES_SCHEDULE = "rate(1 hour)"
+# Audit Manager: compliance every hour (AWS's periodic controls run every 24 hours; an hour bounds how long a
+# change goes unnoticed); reports daily at 01:00 UTC (AWS makes them between 1 and 5 AM UTC).
+AUDIT_EVALUATE_SCHEDULE = "rate(1 hour)"
+AUDIT_REPORTS_SCHEDULE = "cron(0 1 * * ? *)"
 # Scheduler substitutes this placeholder in a target's Input with the firing time.
 SCHEDULED_TIME_PLACEHOLDER = "<aws.scheduler.scheduled-time>"
 
@@ -205,6 +209,22 @@ RECONCILE_SCHEDULES = FunctionSpec(
     description="On deploy and hourly: recreate missing plan rule schedules from the catalog, delete orphans",
 )
 
+AUDIT_EVALUATE = FunctionSpec(
+    key="AuditEvaluate",
+    handler="lambdas.handlers.audit_evaluate.handler",
+    env_keys=COMMON_ENV,
+    timeout_seconds=900,
+    memory_mb=1024,
+    description="Audit Manager: evaluate every framework's controls, record compliance changes",
+)
+AUDIT_REPORTS = FunctionSpec(
+    key="AuditReports",
+    handler="lambdas.handlers.audit_reports.handler",
+    env_keys=COMMON_ENV,
+    timeout_seconds=900,
+    description="Audit Manager: the daily report of every report plan, written to its S3 bucket",
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     START_BACKUPS,
     START_BACKUP_BATCH,
@@ -216,6 +236,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     API,
     IMPORT_NATIVE_BACKUPS,
     RECONCILE_SCHEDULES,
+    AUDIT_EVALUATE,
+    AUDIT_REPORTS,
 )
 
 # The EFS mover: not one of FUNCTIONS. The stack builds one per file system its `efs_file_systems` context
@@ -236,6 +258,8 @@ FIXED_SCHEDULES: dict[str, tuple[FunctionSpec, str]] = {
     "strongroom-lifecycle": (LIFECYCLE, LIFECYCLE_SCHEDULE),
     # After `cdk destroy` and a deploy onto the retained catalog, plans fire again without being touched.
     "strongroom-reconcile-schedules": (RECONCILE_SCHEDULES, RECONCILE_SCHEDULES_SCHEDULE),
+    "strongroom-audit-evaluate": (AUDIT_EVALUATE, AUDIT_EVALUATE_SCHEDULE),
+    "strongroom-audit-reports": (AUDIT_REPORTS, AUDIT_REPORTS_SCHEDULE),
 }
 
 # Restore state machine: placeholders in the ASL file, substituted with function ARNs.

@@ -11,8 +11,11 @@ A function's permissions are the jobs it does, each job the sum of what every re
     RestoreFinalize                                     vault storage
     Api              back up natively, delete natively, check restores, copy backups + find tagged resources
                      + vault storage, deleting recovery points' data + plan schedules + the restore workflow
+                     + write report files (StartReportJob)
     ImportNativeBackups  catalog native backups (read-only)  + find tagged resources; no vault storage
     ReconcileSchedules   plan schedules and the plan group, passing the scheduler role; no vault storage
+    AuditEvaluate    find resources (reads only) + find tagged resources + compliance events on the bus
+    AuditReports     write report files (s3:PutObject with the bucket-owner-full-control ACL)
 
 One entry per function key; a function not listed here cannot be built, so a new function has to state
 its permissions. Describe/List calls that IAM cannot scope to a resource are on "*"; everything that
@@ -29,6 +32,7 @@ from aws_cdk import aws_iam as iam
 
 from infrastructure import constants
 from infrastructure.constructs.arns import Arns
+from infrastructure.constructs.audit import deliver_reports, evaluate_compliance, write_reports
 from infrastructure.constructs.resource_access import RESOURCE_TYPES, Statements, allow, vault_keys, via
 
 __all__ = ["ACCESS", "Arns", "Environment", "FunctionAccess", "compose"]
@@ -325,6 +329,8 @@ def _api(arns: Arns, environment: Environment) -> Statements:
         vault_storage(arns, environment),
         delete_vault_storage(arns, environment),
         discard_failed_copies(arns, environment),
+        # StartReportJob writes the report to the plan's bucket at once.
+        deliver_reports(arns),
         [
             # Create/UpdateBackupPlan and DeleteBackupPlan keep one schedule per rule in the plan group.
             allow(
@@ -422,4 +428,7 @@ ACCESS: dict[str, FunctionAccess] = {
     constants.API.key: FunctionAccess(_api, publishes_job_events=True, runs_copies=True),
     constants.IMPORT_NATIVE_BACKUPS.key: FunctionAccess(_import_native_backups, publishes_job_events=False),
     constants.RECONCILE_SCHEDULES.key: FunctionAccess(_reconcile_schedules, publishes_job_events=False),
+    # Audit Manager (infrastructure/constructs/audit.py).
+    constants.AUDIT_EVALUATE.key: FunctionAccess(evaluate_compliance, publishes_job_events=False),
+    constants.AUDIT_REPORTS.key: FunctionAccess(write_reports, publishes_job_events=False),
 }

@@ -15,12 +15,14 @@ from constructs import Construct
 from infrastructure import constants
 
 # The only functions a schedule may invoke: plan rules start backups, the fixed schedules track, expire and
-# reconcile the plan schedules.
+# reconcile the plan schedules, and Audit Manager evaluates compliance and writes its daily reports.
 SCHEDULED_FUNCTIONS = (
     constants.START_BACKUPS,
     constants.TRACK_JOBS,
     constants.LIFECYCLE,
     constants.RECONCILE_SCHEDULES,
+    constants.AUDIT_EVALUATE,
+    constants.AUDIT_REPORTS,
 )
 RECONCILE_ON_DEPLOY_TYPE = "Custom::PlanSchedulesReconcile"
 

@@ -7,6 +7,9 @@ Resource types (the reference's ARN formats):
   backupPlan     arn:${Partition}:backup:${Region}:${Account}:backup-plan:${BackupPlanId}
   recoveryPoint  the recovery point's ARN (arn:...:backup:...:recovery-point:ID, or the native backup's ARN)
   legalHold      arn:${Partition}:backup:${Region}:${Account}:legal-hold:${LegalHoldId}
+  framework      arn:${Partition}:backup:${Region}:${Account}:framework:${FrameworkName}-${FrameworkId}
+  reportPlan     arn:${Partition}:backup:${Region}:${Account}:report-plan:${ReportPlanName}-${ReportPlanId}
+A framework or report plan is named in the request, not its id: its ARN ends in "Name-*".
 
 Operations that hand AWS Backup a role (StartBackupJob, StartCopyJob, StartRestoreJob, CreateBackupSelection)
 also need `iam:PassRole` on that role, passed to backup.amazonaws.com, as AWS Backup requires."""
@@ -27,6 +30,8 @@ class Scope(Enum):
     PLAN = "backupPlan"
     RECOVERY_POINT = "recoveryPoint"
     LEGAL_HOLD = "legalHold"
+    FRAMEWORK = "framework"
+    REPORT_PLAN = "reportPlan"
     TAGGED_RESOURCE = "tagged"  # ListTags/TagResource/UntagResource: the ARN the request names
 
 
@@ -96,6 +101,20 @@ SCOPES: dict[str, Scope] = {
     "UpdateGlobalSettings": Scope.ANY,
     "UpdateRecoveryPointLifecycle": Scope.RECOVERY_POINT,
     "UpdateRegionSettings": Scope.ANY,
+    # Audit Manager
+    "CreateFramework": Scope.FRAMEWORK,
+    "DescribeFramework": Scope.FRAMEWORK,
+    "UpdateFramework": Scope.FRAMEWORK,
+    "DeleteFramework": Scope.FRAMEWORK,
+    "ListFrameworks": Scope.ANY,
+    "CreateReportPlan": Scope.REPORT_PLAN,
+    "DescribeReportPlan": Scope.REPORT_PLAN,
+    "UpdateReportPlan": Scope.REPORT_PLAN,
+    "DeleteReportPlan": Scope.REPORT_PLAN,
+    "ListReportPlans": Scope.ANY,
+    "StartReportJob": Scope.REPORT_PLAN,
+    "DescribeReportJob": Scope.ANY,
+    "ListReportJobs": Scope.ANY,
 }
 
 # Operations that pass the request's IamRoleArn to AWS Backup.
@@ -145,6 +164,10 @@ def requirements(operation: str, request: Mapping[str, Any], place: Place) -> li
     elif scope == Scope.LEGAL_HOLD:
         identifier = request.get("LegalHoldId")
         resource = place.arn("legal-hold", str(identifier)) if identifier else place.arn("legal-hold", "*")
+    elif scope == Scope.FRAMEWORK and request.get("FrameworkName"):
+        resource = place.arn("framework", f"{request['FrameworkName']}-*")
+    elif scope == Scope.REPORT_PLAN and request.get("ReportPlanName"):
+        resource = place.arn("report-plan", f"{request['ReportPlanName']}-*")
     elif scope == Scope.TAGGED_RESOURCE and request.get("ResourceArn"):
         resource = str(request["ResourceArn"])
     needed = [Requirement(f"backup:{operation}", resource, _request_keys(operation, request))]
@@ -157,8 +180,22 @@ def requirements(operation: str, request: Mapping[str, Any], place: Place) -> li
 def _request_keys(operation: str, request: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     """The service-specific and tag condition keys the reference lists for the operation."""
     keys: dict[str, tuple[str, ...]] = {}
-    tags = request.get("BackupVaultTags") or request.get("BackupPlanTags") or request.get("Tags")
-    tagging = ("CreateBackupVault", "CreateBackupPlan", "CreateLegalHold", "TagResource", "StartBackupJob")
+    tags = (
+        request.get("BackupVaultTags")
+        or request.get("BackupPlanTags")
+        or request.get("FrameworkTags")
+        or request.get("ReportPlanTags")
+        or request.get("Tags")
+    )
+    tagging = (
+        "CreateBackupVault",
+        "CreateBackupPlan",
+        "CreateLegalHold",
+        "TagResource",
+        "StartBackupJob",
+        "CreateFramework",
+        "CreateReportPlan",
+    )
     if operation in tagging and isinstance(tags, Mapping) and tags:
         keys["aws:tagkeys"] = tuple(str(k) for k in tags)
         for key, value in tags.items():

@@ -16,6 +16,7 @@ from lambdas.services.context import ServiceContext
 from lambdas.services.copy_destinations import AwsCopyDestinations, Destination
 from lambdas.services.events import AwsEventSink
 from lambdas.services.plan_scheduler import EventBridgePlanScheduler, SchedulerTarget
+from lambdas.services.report_delivery import S3ReportWriter
 from lambdas.services.restore_workflow import StepFunctionsRestoreWorkflow
 from lambdas.services.selection_resolver import SelectionResolver
 from lambdas.store.dynamodb_table import DynamoDbTable
@@ -67,4 +68,5 @@ def service_context() -> ServiceContext:
             if settings.backup_batch_queue_url
             else None
         ),
+        reports=S3ReportWriter(client("s3")),
     )

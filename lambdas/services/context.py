@@ -9,6 +9,7 @@ from lambdas.services.backup_batches import BackupBatchQueue
 from lambdas.services.copy_destinations import CopyDestinations
 from lambdas.services.events import EventSink
 from lambdas.services.plan_scheduler import PlanScheduler
+from lambdas.services.report_delivery import ReportWriter
 from lambdas.services.restore_workflow import RestoreWorkflow
 from lambdas.services.selection_resolver import ResourceResolver
 from lambdas.store.stores import Stores
@@ -29,3 +30,5 @@ class ServiceContext:
     destinations: CopyDestinations | None = None
     # Where a rule's firing sends its batches of resources; without it they are started in the same call.
     backup_batches: BackupBatchQueue | None = None
+    # Where Audit Manager reports are written; without it a report job is recorded and not run.
+    reports: ReportWriter | None = None

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from lambdas.domain.jobs import BackupJob
 from lambdas.domain.recovery_points import RecoveryPoint
+from lambdas.store.audit_store import AuditStore
 from lambdas.store.codec import sortable
 from lambdas.store.job_store import JobStore, backup_job_item
 from lambdas.store.leftover_store import LeftoverStore
@@ -36,6 +37,13 @@ class Stores:
     leftovers: LeftoverStore
     # The table itself, for the writes that span several stores in one transaction.
     table: Table | None = None
+
+    @property
+    def audit(self) -> AuditStore:
+        """Audit Manager's frameworks, report plans and jobs, and compliance results, on the same table."""
+        if self.table is None:
+            raise RuntimeError("the audit store needs the table")
+        return AuditStore(self.table)
 
     def start_backups(
         self, jobs: list[BackupJob], expected_state: str, now: datetime, stale: Mapping[str, str] | None = None

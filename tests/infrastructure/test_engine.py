@@ -319,6 +319,10 @@ EXPECTED_ACTIONS[constants.RECONCILE_SCHEDULES.key] = {
     "scheduler:CreateScheduleGroup",
     "iam:PassRole",
 }
+# Audit Manager (infrastructure/constructs/audit.py): the evaluation reads what selections read and sends compliance
+# change events; the daily reports write report files (the bucket-owner-full-control ACL only: test_audit_stack.py).
+EXPECTED_ACTIONS[constants.AUDIT_EVALUATE.key] = {"tag:GetResources", *FIND_RESOURCES, "events:PutEvents"}
+EXPECTED_ACTIONS[constants.AUDIT_REPORTS.key] = {"s3:PutObject", "kms:GenerateDataKey", "kms:Encrypt"}
 # Locks that hold outside the API (infrastructure/constructs/locks.py, docs/locks.md): EBS snapshot lock and its
 # Recycle Bin tag for the functions that lock or unlock native backups; S3 Object Lock for those that reach the
 # vault bucket.

@@ -1,6 +1,7 @@
 """The local runtime's bootstrap and the CDK stack declare the same things, so "works locally" says
 something about the cloud: functions (handler, environment keys), the table's keys and indexes, the
-restore state machine's definition, the fixed schedules, the failure rules and who may publish to the alerts topic."""
+restore state machine's definition, the fixed schedules (Audit Manager's by name), the failure rules and who may
+publish to the alerts topic."""
 
 from __future__ import annotations
 
@@ -132,3 +133,22 @@ def test_the_alerts_topic_lets_the_failure_rules_publish_alike(local: Any, templ
         str(reading.arn_of(rule_id)) for rule_id in reading.resources(template, "AWS::Events::Rule")
     )
     assert local_grant["Condition"]["StringEquals"] == {"aws:SourceAccount": deployment.account}
+
+
+def test_audit_manager_runs_alike_in_both(local: Any, template: dict[str, Any]) -> None:
+    # The generic checks above would pass with the audit functions missing from both: name them.
+    deployment, session = local
+    scheduler = session.client("scheduler")
+    for spec, schedule_name in (
+        (constants.AUDIT_EVALUATE, "strongroom-audit-evaluate"),
+        (constants.AUDIT_REPORTS, "strongroom-audit-reports"),
+    ):
+        assert scheduler.get_schedule(Name=schedule_name)["Target"]["Arn"] == deployment.function_arns[spec.key]
+        stack = [
+            r["Properties"]
+            for r in reading.resources(template, "AWS::Scheduler::Schedule").values()
+            if r["Properties"]["Name"] == schedule_name
+        ]
+        assert [template["Resources"][s["Target"]["Arn"]["Fn::GetAtt"][0]]["Properties"]["Handler"] for s in stack] == [
+            spec.handler
+        ]

@@ -11,7 +11,14 @@ from aws_cdk.assertions import Template
 from infrastructure import constants
 from tests.infrastructure import reading
 
-SCHEDULED = (constants.START_BACKUPS, constants.TRACK_JOBS, constants.LIFECYCLE, constants.RECONCILE_SCHEDULES)
+SCHEDULED = (
+    constants.START_BACKUPS,
+    constants.TRACK_JOBS,
+    constants.LIFECYCLE,
+    constants.RECONCILE_SCHEDULES,
+    constants.AUDIT_EVALUATE,
+    constants.AUDIT_REPORTS,
+)
 
 
 def _scheduler_role_id(template: dict[str, Any]) -> str:
@@ -33,7 +40,7 @@ def test_scheduler_role_may_invoke_only_the_scheduled_functions(template: dict[s
     # When we list what it may do
     # Then it may only invoke functions...
     assert reading.actions(statements) == {"lambda:InvokeFunction"}
-    # ...and only StartBackups, TrackJobs, Lifecycle and ReconcileSchedules, not the restore tasks, by exact ARN
+    # ...and only the scheduled functions (SCHEDULED), not the restore tasks, by exact ARN
     resources = [r for s in statements for r in reading.as_list(s["Resource"])]
     expected = [reading.arn_of(reading.function_id(template, spec)) for spec in SCHEDULED]
     assert sorted(map(json.dumps, resources)) == sorted(map(json.dumps, expected))

@@ -57,6 +57,9 @@ def test_every_implemented_operation_has_its_resource_type_from_the_reference() 
         ("GetLegalHold", {"LegalHoldId": "h-1"}, f"arn:aws:backup:{REGION}:{ACCOUNT}:legal-hold:h-1"),
         ("ListTags", {"ResourceArn": VAULT_ARN}, VAULT_ARN),
         ("StartBackupJob", {"BackupVaultName": "main", "ResourceArn": "x", "IamRoleArn": ROLE}, VAULT_ARN),
+        ("DescribeFramework", {"FrameworkName": "core"}, f"arn:aws:backup:{REGION}:{ACCOUNT}:framework:core-*"),
+        ("StartReportJob", {"ReportPlanName": "daily"}, f"arn:aws:backup:{REGION}:{ACCOUNT}:report-plan:daily-*"),
+        ("ListReportJobs", {}, "*"),
     ],
 )
 def test_each_operation_asks_for_its_own_action_on_its_resource(

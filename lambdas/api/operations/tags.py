@@ -8,7 +8,7 @@ from typing import Any
 from lambdas.api.operations import operation
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
-from lambdas.services import vault_service
+from lambdas.services import audit_frameworks, audit_reports, vault_service
 from lambdas.services.context import ServiceContext
 
 MAX_TAGS = 50
@@ -22,6 +22,10 @@ def _read(ctx: ServiceContext, arn: str) -> dict[str, str]:
         return dict(ctx.stores.plans.get(parsed.resource.split(":", 1)[1]).Tags)
     if parsed.service == "backup" and parsed.resource.startswith("legal-hold:"):
         return dict(ctx.stores.legal_holds.get(parsed.resource.split(":", 1)[1]).Tags)
+    if parsed.service == "backup" and parsed.resource.startswith("framework:"):
+        return dict(audit_frameworks.find_by_arn(ctx, arn).Tags)
+    if parsed.service == "backup" and parsed.resource.startswith("report-plan:"):
+        return dict(audit_reports.plan_by_arn(ctx, arn).Tags)
     point = ctx.stores.recovery_points.find(arn)
     if point is None or point.StorageClass == "DELETED":
         raise ResourceNotFoundException(f"No backup vault, backup plan or recovery point has the ARN {arn}")
@@ -39,6 +43,10 @@ def _write(ctx: ServiceContext, arn: str, tags: dict[str, str]) -> None:
     elif parsed.service == "backup" and parsed.resource.startswith("legal-hold:"):
         hold = ctx.stores.legal_holds.get(parsed.resource.split(":", 1)[1])
         ctx.stores.legal_holds.save(hold.model_copy(update={"Tags": tags}), hold.Status.value)
+    elif parsed.service == "backup" and parsed.resource.startswith("framework:"):
+        audit_frameworks.set_tags(ctx, arn, tags)
+    elif parsed.service == "backup" and parsed.resource.startswith("report-plan:"):
+        audit_reports.set_plan_tags(ctx, arn, tags)
     else:
         point = ctx.stores.recovery_points.get(arn)
         ctx.stores.recovery_points.save(point.model_copy(update={"Tags": tags}), point.Status.value)

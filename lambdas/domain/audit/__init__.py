@@ -1,0 +1,1 @@
+"""Backup Audit Manager: frameworks of controls, their evaluation over a snapshot of facts, and reports."""
