@@ -26,6 +26,7 @@ TABLE = "strongroom-expiry-benchmark"
 T0 = datetime(2026, 6, 1, 5, 0, tzinfo=UTC)
 RETENTION_DAYS = 35
 VAULTS = ("daily", "monthly")
+EXPIRY_POINTS = 200
 
 
 def _context(region: str) -> Any:
@@ -83,8 +84,27 @@ def _points(ctx: Any, count: int, region: str) -> None:
             raise RuntimeError(f"point {point.RecoveryPointArn} recorded twice")
 
 
+def count_expiry_calls(points: int, region: str = REGION) -> tuple[int, Counter[tuple[str, str]]]:
+    """The points one lifecycle run deleted and the calls it made, by service and operation, on the emulator
+    already running (moto's mock_aws, started by `measure` or by a test)."""
+    from lambdas.common import aws
+    from lambdas.services.lifecycle_service import run_lifecycle
+
+    ctx = _context(region)
+    _points(ctx, points, region)
+    calls: Counter[tuple[str, str]] = Counter()
+    stop = aws.listen_to_calls(lambda service, operation, *_: calls.update([(service, operation)]))
+    try:
+        result = run_lifecycle(ctx, T0 + timedelta(days=RETENTION_DAYS, hours=1))
+    finally:
+        stop()
+    if len(result.deleted) != points or result.failed:
+        raise RuntimeError(f"expected {points} deletions, got {len(result.deleted)} ({len(result.failed)} failed)")
+    return len(result.deleted), calls
+
+
 def measure(points: int, region: str = REGION) -> tuple[int, Counter[tuple[str, str]]]:
-    """The points the run deleted and the calls it made, by service and operation. Starts its own emulator."""
+    """count_expiry_calls on an emulator of its own."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(name, "testing")
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
@@ -92,27 +112,16 @@ def measure(points: int, region: str = REGION) -> tuple[int, Counter[tuple[str, 
     from moto import mock_aws
 
     from lambdas.common import aws
-    from lambdas.services.lifecycle_service import run_lifecycle
 
     with mock_aws():
         aws.reset_clients()
         try:
-            ctx = _context(region)
-            _points(ctx, points, region)
-            calls: Counter[tuple[str, str]] = Counter()
-            stop = aws.listen_to_calls(lambda service, operation, *_: calls.update([(service, operation)]))
-            try:
-                result = run_lifecycle(ctx, T0 + timedelta(days=RETENTION_DAYS, hours=1))
-            finally:
-                stop()
+            return count_expiry_calls(points, region)
         finally:
             aws.reset_clients()
-    if len(result.deleted) != points or result.failed:
-        raise RuntimeError(f"expected {points} deletions, got {len(result.deleted)} ({len(result.failed)} failed)")
-    return len(result.deleted), calls
 
 
-def expiry_calls_per_point(points: int = 200, region: str = REGION) -> float:
+def expiry_calls_per_point(points: int = EXPIRY_POINTS, region: str = REGION) -> float:
     """AWS calls the lifecycle run makes per expired recovery point (1.0 is one native deletion each)."""
     deleted, calls = measure(points, region)
     return sum(calls.values()) / deleted
@@ -129,7 +138,7 @@ def report(points: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--points", type=int, default=200)
+    parser.add_argument("--points", type=int, default=EXPIRY_POINTS)
     args = parser.parse_args()
     print(report(args.points), flush=True)
 

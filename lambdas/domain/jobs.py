@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,6 +55,9 @@ RESTORE_TRANSITIONS: dict[RestoreJobStatus, frozenset[RestoreJobStatus]] = {
 }
 
 
+_CREATION_DATE = "CreationDate"
+
+
 @dataclass(frozen=True)
 class JobMachine:
     """A job kind's state machine: the field its state is in and the moves allowed from each open state (a
@@ -63,7 +66,7 @@ class JobMachine:
     noun: str  # "Backup job", for messages
     id_field: str
     state_field: str
-    transitions: Mapping[StrEnum, frozenset[StrEnum]]
+    transitions: Mapping[Any, frozenset[Any]]  # the kind's own enum: {BackupJobState.CREATED: {...}, ...}
 
     def is_open(self, state: StrEnum) -> bool:
         return state in self.transitions
