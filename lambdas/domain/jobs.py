@@ -55,9 +55,6 @@ RESTORE_TRANSITIONS: dict[RestoreJobStatus, frozenset[RestoreJobStatus]] = {
 }
 
 
-_CREATION_DATE = "CreationDate"
-
-
 @dataclass(frozen=True)
 class JobMachine:
     """A job kind's state machine: the field its state is in and the moves allowed from each open state (a
@@ -89,10 +86,20 @@ class MachineJob(BaseModel):
         state: StrEnum = getattr(self, self.machine.state_field)
         return state
 
+    # Fields every kind has, each declaring them in its own place (the order of the stored and answered fields).
+
     @property
     def created(self) -> datetime:
-        created: datetime = self.CreationDate  # every kind has one; declared by each, in its place
+        created: datetime = self.__dict__["CreationDate"]
         return created
+
+    @property
+    def account_id(self) -> str:
+        return str(self.__dict__["AccountId"])
+
+    @property
+    def resource_type(self) -> str:
+        return str(self.__dict__["ResourceType"])
 
     @property
     def is_open(self) -> bool:

@@ -105,7 +105,7 @@ def list_jobs(
         return [], None
     account = request.get("ByAccountId")
     if account is not None:
-        checks.append(lambda job: _account_matches(account, str(job.AccountId)))
+        checks.append(lambda job: _account_matches(account, job.account_id))
     complete_after, complete_before = request.get("ByCompleteAfter"), request.get("ByCompleteBefore")
     if complete_after is not None or complete_before is not None:
         checks.append(_completed(complete_after, complete_before, "CompletionDate"))
@@ -240,7 +240,6 @@ def job_summaries(ctx: ServiceContext, kind: JobKind, request: dict[str, Any], n
     _check_state(request, spec.summary_states)
     since = _windows(period, now)[0][0]
     jobs = (
-        (job.created, str(job.AccountId), job.state.value, str(job.ResourceType))
-        for job in _recent(ctx, spec.model, since)
+        (job.created, job.account_id, job.state.value, job.resource_type) for job in _recent(ctx, spec.model, since)
     )
     return _summarize(jobs, request, ctx.region, period, now, limit)
