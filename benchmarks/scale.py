@@ -365,6 +365,13 @@ def main() -> None:
         with contextlib.redirect_stdout(io.StringIO()):
             result = run(size, mix)
         print(report(result), flush=True)
+    from benchmarks.expiry import EXPIRY_POINTS, expiry_calls_per_point  # expiry beside the backup figure
+
+    print(
+        f"AWS API calls per expired point ({EXPIRY_POINTS} EBS points, one Lifecycle run; benchmarks/expiry.py): "
+        f"{expiry_calls_per_point(EXPIRY_POINTS):.2f}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from lambdas.domain.arns import parse_arn
-from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException
-from lambdas.domain.jobs import RecoveryPointCreator
+from lambdas.domain.errors import InvalidParameterValueException
+from lambdas.domain.jobs import JobMachine, MachineJob, RecoveryPointCreator
 from lambdas.domain.plans import LifecycleModel
 
 
@@ -62,8 +63,9 @@ class VaultAddress:
         return cls(arn, parsed.account, parsed.region, name)
 
 
-class CopyJob(BaseModel):
+class CopyJob(MachineJob):
     model_config = ConfigDict(frozen=True)
+    machine: ClassVar[JobMachine] = JobMachine("Copy job", "CopyJobId", "State", COPY_TRANSITIONS)
 
     CopyJobId: str
     AccountId: str
@@ -96,15 +98,6 @@ class CopyJob(BaseModel):
     @property
     def destination(self) -> VaultAddress:
         return VaultAddress.parse(self.DestinationBackupVaultArn)
-
-    @property
-    def is_open(self) -> bool:
-        return self.State in OPEN_COPY_STATES
-
-    def transition(self, to: CopyJobState, **changes: object) -> CopyJob:
-        if to not in COPY_TRANSITIONS.get(self.State, frozenset()):
-            raise InvalidRequestException(f"Copy job {self.CopyJobId} cannot go from {self.State} to {to}")
-        return self.model_copy(update={"State": to, **changes})
 
 
 class StartCopyJobInput(BaseModel):

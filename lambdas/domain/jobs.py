@@ -1,9 +1,13 @@
-"""Backup and restore jobs and the state machines AWS Backup gives them."""
+"""Backup and restore jobs and the state machines AWS Backup gives them. Every job kind (copy jobs too, in
+copies.py) states its machine as data, a JobMachine, and shares one `transition` and one `is_open`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,6 +55,62 @@ RESTORE_TRANSITIONS: dict[RestoreJobStatus, frozenset[RestoreJobStatus]] = {
 }
 
 
+@dataclass(frozen=True)
+class JobMachine:
+    """A job kind's state machine: the field its state is in and the moves allowed from each open state (a
+    state with no moves is final)."""
+
+    noun: str  # "Backup job", for messages
+    id_field: str
+    state_field: str
+    transitions: Mapping[Any, frozenset[Any]]  # the kind's own enum: {BackupJobState.CREATED: {...}, ...}
+
+    def is_open(self, state: StrEnum) -> bool:
+        return state in self.transitions
+
+    def allows(self, current: StrEnum, to: StrEnum) -> bool:
+        return to in self.transitions.get(current, frozenset())
+
+
+class MachineJob(BaseModel):
+    """What every job kind shares: its id, its state, whether it is open, and the one way it moves."""
+
+    machine: ClassVar[JobMachine]
+
+    @property
+    def job_id(self) -> str:
+        return str(getattr(self, self.machine.id_field))
+
+    @property
+    def state(self) -> StrEnum:
+        state: StrEnum = getattr(self, self.machine.state_field)
+        return state
+
+    # Fields every kind has, each declaring them in its own place (the order of the stored and answered fields).
+
+    @property
+    def created(self) -> datetime:
+        created: datetime = self.__dict__["CreationDate"]
+        return created
+
+    @property
+    def account_id(self) -> str:
+        return str(self.__dict__["AccountId"])
+
+    @property
+    def resource_type(self) -> str:
+        return str(self.__dict__["ResourceType"])
+
+    @property
+    def is_open(self) -> bool:
+        return self.machine.is_open(self.state)
+
+    def transition(self, to: StrEnum, **changes: object) -> Self:
+        if not self.machine.allows(self.state, to):
+            raise InvalidRequestException(f"{self.machine.noun} {self.job_id} cannot go from {self.state} to {to}")
+        return self.model_copy(update={self.machine.state_field: to, **changes})
+
+
 class RecoveryPointCreator(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -64,8 +124,9 @@ class RecoveryPointCreator(BaseModel):
     BackupRuleTimezone: str | None = None
 
 
-class BackupJob(BaseModel):
+class BackupJob(MachineJob):
     model_config = ConfigDict(frozen=True)
+    machine: ClassVar[JobMachine] = JobMachine("Backup job", "BackupJobId", "State", BACKUP_TRANSITIONS)
 
     BackupJobId: str
     AccountId: str
@@ -101,15 +162,6 @@ class BackupJob(BaseModel):
     # releases when it ends; jobs started before claims existed hold none.
     HoldsClaim: bool = False
 
-    @property
-    def is_open(self) -> bool:
-        return self.State in OPEN_BACKUP_STATES
-
-    def transition(self, to: BackupJobState, **changes: object) -> BackupJob:
-        if to not in BACKUP_TRANSITIONS.get(self.State, frozenset()):
-            raise InvalidRequestException(f"Backup job {self.BackupJobId} cannot go from {self.State} to {to}")
-        return self.model_copy(update={"State": to, **changes})
-
     def window_verdict(self, now: datetime) -> BackupJobState | None:
         """EXPIRED when a job did not start within its start window or finish within its completion window."""
         if self.State in (BackupJobState.CREATED, BackupJobState.PENDING) and now >= self.StartBy:
@@ -124,8 +176,9 @@ def windows(scheduled: datetime, start_minutes: int, completion_minutes: int) ->
     return scheduled + timedelta(minutes=start_minutes), scheduled + timedelta(minutes=completion_minutes)
 
 
-class RestoreJob(BaseModel):
+class RestoreJob(MachineJob):
     model_config = ConfigDict(frozen=True)
+    machine: ClassVar[JobMachine] = JobMachine("Restore job", "RestoreJobId", "Status", RESTORE_TRANSITIONS)
 
     RestoreJobId: str
     AccountId: str
@@ -147,12 +200,3 @@ class RestoreJob(BaseModel):
     ExecutionArn: str | None = None
     NativeRestoreId: str | None = None
     CorrelationId: str
-
-    @property
-    def is_open(self) -> bool:
-        return self.Status in RESTORE_TRANSITIONS
-
-    def transition(self, to: RestoreJobStatus, **changes: object) -> RestoreJob:
-        if to not in RESTORE_TRANSITIONS.get(self.Status, frozenset()):
-            raise InvalidRequestException(f"Restore job {self.RestoreJobId} cannot go from {self.Status} to {to}")
-        return self.model_copy(update={"Status": to, **changes})

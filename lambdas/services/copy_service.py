@@ -22,7 +22,6 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lambdas.common.observability import logger, metrics
-from lambdas.domain.access_policy import Caller, decision, parse_policy
 from lambdas.domain.copies import (
     CONCURRENT_COPIES_PER_DESTINATION,
     CopyJob,
@@ -32,27 +31,26 @@ from lambdas.domain.copies import (
 )
 from lambdas.domain.errors import (
     BackupError,
-    ConflictException,
     InvalidParameterValueException,
     InvalidRequestException,
 )
-from lambdas.domain.iam_policy import Decision
 from lambdas.domain.ids import idempotent_job_id, new_id
 from lambdas.domain.jobs import BackupJob
 from lambdas.domain.lifecycle import calculate
 from lambdas.domain.plans import CopyAction, Lifecycle
-from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
+from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.domain.validation import parse_model
 from lambdas.domain.vaults import BackupVault
 from lambdas.resources.base import SOURCE_TAG, CopyCapable, CopySource, Phase
 from lambdas.resources.vault_storage import WorkBudget
 from lambdas.services import native_locks
 from lambdas.services.context import ServiceContext
+from lambdas.services.copy_checks import COPYABLE, check_copy, check_destination_policy, failure_category
 from lambdas.services.copy_destinations import CopyRefused, Destination
+from lambdas.services.job_transitions import finish, publish, save_job
 from lambdas.services.leftovers import leave_over
 
 MAX_START_ATTEMPTS = 12  # an hour of five-minute tracking runs
-COPYABLE = frozenset({RecoveryPointStatus.COMPLETED, RecoveryPointStatus.AVAILABLE})
 
 
 # Starting
@@ -200,12 +198,12 @@ def start_copy(ctx: ServiceContext, job: CopyJob, now: datetime, slots: CopySlot
     if bound is not None and slots.running(address.region, job.ResourceType) >= bound:
         message = f"Queued: {bound} {job.ResourceType} copies into {address.region} are running already"
         if job.StatusMessage != message:
-            _save(ctx, job.model_copy(update={"StatusMessage": message}), job.State)
+            save_job(ctx, job.model_copy(update={"StatusMessage": message}), job.State)
         return job.model_copy(update={"StatusMessage": message})
     try:
         destination = _destination(ctx, address)
-        vault, point = _check_copy(ctx, job, destination)
-        _check_destination_policy(ctx, job, vault, destination, now)
+        vault, point = check_copy(ctx, job, destination)
+        check_destination_policy(ctx, job, vault, destination, now)
         adapter = destination.adapters.for_type(job.ResourceType)
         if not isinstance(adapter, CopyCapable):
             raise CopyRefused(
@@ -230,7 +228,7 @@ def start_copy(ctx: ServiceContext, job: CopyJob, now: datetime, slots: CopySlot
             tags = {**point.Tags, SOURCE_TAG: job.ResourceArn}
             native = adapter.copy_in(source, job.CopyJobId, vault.EncryptionKeyArn, tags)
     except BackupError as error:
-        return _finish(ctx, job, CopyJobState.FAILED, now, error.message, _category(error))
+        return _finish(ctx, job, CopyJobState.FAILED, now, error.message, failure_category(error))
     except Exception as error:  # noqa: BLE001 - retried by the next tracking run, a bounded number of times
         attempts = job.StartAttempts + 1
         if attempts >= MAX_START_ATTEMPTS:
@@ -238,7 +236,7 @@ def start_copy(ctx: ServiceContext, job: CopyJob, now: datetime, slots: CopySlot
             return _finish(ctx, job, CopyJobState.FAILED, now, message)
         logger.warning("copy start failed; will retry", extra={"copy_job_id": job.CopyJobId, "error": str(error)})
         retry = job.model_copy(update={"StartAttempts": attempts, "StatusMessage": f"Start attempt failed: {error}"})
-        _save(ctx, retry, job.State)
+        save_job(ctx, retry, job.State)
         return retry
     running = job.transition(
         CopyJobState.RUNNING,
@@ -248,8 +246,8 @@ def start_copy(ctx: ServiceContext, job: CopyJob, now: datetime, slots: CopySlot
         StartAttempts=job.StartAttempts + 1,
         StatusMessage=None,
     )
-    if _save(ctx, running, job.State):
-        _publish(ctx, running, now)
+    if save_job(ctx, running, job.State):
+        publish(ctx, running, now)
         slots.moved(job, CopyJobState.RUNNING)
         return running
     current = ctx.stores.jobs.get_copy_job(job.CopyJobId)
@@ -258,73 +256,6 @@ def start_copy(ctx: ServiceContext, job: CopyJob, now: datetime, slots: CopySlot
         reason = f"copied for copy job {job.CopyJobId} by an attempt that lost to another"
         leave_over(destination.stores, job.ResourceType, native.native_id, native.recovery_point_arn, reason, now)
     return current
-
-
-def _check_copy(ctx: ServiceContext, job: CopyJob, destination: Destination) -> tuple[BackupVault, RecoveryPoint]:
-    address = job.destination
-    vault = destination.stores.vaults.find(address.name)
-    if vault is None:
-        raise CopyRefused(
-            f"Destination backup vault {address.name} does not exist in account {address.account} in "
-            f"{address.region}. Create it there (aws backup create-backup-vault --backup-vault-name {address.name} "
-            f"--region {address.region}) or correct the DestinationBackupVaultArn"
-        )
-    lifecycle = job.DestinationRecoveryPointLifecycle
-    if vault.Lock is not None:
-        outside = vault.Lock.check_retention(lifecycle.DeleteAfterDays if lifecycle else None)
-        if outside:
-            raise CopyRefused(
-                f"{outside}: the lock of destination backup vault {address.name} refuses this copy. Give the "
-                "copy a DeleteAfterDays within the lock's bounds"
-            )
-    point = ctx.stores.recovery_points.find(job.SourceRecoveryPointArn)
-    if point is None or point.StorageClass == "DELETED" or point.Status not in COPYABLE:
-        raise CopyRefused(f"Source recovery point {job.SourceRecoveryPointArn} is no longer available to copy")
-    if destination.account != ctx.account and point.EncryptionKeyArn and _aws_managed(ctx, point.EncryptionKeyArn):
-        raise CopyRefused(
-            f"Recovery point {point.RecoveryPointArn} is encrypted with the AWS managed key "
-            f"{point.EncryptionKeyArn}, which cannot be shared with account {address.account}. Encrypt "
-            f"{point.ResourceArn} with a customer managed KMS key that account {address.account} may use, "
-            "then back it up and copy that recovery point"
-        )
-    return vault, point
-
-
-class CopyDenied(CopyRefused):
-    """The destination vault's access policy refuses the copy: the job fails with category AccessDenied."""
-
-
-def _check_destination_policy(
-    ctx: ServiceContext, job: CopyJob, vault: BackupVault, destination: Destination, now: datetime
-) -> None:
-    """AWS Backup evaluates `backup:CopyIntoBackupVault` against the destination vault's access policy for the
-    role that runs the copy: an explicit Deny stops any copy; a copy from another account needs an Allow."""
-    if vault.AccessPolicy is None and destination.account == ctx.account:
-        return
-    copier = Caller(arn=job.IamRoleArn, account=ctx.account)
-    policy = parse_policy(vault.AccessPolicy) if vault.AccessPolicy else None
-    verdict = decision(policy, copier, "backup:CopyIntoBackupVault", vault.BackupVaultArn, now)
-    if verdict == Decision.EXPLICIT_DENY:
-        raise CopyDenied(
-            f"The access policy of destination backup vault {vault.BackupVaultName} denies "
-            f"backup:CopyIntoBackupVault to {job.IamRoleArn}: change the vault's access policy to copy into it"
-        )
-    if destination.account != ctx.account and verdict != Decision.ALLOWED:
-        raise CopyDenied(
-            f"The access policy of destination backup vault {vault.BackupVaultName} in account "
-            f"{destination.account} does not allow backup:CopyIntoBackupVault from account {ctx.account}: add a "
-            f'statement allowing it (Principal {{"AWS": "arn:aws:iam::{ctx.account}:root"}})'
-        )
-
-
-def _aws_managed(ctx: ServiceContext, key_arn: str) -> bool:
-    return ctx.destinations.is_aws_managed_key(key_arn) if ctx.destinations else ":alias/aws/" in key_arn
-
-
-def _category(error: BackupError) -> str:
-    if isinstance(error, CopyDenied):
-        return "AccessDenied"
-    return "AccessDenied" if "assume" in error.message.lower() else "InvalidParameters"
 
 
 # Tracking
@@ -437,20 +368,6 @@ def _record_copy(
     return point
 
 
-def _save(ctx: ServiceContext, job: CopyJob, expected: CopyJobState) -> bool:
-    try:
-        ctx.stores.jobs.save_copy_job(job, expected.value)
-    except ConflictException:
-        logger.info("copy job moved on meanwhile", extra={"copy_job_id": job.CopyJobId})
-        return False
-    return True
-
-
-def _publish(ctx: ServiceContext, job: CopyJob, now: datetime) -> None:
-    ctx.events.publish_copy_job(job, ctx.stores.vaults.cached(job.SourceBackupVaultName), now)
-    metrics.add_metric(name=f"CopyJobs{job.State.value.title()}", unit=MetricUnit.Count, value=1)
-
-
 def _finish(
     ctx: ServiceContext,
     job: CopyJob,
@@ -460,11 +377,9 @@ def _finish(
     category: str | None = None,
     size: int | None = None,
 ) -> CopyJob:
-    changes: dict[str, object] = {"StatusMessage": message, "CompletionDate": now, "MessageCategory": category}
+    """The job finished, or as another worker left it when that worker moved it first."""
+    changes: dict[str, object] = {"MessageCategory": category}
     if size is not None:
         changes["BackupSizeInBytes"] = size
-    finished = job.transition(state, **changes)
-    if _save(ctx, finished, job.State):
-        _publish(ctx, finished, now)
-        return finished
-    return ctx.stores.jobs.get_copy_job(job.CopyJobId)
+    finished, landed = finish(ctx, job, state, now, message, **changes)
+    return finished if landed else ctx.stores.jobs.get(CopyJob, job.CopyJobId)

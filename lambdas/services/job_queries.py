@@ -1,4 +1,5 @@
-"""Reading jobs for the API: describe, list with AWS Backup's filters, and the job summaries.
+"""Reading jobs for the API: describe, list with AWS Backup's filters, and the job summaries, one code path for
+the three kinds, each reading what differs from its JobKindSpec (lambdas/domain/job_kinds.py).
 
 Listings read through the index that serves their most selective filter (a resource's jobs, the open jobs,
 every job by creation time), with creation-time bounds as sort-key bounds; other filters apply while paging."""
@@ -12,21 +13,13 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from lambdas.domain.copies import OPEN_COPY_STATES, CopyJob, CopyJobState
 from lambdas.domain.errors import InvalidParameterValueException
-from lambdas.domain.jobs import (
-    OPEN_BACKUP_STATES,
-    RESTORE_TRANSITIONS,
-    BackupJob,
-    BackupJobState,
-    RestoreJob,
-    RestoreJobStatus,
-)
+from lambdas.domain.job_kinds import SPECS, JobKind, JobKindSpec
+from lambdas.domain.jobs import BackupJob, MachineJob, RestoreJob
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.services.context import ServiceContext
 from lambdas.store.codec import decode_token, encode_token
 
-J = TypeVar("J", BackupJob, RestoreJob, CopyJob)
 E = TypeVar("E", bound=StrEnum)
 
 AGGREGATE_ALL = "AGGREGATE_ALL"
@@ -34,7 +27,6 @@ ANY = "ANY"
 SUMMARY_DAYS = 14
 PERIOD_DAYS = {"ONE_DAY": 1, "SEVEN_DAYS": 7, "FOURTEEN_DAYS": 14}
 DEFAULT_PERIOD = "ONE_DAY"
-RESTORE_SUMMARY_STATES = frozenset({"CREATED", *RestoreJobStatus})
 
 
 def _enum(request: dict[str, Any], name: str, kind: type[E]) -> E | None:
@@ -61,13 +53,10 @@ def _completed_between(moment: datetime | None, after: datetime | None, before: 
     return (after is None or moment > after) and (before is None or moment < before)
 
 
-def _all_of(checks: list[Callable[[J], bool]]) -> Callable[[J], bool] | None:
+def _all_of(checks: list[Callable[[MachineJob], bool]]) -> Callable[[MachineJob], bool] | None:
     if not checks:
         return None
     return lambda job: all(check(job) for check in checks)
-
-
-# Backup jobs
 
 
 @dataclass(frozen=True)
@@ -78,70 +67,55 @@ class DescribedBackupJob:
 
 def describe_backup_job(ctx: ServiceContext, job_id: str) -> DescribedBackupJob:
     """The job, with its recovery point's encryption once the point exists."""
-    job = ctx.stores.jobs.get_backup_job(job_id)
+    job = ctx.stores.jobs.get(BackupJob, job_id)
     point = ctx.stores.recovery_points.find(job.RecoveryPointArn) if job.RecoveryPointArn else None
     return DescribedBackupJob(job, point)
 
 
-def list_backup_jobs(ctx: ServiceContext, request: dict[str, Any], limit: int) -> tuple[list[BackupJob], str | None]:
-    state = _enum(request, "ByState", BackupJobState)
-    if request.get("ByParentJobId"):
-        return [], None  # Strongroom makes no composite (parent and child) jobs
-    vault = request.get("ByBackupVaultName")
-    resource_type = request.get("ByResourceType")
-    account = request.get("ByAccountId")
-    complete_after, complete_before = request.get("ByCompleteAfter"), request.get("ByCompleteBefore")
-    checks: list[Callable[[BackupJob], bool]] = []
+def _field_equals(attribute: str, wanted: object) -> Callable[[MachineJob], bool]:
+    return lambda job: bool(getattr(job, attribute) == wanted)
+
+
+def _checks(spec: JobKindSpec, request: dict[str, Any]) -> tuple[StrEnum | None, list[Callable[[MachineJob], bool]]]:
+    """The kind's state filter, and a check per filter the request sets that no index serves."""
+    state = _enum(request, spec.state_filter, spec.states)
+    checks: list[Callable[[MachineJob], bool]] = []
     if state is not None:
-        checks.append(lambda job: job.State == state)
-    if vault is not None:
-        checks.append(lambda job: job.BackupVaultName == vault)
-    if resource_type is not None:
-        checks.append(lambda job: job.ResourceType == resource_type)
-    if account is not None:
-        checks.append(lambda job: _account_matches(account, job.AccountId))
-    if complete_after is not None or complete_before is not None:
-        checks.append(lambda job: _completed_between(job.CompletionDate, complete_after, complete_before))
-    return ctx.stores.jobs.search_backup_jobs(
-        keep=_all_of(checks),
-        limit=limit,
-        token=request.get("NextToken"),
-        resource_arn=request.get("ByResourceArn"),
-        open_only=state in OPEN_BACKUP_STATES,
-        created_after=request.get("ByCreatedAfter"),
-        created_before=request.get("ByCreatedBefore"),
-    )
+        checks.append(_field_equals(spec.state_field, state))
+    for name, attribute in spec.equal_filters.items():
+        if request.get(name) is not None:
+            checks.append(_field_equals(attribute, request[name]))
+    for name, attribute in spec.category_filters.items():
+        if request.get(name) not in (None, ANY, AGGREGATE_ALL):
+            checks.append(_field_equals(attribute, request[name]))
+    return state, checks
 
 
-# Restore jobs
+def _completed(after: datetime | None, before: datetime | None, attribute: str) -> Callable[[MachineJob], bool]:
+    return lambda job: _completed_between(getattr(job, attribute), after, before)
 
 
-def _restore_checks(request: dict[str, Any]) -> tuple[RestoreJobStatus | None, list[Callable[[RestoreJob], bool]]]:
-    status = _enum(request, "ByStatus", RestoreJobStatus)
-    checks: list[Callable[[RestoreJob], bool]] = []
-    if status is not None:
-        checks.append(lambda job: job.Status == status)
-    return status, checks
-
-
-def list_restore_jobs(ctx: ServiceContext, request: dict[str, Any], limit: int) -> tuple[list[RestoreJob], str | None]:
-    status, checks = _restore_checks(request)
-    if request.get("ByParentJobId") or request.get("ByRestoreTestingPlanArn"):
-        return [], None  # no composite restores, and no restore testing plans create jobs in Strongroom
+def list_jobs(
+    ctx: ServiceContext, kind: JobKind, request: dict[str, Any], limit: int
+) -> tuple[list[MachineJob], str | None]:
+    """ListBackupJobs, ListRestoreJobs, ListCopyJobs: the kind's filters (JobKindSpec) over its jobs."""
+    spec = SPECS[kind]
+    state, checks = _checks(spec, request)
+    if any(request.get(name) for name in spec.never_matched):
+        return [], None
     account = request.get("ByAccountId")
-    resource_type = request.get("ByResourceType")
-    complete_after, complete_before = request.get("ByCompleteAfter"), request.get("ByCompleteBefore")
     if account is not None:
-        checks.append(lambda job: _account_matches(account, job.AccountId))
-    if resource_type is not None:
-        checks.append(lambda job: job.ResourceType == resource_type)
+        checks.append(lambda job: _account_matches(account, job.account_id))
+    complete_after, complete_before = request.get("ByCompleteAfter"), request.get("ByCompleteBefore")
     if complete_after is not None or complete_before is not None:
-        checks.append(lambda job: _completed_between(job.CompletionDate, complete_after, complete_before))
-    return ctx.stores.jobs.search_restore_jobs(
+        checks.append(_completed(complete_after, complete_before, "CompletionDate"))
+    return ctx.stores.jobs.search(
+        spec.model,
         keep=_all_of(checks),
         limit=limit,
         token=request.get("NextToken"),
-        open_only=status in RESTORE_TRANSITIONS,
+        resource_arn=request.get(spec.resource_filter) if spec.resource_filter else None,
+        open_only=state is not None and spec.model.machine.is_open(state),
         created_after=request.get("ByCreatedAfter"),
         created_before=request.get("ByCreatedBefore"),
     )
@@ -149,59 +123,20 @@ def list_restore_jobs(ctx: ServiceContext, request: dict[str, Any], limit: int) 
 
 def list_restore_jobs_of_resource(
     ctx: ServiceContext, request: dict[str, Any], limit: int
-) -> tuple[list[RestoreJob], str | None]:
-    _, checks = _restore_checks(request)
+) -> tuple[list[MachineJob], str | None]:
+    """ListRestoreJobsByProtectedResource: the resource's restore jobs, by status and by the creation date of
+    the recovery point they restore."""
+    _, checks = _checks(SPECS[JobKind.RESTORE], {"ByStatus": request.get("ByStatus")})
     point_after = request.get("ByRecoveryPointCreationDateAfter")
     point_before = request.get("ByRecoveryPointCreationDateBefore")
     if point_after is not None or point_before is not None:
-        checks.append(lambda job: _completed_between(job.RecoveryPointCreationDate, point_after, point_before))
-    return ctx.stores.jobs.search_restore_jobs(
+        checks.append(_completed(point_after, point_before, "RecoveryPointCreationDate"))
+    return ctx.stores.jobs.search(
+        RestoreJob,
         keep=_all_of(checks),
         limit=limit,
         token=request.get("NextToken"),
-        source_resource_arn=request["ResourceArn"],
-    )
-
-
-# Copy jobs
-
-
-def _field_equals(attribute: str, wanted: object) -> Callable[[CopyJob], bool]:
-    return lambda job: bool(getattr(job, attribute) == wanted)
-
-
-def list_copy_jobs(ctx: ServiceContext, request: dict[str, Any], limit: int) -> tuple[list[CopyJob], str | None]:
-    state = _enum(request, "ByState", CopyJobState)
-    if request.get("ByParentJobId"):
-        return [], None  # no composite copies
-    checks: list[Callable[[CopyJob], bool]] = []
-    if state is not None:
-        checks.append(lambda job: job.State == state)
-    equal = {
-        "ByResourceType": "ResourceType",
-        "ByDestinationVaultArn": "DestinationBackupVaultArn",
-        "BySourceRecoveryPointArn": "SourceRecoveryPointArn",
-    }
-    for name, attribute in equal.items():
-        if request.get(name) is not None:
-            checks.append(_field_equals(attribute, request[name]))
-    account = request.get("ByAccountId")
-    if account is not None:
-        checks.append(lambda job: _account_matches(account, job.AccountId))
-    category = request.get("ByMessageCategory")
-    if category is not None and category not in (ANY, AGGREGATE_ALL):
-        checks.append(lambda job: job.MessageCategory == category)
-    complete_after, complete_before = request.get("ByCompleteAfter"), request.get("ByCompleteBefore")
-    if complete_after is not None or complete_before is not None:
-        checks.append(lambda job: _completed_between(job.CompletionDate, complete_after, complete_before))
-    return ctx.stores.jobs.search_copy_jobs(
-        keep=_all_of(checks),
-        limit=limit,
-        token=request.get("NextToken"),
-        resource_arn=request.get("ByResourceArn"),
-        open_only=state in OPEN_COPY_STATES,
-        created_after=request.get("ByCreatedAfter"),
-        created_before=request.get("ByCreatedBefore"),
+        resource_arn=request["ResourceArn"],
     )
 
 
@@ -280,10 +215,12 @@ def _summarize(
     return Summaries(page, period, encode_token({"offset": offset + limit}) if more else None)
 
 
-def _recent(search: Callable[..., tuple[list[J], str | None]], since: datetime) -> Iterator[J]:
+def _recent(ctx: ServiceContext, model: type[MachineJob], since: datetime) -> Iterator[MachineJob]:
     token: str | None = None
     while True:
-        jobs, token = search(limit=1000, token=token, created_after=since - timedelta(microseconds=1))
+        jobs, token = ctx.stores.jobs.search(
+            model, limit=1000, token=token, created_after=since - timedelta(microseconds=1)
+        )
         yield from jobs
         if token is None:
             return
@@ -296,37 +233,13 @@ def _check_state(request: dict[str, Any], allowed: frozenset[str]) -> None:
         raise InvalidParameterValueException(f"Invalid value for State: {state!r}; expected one of {choices}")
 
 
-def backup_job_summaries(ctx: ServiceContext, request: dict[str, Any], now: datetime, limit: int) -> Summaries:
-    """Counts of the backup jobs created in the last 14 days, per Region, account, state and resource type."""
+def job_summaries(ctx: ServiceContext, kind: JobKind, request: dict[str, Any], now: datetime, limit: int) -> Summaries:
+    """Counts of the kind's jobs created in the last 14 days, per Region, account, state and resource type."""
+    spec = SPECS[kind]
     period = _period(request)
-    _check_state(request, frozenset(BackupJobState))
+    _check_state(request, spec.summary_states)
     since = _windows(period, now)[0][0]
     jobs = (
-        (job.CreationDate, job.AccountId, job.State.value, job.ResourceType)
-        for job in _recent(ctx.stores.jobs.search_backup_jobs, since)
-    )
-    return _summarize(jobs, request, ctx.region, period, now, limit)
-
-
-def restore_job_summaries(ctx: ServiceContext, request: dict[str, Any], now: datetime, limit: int) -> Summaries:
-    """Counts of the restore jobs created in the last 14 days, per Region, account, state and resource type."""
-    period = _period(request)
-    _check_state(request, RESTORE_SUMMARY_STATES)
-    since = _windows(period, now)[0][0]
-    jobs = (
-        (job.CreationDate, job.AccountId, job.Status.value, job.ResourceType)
-        for job in _recent(ctx.stores.jobs.search_restore_jobs, since)
-    )
-    return _summarize(jobs, request, ctx.region, period, now, limit)
-
-
-def copy_job_summaries(ctx: ServiceContext, request: dict[str, Any], now: datetime, limit: int) -> Summaries:
-    """Counts of the copy jobs created in the last 14 days, per Region, account, state and resource type."""
-    period = _period(request)
-    _check_state(request, frozenset(CopyJobState))
-    since = _windows(period, now)[0][0]
-    jobs = (
-        (job.CreationDate, job.AccountId, job.State.value, job.ResourceType)
-        for job in _recent(ctx.stores.jobs.search_copy_jobs, since)
+        (job.created, job.account_id, job.state.value, job.resource_type) for job in _recent(ctx, spec.model, since)
     )
     return _summarize(jobs, request, ctx.region, period, now, limit)

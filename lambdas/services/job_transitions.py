@@ -1,38 +1,60 @@
-"""Moving a backup job to its next state: a conditional save on the state the caller read, and, when it
-lands, the state change published and counted. Shared by starting, tracking and stopping jobs."""
+"""Moving a job of any kind to its next state: a conditional save on the state the caller read, and, when it
+lands, the state change published and counted. Shared by starting, tracking and stopping backup and copy jobs.
+(Restore jobs move inside the restore workflow, whose steps let a conflict fail the step: restore_service.)"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lambdas.common.observability import logger, metrics
+from lambdas.domain.copies import CopyJob
 from lambdas.domain.errors import ConflictException
-from lambdas.domain.jobs import BackupJob, BackupJobState
+from lambdas.domain.jobs import BackupJob, BackupJobState, MachineJob
 from lambdas.services.context import ServiceContext
 
+J = TypeVar("J", bound=MachineJob)
 
-def save_job(ctx: ServiceContext, job: BackupJob, expected: BackupJobState) -> bool:
+
+def save_job(ctx: ServiceContext, job: MachineJob, expected: StrEnum) -> bool:
     """False when another worker moved the job meanwhile: its move wins, this one is dropped."""
     try:
-        ctx.stores.jobs.save_backup_job(job, expected.value)
+        ctx.stores.jobs.save(job, expected.value)
     except ConflictException:
-        logger.info("job moved on meanwhile", extra={"backup_job_id": job.BackupJobId})
+        logger.info("job moved on meanwhile", extra={"job_id": job.job_id, "kind": job.machine.noun})
         return False
-    if expected == BackupJobState.RUNNING and not job.is_open:
+    if isinstance(job, BackupJob) and expected == BackupJobState.RUNNING and not job.is_open:
         # The job's backup of its resource is over: the next backup of the resource may start.
         ctx.stores.running.release(job)
     return True
 
 
-def publish(ctx: ServiceContext, job: BackupJob, now: datetime) -> None:
-    ctx.events.publish_backup_job(job, ctx.stores.vaults.cached(job.BackupVaultName), now)
-    metrics.add_metric(name=f"BackupJobs{job.State.value.title()}", unit=MetricUnit.Count, value=1)
+def publish(ctx: ServiceContext, job: BackupJob | CopyJob, now: datetime) -> None:
+    """The state change as an event, to the vault AWS Backup notifies (a copy's is its SOURCE vault), and a
+    metric per state (BackupJobsCompleted, CopyJobsFailed...)."""
+    if isinstance(job, CopyJob):
+        ctx.events.publish_copy_job(job, ctx.stores.vaults.cached(job.SourceBackupVaultName), now)
+        counted = "CopyJobs"
+    else:
+        ctx.events.publish_backup_job(job, ctx.stores.vaults.cached(job.BackupVaultName), now)
+        counted = "BackupJobs"
+    metrics.add_metric(name=f"{counted}{job.state.value.title()}", unit=MetricUnit.Count, value=1)
+
+
+def finish(
+    ctx: ServiceContext, job: J, state: StrEnum, now: datetime, message: str | None, **changes: object
+) -> tuple[J, bool]:
+    """The job moved to a final `state` (CompletionDate now), and whether the move landed (and was published)."""
+    finished = job.transition(state, StatusMessage=message, CompletionDate=now, **changes)
+    if not save_job(ctx, finished, job.state):
+        return finished, False
+    assert isinstance(finished, BackupJob | CopyJob), "restore jobs finish in restore_service"
+    publish(ctx, finished, now)
+    return finished, True
 
 
 def finish_job(ctx: ServiceContext, job: BackupJob, state: BackupJobState, now: datetime, message: str) -> BackupJob:
-    finished = job.transition(state, StatusMessage=message, CompletionDate=now)
-    if save_job(ctx, finished, job.State):
-        publish(ctx, finished, now)
-    return finished
+    return finish(ctx, job, state, now, message)[0]

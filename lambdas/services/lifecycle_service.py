@@ -23,14 +23,23 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from lambdas.common.observability import logger, metrics
 from lambdas.domain.errors import ConflictException, InvalidRequestException
+from lambdas.domain.legal_holds import LegalHold
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
+from lambdas.domain.vaults import BackupVault
 from lambdas.resources.base import ColdMovePending, CompositeBackup, NativeBackupInUse, NativeLockable
 from lambdas.resources.vault_storage import WorkBudget
 from lambdas.services import native_locks, notifications
 from lambdas.services.context import ServiceContext
 from lambdas.services.leftovers import LeftoverResult, dispose_leftovers
-from lambdas.services.legal_hold_service import ProtectedByLegalHold, ensure_not_held
+from lambdas.services.legal_hold_service import (
+    ProtectedByLegalHold,
+    ever_held_points,
+    held_points,
+    holds_on,
+    refuse_if_held,
+)
 from lambdas.services.missing_backups import find_missing
+from lambdas.store.table import MAX_TRANSACTION
 
 RETRY_AFTER = timedelta(hours=1)  # a failed deletion or move: the next hourly run, behind the others
 IN_USE_RETRY_AFTER = timedelta(days=1)  # a backup something else uses is seldom released within the hour
@@ -52,6 +61,48 @@ class LifecycleResult:
     missing: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class HoldsView:
+    """The legal holds as one run sees them, read once: the points a hold protects now (with its holds), and
+    every point a hold was ever applied to (a canceled hold's native lock may outlive it)."""
+
+    open_ids: frozenset[str]
+    held: dict[str, list[LegalHold]]
+    ever_held: frozenset[str]
+
+    @classmethod
+    def read(cls, ctx: ServiceContext) -> HoldsView:
+        open_holds = ctx.stores.legal_holds.open_holds()
+        open_ids = frozenset(hold.LegalHoldId for hold in open_holds)
+        return cls(open_ids, held_points(ctx, open_holds), frozenset(ever_held_points(ctx)))
+
+    def fresh(self, ctx: ServiceContext) -> HoldsView:
+        """This view while the open holds are the same ones (one query a page), else read again: a hold
+        placed during the run protects its points from the next page on."""
+        open_ids = frozenset(hold.LegalHoldId for hold in ctx.stores.legal_holds.open_holds())
+        return self if open_ids == self.open_ids else HoldsView.read(ctx)
+
+
+@dataclass
+class _Page:
+    """What one page of due points reads once (each vault) and writes together (the deleted points)."""
+
+    holds: HoldsView
+    vaults: dict[str, BackupVault | None] = field(default_factory=dict)
+    deleted: list[tuple[RecoveryPoint, RecoveryPoint]] = field(default_factory=list)  # (to save, as read)
+
+    def vault(self, ctx: ServiceContext, name: str) -> BackupVault | None:
+        if name not in self.vaults:
+            self.vaults[name] = ctx.stores.vaults.find(name)
+        return self.vaults[name]
+
+    @property
+    def full(self) -> bool:
+        """One more point could not join the save's transaction (its write and its vault's counter)."""
+        vaults = {deleted.BackupVaultName for deleted, _ in self.deleted}
+        return len(self.deleted) + len(vaults) + 2 > MAX_TRANSACTION
+
+
 def run_lifecycle(
     ctx: ServiceContext, now: datetime, *, budget: WorkBudget | None = None, page_size: int = PAGE_SIZE
 ) -> LifecycleResult:
@@ -63,14 +114,21 @@ def run_lifecycle(
     except Exception as error:  # noqa: BLE001 - the deletions go on; the next run tries again
         logger.warning("hardening native locks failed", extra={"error": str(error)})
     token: str | None = None
+    holds: HoldsView | None = None
     while result.finished:
         points, token = ctx.stores.recovery_points.due(now, limit=page_size, token=token)
-        for point in points:
-            if budget.exhausted:
-                result.finished = False
-                break
-            budget.spend()
-            _advance(ctx, point, now, result)
+        holds = HoldsView.read(ctx) if holds is None else holds.fresh(ctx)
+        page = _Page(holds)
+        with ctx.events.batched():  # the page's events go ten to a PutEvents call
+            for point in points:
+                if budget.exhausted:
+                    result.finished = False
+                    break
+                budget.spend()
+                _advance(ctx, page, point, now, result)
+                if page.full:
+                    _save_deletions(ctx, page, now, result)
+            _save_deletions(ctx, page, now, result)
         if token is None:
             break
     if result.finished:  # with what is left of the run's budget: protected points whose backup was deleted
@@ -85,11 +143,11 @@ def run_lifecycle(
     return result
 
 
-def _advance(ctx: ServiceContext, point: RecoveryPoint, now: datetime, result: LifecycleResult) -> None:
+def _advance(ctx: ServiceContext, page: _Page, point: RecoveryPoint, now: datetime, result: LifecycleResult) -> None:
     """Deletion wins over a move that is due too (a run that comes late): nothing goes to cold to be deleted."""
     calculated = point.CalculatedLifecycle
     if calculated.DeleteAt is not None and calculated.DeleteAt <= now:
-        _expire_due(ctx, point, now, result)
+        _expire_due(ctx, page, point, now, result)
     elif (
         point.StorageClass == "WARM"
         and calculated.MoveToColdStorageAt is not None
@@ -138,10 +196,13 @@ def _save_quietly(ctx: ServiceContext, changed: RecoveryPoint, read: RecoveryPoi
         logger.info("point changed meanwhile; left for the next run", extra={"arn": read.RecoveryPointArn})
 
 
-def _expire_due(ctx: ServiceContext, point: RecoveryPoint, now: datetime, result: LifecycleResult) -> None:
+def _expire_due(ctx: ServiceContext, page: _Page, point: RecoveryPoint, now: datetime, result: LifecycleResult) -> None:
+    """The native backup is deleted now; the point's save and its event wait for the page's batch."""
     try:
-        expire(ctx, point, now)
-        result.deleted.append(point.RecoveryPointArn)
+        vault = page.vault(ctx, point.BackupVaultName)
+        held = page.holds.held.get(point.RecoveryPointArn, [])
+        ever_held = point.RecoveryPointArn in page.holds.ever_held
+        page.deleted.append((_delete_checked(ctx, point, now, vault, held, ever_held), point))
     except ProtectedByLock:
         logger.info("kept by its vault lock", extra={"arn": point.RecoveryPointArn})
     except ProtectedByLegalHold:
@@ -201,27 +262,73 @@ def _release_native_lock(ctx: ServiceContext, point: RecoveryPoint) -> None:
 
 
 def expire(ctx: ServiceContext, point: RecoveryPoint, now: datetime) -> RecoveryPoint:
-    ensure_not_held(ctx, point)  # raises ProtectedByLegalHold: the point waits for its holds to be canceled
+    """One point deleted now, its save and its event with it (DeleteRecoveryPoint)."""
     vault = ctx.stores.vaults.find(point.BackupVaultName)
+    held = holds_on(ctx, point.RecoveryPointArn)
+    ever_held = bool(held) or bool(ctx.stores.legal_holds.holds_on(point.RecoveryPointArn))
+    deleted = _delete_checked(ctx, point, now, vault, held, ever_held)
+    ctx.stores.recovery_points.save(deleted, point.Status.value)
+    ctx.events.publish_recovery_point(deleted, vault, now)  # expiry and DeleteRecoveryPoint alike
+    return deleted
+
+
+def _delete_checked(
+    ctx: ServiceContext,
+    point: RecoveryPoint,
+    now: datetime,
+    vault: BackupVault | None,
+    held: list[LegalHold],
+    ever_held: bool,
+) -> RecoveryPoint:
+    """The point's native backup deleted, once its legal holds (`held`: those on it now) and its vault's lock
+    let it go; the point as it is to be saved. ever_held: a hold was ever on it (a native lock may be left)."""
+    refuse_if_held(point, held)  # raises ProtectedByLegalHold: the point waits for its holds to be canceled
     until = vault.Lock.retained_until(point.CreationDate) if vault and vault.Lock else None
     if until is not None and now < until:
         raise ProtectedByLock(
             f"Recovery point {point.RecoveryPointArn} is protected by the lock of backup vault "
             f"{point.BackupVaultName} until {until.isoformat()}"
         )
-    if (vault is not None and vault.Lock is not None) or ctx.stores.legal_holds.holds_on(point.RecoveryPointArn):
+    if (vault is not None and vault.Lock is not None) or ever_held:
         _release_native_lock(ctx, point)  # only a point a lock or a hold ever kept can have a native lock
     _delete_native_backup(ctx, point)
-    deleted = point.model_copy(
+    return point.model_copy(
         update={
             "StorageClass": "DELETED",
             "Status": RecoveryPointStatus.EXPIRED,
             "StatusMessage": f"Deleted by its lifecycle at {now.isoformat()}",
         }
     )
-    ctx.stores.recovery_points.save(deleted, point.Status.value)
-    ctx.events.publish_recovery_point(deleted, vault, now)  # expiry and DeleteRecoveryPoint alike
-    return deleted
+
+
+def _save_deletions(ctx: ServiceContext, page: _Page, now: datetime, result: LifecycleResult) -> None:
+    """The page's deleted points saved in one transaction (one by one when it cannot be: a point changed
+    meanwhile, or too many vaults), then their events. A save lost to a crash is harmless: the point stays
+    due, and the next run finds its native backup already gone and saves it then."""
+    pending, page.deleted = page.deleted, []
+    if not pending:
+        return
+    points = ctx.stores.recovery_points
+    try:
+        batched = points.save_deleted([(deleted, read.Status.value) for deleted, read in pending])
+    except Exception as error:  # noqa: BLE001 - the saves are tried one by one below
+        logger.warning("batched save of deleted points failed", extra={"error": str(error)})
+        batched = False
+    for deleted, read in pending:
+        if not batched:
+            try:
+                points.save(deleted, read.Status.value)
+            except ConflictException:
+                logger.info("point changed meanwhile; left for the next run", extra={"arn": read.RecoveryPointArn})
+                continue
+            except Exception as error:  # noqa: BLE001 - still due: the next run finds the backup gone
+                logger.warning(
+                    "saving a deleted point failed", extra={"arn": read.RecoveryPointArn, "error": str(error)}
+                )
+                result.failed.append(read.RecoveryPointArn)
+                continue
+        result.deleted.append(deleted.RecoveryPointArn)
+        ctx.events.publish_recovery_point(deleted, page.vault(ctx, deleted.BackupVaultName), now)
 
 
 def _delete_native_backup(ctx: ServiceContext, point: RecoveryPoint) -> None:

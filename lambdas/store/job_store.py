@@ -1,7 +1,9 @@
-"""Backup and restore jobs. State changes are conditional on the state the caller read.
+"""Backup, restore and copy jobs, one code path for the three kinds (lambdas/domain/job_kinds.py): the kind's
+id prefix names its items and partitions. State changes are conditional on the state the caller read.
 
-PK BACKUPJOB#id / RESTOREJOB#id / COPYJOB#id, SK JOB. GSI1: every job by creation time. GSI2: jobs of one resource.
-GSI3 (sparse): open jobs only, which track_jobs reads; a job leaves it when it reaches a final state.
+PK BACKUPJOB#id / RESTOREJOB#id / COPYJOB#id, SK JOB; the state in `State` whatever the kind calls it.
+GSI1: every job by creation time. GSI2: jobs of one resource. GSI3 (sparse): open jobs only, which track_jobs
+reads; a job leaves it when it reaches a final state.
 
 Listings for the API read newest first through `newest_first`: the index that serves the most selective
 filter is queried, creation-time bounds become sort-key bounds, and the remaining filters are applied while
@@ -19,20 +21,27 @@ from pydantic import BaseModel
 
 from lambdas.domain.copies import CopyJob
 from lambdas.domain.errors import ConflictException, ResourceNotFoundException
-from lambdas.domain.jobs import BackupJob, RestoreJob
+from lambdas.domain.job_kinds import JobKindSpec, spec_of
+from lambdas.domain.job_kinds import spec_of_model as _spec
+from lambdas.domain.jobs import BackupJob, MachineJob, RestoreJob
 from lambdas.store.codec import decode_token, encode_token, from_item, sortable, to_item
 from lambdas.store.schema import TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
 from lambdas.store.table import MAX_TRANSACTION, ConditionFailed, Item, Put, Query, Table
 
 M = TypeVar("M", bound=BaseModel)
+J = TypeVar("J", bound=MachineJob)
 
 _SK = "JOB"
-BACKUP_JOBS = "BACKUPJOBS"
-RESTORE_JOBS = "RESTOREJOBS"
-OPEN_BACKUP_JOBS = "OPEN#BACKUPJOB"
-OPEN_RESTORE_JOBS = "OPEN#RESTOREJOB"
-COPY_JOBS = "COPYJOBS"
-OPEN_COPY_JOBS = "OPEN#COPYJOB"
+
+
+def every_partition(spec: JobKindSpec) -> str:
+    """GSI1: every job of the kind by creation time (BACKUPJOBS, RESTOREJOBS, COPYJOBS)."""
+    return f"{spec.prefix}S"
+
+
+def open_partition(spec: JobKindSpec) -> str:
+    """GSI3 (sparse): the kind's open jobs (OPEN#BACKUPJOB, ...)."""
+    return f"OPEN#{spec.prefix}"
 
 
 # A filtered listing reads in batches of at least this many items, and stops to hand back a NextToken after
@@ -54,9 +63,7 @@ class Slice:
 
 
 def _where(
-    kind: str,
-    every: str,
-    open_partition: str,
+    spec: JobKindSpec,
     resource_arn: str | None,
     open_only: bool,
     created_after: datetime | None,
@@ -65,10 +72,10 @@ def _where(
     """The index that serves a job listing's most selective filter: one resource's jobs of this kind (GSI2),
     the open ones (GSI3), or every one (GSI1)."""
     if resource_arn is not None:
-        return Slice(f"RESOURCE#{resource_arn}", "GSI2", f"{kind}#", created_after, created_before)
+        return Slice(f"RESOURCE#{resource_arn}", "GSI2", f"{spec.prefix}#", created_after, created_before)
     if open_only:
-        return Slice(open_partition, "GSI3", "", created_after, created_before)
-    return Slice(every, "GSI1", "", created_after, created_before)
+        return Slice(open_partition(spec), "GSI3", "", created_after, created_before)
+    return Slice(every_partition(spec), "GSI1", "", created_after, created_before)
 
 
 def _resume_key(item: Item, index: str) -> Item:
@@ -134,69 +141,95 @@ def newest_first(
         start = page.next_key
 
 
-def _backup_item(job: BackupJob) -> Item:
-    order = f"{sortable(job.CreationDate)}#{job.BackupJobId}"
+def job_item(job: MachineJob) -> Item:
+    spec = spec_of(job)
+    order = f"{sortable(job.created)}#{job.job_id}"
     return to_item(
-        f"BACKUPJOB#{job.BackupJobId}",
+        f"{spec.prefix}#{job.job_id}",
         _SK,
         job,
-        State=job.State.value,
-        GSI1PK=BACKUP_JOBS,
+        State=job.state.value,
+        GSI1PK=every_partition(spec),
         GSI1SK=order,
-        GSI2PK=f"RESOURCE#{job.ResourceArn}",
-        GSI2SK=f"BACKUPJOB#{order}",
-        GSI3PK=OPEN_BACKUP_JOBS if job.is_open else None,
+        GSI2PK=f"RESOURCE#{getattr(job, spec.resource_field)}",
+        GSI2SK=f"{spec.prefix}#{order}",
+        GSI3PK=open_partition(spec) if job.is_open else None,
         GSI3SK=order if job.is_open else None,
     )
 
 
-backup_job_item = _backup_item  # for writes that span stores (Stores.complete_backup)
-
-
-def _restore_item(job: RestoreJob) -> Item:
-    order = f"{sortable(job.CreationDate)}#{job.RestoreJobId}"
-    return to_item(
-        f"RESTOREJOB#{job.RestoreJobId}",
-        _SK,
-        job,
-        State=job.Status.value,
-        GSI1PK=RESTORE_JOBS,
-        GSI1SK=order,
-        GSI2PK=f"RESOURCE#{job.SourceResourceArn}",
-        GSI2SK=f"RESTOREJOB#{order}",
-        GSI3PK=OPEN_RESTORE_JOBS if job.is_open else None,
-        GSI3SK=order if job.is_open else None,
-    )
-
-
-def _copy_item(job: CopyJob) -> Item:
-    order = f"{sortable(job.CreationDate)}#{job.CopyJobId}"
-    return to_item(
-        f"COPYJOB#{job.CopyJobId}",
-        _SK,
-        job,
-        State=job.State.value,
-        GSI1PK=COPY_JOBS,
-        GSI1SK=order,
-        GSI2PK=f"RESOURCE#{job.ResourceArn}",
-        GSI2SK=f"COPYJOB#{order}",
-        GSI3PK=OPEN_COPY_JOBS if job.is_open else None,
-        GSI3SK=order if job.is_open else None,
-    )
+backup_job_item = job_item  # for writes that span stores (Stores.complete_backup)
 
 
 class JobStore:
+    """One store for every kind. The kind-named methods below the generic ones are typed shorthands."""
+
     def __init__(self, table: Table) -> None:
         self._table = table
 
-    # Backup jobs
-    def create_backup_job(self, job: BackupJob) -> bool:
-        """False when a job with this id exists already: the duplicate delivery case, not an error."""
+    def create(self, job: MachineJob) -> bool:
+        """False when a job with this id exists already (a duplicate delivery, a retried rule, the same
+        IdempotencyToken): not an error."""
         try:
-            self._table.put(_backup_item(job), if_absent=True)
+            self._table.put(job_item(job), if_absent=True)
         except ConditionFailed:
             return False
         return True
+
+    def find(self, model: type[J], job_id: str) -> J | None:
+        item = self._table.get(f"{_spec(model).prefix}#{job_id}", _SK)
+        return from_item(model, item) if item else None
+
+    def find_many(self, model: type[J], job_ids: list[str]) -> dict[str, J]:
+        """The jobs that exist among these ids, by id (one BatchGetItem per 100)."""
+        if not job_ids:
+            return {}
+        prefix = _spec(model).prefix
+        found = self._table.get_many([(f"{prefix}#{job_id}", _SK) for job_id in job_ids])
+        return {job.job_id: job for job in (from_item(model, item) for item in found)}
+
+    def get(self, model: type[J], job_id: str) -> J:
+        job = self.find(model, job_id)
+        if job is None:
+            raise ResourceNotFoundException(f"{_spec(model).noun} {job_id} does not exist")
+        return job
+
+    def save(self, job: MachineJob, expected_state: str) -> None:
+        """Over the state the caller read; ConflictException when another worker moved the job meanwhile."""
+        try:
+            self._table.put(job_item(job), expect={"State": expected_state})
+        except ConditionFailed:
+            raise ConflictException(
+                f"{job.machine.noun} {job.job_id} is no longer {expected_state}; another worker moved it"
+            ) from None
+
+    def open_jobs(self, model: type[J], limit: int = 1000, token: str | None = None) -> tuple[list[J], str | None]:
+        """Oldest first (queued copies start in the order they were asked for)."""
+        query = Query(open_partition(_spec(model)), index="GSI3", limit=limit, start_after=decode_token(token))
+        return self._page(model, query)
+
+    def every(self, model: type[J], limit: int = 1000, token: str | None = None) -> tuple[list[J], str | None]:
+        query = Query(every_partition(_spec(model)), index="GSI1", limit=limit, start_after=decode_token(token))
+        return self._page(model, query)
+
+    def search(
+        self,
+        model: type[J],
+        *,
+        keep: Callable[[J], bool] | None = None,
+        limit: int = 1000,
+        token: str | None = None,
+        resource_arn: str | None = None,
+        open_only: bool = False,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+    ) -> tuple[list[J], str | None]:
+        """Jobs newest first, read through the index that serves the most selective filter: the resource's
+        jobs (GSI2), the open jobs (GSI3), or all jobs (GSI1); `keep` does the rest."""
+        where = _where(_spec(model), resource_arn, open_only, created_after, created_before)
+        return newest_first(self._table, model, where, keep, limit, token)
+
+    # Backup jobs are made in batches when a rule fires, and moved in batches by the tracker.
 
     def create_backup_jobs_if_absent(self, jobs: list[BackupJob]) -> set[str]:
         """The ids of the jobs this call created: all of them in one transaction when none exists yet (the
@@ -205,11 +238,11 @@ class JobStore:
             return set()
         if len(jobs) <= MAX_TRANSACTION:
             try:
-                self._table.transact([Put(_backup_item(job), if_absent=True) for job in jobs])
+                self._table.transact([Put(job_item(job), if_absent=True) for job in jobs])
                 return {job.BackupJobId for job in jobs}
             except ConditionFailed:
                 pass
-        return {job.BackupJobId for job in jobs if self.create_backup_job(job)}
+        return {job.BackupJobId for job in jobs if self.create(job)}
 
     def save_backup_jobs(self, jobs: list[BackupJob], expected_state: str) -> bool:
         """Saves every job over `expected_state` in one transaction, or none (False): then the caller saves
@@ -217,154 +250,72 @@ class JobStore:
         if not jobs or len(jobs) > MAX_TRANSACTION:
             return False
         try:
-            self._table.transact([Put(_backup_item(job), expect={"State": expected_state}) for job in jobs])
+            self._table.transact([Put(job_item(job), expect={"State": expected_state}) for job in jobs])
         except ConditionFailed:
             return False
         return True
 
     def create_backup_jobs(self, jobs: list[BackupJob]) -> None:
         """Unconditional batch write, for jobs the caller has checked are new."""
-        self._table.put_many([_backup_item(job) for job in jobs])
-
-    def find_backup_job(self, job_id: str) -> BackupJob | None:
-        item = self._table.get(f"BACKUPJOB#{job_id}", _SK)
-        return from_item(BackupJob, item) if item else None
-
-    def find_backup_jobs(self, job_ids: list[str]) -> dict[str, BackupJob]:
-        """The jobs that exist among these ids, by id (one BatchGetItem per 100)."""
-        if not job_ids:
-            return {}
-        found = self._table.get_many([(f"BACKUPJOB#{job_id}", _SK) for job_id in job_ids])
-        return {job.BackupJobId: job for job in (from_item(BackupJob, item) for item in found)}
-
-    def get_backup_job(self, job_id: str) -> BackupJob:
-        job = self.find_backup_job(job_id)
-        if job is None:
-            raise ResourceNotFoundException(f"Backup job {job_id} does not exist")
-        return job
-
-    def save_backup_job(self, job: BackupJob, expected_state: str) -> None:
-        try:
-            self._table.put(_backup_item(job), expect={"State": expected_state})
-        except ConditionFailed:
-            raise ConflictException(
-                f"Backup job {job.BackupJobId} is no longer {expected_state}; another worker moved it"
-            ) from None
-
-    def open_backup_jobs(self, limit: int = 1000, token: str | None = None) -> tuple[list[BackupJob], str | None]:
-        return self._page(
-            BackupJob, Query(OPEN_BACKUP_JOBS, index="GSI3", limit=limit, start_after=decode_token(token))
-        )
-
-    def backup_jobs(self, limit: int = 1000, token: str | None = None) -> tuple[list[BackupJob], str | None]:
-        return self._page(BackupJob, Query(BACKUP_JOBS, index="GSI1", limit=limit, start_after=decode_token(token)))
+        self._table.put_many([job_item(job) for job in jobs])
 
     def backup_jobs_of_resource(self, resource_arn: str) -> list[BackupJob]:
         page = self._table.query(Query(f"RESOURCE#{resource_arn}", index="GSI2", sort_prefix="BACKUPJOB#"))
         return [from_item(BackupJob, item) for item in page.items]
 
-    def search_backup_jobs(
-        self,
-        *,
-        keep: Callable[[BackupJob], bool] | None = None,
-        limit: int = 1000,
-        token: str | None = None,
-        resource_arn: str | None = None,
-        open_only: bool = False,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-    ) -> tuple[list[BackupJob], str | None]:
-        """Backup jobs newest first, read through the index that serves the most selective filter: the
-        resource's jobs (GSI2), the open jobs (GSI3), or all jobs (GSI1); `keep` does the rest."""
-        where = _where(
-            "BACKUPJOB", BACKUP_JOBS, OPEN_BACKUP_JOBS, resource_arn, open_only, created_after, created_before
-        )
-        return newest_first(self._table, BackupJob, where, keep, limit, token)
+    # Typed shorthands, by kind, for the callers that name one.
 
-    # Restore jobs
+    def create_backup_job(self, job: BackupJob) -> bool:
+        return self.create(job)
+
+    def find_backup_job(self, job_id: str) -> BackupJob | None:
+        return self.find(BackupJob, job_id)
+
+    def find_backup_jobs(self, job_ids: list[str]) -> dict[str, BackupJob]:
+        return self.find_many(BackupJob, job_ids)
+
+    def get_backup_job(self, job_id: str) -> BackupJob:
+        return self.get(BackupJob, job_id)
+
+    def save_backup_job(self, job: BackupJob, expected_state: str) -> None:
+        self.save(job, expected_state)
+
+    def open_backup_jobs(self, limit: int = 1000, token: str | None = None) -> tuple[list[BackupJob], str | None]:
+        return self.open_jobs(BackupJob, limit, token)
+
+    def backup_jobs(self, limit: int = 1000, token: str | None = None) -> tuple[list[BackupJob], str | None]:
+        return self.every(BackupJob, limit, token)
+
     def create_restore_job(self, job: RestoreJob) -> bool:
-        try:
-            self._table.put(_restore_item(job), if_absent=True)
-        except ConditionFailed:
-            return False
-        return True
+        return self.create(job)
 
     def get_restore_job(self, job_id: str) -> RestoreJob:
-        item = self._table.get(f"RESTOREJOB#{job_id}", _SK)
-        if item is None:
-            raise ResourceNotFoundException(f"Restore job {job_id} does not exist")
-        return from_item(RestoreJob, item)
+        return self.get(RestoreJob, job_id)
 
     def save_restore_job(self, job: RestoreJob, expected_status: str) -> None:
-        try:
-            self._table.put(_restore_item(job), expect={"State": expected_status})
-        except ConditionFailed:
-            raise ConflictException(f"Restore job {job.RestoreJobId} is no longer {expected_status}") from None
+        self.save(job, expected_status)
 
     def restore_jobs(self, limit: int = 1000, token: str | None = None) -> tuple[list[RestoreJob], str | None]:
-        return self._page(RestoreJob, Query(RESTORE_JOBS, index="GSI1", limit=limit, start_after=decode_token(token)))
+        return self.every(RestoreJob, limit, token)
 
-    def search_restore_jobs(
-        self,
-        *,
-        keep: Callable[[RestoreJob], bool] | None = None,
-        limit: int = 1000,
-        token: str | None = None,
-        source_resource_arn: str | None = None,
-        open_only: bool = False,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-    ) -> tuple[list[RestoreJob], str | None]:
-        """Restore jobs newest first: a source resource's (GSI2), the open ones (GSI3) or all (GSI1)."""
-        where = _where(
-            "RESTOREJOB", RESTORE_JOBS, OPEN_RESTORE_JOBS, source_resource_arn, open_only, created_after, created_before
-        )
-        return newest_first(self._table, RestoreJob, where, keep, limit, token)
-
-    # Copy jobs
     def create_copy_job(self, job: CopyJob) -> bool:
-        """False when the job exists already (a retried rule or the same IdempotencyToken)."""
-        try:
-            self._table.put(_copy_item(job), if_absent=True)
-        except ConditionFailed:
-            return False
-        return True
+        return self.create(job)
 
     def find_copy_job(self, job_id: str) -> CopyJob | None:
-        item = self._table.get(f"COPYJOB#{job_id}", _SK)
-        return from_item(CopyJob, item) if item else None
+        return self.find(CopyJob, job_id)
 
     def get_copy_job(self, job_id: str) -> CopyJob:
-        job = self.find_copy_job(job_id)
-        if job is None:
-            raise ResourceNotFoundException(f"Copy job {job_id} does not exist")
-        return job
+        return self.get(CopyJob, job_id)
 
     def save_copy_job(self, job: CopyJob, expected_state: str) -> None:
-        try:
-            self._table.put(_copy_item(job), expect={"State": expected_state})
-        except ConditionFailed:
-            raise ConflictException(f"Copy job {job.CopyJobId} is no longer {expected_state}") from None
+        self.save(job, expected_state)
 
     def open_copy_jobs(self, limit: int = 1000, token: str | None = None) -> tuple[list[CopyJob], str | None]:
-        """Oldest first, so queued copies start in the order they were asked for."""
-        return self._page(CopyJob, Query(OPEN_COPY_JOBS, index="GSI3", limit=limit, start_after=decode_token(token)))
+        return self.open_jobs(CopyJob, limit, token)
 
-    def search_copy_jobs(
-        self,
-        *,
-        keep: Callable[[CopyJob], bool] | None = None,
-        limit: int = 1000,
-        token: str | None = None,
-        resource_arn: str | None = None,
-        open_only: bool = False,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-    ) -> tuple[list[CopyJob], str | None]:
-        """Copy jobs newest first: a resource's (GSI2), the open ones (GSI3) or all (GSI1)."""
-        where = _where("COPYJOB", COPY_JOBS, OPEN_COPY_JOBS, resource_arn, open_only, created_after, created_before)
-        return newest_first(self._table, CopyJob, where, keep, limit, token)
+    def search_copy_jobs(self, **filters: Any) -> tuple[list[CopyJob], str | None]:
+        return self.search(CopyJob, **filters)
 
-    def _page(self, model: Any, query: Query) -> tuple[list[Any], str | None]:
+    def _page(self, model: type[J], query: Query) -> tuple[list[J], str | None]:
         page = self._table.query(query)
         return [from_item(model, item) for item in page.items], encode_token(page.next_key)

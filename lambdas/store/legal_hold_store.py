@@ -90,6 +90,17 @@ class LegalHoldStore:
         """How many holds are not canceled, counting no further than `at_most`."""
         return len(self._table.query(Query(OPEN_HOLDS, index="GSI3", limit=at_most)).items)
 
+    def open_holds(self) -> list[LegalHold]:
+        """Every hold not canceled yet (the sparse open index: canceled holds are never read)."""
+        holds: list[LegalHold] = []
+        start: Item | None = None
+        while True:
+            page = self._table.query(Query(OPEN_HOLDS, index="GSI3", start_after=start))
+            holds.extend(from_item(LegalHold, item) for item in page.items)
+            if page.next_key is None:
+                return holds
+            start = page.next_key
+
     def hold_points(self, members: list[HeldRecoveryPoint]) -> None:
         """Records the points a hold was applied to. Keys are the hold's and the point's, so a retry
         rewrites the same items."""
