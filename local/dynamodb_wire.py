@@ -7,6 +7,10 @@ hundreds of thousands of alias look-ups: about 70% of a Backup API call on the l
 docs/performance.md). Yet moto hands the serializer attribute values already in their wire form, plain
 `{"S": "text"}` dicts (moto.dynamodb.models.utilities.dynamo_to_dict), so the walk changes nothing but bytes.
 
+The same walk happens again on the way back, in botocore's parser of the caller's client (Strongroom's store,
+in the same process): there too a plain `AttributeValue` is read directly (`read_value`), as botocore's
+JSON parser reads it (blobs decoded, everything else as it came).
+
 Here an `AttributeValue` in that plain form is written directly, with the same conversions moto's JSON
 serializer would make (strings as they are, blobs base64, booleans as they are, maps and lists recursively).
 Anything else (an object, a dict with more than one key or an unknown one, a value of an unexpected type)
@@ -70,11 +74,56 @@ def wire_value(value: Any) -> Any:
     return _SLOW
 
 
+_KINDS = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
+
+
+def read_value(parser: Any, shape: Any, value: Any) -> Any:
+    """The attribute value as botocore's JSON parser reads it, or _SLOW when it is not in the plain form.
+    Nested values go back through the parser's (patched) structure handler, so each falls back on its own."""
+    if type(value) is not dict or len(value) != 1:
+        return _SLOW
+    ((kind, inner),) = value.items()
+    if inner is None or kind not in _KINDS:
+        return _SLOW
+    if kind in _TEXT or kind in _FLAGS:
+        return {kind: inner}  # botocore's default handler: the JSON value as it is
+    if kind == "B":
+        return {"B": parser._blob_parser(inner)}
+    members = shape.members
+    if type(inner) is not list and kind != "M":
+        return _SLOW
+    if kind in _TEXT_SETS:
+        return {kind: list(inner)}  # a list of strings: each as it is, None kept (botocore reads lists sparse)
+    if kind == "BS":
+        return {"BS": [None if v is None else parser._blob_parser(v) for v in inner]}
+    if kind == "L":
+        member = members["L"].member
+        return {"L": [None if v is None else parser._handle_structure(member, v) for v in inner]}
+    if type(inner) is not dict:  # M
+        return _SLOW
+    value_shape = members["M"].value
+    return {"M": {k: None if v is None else parser._handle_structure(value_shape, v) for k, v in inner.items()}}
+
+
+def _is_attribute_value(shape: Any) -> bool:
+    return bool(shape.name == "AttributeValue" and shape.type_name == "structure" and shape.members.keys() == _KINDS)
+
+
 def install() -> Callable[[], None]:
-    """Patches moto's JSON serializer to write DynamoDB's plain attribute values directly; returns the undo."""
+    """Patches moto's JSON serializer to write DynamoDB's plain attribute values directly, and botocore's JSON
+    parser to read them directly; returns the undo."""
+    from botocore.parsers import BaseJSONParser
     from moto.core.serialize import BaseJSONSerializer
 
     original = BaseJSONSerializer._serialize_type_structure
+    original_parse = BaseJSONParser._handle_structure
+
+    def parse_structure(self: Any, shape: Any, value: Any) -> Any:
+        if _is_attribute_value(shape):
+            read = read_value(self, shape, value)
+            if read is not _SLOW:
+                return read
+        return original_parse(self, shape, value)
 
     def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
         if key and shape.name == "AttributeValue" and self.service_model.service_name == "dynamodb":
@@ -85,8 +134,10 @@ def install() -> Callable[[], None]:
         original(self, serialized, value, shape, key)
 
     BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]
+    BaseJSONParser._handle_structure = parse_structure  # type: ignore[method-assign]
 
     def undo() -> None:
         BaseJSONSerializer._serialize_type_structure = original  # type: ignore[method-assign]
+        BaseJSONParser._handle_structure = original_parse  # type: ignore[method-assign]
 
     return undo

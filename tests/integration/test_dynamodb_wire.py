@@ -4,7 +4,6 @@ store makes, on items holding every kind of attribute value."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from typing import Any
 
@@ -37,15 +36,23 @@ def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
 
+_parsed: list[Any] = []  # what the client returned for each call (or its error's response), in order
+
+
 def _call(client: Any, operation: str, **params: Any) -> None:
-    with contextlib.suppress(ClientError):  # the error's body is what is compared: it was recorded on the way
-        getattr(client, operation)(**params)
+    try:
+        answer = getattr(client, operation)(**params)
+    except ClientError as error:
+        answer = error.response
+    _parsed.append({k: v for k, v in answer.items() if k != "ResponseMetadata"})  # request ids differ per call
 
 
 def _story(client: Any) -> list[tuple[str, int, Any]]:
-    """Runs every operation on a fresh table and returns each raw answer: operation, status, body as JSON."""
+    """Runs every operation on a fresh table and returns each raw answer: operation, status, body as JSON (and
+    leaves in _parsed what the client made of each)."""
     from local.bootstrap import table_definition
 
+    _parsed.clear()
     answers: list[tuple[str, int, Any]] = []
 
     def record(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
@@ -187,18 +194,24 @@ def test_given_items_of_every_kind_when_written_directly_then_every_answer_and_e
     client: Any,
 ) -> None:
     # Given the same story of puts, reads, queries, updates, transactions and errors, run by moto's serializer
+    # and read by botocore's parser
     from local import dynamodb_wire
 
     by_moto = _story(client)
-    # When it runs again with plain attribute values written directly
+    parsed_by_botocore = list(_parsed)
+    # When it runs again with plain attribute values written and read directly
     undo = dynamodb_wire.install()
     try:
         direct = _story(client)
+        parsed_directly = list(_parsed)
     finally:
         undo()
 
-    # Then every answer is the same, errors included, and the story did meet items, conditions and errors
+    # Then every answer is the same on the wire and as the client reads it, errors included, and the story did
+    # meet items, conditions and errors
     assert direct == by_moto
+    assert parsed_directly == parsed_by_botocore
+    assert any(answer.get("Item", {}).get("Blob") == {"B": b"\x00\xffbytes"} for answer in parsed_by_botocore)
     operations = {operation for operation, _, _ in by_moto}
     assert {"GetItem", "Query", "BatchGetItem", "TransactWriteItems", "UpdateItem", "Scan"} <= operations
     assert any(body and "Items" in body and body["Items"] for _, _, body in by_moto)
