@@ -3,7 +3,7 @@
 moto answers every DynamoDB call through its response serializer, which writes a result by walking botocore's
 output shape and, for every member, asking an attribute picker to try six aliases of its name on the value.
 An item's attributes are `AttributeValue` structures of ten members, so a Query of a page of items costs
-hundreds of thousands of alias look-ups: about 70% of a Backup API call on the local runtime (profiled:
+hundreds of thousands of alias look-ups: about half of a Backup API call's CPU on the local runtime (profiled:
 docs/performance.md). Yet moto hands the serializer attribute values already in their wire form, plain
 `{"S": "text"}` dicts (moto.dynamodb.models.utilities.dynamo_to_dict), so the walk changes nothing but bytes.
 
