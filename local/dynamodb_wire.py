@@ -134,10 +134,10 @@ def install() -> Callable[[], None]:
         original(self, serialized, value, shape, key)
 
     BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]
-    BaseJSONParser._handle_structure = parse_structure  # type: ignore[method-assign]
+    BaseJSONParser._handle_structure = parse_structure
 
     def undo() -> None:
         BaseJSONSerializer._serialize_type_structure = original  # type: ignore[method-assign]
-        BaseJSONParser._handle_structure = original_parse  # type: ignore[method-assign]
+        BaseJSONParser._handle_structure = original_parse
 
     return undo
