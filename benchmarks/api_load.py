@@ -5,7 +5,8 @@ It seeds vaults, plans and recovery points, then runs a mix of read operations (
 ListBackupPlans, DescribeBackupVault, ListBackupJobs, GetBackupPlan) first from 1 client, then from 16
 concurrent clients (threads, each with its own boto3 client), and prints p50, p95 and throughput, with the
 machine's core count and load average (os.getloadavg) before and after each run: on a shared machine the
-figures mean little without them.
+figures mean little without them. It also prints the CPU time (user + sys) per call of the serving process
+and of the clients: steadier than wall times when other jobs share the cores.
 
 Run: `make benchmark-api` or `.venv/bin/python -m benchmarks.api_load [--seconds 10] [--clients 1 16]`.
 Figures are printed, not asserted: they depend on the machine.
@@ -65,8 +66,26 @@ def _wait_ready(endpoint: str, process: subprocess.Popen[bytes], seconds: float 
     raise RuntimeError("serve did not become ready")
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds a process has used so far (Linux /proc); None when unknown."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+@dataclass
+class Served:
+    endpoint: str
+    pid: int | None  # the serving process, when this benchmark started it: its CPU time is measured
+
+
 @contextmanager
-def serving() -> Iterator[str]:
+def serving() -> Iterator[Served]:
     """`python -m local serve` on a free port, in its own process, stopped (SIGTERM) at the end."""
     port = _free_port()
     env = {**os.environ, "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
@@ -79,7 +98,7 @@ def serving() -> Iterator[str]:
     endpoint = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(endpoint, process)
-        yield endpoint
+        yield Served(endpoint, process.pid)
     finally:
         process.terminate()
         try:
@@ -153,6 +172,8 @@ class Figures:
     by_operation_p50_ms: dict[str, float]
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
+    server_cpu_ms_per_call: float | None
+    client_cpu_ms_per_call: float
 
     @property
     def throughput(self) -> float:
@@ -166,7 +187,7 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run_clients(endpoint: str, seeded: Seeded, clients: int, seconds: float) -> Figures:
+def run_clients(endpoint: str, seeded: Seeded, clients: int, seconds: float, server_pid: int | None = None) -> Figures:
     latencies: list[tuple[str, float]] = []
     errors = [0]
     lock = threading.Lock()
@@ -193,6 +214,7 @@ def run_clients(endpoint: str, seeded: Seeded, clients: int, seconds: float) -> 
             errors[0] += failed
 
     load_before = os.getloadavg()
+    server_cpu_before, client_cpu_before = cpu_seconds(server_pid), time.process_time()
     threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(clients)]
     started = time.perf_counter()
     for thread in threads:
@@ -202,6 +224,9 @@ def run_clients(endpoint: str, seeded: Seeded, clients: int, seconds: float) -> 
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    server_cpu_after, client_cpu = cpu_seconds(server_pid), time.process_time() - client_cpu_before
+    calls = max(1, len(latencies))
+    server_cpu = None if server_cpu_before is None or server_cpu_after is None else server_cpu_after - server_cpu_before
     all_ms = [seconds_ * 1000 for _, seconds_ in latencies]
     by_operation: dict[str, list[float]] = {}
     for name, seconds_ in latencies:
@@ -216,6 +241,8 @@ def run_clients(endpoint: str, seeded: Seeded, clients: int, seconds: float) -> 
         by_operation_p50_ms={name: statistics.median(values) for name, values in sorted(by_operation.items())},
         load_before=load_before,
         load_after=os.getloadavg(),
+        server_cpu_ms_per_call=None if server_cpu is None else server_cpu * 1000 / calls,
+        client_cpu_ms_per_call=client_cpu * 1000 / calls,
     )
 
 
@@ -228,6 +255,9 @@ def report(figures: Figures) -> str:
         f"{figures.throughput:.1f} req/s; p50 {figures.p50_ms:.1f} ms, p95 {figures.p95_ms:.1f} ms; "
         f"{figures.errors} errors; load average {load(figures.load_before)} before, {load(figures.load_after)} after",
         "    p50 by operation: " + ", ".join(f"{k} {v:.1f} ms" for k, v in figures.by_operation_p50_ms.items()),
+        "    CPU per call: server "
+        + ("unknown" if figures.server_cpu_ms_per_call is None else f"{figures.server_cpu_ms_per_call:.1f} ms")
+        + f", clients {figures.client_cpu_ms_per_call:.1f} ms",
     ]
     return "\n".join(lines)
 
@@ -240,7 +270,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     print(f"machine: {os.cpu_count()} cores, load average {'/'.join(f'{v:.2f}' for v in os.getloadavg())}")
 
-    def run(endpoint: str) -> None:
+    def run(endpoint: str, pid: int | None) -> None:
         started = time.perf_counter()
         seeded = seed(endpoint)
         print(
@@ -249,13 +279,13 @@ def main(argv: list[str] | None = None) -> None:
         )
         run_clients(endpoint, seeded, 1, 1.0)  # warm-up: first-call imports and caches
         for clients in args.clients:
-            print(report(run_clients(endpoint, seeded, clients, args.seconds)), flush=True)
+            print(report(run_clients(endpoint, seeded, clients, args.seconds, pid)), flush=True)
 
     if args.endpoint:
-        run(args.endpoint)
+        run(args.endpoint, None)
     else:
-        with serving() as endpoint:
-            run(endpoint)
+        with serving() as served:
+            run(served.endpoint, served.pid)
 
 
 if __name__ == "__main__":

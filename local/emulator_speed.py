@@ -9,6 +9,8 @@ invocation cost tens of milliseconds once the table held a few thousand items (p
   list_of_moto_modules()`): the listing is read once.
 - moto's responses find the action's method with `inspect.getmembers` over the response class on every request:
   once per class.
+- moto's serializer walks every DynamoDB attribute value through botocore's shape with six alias look-ups per
+  member: plain attribute values are written directly (local/dynamodb_wire.py).
 
 Each is a pure speed-up: same inputs, same answers. tests/integration/test_emulator_speed.py checks that."""
 
@@ -77,7 +79,7 @@ def _all_items(original: Callable[[Any], list[Any]]) -> Callable[[Any], list[Any
 
 
 def install() -> Callable[[], None]:
-    """Patches moto for the three look-ups above; returns the undo."""
+    """Patches moto for the look-ups above; returns the undo."""
     import moto.backends as backends
     import moto.core.responses as responses
     from moto.dynamodb.models.table import Table
@@ -89,8 +91,12 @@ def install() -> Callable[[], None]:
     Table.all_items = _all_items(Table.all_items)  # type: ignore[method-assign,assignment]
     backends.list_of_moto_modules = lambda: modules
     setattr(responses, "method_names_from_class", functools.lru_cache(maxsize=None)(saved[3]))  # noqa: B010
+    from local import dynamodb_wire
+
+    undo_wire = dynamodb_wire.install()
 
     def undo() -> None:
+        undo_wire()
         Table.query, Table.all_items, backends.list_of_moto_modules = saved[:3]  # type: ignore[method-assign]
         setattr(responses, "method_names_from_class", saved[3])  # noqa: B010
 

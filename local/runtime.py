@@ -108,7 +108,6 @@ class LocalRuntime:
         from moto.core.config import default_user_config
         from moto.moto_api._internal.models import moto_api_backend
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-        from werkzeug.serving import make_server
 
         from lambdas.common import aws, clock
         from local.control import ControlApp
@@ -134,10 +133,9 @@ class LocalRuntime:
         moto_app = DomainDispatcherApplication(create_backend_app)
         app = EdgeApp(moto_app, backup_api, ControlApp(self))
         self._edge, self._moto_app = app, moto_app
-        from local.gateway_errors import GatewayErrorRequestHandler
+        from local.serving import make_edge_server
 
-        # What the HTTP server refuses itself (an over-long request line) is API Gateway's JSON, not HTML.
-        self._server = make_server(s.host, self.port, app, threaded=True, request_handler=GatewayErrorRequestHandler)
+        self._server = make_edge_server(s.host, self.port, app)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="strongroom-edge")
         self._thread.start()
         # Strongroom's own clients (and the runtime's scheduler and poller) reach the edge in this thread,

@@ -1,6 +1,6 @@
-"""The scheduler loop `serve` runs beside the edge: tick, wait, tick, until stopped. A tick that fails is
-logged and counted and the next one runs: serving never stops because of one tick (the scheduler already
-catches per schedule and per firing; this is the last net)."""
+"""The edge's HTTP server, and the scheduler loop `serve` runs beside it: tick, wait, tick, until stopped. A tick
+that fails is logged and counted and the next one runs: serving never stops because of one tick (the scheduler
+already catches per schedule and per firing; this is the last net)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,25 @@ import threading
 from typing import Any
 
 _log = logging.getLogger("strongroom.local.serving")
+
+
+def make_edge_server(host: str, port: int, app: Any) -> Any:
+    """werkzeug's threaded server (HTTP/1.1, keep-alive) with Nagle's algorithm off on every connection.
+
+    werkzeug writes a response's headers and its body in two sends. With Nagle's algorithm on, the body waits
+    for the client to acknowledge the headers, and clients delay that acknowledgement (about 40 ms on Linux):
+    a py-spy profile of `serve` under the API benchmark found 20% of its samples in that write, and no call
+    answered faster than ~40 ms however little it did (docs/performance.md). AWS's endpoints and moto's server
+    answer without that wait; so does this one now."""
+    from werkzeug.serving import make_server
+
+    from local.gateway_errors import GatewayErrorRequestHandler
+
+    # What the HTTP server refuses itself (an over-long request line) is API Gateway's JSON, not HTML.
+    class EdgeRequestHandler(GatewayErrorRequestHandler):
+        disable_nagle_algorithm = True  # socketserver sets TCP_NODELAY on each accepted connection
+
+    return make_server(host, port, app, threaded=True, request_handler=EdgeRequestHandler)
 
 
 class Ticker:

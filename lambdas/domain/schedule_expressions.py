@@ -8,6 +8,7 @@ the clocks skip over in spring does not fire, and a time repeated in autumn fire
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
@@ -378,21 +379,30 @@ class ScheduleExpression:
         The sample is the first 1000 firings or the firings of 400 days, whichever is smaller, but at
         least two. None for at() and for a cron that fires fewer than twice.
         """
-        if isinstance(self._schedule, _At):
-            return None
-        firings = self._firings_after(since, timezone)
-        first = next(firings, None)
-        if first is None:
-            return None
-        previous = first
-        smallest: timedelta | None = None
-        for count, instant in enumerate(firings, start=2):
-            gap = instant - previous
-            smallest = gap if smallest is None else min(smallest, gap)
-            previous = instant
-            if count >= _MIN_INTERVAL_SAMPLE_SIZE or instant - first >= _MIN_INTERVAL_SAMPLE_SPAN:
-                break
-        return smallest
+        return _min_interval(self.expression, timezone, since)
+
+
+@functools.lru_cache(maxsize=1024)
+def _min_interval(expression: str, timezone: str, since: datetime) -> timedelta | None:
+    """Cached: every read of a stored plan validates each rule's schedule, and walking up to 1000 firings took
+    about 15 ms per rule (docs/performance.md); the answer depends on nothing but the arguments."""
+    schedule = _parse(expression)
+    if isinstance(schedule, _At):
+        return None
+    _require_aware(since, "after")
+    firings = schedule.firings_after(since, _zone(timezone))
+    first = next(firings, None)
+    if first is None:
+        return None
+    previous = first
+    smallest: timedelta | None = None
+    for count, instant in enumerate(firings, start=2):
+        gap = instant - previous
+        smallest = gap if smallest is None else min(smallest, gap)
+        previous = instant
+        if count >= _MIN_INTERVAL_SAMPLE_SIZE or instant - first >= _MIN_INTERVAL_SAMPLE_SPAN:
+            break
+    return smallest
 
 
 def parse_schedule_expression(expression: str) -> ScheduleExpression:
