@@ -157,16 +157,19 @@ class LocalRuntime:
         service_context.cache_clear()
         # Scheduler invokes are never retried by the client: a long run (a rule over thousands of resources)
         # that outlasted a read timeout would otherwise run again beside itself.
-        invoker = self._internal(
+        lambda_client = self._internal(
             self.session().client(
                 "lambda", endpoint_url=self.endpoint, config=Config(retries={"max_attempts": 1}, read_timeout=3600)
             )
         )
         from local.queue_poller import LocalQueuePoller
+        from local.service_internals import BackendInvoker, queue_may_hold_messages
 
-        self.queues = LocalQueuePoller(invoker, self._internal(self.client("sqs")))
+        # The scheduler and the poller are AWS's own machinery: they invoke inside the emulator, not as its clients.
+        invoker = BackendInvoker(lambda_client, s.account, s.region)
+        self.queues = LocalQueuePoller(invoker, self._internal(self.client("sqs")), queue_may_hold_messages)
         self.scheduler = LocalScheduler(
-            self._internal(self.client("scheduler")), invoker, self.clock, self.queues.drain
+            self._internal(self.client("scheduler")), invoker, self.clock, self.queues.drain_if_pending
         )
         self._keep_state()
         app.ready = True
