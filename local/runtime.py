@@ -307,11 +307,10 @@ class LocalRuntime:
             self._efs_root = None
 
     def session(self) -> boto3.session.Session:
-        return boto3.session.Session(
-            aws_access_key_id=self.settings.access_key,
-            aws_secret_access_key=self.settings.secret_key,
-            region_name=self.settings.region,
-        )
+        from local import shared_loader
+
+        # Every session shares one parsed copy of botocore's service models (local/shared_loader.py).
+        return shared_loader.session(self.settings.access_key, self.settings.secret_key, self.settings.region)
 
     def client(self, service: str) -> Any:
         config = Config(retries={"mode": "standard", "max_attempts": 3}, read_timeout=120)
