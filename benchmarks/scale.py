@@ -88,25 +88,41 @@ TAG = [{"Key": "backup", "Value": "bench"}]
 DEFAULT_MIX = {"EBS": 70, "DynamoDB": 20, "EC2": 10}
 
 
+# The estate is built through moto's backends in this process, as moto's own EC2 and DynamoDB APIs do behind their
+# HTTP layer (the same create calls, the same tags): the benchmark needs the resources to exist, and only
+# Strongroom's calls after the firing are measured. Over HTTP, 10,000 creates took 286 s before the firing.
+
+
 def _volumes(runtime: Any, count: int) -> None:
-    ec2 = runtime.client("ec2")
+    from moto.ec2.models import ec2_backends
+
+    ec2 = ec2_backends[runtime.settings.account][runtime.settings.region]
+    tags = {tag["Key"]: tag["Value"] for tag in TAG}
     for n in range(count):
-        ec2.create_volume(
-            AvailabilityZone="us-east-1a",
-            Size=8,
-            TagSpecifications=[{"ResourceType": "volume", "Tags": [*TAG, {"Key": "Name", "Value": f"v{n}"}]}],
-        )
+        # What moto's CreateVolume does with TagSpecifications for a volume (moto/ec2/responses/elastic_block_store.py)
+        volume = ec2.create_volume(size=8, zone_name="us-east-1a")
+        volume.add_tags({**tags, "Name": f"v{n}"})
 
 
 def _tables(runtime: Any, count: int) -> None:
-    dynamodb = runtime.client("dynamodb")
+    from moto.dynamodb.models import dynamodb_backends
+
+    dynamodb = dynamodb_backends[runtime.settings.account][runtime.settings.region]
     for n in range(count):
+        # What moto's CreateTable passes its backend for this request (moto/dynamodb/responses.py create_table)
         dynamodb.create_table(
-            TableName=f"bench-{n}",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-            Tags=TAG,
+            f"bench-{n}",
+            schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            throughput=None,
+            attr=[{"AttributeName": "pk", "AttributeType": "S"}],
+            global_indexes=[],
+            indexes=[],
+            streams=None,
+            billing_mode="PAY_PER_REQUEST",
+            sse_specification=None,
+            tags=list(TAG),
+            deletion_protection_enabled=False,
+            warm_throughput=None,
         )
 
 
