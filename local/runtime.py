@@ -147,7 +147,10 @@ class LocalRuntime:
         from local.bootstrap import bootstrap
         from local.scheduler import LocalScheduler
 
-        self.deployment = bootstrap(self.session(), s.region)
+        # The bootstrap is the runtime deploying itself: its calls take the in-process path too.
+        deploying = self.session()
+        deploying.events.register("before-send", self._route)
+        self.deployment = bootstrap(deploying, s.region)
         self._install_stand_ins()
         os.environ.update(self.deployment.process_environment())
         from lambdas.common.config import get_settings
