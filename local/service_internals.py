@@ -49,7 +49,7 @@ class BackendInvoker:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
 
-    def invoke(self, FunctionName: str, Payload: bytes | str = b"") -> dict[str, Any]:  # noqa: N803 - boto3's names
+    def invoke(self, FunctionName: str, Payload: bytes | str = b"") -> dict[str, Any]:
         from moto.awslambda.models import lambda_backends
 
         account, region = _account_region(FunctionName, self._account, self._region)

@@ -113,4 +113,3 @@ def test_the_after_firing_drain_receives_only_from_a_queue_that_may_hold_message
     poller = LocalQueuePoller(OneMapping(), queues, lambda _arn: holds)
     poller.drain_if_pending()
     assert queues.receives == receives
-
