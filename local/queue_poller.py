@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +29,13 @@ class _Mapping:
 
 
 class LocalQueuePoller:
-    def __init__(self, lambda_client: Any, sqs_client: Any) -> None:
+    def __init__(
+        self, lambda_client: Any, sqs_client: Any, may_hold_messages: Callable[[str], bool] = lambda _arn: True
+    ) -> None:
         self._lambda = lambda_client
         self.sqs = sqs_client
+        # By queue ARN: False only when the queue holds no message at all (local/service_internals.py).
+        self._may_hold_messages = may_hold_messages
         self.failed_deliveries = 0
         self.delivery_errors = 0  # deliveries that broke (not a function's reported failure): logged and counted
         self._mapped: list[_Mapping] | None = None
@@ -52,6 +57,13 @@ class LocalQueuePoller:
     def forget_mappings(self) -> None:
         """After a reset or a restore, the mappings are read again."""
         self._mapped = None
+
+    def drain_if_pending(self) -> int:
+        """What the scheduler runs after each firing: a drain, unless no mapped queue holds any message (most
+        firings queue nothing, and each empty receive costs a round trip through the emulator)."""
+        if not any(self._may_hold_messages(mapping.queue_arn) for mapping in self._mappings()):
+            return 0
+        return self.drain()
 
     def drain(self) -> int:
         """Delivers until every mapped queue is empty; returns the number of invocations."""

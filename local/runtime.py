@@ -148,7 +148,10 @@ class LocalRuntime:
         from local.bootstrap import bootstrap
         from local.scheduler import LocalScheduler
 
-        self.deployment = bootstrap(self.session(), s.region)
+        # The bootstrap is the runtime deploying itself: its calls take the in-process path too.
+        deploying = self.session()
+        deploying.events.register("before-send", self._route)
+        self.deployment = bootstrap(deploying, s.region)
         self._install_stand_ins()
         os.environ.update(self.deployment.process_environment())
         from lambdas.common.config import get_settings
@@ -158,16 +161,19 @@ class LocalRuntime:
         service_context.cache_clear()
         # Scheduler invokes are never retried by the client: a long run (a rule over thousands of resources)
         # that outlasted a read timeout would otherwise run again beside itself.
-        invoker = self._internal(
+        lambda_client = self._internal(
             self.session().client(
                 "lambda", endpoint_url=self.endpoint, config=Config(retries={"max_attempts": 1}, read_timeout=3600)
             )
         )
         from local.queue_poller import LocalQueuePoller
+        from local.service_internals import BackendInvoker, queue_may_hold_messages
 
-        self.queues = LocalQueuePoller(invoker, self._internal(self.client("sqs")))
+        # The scheduler and the poller are AWS's own machinery: they invoke inside the emulator, not as its clients.
+        invoker = BackendInvoker(lambda_client, s.account, s.region)
+        self.queues = LocalQueuePoller(invoker, self._internal(self.client("sqs")), queue_may_hold_messages)
         self.scheduler = LocalScheduler(
-            self._internal(self.client("scheduler")), invoker, self.clock, self.queues.drain
+            self._internal(self.client("scheduler")), invoker, self.clock, self.queues.drain_if_pending
         )
         self._keep_state()
         app.ready = True
@@ -306,11 +312,10 @@ class LocalRuntime:
             self._efs_root = None
 
     def session(self) -> boto3.session.Session:
-        return boto3.session.Session(
-            aws_access_key_id=self.settings.access_key,
-            aws_secret_access_key=self.settings.secret_key,
-            region_name=self.settings.region,
-        )
+        from local import shared_loader
+
+        # Every session shares one parsed copy of botocore's service models (local/shared_loader.py).
+        return shared_loader.session(self.settings.access_key, self.settings.secret_key, self.settings.region)
 
     def client(self, service: str) -> Any:
         config = Config(retries={"mode": "standard", "max_attempts": 3}, read_timeout=120)
