@@ -33,7 +33,7 @@ from lambdas.resources.base import (
     Progress,
     ResourceInfo,
 )
-from lambdas.resources.ebs import (
+from lambdas.resources.ebs.adapter import (
     archive_snapshot,
     copy_snapshot,
     delete_snapshot,

@@ -41,30 +41,30 @@ from lambdas.resources.base import (
     ResourceInfo,
     StartCapacity,
 )
-from lambdas.resources.rds import (
-    NATIVE_SNAPSHOT_TYPES,
+from lambdas.resources.rds_family.common import (
     busy_resources,
     check_identifier,
     copy_request,
     described,
-    error_code,
-    flag,
     is_automated,
-    json_list,
     kept_by_rds,
-    made_elsewhere,
-    metadata_value,
     must_wait,
-    native_tags,
     not_shared_by_rds,
     port,
     refused_copy,
-    snapshot_identifier,
     snapshot_progress,
     snapshot_room,
     source_snapshot_arn,
-    tag_list,
     tags_of,
+)
+from lambdas.resources.restore_metadata import flag, json_list, metadata_value
+from lambdas.resources.snapshot_engine import (
+    NATIVE_SNAPSHOT_TYPES,
+    error_code,
+    made_elsewhere,
+    native_tags,
+    snapshot_identifier,
+    tag_list,
 )
 
 GIB = 1024**3

@@ -43,8 +43,9 @@ from lambdas.resources.base import (
     Progress,
     ResourceInfo,
 )
-from lambdas.resources.ebs import share_snapshot
-from lambdas.resources.rds import flag, json_list, metadata_value, native_tags
+from lambdas.resources.ebs.adapter import share_snapshot
+from lambdas.resources.restore_metadata import flag, json_list, metadata_value
+from lambdas.resources.snapshot_engine import native_tags
 from lambdas.resources.snapshot_locks import earliest_lock, lock_snapshots, unlock_snapshots
 
 GIB = 1024**3
