@@ -12,6 +12,7 @@ values templates with {partition}, {region} and {account} (the stack fills them 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -87,6 +88,17 @@ class AdapterContext:
     efs_mover: Any = None  # how EFS data is moved (a mover function in Lambda, in-process locally)
 
 
+def adapter_in(module: str) -> Callable[[AdapterContext], ResourceAdapter]:
+    """The `build(ctx)` of the adapter module named, imported when first called: a spec never imports its adapter
+    (nor boto3), so the domain and the CDK app read specs freely, and the adapters may import the domain."""
+
+    def build(ctx: AdapterContext) -> ResourceAdapter:
+        built: ResourceAdapter = importlib.import_module(module).build(ctx)
+        return built
+
+    return build
+
+
 @dataclass(frozen=True)
 class TypeSpec:
     resource_type: str  # as AWS Backup spells it (GetSupportedResourceTypes, ResourceType)
@@ -107,6 +119,9 @@ class TypeSpec:
     build: Callable[[AdapterContext], ResourceAdapter] | None = None
     # IAM per job (a name in JOBS); None while the type's grants are still written out in resource_access.py.
     iam: dict[str, tuple[Grant, ...]] | None = None
+    # Why each wildcard resource of those grants cannot be narrower, for the cdk-nag findings the stack explains:
+    # (service, resource kind) -> reason, e.g. ("redshift", "cluster") -> "The clusters plans select...".
+    wildcard_reasons: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = set(self.iam or {}) - set(JOBS)

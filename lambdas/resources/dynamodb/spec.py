@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from lambdas.resources.spec import ArnForm, TypeSpec
-
-if TYPE_CHECKING:
-    from lambdas.resources.base import ResourceAdapter
-    from lambdas.resources.spec import AdapterContext
-
-
-def build(ctx: AdapterContext) -> ResourceAdapter:
-    from lambdas.resources.dynamodb.adapter import DynamoDbAdapter
-
-    return DynamoDbAdapter(ctx.client("dynamodb"), ctx.region, ctx.account)
-
+from lambdas.resources.spec import ArnForm, TypeSpec, adapter_in
 
 DYNAMODB = TypeSpec(
     resource_type="DynamoDB",
     arn_forms=(ArnForm("dynamodb", "table"),),
     tagging_filter="dynamodb:table",
     summary="DynamoDB tables: a recovery point is an on-demand table backup; a restore is a new table.",
-    build=build,
+    build=adapter_in("lambdas.resources.dynamodb.adapter"),
     copy_refusal=(
         "AWS Backup copies DynamoDB backups to other vaults, Regions and accounts only with its advanced DynamoDB "
         "backup features, which Strongroom does not implement. To keep a table's data elsewhere, add a replica in "

@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from lambdas.resources.spec import ArnForm, TypeSpec
-
-if TYPE_CHECKING:
-    from lambdas.resources.base import ResourceAdapter
-    from lambdas.resources.spec import AdapterContext
-
-
-def build(ctx: AdapterContext) -> ResourceAdapter:
-    from lambdas.resources.ebs.adapter import EbsAdapter
-
-    return EbsAdapter(ctx.client("ec2"), ctx.region, ctx.account)
-
+from lambdas.resources.spec import ArnForm, TypeSpec, adapter_in
 
 EBS = TypeSpec(
     resource_type="EBS",
@@ -24,7 +11,7 @@ EBS = TypeSpec(
     summary=(
         "EBS volumes: a recovery point is a snapshot (cold tier: the EBS snapshot archive); a restore is a new volume."
     ),
-    build=build,
+    build=adapter_in("lambdas.resources.ebs.adapter"),
     supports_cold_storage=True,
     concurrent_copies=20,
     start_quota="5 pending snapshots per volume (SnapshotCreationPerVolumeRateExceeded)",

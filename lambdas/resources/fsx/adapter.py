@@ -39,6 +39,7 @@ from lambdas.resources.base import (
     Progress,
     ResourceInfo,
 )
+from lambdas.resources.spec import AdapterContext
 
 GIB = 1024**3
 _FILE_SYSTEM_ID = re.compile(r"^fs-[0-9a-f]{8,21}$")
@@ -450,3 +451,8 @@ class FsxAdapter:
             reason = (file_system.get("FailureDetails") or {}).get("Message")
             return Progress(Phase.FAILED, message=reason or f"FSx file system {restore.native_id} is {lifecycle}")
         return Progress(Phase.RUNNING, "50.0")
+
+
+def build(ctx: AdapterContext) -> FsxAdapter:
+    """The adapter of this type for one account and Region (its spec's `build`)."""
+    return FsxAdapter(ctx.client("fsx"), ctx.region, ctx.account)

@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from lambdas.resources.spec import ArnForm, TypeSpec
-
-if TYPE_CHECKING:
-    from lambdas.resources.base import ResourceAdapter
-    from lambdas.resources.spec import AdapterContext
-
-
-def build(ctx: AdapterContext) -> ResourceAdapter:
-    from lambdas.resources.fsx.adapter import FsxAdapter
-
-    return FsxAdapter(ctx.client("fsx"), ctx.region, ctx.account)
-
+from lambdas.resources.spec import ArnForm, TypeSpec, adapter_in
 
 FSX = TypeSpec(
     resource_type="FSx",
@@ -25,7 +12,7 @@ FSX = TypeSpec(
         "FSx for Windows File Server, Lustre and OpenZFS: a recovery point is a user-initiated backup; a "
         "restore is a new file system."
     ),
-    build=build,
+    build=adapter_in("lambdas.resources.fsx.adapter"),
     concurrent_copies=5,
     imports_native_backups=True,
 )

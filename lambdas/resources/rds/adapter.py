@@ -32,7 +32,6 @@ from botocore.exceptions import ClientError
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
 from lambdas.resources.base import (
-    JOB_TAG,
     RESTORE_TAG,
     CopySource,
     NativeBackup,
@@ -43,13 +42,12 @@ from lambdas.resources.base import (
     StartCapacity,
 )
 from lambdas.resources.rds_family.common import (
+    AUTOMATED_PREFIX,
     GIB,
     busy_resources,
     check_identifier,
     copy_request,
     described,
-    is_automated,
-    kept_by_rds,
     must_wait,
     not_shared_by_rds,
     port,
@@ -61,13 +59,13 @@ from lambdas.resources.rds_family.common import (
 )
 from lambdas.resources.restore_metadata import flag, json_list, metadata_value
 from lambdas.resources.snapshot_engine import (
-    NATIVE_SNAPSHOT_TYPES,
+    SnapshotCalls,
+    SnapshotEngine,
     error_code,
-    made_elsewhere,
-    native_tags,
     snapshot_identifier,
     tag_list,
 )
+from lambdas.resources.spec import AdapterContext
 
 _INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9-]+(\.[a-z0-9-]+)?$")
 _FAILED_STATES = frozenset(
@@ -94,6 +92,34 @@ _INSTANCE_FLAGS = (
 )
 
 
+INSTANCE_SNAPSHOTS = SnapshotCalls(
+    service="RDS",
+    what="DB snapshot",
+    resource_what="RDS DB instance",
+    describe="describe_db_snapshots",
+    describe_id="DBSnapshotIdentifier",
+    describe_resource="DBInstanceIdentifier",
+    listed="DBSnapshots",
+    id_field="DBSnapshotIdentifier",
+    resource_field="DBInstanceIdentifier",
+    tags_field="TagList",
+    create="create_db_snapshot",
+    create_resource="DBInstanceIdentifier",
+    create_id="DBSnapshotIdentifier",
+    created="DBSnapshot",
+    delete="delete_db_snapshot",
+    delete_id="DBSnapshotIdentifier",
+    snapshot_gone=frozenset({"DBSnapshotNotFound", "DBSnapshotNotFoundFault"}),
+    resource_gone=frozenset({"DBInstanceNotFound", "DBInstanceNotFoundFault"}),
+    already_exists=frozenset({"DBSnapshotAlreadyExists", "DBSnapshotAlreadyExistsFault"}),
+    invalid_state=frozenset({"InvalidDBSnapshotState", "InvalidDBSnapshotStateFault"}),
+    automated_prefix=AUTOMATED_PREFIX,
+    arn_of=lambda snapshot, region, account: str(snapshot["DBSnapshotArn"]),
+    progress=snapshot_progress,
+    quota_reached=must_wait,
+)
+
+
 class RdsAdapter:
     resource_type = "RDS"
     tagging_filter = "rds:db"
@@ -103,6 +129,7 @@ class RdsAdapter:
         self._rds = rds
         self._region = region
         self._account = account
+        self._snapshots = SnapshotEngine(INSTANCE_SNAPSHOTS, rds, region, account)
         # What the last batch call described, kept for the call that follows it (each entry used once): the
         # instances start_capacity saw, for start_backup; those describe_many saw and the snapshots
         # backup_statuses saw, for restore_metadata.
@@ -173,32 +200,15 @@ class RdsAdapter:
     # backup
 
     def _snapshot(self, identifier: str) -> dict[str, Any] | None:
-        try:
-            snapshots = self._rds().describe_db_snapshots(DBSnapshotIdentifier=identifier)["DBSnapshots"]
-        except ClientError as error:
-            if error_code(error) in ("DBSnapshotNotFound", "DBSnapshotNotFoundFault"):
-                return None
-            raise
-        return snapshots[0] if snapshots else None
+        return self._snapshots.snapshot(identifier)
 
     def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
-        snapshot = self._snapshot(snapshot_identifier(job_id))
-        if snapshot is None or tags_of(snapshot).get(JOB_TAG, job_id) != job_id:
-            return None
-        return NativeBackup(snapshot["DBSnapshotIdentifier"], snapshot["DBSnapshotArn"])
+        return self._snapshots.find_backup(job_id)
 
     def list_native_backups(self, resource_arn: str) -> Iterator[tuple[NativeBackup, datetime]]:
         """The instance's available snapshots made elsewhere, manual and automated, for the import of existing
         backups: the NativeBackup start_backup gives, the snapshot's identifier and ARN."""
-        paginator = self._rds().get_paginator("describe_db_snapshots")
-        # No SnapshotType: RDS returns the manual and the automated snapshots.
-        for page in paginator.paginate(DBInstanceIdentifier=parse_arn(resource_arn).resource_id):
-            for snapshot in page["DBSnapshots"]:
-                identifier = snapshot["DBSnapshotIdentifier"]
-                if snapshot.get("SnapshotType") not in NATIVE_SNAPSHOT_TYPES or snapshot.get("Status") != "available":
-                    continue
-                if made_elsewhere(identifier, tags_of(snapshot)):
-                    yield NativeBackup(identifier, snapshot["DBSnapshotArn"]), snapshot["SnapshotCreateTime"]
+        return self._snapshots.list_native_backups(parse_arn(resource_arn).resource_id)
 
     def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
         identifier = parse_arn(resource_arn).resource_id
@@ -210,27 +220,10 @@ class RdsAdapter:
                 f"RDS DB instance {identifier} belongs to the cluster {instance['DBClusterIdentifier']}: "
                 "back up the cluster instead"
             )
-        name = snapshot_identifier(job_id)
-        try:
-            snapshot = self._rds().create_db_snapshot(
-                DBInstanceIdentifier=identifier,
-                DBSnapshotIdentifier=name,
-                Tags=tag_list({**native_tags(tags), JOB_TAG: job_id}),
-            )["DBSnapshot"]
-        except ClientError as error:
-            if error_code(error) in ("DBInstanceNotFound", "DBInstanceNotFoundFault"):
-                raise ResourceNotFoundException(f"RDS DB instance {resource_arn} does not exist") from None
-            wait = must_wait(error)
-            if wait is not None:
-                raise wait from None
-            found = self._snapshot(name) if error_code(error) in ("DBSnapshotAlreadyExists",) else None
-            if found is None:
-                raise
-            snapshot = found  # made by an earlier attempt of this job that crashed before recording it
-        return NativeBackup(snapshot["DBSnapshotIdentifier"], snapshot["DBSnapshotArn"])
+        return self._snapshots.start_backup(identifier, resource_arn, job_id, tags)
 
     def backup_status(self, native_id: str) -> Progress:
-        return snapshot_progress(self._snapshot(native_id), f"DB snapshot {native_id}")
+        return self._snapshots.backup_status(native_id)
 
     def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
         self._seen_snapshots = {}  # never an older batch's, if the call below fails
@@ -239,20 +232,7 @@ class RdsAdapter:
         return {i: snapshot_progress(self._seen_snapshots.get(i), f"DB snapshot {i}") for i in native_ids}
 
     def delete_backup(self, native_id: str) -> None:
-        if is_automated(native_id):
-            if self._snapshot(native_id) is None:
-                return
-            raise kept_by_rds(f"DB snapshot {native_id}")
-        try:
-            self._rds().delete_db_snapshot(DBSnapshotIdentifier=native_id)
-        except ClientError as error:
-            if error_code(error) in ("DBSnapshotNotFound", "DBSnapshotNotFoundFault"):
-                return
-            if error_code(error) == "InvalidDBSnapshotState":
-                snapshot = self._snapshot(native_id)
-                if snapshot is None or snapshot.get("Status") == "deleting":
-                    return  # an earlier attempt's deletion is under way
-            raise
+        self._snapshots.delete_backup(native_id)
 
     def move_to_cold(self, native_id: str) -> bool:
         """RDS snapshots have no cold tier: the setting is ignored, as AWS Backup ignores it."""
@@ -263,7 +243,7 @@ class RdsAdapter:
     def share_backup(self, native_id: str, account: str) -> None:
         """Lets `account` copy the snapshot (its "restore" attribute); adding an account twice changes nothing.
         An encrypted snapshot's KMS key must let that account use it too: that is the key's policy, not this call."""
-        if is_automated(native_id):
+        if self._snapshots.is_automated(native_id):
             raise not_shared_by_rds(f"DB snapshot {native_id}")
         self._rds().modify_db_snapshot_attribute(
             DBSnapshotIdentifier=native_id, AttributeName="restore", ValuesToAdd=[account]
@@ -409,3 +389,8 @@ class RdsAdapter:
         if status in _FAILED_STATES:
             return Progress(Phase.FAILED, message=f"DB instance {restore.native_id} is {status}")
         return Progress(Phase.RUNNING, "50.0")
+
+
+def build(ctx: AdapterContext) -> RdsAdapter:
+    """The adapter of this type for one account and Region (its spec's `build`)."""
+    return RdsAdapter(ctx.client("rds"), ctx.region, ctx.account)

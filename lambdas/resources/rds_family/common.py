@@ -13,7 +13,6 @@ from lambdas.domain.errors import InvalidParameterValueException, InvalidRequest
 from lambdas.resources.base import (
     JOB_TAG,
     CopySource,
-    NativeBackupInUse,
     Phase,
     Progress,
 )
@@ -26,20 +25,6 @@ GIB = 1024**3
 # and Neptune share these rules for instance and cluster identifiers).
 IDENTIFIER = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
 AUTOMATED_PREFIX = "rds:"
-
-
-def is_automated(identifier: str) -> bool:
-    """A DB or cluster snapshot RDS took itself (rds:<identifier>-<time>): only RDS deletes it, and it cannot be
-    shared with another account."""
-    return identifier.startswith(AUTOMATED_PREFIX)
-
-
-def kept_by_rds(what: str) -> NativeBackupInUse:
-    """Deleting an automated snapshot's recovery point: not now, RDS deletes the snapshot; expiry tries again."""
-    return NativeBackupInUse(
-        f"{what} is an automated snapshot: RDS deletes it itself at the end of the backup retention period, and "
-        "its recovery point is deleted once it is gone; disassociate the recovery point to let go of it sooner"
-    )
 
 
 def not_shared_by_rds(what: str) -> InvalidRequestException:

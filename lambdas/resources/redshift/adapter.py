@@ -22,6 +22,7 @@ from lambdas.resources.base import RESTORE_TAG, NativeBackup, NativeRestore, Pha
 from lambdas.resources.redshift.spec import RESTORE_METADATA_KEYS
 from lambdas.resources.restore_metadata import flag, json_list, metadata_value, refuse_unknown_keys
 from lambdas.resources.snapshot_engine import SnapshotCalls, SnapshotEngine, error_code, tag_list, tags_of
+from lambdas.resources.spec import AdapterContext
 from lambdas.resources.waits import BackupMustWait
 
 MIB = 1024**2
@@ -280,3 +281,8 @@ class RedshiftAdapter:
         total = float(restored.get("SnapshotSizeInMegaBytes") or 0)
         done = float(restored.get("ProgressInMegaBytes") or 0)
         return Progress(Phase.RUNNING, f"{min(100.0 * done / total, 99.9) if total else 50.0:.1f}")
+
+
+def build(ctx: AdapterContext) -> RedshiftAdapter:
+    """The adapter of this type for one account and Region (its spec's `build`)."""
+    return RedshiftAdapter(ctx.client("redshift"), ctx.region, ctx.account)

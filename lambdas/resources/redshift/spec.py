@@ -7,19 +7,7 @@ restore a snapshot, not own a copy of it)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from lambdas.resources.spec import ArnForm, Grant, TypeSpec, describe, key_grants
-
-if TYPE_CHECKING:
-    from lambdas.resources.base import ResourceAdapter
-    from lambdas.resources.spec import AdapterContext
-
-
-def build(ctx: AdapterContext) -> ResourceAdapter:
-    from lambdas.resources.redshift.adapter import RedshiftAdapter
-
-    return RedshiftAdapter(ctx.client("redshift"), ctx.region, ctx.account)
+from lambdas.resources.spec import ArnForm, Grant, TypeSpec, adapter_in, describe, key_grants
 
 
 def _arn(resource: str) -> str:
@@ -29,6 +17,8 @@ def _arn(resource: str) -> str:
 CLUSTERS = _arn("cluster:*")
 SNAPSHOTS = _arn("snapshot:*/*")  # snapshot:<cluster>/<snapshot>
 READ = describe("Redshift", "redshift", "DescribeClusters", "DescribeClusterSnapshots")
+READ_CLUSTERS = describe("Redshift", "redshift", "DescribeClusters")
+READ_SNAPSHOTS = describe("Redshift", "redshift", "DescribeClusterSnapshots")
 
 # RestoreFromClusterSnapshot's parameters a restore may set (case-insensitive, as AWS Backup's metadata keys).
 RESTORE_METADATA_KEYS = (
@@ -52,7 +42,7 @@ REDSHIFT = TypeSpec(
     arn_forms=(ArnForm("redshift", "cluster"),),
     tagging_filter="redshift:cluster",
     summary="Redshift provisioned clusters: a recovery point is a manual cluster snapshot; a restore is a new cluster.",
-    build=build,
+    build=adapter_in("lambdas.resources.redshift.adapter"),
     copy_refusal=(
         "Redshift has no call that copies a manual cluster snapshot into another Region or account "
         "(CopyClusterSnapshot copies automated snapshots within their Region; cross-Region snapshot copy is the "
@@ -62,6 +52,16 @@ REDSHIFT = TypeSpec(
     restore_metadata_keys=RESTORE_METADATA_KEYS,
     start_quota="the Redshift manual snapshot quota (ClusterSnapshotQuotaExceeded): the backup waits for an expiry",
     imports_native_backups=True,
+    wildcard_reasons={
+        (
+            "redshift",
+            "cluster",
+        ): "The Redshift clusters plans select, and those restores create, are named at run time.",
+        ("redshift", "snapshot"): "Redshift snapshots are recovery points named after their job (snapshot:<cluster>/"
+        "<name>).",
+        ("redshift", "subnetgroup"): "A Redshift restore uses the cluster subnet group its restore metadata names.",
+        ("redshift", "parametergroup"): "A Redshift restore uses the parameter group its restore metadata names.",
+    },
     iam={
         "start_backup": (
             READ,
@@ -72,10 +72,13 @@ REDSHIFT = TypeSpec(
             ),
         ),
         "track_backup": (READ,),
-        "delete_backup": (READ, Grant("DeleteRedshiftSnapshots", ("redshift:DeleteClusterSnapshot",), (SNAPSHOTS,))),
-        "check_restore": (READ,),
+        "delete_backup": (
+            READ_SNAPSHOTS,
+            Grant("DeleteRedshiftSnapshots", ("redshift:DeleteClusterSnapshot",), (SNAPSHOTS,)),
+        ),
+        "check_restore": (READ_CLUSTERS,),
         "start_restore": (
-            READ,
+            READ_CLUSTERS,
             Grant(
                 "RestoreRedshiftClusters",
                 ("redshift:RestoreFromClusterSnapshot",),
@@ -85,7 +88,7 @@ REDSHIFT = TypeSpec(
             Grant("TagRestoredRedshiftClusters", ("redshift:CreateTags",), (CLUSTERS,)),
             *key_grants("Redshift", "redshift"),
         ),
-        "poll_restore": (READ,),
+        "poll_restore": (READ_CLUSTERS,),
         "catalog": (READ,),
     },
 )

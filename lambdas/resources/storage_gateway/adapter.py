@@ -33,15 +33,17 @@ from lambdas.resources.base import (
     Progress,
     ResourceInfo,
 )
-from lambdas.resources.ebs.adapter import (
+from lambdas.resources.ebs_snapshots import (
     archive_snapshot,
     copy_snapshot,
     delete_snapshot,
+    ebs_tags,
     share_snapshot,
     snapshot_progress,
     thaw_snapshot,
 )
 from lambdas.resources.snapshot_locks import earliest_lock, lock_snapshots, unlock_snapshots
+from lambdas.resources.spec import AdapterContext
 
 GIB = 1024**3
 GATEWAY_TARGET = "gateway-volume"
@@ -74,10 +76,6 @@ def _gateway_code(error: ClientError) -> str | None:
     """Storage Gateway answers InvalidGatewayRequestException; the reason is in error.errorCode."""
     detail = error.response.get("error")
     return str(detail.get("errorCode")) if isinstance(detail, dict) and detail.get("errorCode") else None
-
-
-def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
-    return {tag["Key"]: tag["Value"] for tag in raw or []}
 
 
 def gateway_of(volume_arn: str) -> str:
@@ -153,7 +151,7 @@ class StorageGatewayAdapter:
         request: dict[str, Any] = {"ResourceARN": arn}
         while True:
             response = self._sgw().list_tags_for_resource(**request)
-            tags.update(_tags(response.get("Tags")))
+            tags.update(ebs_tags(response.get("Tags")))
             if not response.get("Marker"):
                 return tags
             request["Marker"] = response["Marker"]
@@ -444,3 +442,8 @@ class StorageGatewayAdapter:
         if volume["State"] == "error":
             return Progress(Phase.FAILED, message=f"Volume {volume_id} failed to create")
         return Progress(Phase.RUNNING, "50.0")
+
+
+def build(ctx: AdapterContext) -> StorageGatewayAdapter:
+    """The adapter of this type for one account and Region (its spec's `build`)."""
+    return StorageGatewayAdapter(ctx.client("storagegateway"), ctx.client("ec2"), ctx.region, ctx.account)

@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from lambdas.resources.spec import ArnForm, TypeSpec
-
-if TYPE_CHECKING:
-    from lambdas.resources.base import ResourceAdapter
-    from lambdas.resources.spec import AdapterContext
-
-
-def build(ctx: AdapterContext) -> ResourceAdapter:
-    from lambdas.resources.storage_gateway.adapter import StorageGatewayAdapter
-
-    return StorageGatewayAdapter(ctx.client("storagegateway"), ctx.client("ec2"), ctx.region, ctx.account)
-
+from lambdas.resources.spec import ArnForm, TypeSpec, adapter_in
 
 STORAGE_GATEWAY = TypeSpec(
     resource_type="Storage Gateway",
@@ -35,6 +22,6 @@ STORAGE_GATEWAY = TypeSpec(
         "Storage Gateway volumes: a recovery point is the EBS snapshot the gateway makes; a restore is a "
         "gateway volume or an EBS volume."
     ),
-    build=build,
+    build=adapter_in("lambdas.resources.storage_gateway.adapter"),
     supports_cold_storage=True,
 )
