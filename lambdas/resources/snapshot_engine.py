@@ -83,6 +83,12 @@ class SnapshotCalls:
     arn_of: Callable[[dict[str, Any], str, str], str]  # (snapshot, region, account) -> the snapshot's ARN
     progress: Callable[[dict[str, Any] | None, str], Progress]  # (snapshot or None if gone, its label)
     quota_reached: Callable[[ClientError], BackupMustWait | None] = lambda error: None
+    # Copies (None: the service cannot copy its snapshots): the copy call, its source and target parameters, and the
+    # share call that lets another account copy a snapshot (its "restore" attribute, as RDS names it).
+    copy: str | None = None
+    copy_source: str = ""
+    copy_target: str = ""
+    share: str | None = None
 
 
 def tags_of(record: dict[str, Any], field: str = "TagList") -> dict[str, str]:
@@ -178,6 +184,38 @@ class SnapshotEngine:
                 if snapshot is None or snapshot.get("Status") == "deleting":
                     return  # an earlier attempt's deletion is under way
             raise
+
+    def share(self, native_id: str, account: str) -> None:
+        """Lets `account` copy the snapshot; adding an account twice changes nothing. Automated snapshots are the
+        service's own and are never shared: the caller refuses them first."""
+        calls = self.calls
+        assert calls.share is not None, f"{calls.service} snapshots are not shared"
+        getattr(self._client(), calls.share)(
+            **{calls.describe_id: native_id}, AttributeName="restore", ValuesToAdd=[account]
+        )
+
+    def copy_in(
+        self,
+        source_arn: str,
+        copy_job_id: str,
+        request: dict[str, Any],
+        refused: Callable[[ClientError], Exception | None],
+    ) -> NativeBackup:
+        """Copies the snapshot `source_arn` into this Region and account under a name made from the copy job id, with
+        the service's own parameters (`request`: key, tags, source Region); adopts the copy an earlier attempt made.
+        `refused` turns the errors a retry would meet again into the reason the copy job fails."""
+        calls, name = self.calls, snapshot_identifier(copy_job_id)
+        assert calls.copy is not None, f"{calls.service} snapshots are not copied"
+        try:
+            snapshot = getattr(self._client(), calls.copy)(
+                **{calls.copy_source: source_arn, calls.copy_target: name}, **request
+            )[calls.created]
+        except ClientError as error:
+            found = self.snapshot(name) if error_code(error) in calls.already_exists else None
+            if found is None:
+                raise refused(error) or error from None
+            snapshot = found  # made by an earlier attempt of this copy job that crashed before recording it
+        return self.native(snapshot)
 
     def list_native_backups(self, resource_id: str) -> Iterator[tuple[NativeBackup, datetime]]:
         """The resource's available snapshots made elsewhere, manual and automated, for the import of existing

@@ -58,6 +58,10 @@ CALLS = SnapshotCalls(
     arn_of=lambda snap, region, account: f"arn:aws:fake:{region}:{account}:snap:{snap['SnapId']}",
     progress=_progress,
     quota_reached=_quota,
+    copy="copy_snap",
+    copy_source="SourceSnapId",
+    copy_target="TargetSnapId",
+    share="share_snap",
 )
 
 
@@ -107,6 +111,18 @@ class FakeService:
             raise _error(self.fail_delete)
         if self.snaps.pop(SnapId, None) is None:
             raise _error("SnapNotFound")
+
+    def copy_snap(self, SourceSnapId: str, TargetSnapId: str, **request: Any) -> dict[str, Any]:
+        self.calls.append("copy")
+        if SourceSnapId.endswith("gone"):
+            raise _error("SnapNotFound")
+        if TargetSnapId in self.snaps:
+            raise _error("SnapExists")
+        self.add(TargetSnapId, Status="copying", Tags=request.get("Tags", []))
+        return {"Snap": self.snaps[TargetSnapId]}
+
+    def share_snap(self, SnapId: str, AttributeName: str, ValuesToAdd: list[str]) -> None:
+        self.snaps[SnapId].setdefault("Shared", set()).update(ValuesToAdd)
 
     def get_paginator(self, operation: str) -> Any:
         service = self
@@ -204,3 +220,26 @@ def test_given_snapshots_of_all_kinds_when_listed_for_import_then_only_this_reso
     service.add("other", cluster="finance")
     listed = [native.native_id for native, created in engine.list_native_backups("sales")]
     assert listed == ["by-hand", "auto:sales-1"]
+
+
+def test_given_a_copy_made_once_when_the_copy_job_starts_again_then_it_adopts_it_and_a_refusal_says_why(
+    service: FakeService, engine: SnapshotEngine
+) -> None:
+    def refused(error: ClientError) -> Exception | None:
+        return ValueError("gone or not shared") if error.response["Error"]["Code"] == "SnapNotFound" else None
+
+    first = engine.copy_in("arn:source", "copy-1", {"Tags": []}, refused)
+    again = engine.copy_in("arn:source", "copy-1", {"Tags": []}, refused)
+    assert first == again and first.native_id == "strongroom-copy-1"
+    assert service.calls.count("copy") == 2 and len(service.snaps) == 1
+    with pytest.raises(ValueError, match="gone or not shared"):
+        engine.copy_in("arn:gone", "copy-2", {}, refused)
+
+
+def test_given_a_snapshot_when_shared_twice_then_the_account_may_copy_it_once(
+    service: FakeService, engine: SnapshotEngine
+) -> None:
+    service.add("strongroom-a")
+    engine.share("strongroom-a", "210987654321")
+    engine.share("strongroom-a", "210987654321")
+    assert service.snaps["strongroom-a"]["Shared"] == {"210987654321"}

@@ -62,7 +62,6 @@ from lambdas.resources.snapshot_engine import (
     SnapshotCalls,
     SnapshotEngine,
     error_code,
-    snapshot_identifier,
     tag_list,
 )
 from lambdas.resources.spec import AdapterContext
@@ -117,6 +116,10 @@ INSTANCE_SNAPSHOTS = SnapshotCalls(
     arn_of=lambda snapshot, region, account: str(snapshot["DBSnapshotArn"]),
     progress=snapshot_progress,
     quota_reached=must_wait,
+    copy="copy_db_snapshot",
+    copy_source="SourceDBSnapshotIdentifier",
+    copy_target="TargetDBSnapshotIdentifier",
+    share="modify_db_snapshot_attribute",
 )
 
 
@@ -245,26 +248,16 @@ class RdsAdapter:
         An encrypted snapshot's KMS key must let that account use it too: that is the key's policy, not this call."""
         if self._snapshots.is_automated(native_id):
             raise not_shared_by_rds(f"DB snapshot {native_id}")
-        self._rds().modify_db_snapshot_attribute(
-            DBSnapshotIdentifier=native_id, AttributeName="restore", ValuesToAdd=[account]
-        )
+        self._snapshots.share(native_id, account)
 
     def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
         """CopyDBSnapshot into this Region and account, encrypted with `kms_key_arn` (RDS also encrypts the copy
         of an unencrypted snapshot so), from another Region or a shared snapshot of another account in one call."""
-        name = snapshot_identifier(copy_job_id)
         source_arn = source_snapshot_arn(source, "snapshot")
         request = copy_request(source, self._region, copy_job_id, kms_key_arn, tags)
-        try:
-            snapshot = self._rds().copy_db_snapshot(
-                SourceDBSnapshotIdentifier=source_arn, TargetDBSnapshotIdentifier=name, **request
-            )["DBSnapshot"]
-        except ClientError as error:
-            found = self._snapshot(name) if error_code(error) == "DBSnapshotAlreadyExists" else None
-            if found is None:
-                raise refused_copy(error, source_arn, self._region, self._account) or error from None
-            snapshot = found  # made by an earlier attempt of this copy job that crashed before recording it
-        return NativeBackup(snapshot["DBSnapshotIdentifier"], snapshot["DBSnapshotArn"])
+        return self._snapshots.copy_in(
+            source_arn, copy_job_id, request, lambda error: refused_copy(error, source_arn, self._region, self._account)
+        )
 
     # restore
 

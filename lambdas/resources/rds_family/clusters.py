@@ -60,7 +60,6 @@ from lambdas.resources.snapshot_engine import (
     SnapshotCalls,
     SnapshotEngine,
     error_code,
-    snapshot_identifier,
     tag_list,
 )
 
@@ -98,6 +97,10 @@ CLUSTER_SNAPSHOTS = SnapshotCalls(
     arn_of=lambda snapshot, region, account: str(snapshot["DBClusterSnapshotArn"]),
     progress=snapshot_progress,
     quota_reached=must_wait,
+    copy="copy_db_cluster_snapshot",
+    copy_source="SourceDBClusterSnapshotIdentifier",
+    copy_target="TargetDBClusterSnapshotIdentifier",
+    share="modify_db_cluster_snapshot_attribute",
 )
 
 
@@ -253,28 +256,18 @@ class RdsClusterAdapter:
         nothing. An encrypted snapshot's KMS key must let that account use it too (the key's policy)."""
         if self._snapshots.is_automated(native_id):
             raise not_shared_by_rds(f"Cluster snapshot {native_id}")
-        self._rds().modify_db_cluster_snapshot_attribute(
-            DBClusterSnapshotIdentifier=native_id, AttributeName="restore", ValuesToAdd=[account]
-        )
+        self._snapshots.share(native_id, account)
 
     def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
         """CopyDBClusterSnapshot into this Region and account, encrypted with `kms_key_arn`, from another Region or
         a shared snapshot of another account in one call. RDS cannot encrypt an unencrypted cluster snapshot while
         copying it, and refuses such a copy: the job fails saying so (the copy would not be under the vault's
         key, which the copy's recovery point records)."""
-        name = snapshot_identifier(copy_job_id)
         source_arn = source_snapshot_arn(source, "cluster-snapshot")
         request = copy_request(source, self._region, copy_job_id, kms_key_arn, tags)
-        try:
-            snapshot = self._rds().copy_db_cluster_snapshot(
-                SourceDBClusterSnapshotIdentifier=source_arn, TargetDBClusterSnapshotIdentifier=name, **request
-            )["DBClusterSnapshot"]
-        except ClientError as error:
-            found = self._snapshot(name) if error_code(error) == "DBClusterSnapshotAlreadyExistsFault" else None
-            if found is None:
-                raise refused_copy(error, source_arn, self._region, self._account) or error from None
-            snapshot = found  # made by an earlier attempt of this copy job that crashed before recording it
-        return NativeBackup(snapshot["DBClusterSnapshotIdentifier"], snapshot["DBClusterSnapshotArn"])
+        return self._snapshots.copy_in(
+            source_arn, copy_job_id, request, lambda error: refused_copy(error, source_arn, self._region, self._account)
+        )
 
     # restore
 
