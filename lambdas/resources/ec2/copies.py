@@ -4,7 +4,8 @@ copied into a Region by CopyImage; Ec2Adapter (adapter.py) takes these methods f
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -12,9 +13,6 @@ from lambdas.domain.errors import InvalidRequestException
 from lambdas.resources.base import JOB_TAG, CopySource, NativeBackup
 from lambdas.resources.ebs_snapshots import share_snapshot
 from lambdas.resources.snapshot_engine import error_code, native_tags, tag_list
-
-if TYPE_CHECKING:
-    from lambdas.resources.ec2.adapter import Ec2Adapter
 
 _AMI_NAME_CHARS = re.compile(r"[^A-Za-z0-9()\[\] ./\-'@_]")
 
@@ -27,7 +25,20 @@ def image_name(job_id: str) -> str:
 class Ec2Copies:
     """The copy half of the EC2 adapter."""
 
-    def share_backup(self: Ec2Adapter, native_id: str, account: str) -> None:
+    # Provided by Ec2Adapter, which takes these methods (declared here for the type checker).
+    _ec2: Callable[[], Any]
+    _account: str
+
+    def _image(self, image_id: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def _backup(self, image_id: str) -> NativeBackup:
+        raise NotImplementedError
+
+    def _part_ids(self, native_id: str, image: dict[str, Any] | None) -> set[str]:
+        raise NotImplementedError
+
+    def share_backup(self, native_id: str, account: str) -> None:
         """Lets `account` copy the AMI: a launch permission on the AMI, and createVolumePermission on each of its
         EBS snapshots (CopyImage of a shared AMI reads them). Adding an account twice changes nothing."""
         ec2 = self._ec2()
@@ -35,9 +46,7 @@ class Ec2Copies:
         for snapshot_id in sorted(self._part_ids(native_id, self._image(native_id))):
             share_snapshot(ec2, snapshot_id, account)
 
-    def copy_in(
-        self: Ec2Adapter, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]
-    ) -> NativeBackup:
+    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
         """CopyImage into this Region and account: a new AMI whose snapshots are encrypted with `kms_key_arn`, named
         after the copy job (AMI names are unique, so a retried copy finds the AMI it made) and tagged with its id,
         the AMI and its snapshots alike, by the call itself. EC2 copies across Regions, and copies an AMI another

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -14,9 +15,6 @@ from lambdas.domain.errors import InvalidParameterValueException
 from lambdas.resources.base import RESTORE_TAG, NativeRestore, Phase, Progress, ResourceInfo
 from lambdas.resources.restore_metadata import flag, json_list, metadata_value
 from lambdas.resources.snapshot_engine import error_code, tag_list
-
-if TYPE_CHECKING:
-    from lambdas.resources.ec2.adapter import Ec2Adapter
 
 GIB = 1024**3
 LIVE_STATES = ("pending", "running", "stopping", "stopped")
@@ -76,7 +74,24 @@ def _launch_settings(instance: dict[str, Any]) -> dict[str, str]:
 class Ec2Restores:
     """The restore half of the EC2 adapter."""
 
-    def restore_metadata(self: Ec2Adapter, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+    # Provided by Ec2Adapter, which takes these methods (declared here for the type checker).
+    _ec2: Callable[[], Any]
+    _iam: Callable[[], Any] | None
+    _seen_images: dict[str, dict[str, Any]]
+
+    def _image(self, image_id: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def _instance(self, instance_id: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def _instance_arn(self, instance_id: str) -> str:
+        raise NotImplementedError
+
+    def _volumes(self, instance_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        raise NotImplementedError
+
+    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
         """The source instance's launch settings, read when the backup completes (AWS Backup's keys): those its
         description just read (`source.details`), else the instance's, described now."""
         metadata = {"WindowsVSS": WINDOWS_VSS}
@@ -92,7 +107,7 @@ class Ec2Restores:
             return metadata  # the instance is gone: InstanceType and the network must come with the restore
         return {**metadata, **_launch_settings(instance)}
 
-    def check_restore(self: Ec2Adapter, native_id: str, metadata: dict[str, str]) -> None:
+    def check_restore(self, native_id: str, metadata: dict[str, str]) -> None:
         instance_type = metadata_value(metadata, "InstanceType")
         if not instance_type:
             raise InvalidParameterValueException("Restore metadata for EC2 is missing: InstanceType")
@@ -121,7 +136,7 @@ class Ec2Restores:
         if profile:
             self._check_instance_profile(profile)
 
-    def _check_instance_profile(self: Ec2Adapter, name: str) -> None:
+    def _check_instance_profile(self, name: str) -> None:
         """An instance profile gives the new instance its role's permissions: only a role the user marked for
         restores (created under RESTORE_ROLE_PATH) may be given, or any caller of StartRestoreJob could launch an
         instance with any role of the account."""
@@ -150,7 +165,7 @@ class Ec2Restores:
                 f"({', '.join(unmarked)}): {how}"
             )
 
-    def _subnet_vpc(self: Ec2Adapter, subnet_id: str | None) -> str | None:
+    def _subnet_vpc(self, subnet_id: str | None) -> str | None:
         if not subnet_id:
             return None
         try:
@@ -161,7 +176,7 @@ class Ec2Restores:
             raise
         return str(subnets[0]["VpcId"])
 
-    def _check_groups(self: Ec2Adapter, group_ids: list[str], subnet_vpc: str | None) -> None:
+    def _check_groups(self, group_ids: list[str], subnet_vpc: str | None) -> None:
         try:
             groups = self._ec2().describe_security_groups(GroupIds=group_ids)["SecurityGroups"]
         except ClientError as error:
@@ -178,9 +193,7 @@ class Ec2Restores:
                     "override SecurityGroupIds along with SubnetId"
                 )
 
-    def find_restore(
-        self: Ec2Adapter, native_id: str, restore_job_id: str, metadata: dict[str, str]
-    ) -> NativeRestore | None:
+    def find_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore | None:
         reservations = self._ec2().describe_instances(
             Filters=[
                 {"Name": f"tag:{RESTORE_TAG}", "Values": [restore_job_id]},
@@ -193,7 +206,7 @@ class Ec2Restores:
         instance_id = instances[0]["InstanceId"]
         return NativeRestore(instance_id, self._instance_arn(instance_id))
 
-    def start_restore(self: Ec2Adapter, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore:
+    def start_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore:
         self.check_restore(native_id, metadata)
         request: dict[str, Any] = {
             "ImageId": native_id,
@@ -233,7 +246,7 @@ class Ec2Restores:
         instance = self._ec2().run_instances(**request)["Instances"][0]
         return NativeRestore(instance["InstanceId"], self._instance_arn(instance["InstanceId"]))
 
-    def restore_status(self: Ec2Adapter, restore: NativeRestore) -> Progress:
+    def restore_status(self, restore: NativeRestore) -> Progress:
         instance = self._instance(restore.native_id)
         if instance is None:
             return Progress(Phase.FAILED, message=f"Instance {restore.native_id} disappeared during the restore")

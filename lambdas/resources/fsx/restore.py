@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from botocore.exceptions import ClientError, ParamValidationError
 
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
 from lambdas.resources.base import RESTORE_TAG, NativeRestore, Phase, Progress, ResourceInfo
-
-if TYPE_CHECKING:
-    from lambdas.resources.fsx.adapter import FsxAdapter
 
 GIB = 1024**3
 _SUBNET = re.compile(r"^subnet-[0-9a-f]{8,}$")
@@ -87,7 +85,22 @@ def _code(error: ClientError) -> str:
 class FsxRestores:
     """The restore half of the FSx adapter."""
 
-    def restore_metadata(self: FsxAdapter, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+    # Provided by FsxAdapter, which takes these methods (declared here for the type checker).
+    _fsx: Callable[[], Any]
+
+    def _backup(self, backup_id: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def _file_system(self, file_system_id: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def _file_system_arn(self, file_system_id: str) -> str:
+        raise NotImplementedError
+
+    def _file_systems(self) -> Iterator[dict[str, Any]]:
+        raise NotImplementedError
+
+    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
         backup = self._backup(native_id)
         if backup is None:
             raise ResourceNotFoundException(f"FSx backup {native_id} does not exist")
@@ -119,7 +132,7 @@ class FsxRestores:
     def _ids(metadata: dict[str, str], key: str) -> list[str]:
         return [part.strip() for part in metadata.get(key, "").split(",") if part.strip()]
 
-    def _configuration(self: FsxAdapter, metadata: dict[str, str], kind: str) -> dict[str, Any]:
+    def _configuration(self, metadata: dict[str, str], kind: str) -> dict[str, Any]:
         key = _METADATA_KEY[kind]
         try:
             configuration = json.loads(metadata.get(key) or "{}")
@@ -129,7 +142,7 @@ class FsxRestores:
             raise InvalidParameterValueException(f"Restore metadata {key} must be a JSON object")
         return configuration
 
-    def check_restore(self: FsxAdapter, native_id: str, metadata: dict[str, str]) -> None:
+    def check_restore(self, native_id: str, metadata: dict[str, str]) -> None:
         kind = metadata.get("fileSystemType", "")
         if not kind:
             raise InvalidParameterValueException("Restore metadata for FSx is missing: fileSystemType")
@@ -157,16 +170,14 @@ class FsxRestores:
                 f"Restore metadata {_METADATA_KEY[kind]} is missing: {', '.join(missing)}"
             )
 
-    def find_restore(
-        self: FsxAdapter, native_id: str, restore_job_id: str, metadata: dict[str, str]
-    ) -> NativeRestore | None:
+    def find_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore | None:
         for file_system in self._file_systems():
             if _tags(file_system.get("Tags")).get(RESTORE_TAG) == restore_job_id:
                 file_system_id = file_system["FileSystemId"]
                 return NativeRestore(file_system_id, self._file_system_arn(file_system_id))
         return None
 
-    def start_restore(self: FsxAdapter, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore:
+    def start_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore:
         self.check_restore(native_id, metadata)
         kind = metadata["fileSystemType"]
         request: dict[str, Any] = {
@@ -201,7 +212,7 @@ class FsxRestores:
             raise InvalidParameterValueException(f"FSx restore metadata is not valid: {error}") from None
         return NativeRestore(created["FileSystemId"], self._file_system_arn(created["FileSystemId"]))
 
-    def restore_status(self: FsxAdapter, restore: NativeRestore) -> Progress:
+    def restore_status(self, restore: NativeRestore) -> Progress:
         file_system = self._file_system(restore.native_id)
         if file_system is None:
             return Progress(Phase.FAILED, message=f"FSx file system {restore.native_id} disappeared during the restore")

@@ -5,7 +5,8 @@ The volume and gateway ARN forms and error codes both halves read are here too."
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -21,9 +22,6 @@ from lambdas.resources.base import (
 from lambdas.resources.ebs_snapshots import (
     thaw_snapshot,
 )
-
-if TYPE_CHECKING:
-    from lambdas.resources.storage_gateway.adapter import StorageGatewayAdapter
 
 GIB = 1024**3
 GATEWAY_TARGET = "gateway-volume"
@@ -76,7 +74,31 @@ def target_name(restore_job_id: str) -> str:
 class GatewayRestores:
     """The restore half of the Storage Gateway adapter."""
 
-    def restore_metadata(self: StorageGatewayAdapter, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+    # Provided by StorageGatewayAdapter, which takes these methods (declared here for the type checker).
+    _sgw: Callable[[], Any]
+    _ec2: Callable[[], Any]
+    _region: str
+    _account: str
+
+    def _volume_arn(self, volume_id: str) -> str:
+        raise NotImplementedError
+
+    def _volume_infos(self, gateway_arn: str) -> Iterator[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _volume_info(self, volume_arn: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _describe_volume(self, volume_arn: str, volume_type: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _resource_tags(self, arn: str) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _snapshot(self, snapshot_id: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
         snapshot = self._snapshot(native_id)
         if snapshot is None:
             raise ResourceNotFoundException(f"Snapshot {native_id} does not exist")
@@ -114,7 +136,7 @@ class GatewayRestores:
             metadata["kmsKey"] = volume["KMSKey"]
         return metadata
 
-    def check_restore(self: StorageGatewayAdapter, native_id: str, metadata: dict[str, str]) -> None:
+    def check_restore(self, native_id: str, metadata: dict[str, str]) -> None:
         target = metadata.get("restoreTarget", GATEWAY_TARGET)
         if target == EBS_TARGET:
             if not metadata.get("availabilityZone"):
@@ -168,9 +190,7 @@ class GatewayRestores:
                 f"it cannot hold a {volume_type} volume"
             )
 
-    def find_restore(
-        self: StorageGatewayAdapter, native_id: str, restore_job_id: str, metadata: dict[str, str]
-    ) -> NativeRestore | None:
+    def find_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore | None:
         if metadata.get("restoreTarget", GATEWAY_TARGET) == EBS_TARGET:
             volumes = self._ec2().describe_volumes(
                 Filters=[{"Name": f"tag:{RESTORE_TAG}", "Values": [restore_job_id]}]
@@ -188,9 +208,7 @@ class GatewayRestores:
             raise
         return None
 
-    def start_restore(
-        self: StorageGatewayAdapter, native_id: str, restore_job_id: str, metadata: dict[str, str]
-    ) -> NativeRestore:
+    def start_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore:
         self.check_restore(native_id, metadata)
         thaw_snapshot(self._ec2(), native_id)  # neither a gateway nor EC2 makes a volume of an archived snapshot
         if metadata.get("restoreTarget", GATEWAY_TARGET) == EBS_TARGET:
@@ -221,9 +239,7 @@ class GatewayRestores:
             raise
         return NativeRestore(created["VolumeARN"], created["VolumeARN"])
 
-    def _restore_to_ebs(
-        self: StorageGatewayAdapter, native_id: str, restore_job_id: str, metadata: dict[str, str]
-    ) -> NativeRestore:
+    def _restore_to_ebs(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore:
         request: dict[str, Any] = {
             "SnapshotId": native_id,
             "AvailabilityZone": metadata["availabilityZone"],
@@ -242,7 +258,7 @@ class GatewayRestores:
             raise
         return NativeRestore(volume["VolumeId"], self._volume_arn(volume["VolumeId"]))
 
-    def restore_status(self: StorageGatewayAdapter, restore: NativeRestore) -> Progress:
+    def restore_status(self, restore: NativeRestore) -> Progress:
         if parse_arn(restore.created_resource_arn).service == "ec2":
             return self._ebs_restore_status(restore.native_id)
         try:
@@ -258,7 +274,7 @@ class GatewayRestores:
         progress = volume.get("VolumeProgress")
         return Progress(Phase.RUNNING, f"{float(progress):.1f}" if progress is not None else "0.0")
 
-    def _ebs_restore_status(self: StorageGatewayAdapter, volume_id: str) -> Progress:
+    def _ebs_restore_status(self, volume_id: str) -> Progress:
         try:
             volume = self._ec2().describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
         except ClientError as error:
