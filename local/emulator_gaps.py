@@ -197,6 +197,7 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
         emulator_speed,
         object_lock_clock,
         rds_gaps,
+        redshift_gaps,
         schedule_cache,
         scheduler_gaps,
         snapshot_locks,
@@ -207,6 +208,7 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
     undo_copy_gaps = copy_gaps.install()
     undo_dynamodb_gaps = dynamodb_gaps.install()
     undo_rds_gaps = rds_gaps.install()
+    undo_redshift_gaps = redshift_gaps.install()  # DescribeClusterSnapshots honours its filters
     undo_adapter_gaps = adapter_gaps.install()
     undo_ec2_gaps = ec2_gaps.install()
     undo_scheduler_gaps = scheduler_gaps.install()
@@ -229,6 +231,7 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
         undo_scheduler_gaps()
         undo_ec2_gaps()
         undo_adapter_gaps()
+        undo_redshift_gaps()
         undo_rds_gaps()
         undo_dynamodb_gaps()
         undo_copy_gaps()

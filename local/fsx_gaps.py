@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError, ParamValidationError
 
-from lambdas.resources.fsx import _CONFIGURATIONS, _code
+from lambdas.resources.fsx.restore import _CONFIGURATIONS, _code
 
 _emulated_sources: dict[str, dict[str, Any]] = {}  # backup ARN -> description of its file system when backed up
 _emulated_tokens: dict[str, str] = {}  # ClientRequestToken -> id of the file system it created

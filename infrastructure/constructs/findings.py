@@ -15,6 +15,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 
 from infrastructure.constructs.nag import printed
+from lambdas.resources.types import TYPES
 
 _BY_RESOURCE: dict[tuple[str, str], str] = {
     ("ec2", "snapshot"): "EBS snapshots (the recovery points of EBS, EC2 and Storage Gateway) get ids from EC2 at "
@@ -60,6 +61,9 @@ _BY_RESOURCE: dict[tuple[str, str], str] = {
     "Region only.",
     ("logs", "log-group"): "A function writes its own log group's streams, named by Lambda at run time.",
 }
+
+# The types whose IAM is data in their spec give their own reasons (lambdas/resources/types.py).
+_BY_RESOURCE.update({kind: reason for spec in TYPES for kind, reason in spec.wildcard_reasons.items()})
 
 _BY_ACTION: dict[str, str] = {
     "kms:ReEncrypt*": "Copies and restores re-encrypt data keys from one key to another (ReEncryptFrom and "

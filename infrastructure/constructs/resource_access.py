@@ -25,6 +25,8 @@ from aws_cdk import ArnFormat, Aws
 from aws_cdk import aws_iam as iam
 
 from infrastructure.constructs.arns import Arns
+from lambdas.resources.spec import Grant, TypeSpec
+from lambdas.resources.types import TYPES
 
 Statements = list[iam.PolicyStatement]
 
@@ -717,7 +719,56 @@ class StorageGatewayVolumes(ResourceTypeAccess):
         return [describe("storagegateway", "ListGateways", *self._READ_VOLUMES)]
 
 
-# One entry per adapter family in lambdas/resources/catalog.py.
+def _filled(template: str) -> str:
+    """A spec's ARN or condition template in the stack's partition, Region and account."""
+    return template.format(partition=Aws.PARTITION, region=Aws.REGION, account=Aws.ACCOUNT_ID)
+
+
+def statement_of(grant: Grant) -> iam.PolicyStatement:
+    """One Grant of a type's spec (lambdas/resources/spec.py) as the IAM statement it describes."""
+    conditions = {operator: {key: _filled(value) for key, value in pairs} for operator, pairs in grant.conditions}
+    return allow(grant.sid, list(grant.actions), [_filled(r) for r in grant.resources], **conditions)
+
+
+class FromSpec(ResourceTypeAccess):
+    """A type whose IAM is data in its spec: each job's grants, as statements."""
+
+    def __init__(self, spec: TypeSpec) -> None:
+        self._iam = spec.iam or {}
+
+    def _job(self, job: str) -> Statements:
+        return [statement_of(grant) for grant in self._iam.get(job, ())]
+
+    def start_backup(self, arns: Arns) -> Statements:
+        return self._job("start_backup")
+
+    def track_backup(self, arns: Arns) -> Statements:
+        return self._job("track_backup")
+
+    def delete_backup(self, arns: Arns) -> Statements:
+        return self._job("delete_backup")
+
+    def move_to_cold(self, arns: Arns) -> Statements:
+        return self._job("move_to_cold")
+
+    def copy_backup(self, arns: Arns) -> Statements:
+        return self._job("copy_backup")
+
+    def check_restore(self, arns: Arns) -> Statements:
+        return self._job("check_restore")
+
+    def start_restore(self, arns: Arns) -> Statements:
+        return self._job("start_restore")
+
+    def poll_restore(self, arns: Arns) -> Statements:
+        return self._job("poll_restore")
+
+    def catalog(self, arns: Arns) -> Statements:
+        return self._job("catalog")
+
+
+# The types whose grants are still written out above, one class per adapter family; every type whose spec carries
+# its IAM (lambdas/resources/types.py) is added from the registry.
 RESOURCE_TYPES: tuple[ResourceTypeAccess, ...] = (
     Ebs(),
     DynamoDb(),
@@ -727,4 +778,5 @@ RESOURCE_TYPES: tuple[ResourceTypeAccess, ...] = (
     EfsFileSystems(),
     FsxFileSystems(),
     StorageGatewayVolumes(),
+    *(FromSpec(spec) for spec in TYPES if spec.iam is not None),
 )

@@ -5,19 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lambdas.domain.errors import InvalidParameterValueException
+from lambdas.resources.spec import ArnForm
+from lambdas.resources.types import TYPES
 
-# AWS Backup's ResourceType values, keyed by (service, resource kind) of the ARN.
-RESOURCE_TYPES: dict[tuple[str, str], str] = {
-    ("ec2", "volume"): "EBS",
-    ("ec2", "instance"): "EC2",
-    ("dynamodb", "table"): "DynamoDB",
-    ("rds", "db"): "RDS",
-    ("rds", "cluster"): "Aurora",
-    ("elasticfilesystem", "file-system"): "EFS",
-    ("fsx", "file-system"): "FSx",
-    # A Storage Gateway volume: gateway/sgw-id/volume/vol-id (resource_type_of refuses a bare gateway).
-    ("storagegateway", "gateway"): "Storage Gateway",
-    ("s3", ""): "S3",
+# AWS Backup's ResourceType values, keyed by (service, resource kind) of the ARN: the registry's ARN forms (the
+# specs are plain data, importing no adapter).
+ARN_FORMS: dict[tuple[str, str], tuple[str, ArnForm]] = {
+    (form.service, form.kind): (spec.resource_type, form) for spec in TYPES for form in spec.arn_forms
 }
 
 
@@ -29,19 +23,25 @@ class Arn:
     account: str
     resource: str
 
+    def _split(self) -> tuple[str, str] | None:
+        """(kind, id) at the first separator, "/" or ":" (redshift:...:snapshot:<cluster>/<name> is a snapshot)."""
+        found = [i for i in (self.resource.find("/"), self.resource.find(":")) if i >= 0]
+        if not found:
+            return None
+        at = min(found)
+        return self.resource[:at], self.resource[at + 1 :]
+
     @property
     def resource_kind(self) -> str:
-        for separator in ("/", ":"):
-            if separator in self.resource:
-                return self.resource.split(separator, 1)[0]
+        split = self._split()
+        if split is not None:
+            return split[0]
         return "" if self.service == "s3" else self.resource
 
     @property
     def resource_id(self) -> str:
-        for separator in ("/", ":"):
-            if separator in self.resource:
-                return self.resource.split(separator, 1)[1]
-        return self.resource
+        split = self._split()
+        return split[1] if split is not None else self.resource
 
     def __str__(self) -> str:
         return f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"
@@ -59,16 +59,14 @@ def parse_arn(value: str) -> Arn:
 def resource_type_of(resource_arn: str) -> str:
     """The AWS Backup ResourceType of an ARN; InvalidParameterValueException for one it cannot protect."""
     arn = parse_arn(resource_arn)
-    resource_type = RESOURCE_TYPES.get((arn.service, arn.resource_kind))
-    if resource_type is None:
+    found = ARN_FORMS.get((arn.service, arn.resource_kind))
+    if found is None:
         raise InvalidParameterValueException(
             f"Invalid resource ARN {resource_arn}: resource type {arn.service}:{arn.resource_kind} is not supported"
         )
-    if resource_type == "Storage Gateway" and "/volume/" not in arn.resource:
-        raise InvalidParameterValueException(
-            f"Invalid resource ARN {resource_arn}: Storage Gateway backs up volumes, "
-            "arn:aws:storagegateway:region:account:gateway/sgw-id/volume/vol-id, not gateways"
-        )
+    resource_type, form = found
+    if form.must_contain and form.must_contain not in arn.resource:
+        raise InvalidParameterValueException(f"Invalid resource ARN {resource_arn}: {form.refusal}")
     return resource_type
 
 

@@ -14,6 +14,7 @@ from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException
 from lambdas.domain.jobs import JobMachine, MachineJob, RecoveryPointCreator
 from lambdas.domain.plans import LifecycleModel
+from lambdas.resources.types import TYPES
 
 
 class CopyJobState(StrEnum):
@@ -32,7 +33,9 @@ OPEN_COPY_STATES = frozenset(COPY_TRANSITIONS)
 
 # AWS Backup's documented limit of concurrent copies into one destination Region, per resource type; jobs
 # beyond it wait in CREATED and start when a slot frees up. Types not listed are not bounded by Strongroom.
-CONCURRENT_COPIES_PER_DESTINATION: dict[str, int] = {"EBS": 20, "RDS": 20, "Aurora": 20, "EC2": 20, "FSx": 5}
+CONCURRENT_COPIES_PER_DESTINATION: dict[str, int] = {
+    spec.resource_type: spec.concurrent_copies for spec in TYPES if spec.concurrent_copies is not None
+}
 
 
 @dataclass(frozen=True)

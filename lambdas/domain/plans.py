@@ -17,6 +17,7 @@ from lambdas.domain.schedule_expressions import (
     parse_schedule_expression,
     validate_timezone,
 )
+from lambdas.resources.types import TYPES
 
 DEFAULT_SCHEDULE = "cron(0 5 ? * * *)"
 DEFAULT_TIMEZONE = "Etc/UTC"
@@ -38,11 +39,7 @@ BACKUP_VAULT_ARN_PATTERN = r"^arn:aws[a-z\-]*:backup:[a-z0-9\-]*:\d{12}:backup-v
 
 # AdvancedBackupSettings AWS Backup accepts: resource type -> option -> allowed values.
 ADVANCED_BACKUP_OPTIONS: dict[str, dict[str, frozenset[str]]] = {
-    "EC2": {"WindowsVSS": frozenset({"enabled", "disabled"})},
-    "S3": {
-        "BackupACLs": frozenset({"enabled", "disabled"}),
-        "BackupObjectTags": frozenset({"enabled", "disabled"}),
-    },
+    spec.resource_type: spec.backup_options for spec in TYPES if spec.backup_options
 }
 
 _ID_NAMESPACE = uuid.UUID("0b6f4f53-2a43-4f0e-9a55-6f1d8e1c3a70")

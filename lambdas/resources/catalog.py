@@ -1,4 +1,4 @@
-"""Every resource adapter Strongroom ships. Adding a resource type is one adapter module and one line here."""
+"""Every resource adapter Strongroom ships, built from the registry of types (lambdas/resources/types.py)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from lambdas.resources.base import ResourceAdapter
-from lambdas.resources.dynamodb import DynamoDbAdapter
-from lambdas.resources.ebs import EbsAdapter
-from lambdas.resources.ec2 import Ec2Adapter
-from lambdas.resources.efs import EfsAdapter, LambdaMover, MoverLauncher
-from lambdas.resources.fsx import FsxAdapter
-from lambdas.resources.rds import RdsAdapter
-from lambdas.resources.rds_cluster import RdsClusterAdapter
-from lambdas.resources.s3 import S3Adapter
-from lambdas.resources.storage_gateway import StorageGatewayAdapter
+from lambdas.resources.efs import MoverLauncher
+from lambdas.resources.spec import AdapterContext
+from lambdas.resources.types import TYPES
 from lambdas.resources.vault_storage import VaultStorage, default_vault_bucket
 
 ClientFactory = Callable[[str], Callable[[], Any]]  # service name -> lazy client of the home region
@@ -28,18 +22,7 @@ efs_mover_stand_in: MoverLauncher | None = None
 def build_adapters(
     client: ClientFactory, region: str, account: str, vault_bucket: str | None = None
 ) -> list[ResourceAdapter]:
+    # S3 and EFS keep their data in Strongroom's vault storage bucket (see vault_storage.py).
     storage = VaultStorage(client("s3"), vault_bucket or default_vault_bucket(account, region))
-    return [
-        EbsAdapter(client("ec2"), region, account),
-        DynamoDbAdapter(client("dynamodb"), region, account),
-        Ec2Adapter(client("ec2"), region, account, iam=client("iam")),
-        RdsAdapter(client("rds"), region, account),
-        RdsClusterAdapter("Aurora", client("rds"), region, account, owns_cluster_arns=True),
-        RdsClusterAdapter("DocumentDB", client("rds"), region, account),
-        RdsClusterAdapter("Neptune", client("rds"), region, account),
-        FsxAdapter(client("fsx"), region, account),
-        StorageGatewayAdapter(client("storagegateway"), client("ec2"), region, account),
-        # S3 and EFS keep their data in Strongroom's vault storage bucket (see vault_storage.py).
-        S3Adapter(client("s3"), region, account, storage),
-        EfsAdapter(client("efs"), region, account, storage, efs_mover_stand_in or LambdaMover(client("lambda"))),
-    ]
+    ctx = AdapterContext(client, region, account, vault_storage=storage, efs_mover=efs_mover_stand_in)
+    return [spec.build(ctx) for spec in TYPES if spec.build is not None]

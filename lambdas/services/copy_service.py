@@ -42,6 +42,7 @@ from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.domain.validation import parse_model
 from lambdas.domain.vaults import BackupVault
 from lambdas.resources.base import SOURCE_TAG, CopyCapable, CopySource, Phase
+from lambdas.resources.types import spec_of
 from lambdas.resources.vault_storage import WorkBudget
 from lambdas.services import native_locks
 from lambdas.services.context import ServiceContext
@@ -206,17 +207,9 @@ def start_copy(ctx: ServiceContext, job: CopyJob, now: datetime, slots: CopySlot
         check_destination_policy(ctx, job, vault, destination, now)
         adapter = destination.adapters.for_type(job.ResourceType)
         if not isinstance(adapter, CopyCapable):
+            refusal = (spec := spec_of(job.ResourceType)) and spec.copy_refusal
             raise CopyRefused(
-                f"Strongroom cannot copy {job.ResourceType} recovery points"
-                + (
-                    ": AWS Backup copies DynamoDB backups to other vaults, Regions and accounts only with its "
-                    "advanced DynamoDB backup features, which Strongroom does not implement. To keep a table's data "
-                    "elsewhere, add a replica in another Region (global tables), or export the table to S3 "
-                    "(ExportTableToPointInTime, with point-in-time recovery on) into a versioned bucket that "
-                    "Strongroom backs up and copies"
-                    if job.ResourceType == "DynamoDB"
-                    else ""
-                )
+                f"Strongroom cannot copy {job.ResourceType} recovery points" + (f": {refusal}" if refusal else "")
             )
         native = adapter.find_backup(job.ResourceArn, job.CopyJobId)
         if native is None:

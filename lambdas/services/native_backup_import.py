@@ -34,7 +34,7 @@ from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import BackupError
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
 from lambdas.resources.base import JOB_TAG, NativeBackup, Phase, ResourceAdapter, ResourceInfo
-from lambdas.resources.dynamodb import backup_name
+from lambdas.resources.dynamodb.adapter import backup_name
 from lambdas.services import native_locks
 from lambdas.services.context import ServiceContext
 

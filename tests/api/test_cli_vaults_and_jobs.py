@@ -521,11 +521,11 @@ def test_given_the_cli_when_account_settings_are_read_and_changed_then_they_foll
     assert region_after["ResourceTypeOptInPreference"]["DynamoDB"] is True
 
     unknown_type, unknown_setting, not_a_bool = aws.errors(
-        ("update-region-settings", "--resource-type-opt-in-preference", "Redshift=true"),
+        ("update-region-settings", "--resource-type-opt-in-preference", "Timestream=true"),
         ("update-global-settings", "--global-settings", "colour=blue"),
         ("update-global-settings", "--global-settings", "isCrossAccountBackupEnabled=maybe"),
     )
-    assert "InvalidParameterValueException" in unknown_type and "Redshift" in unknown_type
+    assert "InvalidParameterValueException" in unknown_type and "Timestream" in unknown_type
     assert "InvalidParameterValueException" in unknown_setting and "colour" in unknown_setting
     assert "InvalidParameterValueException" in not_a_bool
     assert aws("describe-global-settings")["GlobalSettings"]["isCrossAccountBackupEnabled"] == "true"

@@ -151,7 +151,7 @@ def test_supported_types_and_region_settings_list_exactly_what_is_implemented(ba
     assert supported == sorted(supported) and {"EBS", "DynamoDB"} <= set(supported)
     preferences = backup.describe_region_settings()["ResourceTypeOptInPreference"]
     assert set(preferences) == set(supported)
-    code, _, _ = error_of(backup.update_region_settings, ResourceTypeOptInPreference={"Redshift": True})
+    code, _, _ = error_of(backup.update_region_settings, ResourceTypeOptInPreference={"Timestream": True})
     assert code == "InvalidParameterValueException"
 
 

@@ -69,6 +69,12 @@ START_BACKUP = {
         "storagegateway:CreateSnapshot",
         "ec2:DescribeSnapshots",
     },
+    "Redshift": {
+        "redshift:DescribeClusters",
+        "redshift:DescribeClusterSnapshots",
+        "redshift:CreateClusterSnapshot",
+        "redshift:CreateTags",
+    },
 }
 BACK_UP = set().union(*START_BACKUP.values(), KEYS_VIA_EC2_AND_DYNAMODB)
 FIND_RESOURCES = {action for action in BACK_UP if action.split(":", 1)[1].startswith(("Describe", "List", "Get"))}
@@ -87,6 +93,8 @@ DELETE_NATIVELY = {
     "rds:DescribeDBClusterSnapshots",
     "rds:DeleteDBClusterSnapshot",
     "fsx:DeleteBackup",
+    "redshift:DescribeClusterSnapshots",
+    "redshift:DeleteClusterSnapshot",
 }
 
 # StartRestoreJob refuses a restore that cannot work before writing the job.
@@ -101,6 +109,7 @@ CHECK_RESTORES = {
     "elasticfilesystem:DescribeFileSystems",
     *EFS_MOVERS,
     "storagegateway:DescribeGatewayInformation",
+    "redshift:DescribeClusters",
 }
 
 RESTORE_NATIVELY = {
@@ -150,6 +159,9 @@ RESTORE_NATIVELY = {
     "storagegateway:CreateCachediSCSIVolume",
     "storagegateway:CreateStorediSCSIVolume",
     "storagegateway:AddTagsToResource",
+    # Redshift clusters
+    "redshift:RestoreFromClusterSnapshot",
+    "redshift:CreateTags",
     # Customer keys, through the service creating the resource
     *KEYS_VIA_EC2_AND_DYNAMODB,
 }
@@ -177,6 +189,7 @@ POLL_RESTORES = {
     "storagegateway:DescribeCachediSCSIVolumes",
     "storagegateway:DescribeStorediSCSIVolumes",
     "storagegateway:ListTagsForResource",
+    "redshift:DescribeClusters",
 }
 
 # Copy jobs: share a native backup with another account, copy one into any Region (re-encrypted with the
@@ -304,6 +317,8 @@ CATALOG_NATIVE_BACKUPS = {
     "storagegateway:DescribeCachediSCSIVolumes",
     "storagegateway:DescribeStorediSCSIVolumes",
     "storagegateway:ListTagsForResource",
+    "redshift:DescribeClusters",
+    "redshift:DescribeClusterSnapshots",
 }
 EXPECTED_ACTIONS[constants.IMPORT_NATIVE_BACKUPS.key] = CATALOG_NATIVE_BACKUPS
 

@@ -26,11 +26,11 @@ pytestmark = pytest.mark.usefixtures("adapter_gaps")
 
 def adapter_for(kind: str) -> Any:
     from lambdas.common import aws
-    from lambdas.resources.dynamodb import DynamoDbAdapter
-    from lambdas.resources.ebs import EbsAdapter
-    from lambdas.resources.ec2 import Ec2Adapter
-    from lambdas.resources.rds import RdsAdapter
-    from lambdas.resources.rds_cluster import RdsClusterAdapter
+    from lambdas.resources.dynamodb.adapter import DynamoDbAdapter
+    from lambdas.resources.ebs.adapter import EbsAdapter
+    from lambdas.resources.ec2.adapter import Ec2Adapter
+    from lambdas.resources.rds.adapter import RdsAdapter
+    from lambdas.resources.rds_family.clusters import RdsClusterAdapter
 
     ec2, rds = (lambda: aws.client("ec2")), (lambda: aws.client("rds"))
     return {

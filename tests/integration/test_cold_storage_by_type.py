@@ -22,6 +22,7 @@ HAS_COLD_TIER = {
     "Neptune": False,
     "DynamoDB": False,
     "FSx": False,
+    "Redshift": False,
 }
 
 

@@ -36,7 +36,7 @@ def orders(dynamodb: Any) -> str:
 @pytest.fixture
 def adapter() -> Any:
     from lambdas.common import aws
-    from lambdas.resources.dynamodb import DynamoDbAdapter
+    from lambdas.resources.dynamodb.adapter import DynamoDbAdapter
 
     return DynamoDbAdapter(lambda: aws.client("dynamodb"), REGION, ACCOUNT)
 

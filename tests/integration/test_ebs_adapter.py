@@ -21,7 +21,7 @@ def ec2() -> Any:
 @pytest.fixture
 def adapter() -> Any:
     from lambdas.common import aws
-    from lambdas.resources.ebs import EbsAdapter
+    from lambdas.resources.ebs.adapter import EbsAdapter
 
     return EbsAdapter(lambda: aws.client("ec2"), REGION, ACCOUNT)
 
@@ -259,7 +259,7 @@ def test_given_an_archived_snapshot_when_restored_then_it_is_restored_from_the_a
 
 
 def test_given_a_snapshot_still_coming_back_from_the_archive_when_restored_then_refused_saying_to_wait() -> None:
-    from lambdas.resources.ebs import SnapshotInArchive, thaw_snapshot
+    from lambdas.resources.ebs_snapshots import SnapshotInArchive, thaw_snapshot
 
     class Ec2StillRestoring:
         """EC2 as AWS answers while a tier restore runs (24 to 72 hours; moto finishes at once)."""

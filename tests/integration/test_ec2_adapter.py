@@ -34,7 +34,7 @@ def calls() -> dict[str, list[dict[str, Any]]]:
 @pytest.fixture
 def adapter(calls: dict[str, list[dict[str, Any]]]) -> Any:
     """The adapter over a real (moto) client that also records the parameters of every call it makes."""
-    from lambdas.resources.ec2 import Ec2Adapter
+    from lambdas.resources.ec2.adapter import Ec2Adapter
 
     client = boto3.client("ec2", region_name=REGION)
 
@@ -535,7 +535,8 @@ def test_given_an_instance_profile_in_restore_metadata_then_only_a_role_marked_f
     ec2, network
 ) -> None:
     from lambdas.domain.errors import InvalidParameterValueException
-    from lambdas.resources.ec2 import RESTORE_ROLE_PATH, Ec2Adapter
+    from lambdas.resources.ec2.adapter import Ec2Adapter
+    from lambdas.resources.ec2.restore import RESTORE_ROLE_PATH
 
     # Given an instance backed up, and an adapter that can read instance profiles
     adapter = Ec2Adapter(lambda: ec2, REGION, ACCOUNT, iam=lambda: boto3.client("iam", region_name=REGION))

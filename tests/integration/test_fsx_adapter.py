@@ -37,7 +37,7 @@ def fsx() -> Any:
 @pytest.fixture
 def adapter() -> Any:
     from lambdas.common import aws
-    from lambdas.resources.fsx import FsxAdapter
+    from lambdas.resources.fsx.adapter import FsxAdapter
     from local.fsx_gaps import MotoFsxGaps
 
     return FsxAdapter(lambda: MotoFsxGaps(aws.client("fsx")), REGION, ACCOUNT)
@@ -85,7 +85,7 @@ class ScriptedFsx:
 
 
 def scripted(fake: ScriptedFsx) -> Any:
-    from lambdas.resources.fsx import FsxAdapter
+    from lambdas.resources.fsx.adapter import FsxAdapter
 
     return FsxAdapter(lambda: fake, REGION, ACCOUNT)
 

@@ -86,7 +86,7 @@ def test_given_the_tagging_api_with_the_fake_when_a_plan_selects_by_tag_then_onl
 ) -> None:
     from lambdas.domain.selections import BackupSelectionInput
     from lambdas.resources.registry import AdapterRegistry
-    from lambdas.resources.storage_gateway import StorageGatewayAdapter
+    from lambdas.resources.storage_gateway.adapter import StorageGatewayAdapter
     from lambdas.services.selection_resolver import SelectionResolver
 
     sgw, tagging = world

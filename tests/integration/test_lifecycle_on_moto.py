@@ -28,8 +28,8 @@ class World:
 @pytest.fixture
 def world() -> World:
     from lambdas.common import aws
-    from lambdas.resources.ebs import EbsAdapter
-    from lambdas.resources.ec2 import Ec2Adapter
+    from lambdas.resources.ebs.adapter import EbsAdapter
+    from lambdas.resources.ec2.adapter import Ec2Adapter
     from lambdas.resources.registry import AdapterRegistry
     from lambdas.services.context import ServiceContext
     from lambdas.services.vault_service import create_vault

@@ -33,14 +33,14 @@ class World:
 @pytest.fixture
 def world() -> World:
     from lambdas.common import aws
-    from lambdas.resources.dynamodb import DynamoDbAdapter
-    from lambdas.resources.ebs import EbsAdapter
-    from lambdas.resources.ec2 import Ec2Adapter
-    from lambdas.resources.fsx import FsxAdapter
-    from lambdas.resources.rds import RdsAdapter
-    from lambdas.resources.rds_cluster import RdsClusterAdapter
+    from lambdas.resources.dynamodb.adapter import DynamoDbAdapter
+    from lambdas.resources.ebs.adapter import EbsAdapter
+    from lambdas.resources.ec2.adapter import Ec2Adapter
+    from lambdas.resources.fsx.adapter import FsxAdapter
+    from lambdas.resources.rds.adapter import RdsAdapter
+    from lambdas.resources.rds_family.clusters import RdsClusterAdapter
     from lambdas.resources.registry import AdapterRegistry
-    from lambdas.resources.storage_gateway import StorageGatewayAdapter
+    from lambdas.resources.storage_gateway.adapter import StorageGatewayAdapter
     from lambdas.services.context import ServiceContext
     from lambdas.services.selection_resolver import SelectionResolver
     from lambdas.services.vault_service import create_vault

@@ -44,7 +44,7 @@ def at(moment: Any) -> None:
 @pytest.fixture
 def ctx() -> Any:
     from lambdas.common import aws
-    from lambdas.resources.ebs import EbsAdapter
+    from lambdas.resources.ebs.adapter import EbsAdapter
     from lambdas.resources.registry import AdapterRegistry
     from lambdas.services.context import ServiceContext
     from lambdas.services.vault_service import create_vault

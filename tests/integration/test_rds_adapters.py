@@ -40,14 +40,14 @@ def rds() -> Any:
 
 def rds_adapter() -> Any:
     from lambdas.common import aws
-    from lambdas.resources.rds import RdsAdapter
+    from lambdas.resources.rds.adapter import RdsAdapter
 
     return RdsAdapter(lambda: aws.client("rds"), REGION, ACCOUNT)
 
 
 def cluster_adapter(resource_type: str = "Aurora") -> Any:
     from lambdas.common import aws
-    from lambdas.resources.rds_cluster import RdsClusterAdapter
+    from lambdas.resources.rds_family.clusters import RdsClusterAdapter
 
     return RdsClusterAdapter(
         resource_type, lambda: aws.client("rds"), REGION, ACCOUNT, owns_cluster_arns=resource_type == "Aurora"

@@ -64,8 +64,8 @@ def estate() -> Estate:
 @pytest.fixture
 def resolver() -> Any:
     from lambdas.common import aws
-    from lambdas.resources.dynamodb import DynamoDbAdapter
-    from lambdas.resources.ebs import EbsAdapter
+    from lambdas.resources.dynamodb.adapter import DynamoDbAdapter
+    from lambdas.resources.ebs.adapter import EbsAdapter
     from lambdas.resources.registry import AdapterRegistry
     from lambdas.services.selection_resolver import SelectionResolver
 

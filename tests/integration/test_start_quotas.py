@@ -22,21 +22,21 @@ pytestmark = pytest.mark.usefixtures("adapter_gaps")
 
 def ebs_adapter() -> Any:
     from lambdas.common import aws
-    from lambdas.resources.ebs import EbsAdapter
+    from lambdas.resources.ebs.adapter import EbsAdapter
 
     return EbsAdapter(lambda: aws.client("ec2"), REGION, ACCOUNT)
 
 
 def rds_adapter() -> Any:
     from lambdas.common import aws
-    from lambdas.resources.rds import RdsAdapter
+    from lambdas.resources.rds.adapter import RdsAdapter
 
     return RdsAdapter(lambda: aws.client("rds"), REGION, ACCOUNT)
 
 
 def aurora_adapter() -> Any:
     from lambdas.common import aws
-    from lambdas.resources.rds_cluster import RdsClusterAdapter
+    from lambdas.resources.rds_family.clusters import RdsClusterAdapter
 
     return RdsClusterAdapter("Aurora", lambda: aws.client("rds"), REGION, ACCOUNT, owns_cluster_arns=True)
 

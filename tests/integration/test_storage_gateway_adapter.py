@@ -39,7 +39,7 @@ def sgw(backend) -> Any:
 @pytest.fixture
 def adapter(sgw) -> Any:
     from lambdas.common import aws
-    from lambdas.resources.storage_gateway import StorageGatewayAdapter
+    from lambdas.resources.storage_gateway.adapter import StorageGatewayAdapter
 
     return StorageGatewayAdapter(lambda: sgw, lambda: aws.client("ec2"), REGION, ACCOUNT)
 

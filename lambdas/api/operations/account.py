@@ -9,10 +9,11 @@ from lambdas.api.operations import operation
 from lambdas.api.operations.paging import page_size
 from lambdas.domain.errors import InvalidParameterValueException
 from lambdas.domain.settings import GlobalSettings, RegionSettings
+from lambdas.resources.types import TYPES
 from lambdas.services.context import ServiceContext
 
 # The types whose backups AWS Backup can manage itself ("advanced features"), per the API reference.
-MANAGEABLE_TYPES = frozenset({"DynamoDB", "EFS"})
+MANAGEABLE_TYPES = frozenset(spec.resource_type for spec in TYPES if spec.manageable)
 KNOWN_GLOBAL_SETTINGS = {"isCrossAccountBackupEnabled", "isMpaEnabled", "isDelegatedAdministratorEnabled"}
 
 

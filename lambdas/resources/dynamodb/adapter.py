@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
 from lambdas.resources.base import NativeBackup, NativeRestore, Phase, Progress, ResourceInfo
+from lambdas.resources.spec import AdapterContext
 
 _TABLE_NAME = re.compile(r"^[a-zA-Z0-9_.\-]{3,255}$")
 
@@ -230,3 +231,8 @@ class DynamoDbAdapter:
         if table["TableStatus"] == "ACTIVE":
             return Progress(Phase.COMPLETED, "100.0", int(table.get("TableSizeBytes", 0)))
         return Progress(Phase.RUNNING, "50.0")
+
+
+def build(ctx: AdapterContext) -> DynamoDbAdapter:
+    """The adapter of this type for one account and Region (its spec's `build`)."""
+    return DynamoDbAdapter(ctx.client("dynamodb"), ctx.region, ctx.account)

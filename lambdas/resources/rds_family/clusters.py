@@ -31,7 +31,6 @@ from botocore.exceptions import ClientError
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
 from lambdas.resources.base import (
-    JOB_TAG,
     RESTORE_TAG,
     CopySource,
     NativeBackup,
@@ -41,30 +40,27 @@ from lambdas.resources.base import (
     ResourceInfo,
     StartCapacity,
 )
-from lambdas.resources.rds import (
-    NATIVE_SNAPSHOT_TYPES,
+from lambdas.resources.rds_family.common import (
+    AUTOMATED_PREFIX,
     busy_resources,
     check_identifier,
     copy_request,
     described,
-    error_code,
-    flag,
-    is_automated,
-    json_list,
-    kept_by_rds,
-    made_elsewhere,
-    metadata_value,
     must_wait,
-    native_tags,
     not_shared_by_rds,
     port,
     refused_copy,
-    snapshot_identifier,
     snapshot_progress,
     snapshot_room,
     source_snapshot_arn,
-    tag_list,
     tags_of,
+)
+from lambdas.resources.restore_metadata import flag, json_list, metadata_value
+from lambdas.resources.snapshot_engine import (
+    SnapshotCalls,
+    SnapshotEngine,
+    error_code,
+    tag_list,
 )
 
 GIB = 1024**3
@@ -73,6 +69,38 @@ _CLUSTER_NOT_FOUND = ("DBClusterNotFoundFault", "DBClusterNotFound")
 _SNAPSHOT_NOT_FOUND = ("DBClusterSnapshotNotFoundFault", "DBClusterSnapshotNotFound")
 _FAILED_STATES = frozenset(
     {"failed", "inaccessible-encryption-credentials", "incompatible-parameters", "incompatible-restore", "deleting"}
+)
+
+
+CLUSTER_SNAPSHOTS = SnapshotCalls(
+    service="RDS",
+    what="Cluster snapshot",
+    resource_what="DB cluster",
+    describe="describe_db_cluster_snapshots",
+    describe_id="DBClusterSnapshotIdentifier",
+    describe_resource="DBClusterIdentifier",
+    listed="DBClusterSnapshots",
+    id_field="DBClusterSnapshotIdentifier",
+    resource_field="DBClusterIdentifier",
+    tags_field="TagList",
+    create="create_db_cluster_snapshot",
+    create_resource="DBClusterIdentifier",
+    create_id="DBClusterSnapshotIdentifier",
+    created="DBClusterSnapshot",
+    delete="delete_db_cluster_snapshot",
+    delete_id="DBClusterSnapshotIdentifier",
+    snapshot_gone=frozenset(_SNAPSHOT_NOT_FOUND),
+    resource_gone=frozenset(_CLUSTER_NOT_FOUND),
+    already_exists=frozenset({"DBClusterSnapshotAlreadyExistsFault", "DBClusterSnapshotAlreadyExists"}),
+    invalid_state=frozenset({"InvalidDBClusterSnapshotStateFault", "InvalidDBClusterSnapshotState"}),
+    automated_prefix=AUTOMATED_PREFIX,
+    arn_of=lambda snapshot, region, account: str(snapshot["DBClusterSnapshotArn"]),
+    progress=snapshot_progress,
+    quota_reached=must_wait,
+    copy="copy_db_cluster_snapshot",
+    copy_source="SourceDBClusterSnapshotIdentifier",
+    copy_target="TargetDBClusterSnapshotIdentifier",
+    share="modify_db_cluster_snapshot_attribute",
 )
 
 
@@ -107,6 +135,7 @@ class RdsClusterAdapter:
         self._region = region
         self._account = account
         self._owns_cluster_arns = owns_cluster_arns
+        self._snapshots = SnapshotEngine(CLUSTER_SNAPSHOTS, rds, region, account)
         # What the last batch call described, kept for the restore metadata that follows it (used once).
         self._seen_clusters: dict[str, dict[str, Any]] = {}
         self._seen_snapshots: dict[str, dict[str, Any]] = {}
@@ -188,59 +217,21 @@ class RdsClusterAdapter:
     # backup
 
     def _snapshot(self, identifier: str) -> dict[str, Any] | None:
-        try:
-            snapshots = self._rds().describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=identifier)[
-                "DBClusterSnapshots"
-            ]
-        except ClientError as error:
-            if error_code(error) in _SNAPSHOT_NOT_FOUND:
-                return None
-            raise
-        return snapshots[0] if snapshots else None
+        return self._snapshots.snapshot(identifier)
 
     def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
-        snapshot = self._snapshot(snapshot_identifier(job_id))
-        if snapshot is None or tags_of(snapshot).get(JOB_TAG, job_id) != job_id:
-            return None
-        return NativeBackup(snapshot["DBClusterSnapshotIdentifier"], snapshot["DBClusterSnapshotArn"])
+        return self._snapshots.find_backup(job_id)
 
     def list_native_backups(self, resource_arn: str) -> Iterator[tuple[NativeBackup, datetime]]:
         """The cluster's available snapshots made elsewhere, manual and automated, for the import of existing
         backups: the NativeBackup start_backup gives, the cluster snapshot's identifier and ARN."""
-        paginator = self._rds().get_paginator("describe_db_cluster_snapshots")
-        # No SnapshotType: RDS returns the manual and the automated cluster snapshots.
-        for page in paginator.paginate(DBClusterIdentifier=parse_arn(resource_arn).resource_id):
-            for snapshot in page["DBClusterSnapshots"]:
-                identifier = snapshot["DBClusterSnapshotIdentifier"]
-                if snapshot.get("SnapshotType") not in NATIVE_SNAPSHOT_TYPES or snapshot.get("Status") != "available":
-                    continue
-                if made_elsewhere(identifier, tags_of(snapshot)):
-                    native = NativeBackup(identifier, snapshot["DBClusterSnapshotArn"])
-                    yield native, snapshot["SnapshotCreateTime"]
+        return self._snapshots.list_native_backups(parse_arn(resource_arn).resource_id)
 
     def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
-        identifier = parse_arn(resource_arn).resource_id
-        name = snapshot_identifier(job_id)
-        try:
-            snapshot = self._rds().create_db_cluster_snapshot(
-                DBClusterIdentifier=identifier,
-                DBClusterSnapshotIdentifier=name,
-                Tags=tag_list({**native_tags(tags), JOB_TAG: job_id}),
-            )["DBClusterSnapshot"]
-        except ClientError as error:
-            if error_code(error) in _CLUSTER_NOT_FOUND:
-                raise ResourceNotFoundException(f"DB cluster {resource_arn} does not exist") from None
-            wait = must_wait(error)
-            if wait is not None:
-                raise wait from None
-            found = self._snapshot(name) if error_code(error) == "DBClusterSnapshotAlreadyExistsFault" else None
-            if found is None:
-                raise
-            snapshot = found  # made by an earlier attempt of this job that crashed before recording it
-        return NativeBackup(snapshot["DBClusterSnapshotIdentifier"], snapshot["DBClusterSnapshotArn"])
+        return self._snapshots.start_backup(parse_arn(resource_arn).resource_id, resource_arn, job_id, tags)
 
     def backup_status(self, native_id: str) -> Progress:
-        return snapshot_progress(self._snapshot(native_id), f"Cluster snapshot {native_id}")
+        return self._snapshots.backup_status(native_id)
 
     def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
         self._seen_snapshots = {}  # never an older batch's, if the call below fails
@@ -251,20 +242,7 @@ class RdsClusterAdapter:
         return {i: snapshot_progress(self._seen_snapshots.get(i), f"Cluster snapshot {i}") for i in native_ids}
 
     def delete_backup(self, native_id: str) -> None:
-        if is_automated(native_id):
-            if self._snapshot(native_id) is None:
-                return
-            raise kept_by_rds(f"Cluster snapshot {native_id}")
-        try:
-            self._rds().delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=native_id)
-        except ClientError as error:
-            if error_code(error) in _SNAPSHOT_NOT_FOUND:
-                return
-            if error_code(error) == "InvalidDBClusterSnapshotStateFault":
-                snapshot = self._snapshot(native_id)
-                if snapshot is None or snapshot.get("Status") == "deleting":
-                    return  # an earlier attempt's deletion is under way
-            raise
+        self._snapshots.delete_backup(native_id)
 
     def move_to_cold(self, native_id: str) -> bool:
         """Aurora, DocumentDB and Neptune cluster snapshots have no cold tier: the setting is ignored,
@@ -276,30 +254,20 @@ class RdsClusterAdapter:
     def share_backup(self, native_id: str, account: str) -> None:
         """Lets `account` copy the cluster snapshot (its "restore" attribute); adding an account twice changes
         nothing. An encrypted snapshot's KMS key must let that account use it too (the key's policy)."""
-        if is_automated(native_id):
+        if self._snapshots.is_automated(native_id):
             raise not_shared_by_rds(f"Cluster snapshot {native_id}")
-        self._rds().modify_db_cluster_snapshot_attribute(
-            DBClusterSnapshotIdentifier=native_id, AttributeName="restore", ValuesToAdd=[account]
-        )
+        self._snapshots.share(native_id, account)
 
     def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
         """CopyDBClusterSnapshot into this Region and account, encrypted with `kms_key_arn`, from another Region or
         a shared snapshot of another account in one call. RDS cannot encrypt an unencrypted cluster snapshot while
         copying it, and refuses such a copy: the job fails saying so (the copy would not be under the vault's
         key, which the copy's recovery point records)."""
-        name = snapshot_identifier(copy_job_id)
         source_arn = source_snapshot_arn(source, "cluster-snapshot")
         request = copy_request(source, self._region, copy_job_id, kms_key_arn, tags)
-        try:
-            snapshot = self._rds().copy_db_cluster_snapshot(
-                SourceDBClusterSnapshotIdentifier=source_arn, TargetDBClusterSnapshotIdentifier=name, **request
-            )["DBClusterSnapshot"]
-        except ClientError as error:
-            found = self._snapshot(name) if error_code(error) == "DBClusterSnapshotAlreadyExistsFault" else None
-            if found is None:
-                raise refused_copy(error, source_arn, self._region, self._account) or error from None
-            snapshot = found  # made by an earlier attempt of this copy job that crashed before recording it
-        return NativeBackup(snapshot["DBClusterSnapshotIdentifier"], snapshot["DBClusterSnapshotArn"])
+        return self._snapshots.copy_in(
+            source_arn, copy_job_id, request, lambda error: refused_copy(error, source_arn, self._region, self._account)
+        )
 
     # restore
 

@@ -1,15 +1,6 @@
-"""Storage Gateway volumes (cached and stored volume gateways, the seed's on-premises path).
-
-A recovery point is the EBS snapshot that `storagegateway.create_snapshot` makes of the volume, tagged with
-the job id (the tags given to CreateSnapshot land on the snapshot), so status, lookup by job and deletion are
-EC2 snapshot calls. A restore makes either a new gateway volume from the snapshot (cached or stored, on the
-gateway the metadata names) or a plain EBS volume; the restore metadata's `restoreTarget` chooses.
-A copy to another vault, Region or account is an EBS snapshot copy (shared with the other account first),
-which restores to an EBS volume there, or to its gateway in the volume's own Region and account.
-
-The resource ARN is the volume's: arn:aws:storagegateway:region:account:gateway/sgw-id/volume/vol-id.
-The storagegateway client comes from a factory: boto3's in the cloud, the local runtime's fake
-(`storage_gateway_fake`) on the emulator, which has no Storage Gateway."""
+"""Storage Gateway restores: a new gateway volume from the point's EBS snapshot (cached or stored, on the gateway the
+restore names), or a plain EBS volume; StorageGatewayAdapter (adapter.py) takes these methods from GatewayRestores.
+The volume and gateway ARN forms and error codes both halves read are here too."""
 
 from __future__ import annotations
 
@@ -21,27 +12,16 @@ from botocore.exceptions import ClientError
 
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
-from lambdas.domain.native_locks import NativeLock
 from lambdas.resources.base import (
-    JOB_TAG,
     RESTORE_TAG,
-    CopySource,
-    NativeBackup,
-    NativeLockState,
     NativeRestore,
     Phase,
     Progress,
     ResourceInfo,
 )
-from lambdas.resources.ebs import (
-    archive_snapshot,
-    copy_snapshot,
-    delete_snapshot,
-    share_snapshot,
-    snapshot_progress,
+from lambdas.resources.ebs_snapshots import (
     thaw_snapshot,
 )
-from lambdas.resources.snapshot_locks import earliest_lock, lock_snapshots, unlock_snapshots
 
 GIB = 1024**3
 GATEWAY_TARGET = "gateway-volume"
@@ -76,10 +56,6 @@ def _gateway_code(error: ClientError) -> str | None:
     return str(detail.get("errorCode")) if isinstance(detail, dict) and detail.get("errorCode") else None
 
 
-def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
-    return {tag["Key"]: tag["Value"] for tag in raw or []}
-
-
 def gateway_of(volume_arn: str) -> str:
     match = _VOLUME_ARN.match(volume_arn)
     if match is None:
@@ -95,166 +71,32 @@ def target_name(restore_job_id: str) -> str:
     return re.sub(r"[^-.;a-z0-9]", "-", f"strongroom-restore-{restore_job_id.lower()}")[:200]
 
 
-class StorageGatewayAdapter:
-    resource_type = "Storage Gateway"
-    # The Resource Groups Tagging API types a resource by the first part of its ARN's resource: a volume
-    # (gateway/sgw-id/volume/vol-id) is a "storagegateway:gateway" resource, like its gateway.
-    tagging_filter = "storagegateway:gateway"
-    supports_cold_storage = True  # its points are EBS snapshots: the EBS archive tier
+class GatewayRestores:
+    """The restore half of the Storage Gateway adapter."""
 
-    def __init__(self, storagegateway: Callable[[], Any], ec2: Callable[[], Any], region: str, account: str) -> None:
-        self._sgw = storagegateway
-        self._ec2 = ec2
-        self._region = region
-        self._account = account
-
-    def resource_type_for(self, resource_arn: str) -> str:
-        return self.resource_type
-
-    def _snapshot_arn(self, snapshot_id: str) -> str:
-        return f"arn:aws:ec2:{self._region}::snapshot/{snapshot_id}"
+    # Provided by StorageGatewayAdapter, which takes these methods (declared here for the type checker).
+    _sgw: Callable[[], Any]
+    _ec2: Callable[[], Any]
+    _region: str
+    _account: str
 
     def _volume_arn(self, volume_id: str) -> str:
-        return f"arn:aws:ec2:{self._region}:{self._account}:volume/{volume_id}"
-
-    # the gateway side
+        raise NotImplementedError
 
     def _volume_infos(self, gateway_arn: str) -> Iterator[dict[str, Any]]:
-        request: dict[str, Any] = {"GatewayARN": gateway_arn}
-        while True:
-            response = self._sgw().list_volumes(**request)
-            yield from response.get("VolumeInfos", [])
-            if not response.get("Marker"):
-                return
-            request["Marker"] = response["Marker"]
+        raise NotImplementedError
 
     def _volume_info(self, volume_arn: str) -> dict[str, Any]:
-        """The volume's ListVolumes entry (which says cached or stored); ResourceNotFoundException if gone."""
-        gateway_arn = gateway_of(volume_arn)
-        try:
-            for info in self._volume_infos(gateway_arn):
-                if info["VolumeARN"] == volume_arn:
-                    return info
-        except ClientError as error:
-            if _gateway_code(error) in _NOT_FOUND:
-                raise ResourceNotFoundException(
-                    f"Storage Gateway volume {volume_arn} does not exist: its gateway was not found"
-                ) from None
-            raise
-        raise ResourceNotFoundException(f"Storage Gateway volume {volume_arn} does not exist")
+        raise NotImplementedError
 
     def _describe_volume(self, volume_arn: str, volume_type: str) -> dict[str, Any]:
-        if volume_type.upper().startswith("STORED"):
-            return dict(self._sgw().describe_stored_iscsi_volumes(VolumeARNs=[volume_arn])["StorediSCSIVolumes"][0])
-        return dict(self._sgw().describe_cached_iscsi_volumes(VolumeARNs=[volume_arn])["CachediSCSIVolumes"][0])
+        raise NotImplementedError
 
     def _resource_tags(self, arn: str) -> dict[str, str]:
-        tags: dict[str, str] = {}
-        request: dict[str, Any] = {"ResourceARN": arn}
-        while True:
-            response = self._sgw().list_tags_for_resource(**request)
-            tags.update(_tags(response.get("Tags")))
-            if not response.get("Marker"):
-                return tags
-            request["Marker"] = response["Marker"]
-
-    def _info(self, volume_arn: str, volume_type: str) -> ResourceInfo:
-        volume = self._describe_volume(volume_arn, volume_type)
-        tags = self._resource_tags(volume_arn)
-        return ResourceInfo(
-            arn=volume_arn,
-            resource_type=self.resource_type,
-            name=tags.get("Name", volume["VolumeId"]),
-            size_bytes=int(volume["VolumeSizeInBytes"]),
-            tags=tags,
-            encryption_key_arn=volume.get("KMSKey"),
-            is_encrypted=True,  # Storage Gateway encrypts volume data at rest, with S3-managed keys by default
-        )
-
-    def describe(self, resource_arn: str) -> ResourceInfo:
-        info = self._volume_info(resource_arn)
-        return self._info(resource_arn, info.get("VolumeType", "CACHED"))
-
-    def list_resources(self) -> Iterator[ResourceInfo]:
-        request: dict[str, Any] = {}
-        while True:
-            response = self._sgw().list_gateways(**request)
-            for gateway in response.get("Gateways", []):
-                for info in self._volume_infos(gateway["GatewayARN"]):
-                    yield self._info(info["VolumeARN"], info.get("VolumeType", "CACHED"))
-            if not response.get("Marker"):
-                return
-            request["Marker"] = response["Marker"]
-
-    # backups: EBS snapshots made by the gateway
-
-    def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
-        snapshots = self._ec2().describe_snapshots(
-            OwnerIds=["self"], Filters=[{"Name": f"tag:{JOB_TAG}", "Values": [job_id]}]
-        )["Snapshots"]
-        if not snapshots:
-            return None
-        snapshot_id = snapshots[0]["SnapshotId"]
-        return NativeBackup(snapshot_id, self._snapshot_arn(snapshot_id))
-
-    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
-        gateway_of(resource_arn)
-        try:
-            snapshot = self._sgw().create_snapshot(
-                VolumeARN=resource_arn,
-                # The description names the volume: the snapshot alone then says where to restore it.
-                SnapshotDescription=f"Strongroom backup job {job_id} of {resource_arn}"[:255],
-                Tags=[{"Key": k, "Value": v} for k, v in {**tags, JOB_TAG: job_id}.items()],
-            )
-        except ClientError as error:
-            if _gateway_code(error) in _NOT_FOUND:
-                raise ResourceNotFoundException(f"Storage Gateway volume {resource_arn} does not exist") from None
-            raise  # VolumeNotReady, SnapshotInProgress, GatewayNotConnected: the job retries within its window
-        return NativeBackup(snapshot["SnapshotId"], self._snapshot_arn(snapshot["SnapshotId"]))
+        raise NotImplementedError
 
     def _snapshot(self, snapshot_id: str) -> dict[str, Any] | None:
-        try:
-            return dict(self._ec2().describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0])
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("InvalidSnapshot.NotFound", "InvalidSnapshotID.Malformed"):
-                return None
-            raise
-
-    def backup_status(self, native_id: str) -> Progress:
-        return snapshot_progress(self._snapshot(native_id), native_id)
-
-    def delete_backup(self, native_id: str) -> None:
-        delete_snapshot(self._ec2(), native_id)
-
-    def move_to_cold(self, native_id: str) -> bool:
-        """The point is an EBS snapshot: to the EBS archive tier, as an EBS volume's point."""
-        return archive_snapshot(self._ec2(), native_id)
-
-    # locks: the point is one EBS snapshot (lambdas/resources/snapshot_locks.py)
-
-    def lock_backup(self, native_id: str, lock: NativeLock) -> None:
-        lock_snapshots(self._ec2(), [native_id], lock)
-
-    def unlock_backup(self, native_id: str) -> None:
-        unlock_snapshots(self._ec2(), [native_id])
-
-    def backup_lock(self, native_id: str) -> NativeLockState | None:
-        return earliest_lock(self._ec2(), [native_id])
-
-    # copies: the point is an EBS snapshot, copied as an EBS volume's point is
-
-    def share_backup(self, native_id: str, account: str) -> None:
-        share_snapshot(self._ec2(), native_id, account)
-
-    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
-        """An EBS snapshot copy (CopySnapshot) in this Region and account under `kms_key_arn`. Its description
-        names the source volume as a backup's does, so restore_metadata still knows the volume: in the volume's
-        own Region and account the copy restores to its gateway, elsewhere to an EBS volume."""
-        description = f"Strongroom copy job {copy_job_id} of {source.resource_arn}"
-        snapshot_id = copy_snapshot(self._ec2(), source, description, kms_key_arn, {**tags, JOB_TAG: copy_job_id})
-        return NativeBackup(snapshot_id, self._snapshot_arn(snapshot_id))
-
-    # restore
+        raise NotImplementedError
 
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
         snapshot = self._snapshot(native_id)

@@ -20,7 +20,6 @@ with list_native_backups, whose docstring says which AMIs count as the instance'
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -29,45 +28,33 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lambdas.domain.arns import parse_arn
-from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException, ResourceNotFoundException
+from lambdas.domain.errors import ResourceNotFoundException
 from lambdas.domain.native_locks import NativeLock
 from lambdas.resources.base import (
     JOB_TAG,
-    RESTORE_TAG,
     SOURCE_TAG,
-    CopySource,
     NativeBackup,
     NativeLockState,
-    NativeRestore,
     Phase,
     Progress,
     ResourceInfo,
 )
-from lambdas.resources.ebs import share_snapshot
-from lambdas.resources.rds import flag, json_list, metadata_value, native_tags
+from lambdas.resources.ebs_snapshots import ebs_tags
+from lambdas.resources.ec2 import images as amis
+from lambdas.resources.ec2.copies import Ec2Copies, image_name
+from lambdas.resources.ec2.restore import (
+    GIB,
+    LIVE_STATES,
+    Ec2Restores,
+    _launch_settings,
+)
+from lambdas.resources.snapshot_engine import error_code, native_tags, tag_list
 from lambdas.resources.snapshot_locks import earliest_lock, lock_snapshots, unlock_snapshots
+from lambdas.resources.spec import AdapterContext
 
-GIB = 1024**3
-LIVE_STATES = ("pending", "running", "stopping", "stopped")
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
-_AMI_NAME_CHARS = re.compile(r"[^A-Za-z0-9()\[\] ./\-'@_]")
 _MADE_FOR_IMAGE = re.compile(r" for (ami-[0-9a-f]+)")  # "Created by CreateImage(i-...) for ami-...[ from vol-...]"
 _FILTER_VALUES = 200  # the most values one DescribeImages filter takes
 _PAGE = 100  # instances per DescribeInstances when describing many: their volumes' filter takes twice as many ids
-_BOOLEAN_KEYS = ("EbsOptimized", "RequireIMDSv2", "DisableApiTermination")
-_PLACEMENT_KEYS = frozenset({"AvailabilityZone", "Tenancy", "GroupName"})
-# AWS Backup's default for EC2: the instance keeps running while its AMI is made (no reboot, so no
-# file-system freeze); Windows VSS is off unless the plan's AdvancedBackupSettings turn it on.
-WINDOWS_VSS = "disabled"
-
-
-def image_name(job_id: str) -> str:
-    """The AMI's name carries the job id: a retried start finds the AMI it already made (names are unique)."""
-    return f"strongroom-{_AMI_NAME_CHARS.sub('-', job_id)}"[:128]
-
-
-def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
-    return {tag["Key"]: tag["Value"] for tag in raw or []}
 
 
 def _made_by_a_backup_service(tags: dict[str, str]) -> bool:
@@ -75,99 +62,7 @@ def _made_by_a_backup_service(tags: dict[str, str]) -> bool:
     return JOB_TAG in tags or any(key.startswith("aws:backup:") for key in tags)
 
 
-def _tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Key": key, "Value": value} for key, value in tags.items()]
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response["Error"]["Code"])
-
-
-def _snapshot_ids(image: dict[str, Any]) -> list[str]:
-    return [
-        mapping["Ebs"]["SnapshotId"]
-        for mapping in image.get("BlockDeviceMappings", [])
-        if mapping.get("Ebs", {}).get("SnapshotId")
-    ]
-
-
-def _image_size(image: dict[str, Any]) -> int:
-    return (
-        sum(
-            int(mapping["Ebs"].get("VolumeSize", 0))
-            for mapping in image.get("BlockDeviceMappings", [])
-            if "Ebs" in mapping
-        )
-        * GIB
-    )
-
-
-def _placement(metadata: dict[str, str]) -> dict[str, str] | None:
-    raw = metadata_value(metadata, "Placement")
-    if raw is None or raw == "":
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        value = None
-    if (
-        not isinstance(value, dict)
-        or not set(value) <= _PLACEMENT_KEYS
-        or not all(isinstance(item, str) for item in value.values())
-    ):
-        raise InvalidParameterValueException(
-            f"Restore metadata Placement must be a JSON object of {', '.join(sorted(_PLACEMENT_KEYS))}, got {raw!r}"
-        )
-    return {key: item for key, item in value.items() if item}
-
-
-def _launch_settings(instance: dict[str, Any]) -> dict[str, str]:
-    """The instance's launch settings, as restore metadata records them (AWS Backup's keys)."""
-    settings = {"InstanceType": str(instance["InstanceType"])}
-    for key in ("SubnetId", "VpcId", "KeyName"):
-        if instance.get(key):
-            settings[key] = str(instance[key])
-    settings["SecurityGroupIds"] = json.dumps([group["GroupId"] for group in instance.get("SecurityGroups", [])])
-    placement = {
-        key: value for key, value in (instance.get("Placement") or {}).items() if key in _PLACEMENT_KEYS and value
-    }
-    if placement:
-        settings["Placement"] = json.dumps(placement, sort_keys=True)
-    profile = (instance.get("IamInstanceProfile") or {}).get("Arn")
-    if profile:
-        settings["IamInstanceProfileName"] = profile.rsplit("/", 1)[-1]
-    settings["EbsOptimized"] = str(bool(instance.get("EbsOptimized"))).lower()
-    settings["Monitoring"] = (instance.get("Monitoring") or {}).get("State", "disabled")
-    tokens = (instance.get("MetadataOptions") or {}).get("HttpTokens")
-    if tokens:
-        settings["RequireIMDSv2"] = str(tokens == "required").lower()
-    return settings
-
-
-def _percent(snapshots: list[dict[str, Any]]) -> str:
-    done = [float((snapshot.get("Progress") or "0%").rstrip("%")) for snapshot in snapshots]
-    return f"{sum(done) / len(done):.1f}" if done else "0.0"
-
-
-def _untagged(image: dict[str, Any], snapshots: dict[str, dict[str, Any]]) -> list[str]:
-    """The AMI's snapshots that lack one of its tags: the job's AMI only (an AMI the import catalogs is left as
-    it is), and a snapshot not listed is tagged too (CreateTags is idempotent)."""
-    tags = _tags(image.get("Tags"))
-    if JOB_TAG not in tags:
-        return []
-    return [
-        snapshot_id
-        for snapshot_id in _snapshot_ids(image)
-        if not tags.items() <= _tags(snapshots.get(snapshot_id, {}).get("Tags")).items()
-    ]
-
-
-# Roles a restore may hand to a new instance: the user marks them by creating them under this IAM path
-# (aws iam create-role --path /strongroom-restore/ ...). RestoreStart may pass only these, and only to EC2.
-RESTORE_ROLE_PATH = "/strongroom-restore/"
-
-
-class Ec2Adapter:
+class Ec2Adapter(Ec2Restores, Ec2Copies):
     resource_type = "EC2"
     tagging_filter = "ec2:instance"
     supports_cold_storage = False
@@ -195,7 +90,7 @@ class Ec2Adapter:
         try:
             reservations = self._ec2().describe_instances(InstanceIds=[instance_id])["Reservations"]
         except ClientError as error:
-            if _code(error) in ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"):
+            if error_code(error) in ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"):
                 return None
             raise
         instances = [instance for reservation in reservations for instance in reservation["Instances"]]
@@ -216,7 +111,7 @@ class Ec2Adapter:
 
     def _info(self, instance: dict[str, Any], volumes: list[dict[str, Any]]) -> ResourceInfo:
         """`details` are the instance's launch settings, the restore metadata of a backup of it."""
-        tags = _tags(instance.get("Tags"))
+        tags = ebs_tags(instance.get("Tags"))
         root = next((v for v in volumes if v.get("Device") == instance.get("RootDeviceName")), None)
         encrypted = bool(volumes) and all(v.get("Encrypted") for v in volumes)
         return ResourceInfo(
@@ -275,7 +170,7 @@ class Ec2Adapter:
         try:
             images = self._ec2().describe_images(ImageIds=[image_id])["Images"]
         except ClientError as error:
-            if _code(error) in ("InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"):
+            if error_code(error) in ("InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"):
                 return None
             raise
         live = [image for image in images if image.get("State") != "deregistered"]
@@ -319,7 +214,7 @@ class Ec2Adapter:
             available = [*filters, {"Name": "state", "Values": ["available"]}]
             for page in paginator.paginate(Owners=["self"], Filters=available):
                 for image in page["Images"]:
-                    if image["ImageId"] in seen or _made_by_a_backup_service(_tags(image.get("Tags"))):
+                    if image["ImageId"] in seen or _made_by_a_backup_service(ebs_tags(image.get("Tags"))):
                         continue
                     seen.add(image["ImageId"])
                     created = datetime.fromisoformat(str(image["CreationDate"]).replace("Z", "+00:00"))
@@ -348,12 +243,12 @@ class Ec2Adapter:
                 Name=name,
                 Description=f"Strongroom backup job {job_id} of {instance_id}",
                 NoReboot=True,
-                TagSpecifications=[{"ResourceType": "image", "Tags": _tag_list(image_tags)}],
+                TagSpecifications=[{"ResourceType": "image", "Tags": tag_list(image_tags)}],
             )["ImageId"]
         except ClientError as error:
-            if _code(error) in ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"):
+            if error_code(error) in ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"):
                 raise ResourceNotFoundException(f"EC2 instance {resource_arn} does not exist") from None
-            if _code(error) != "InvalidAMIName.Duplicate":
+            if error_code(error) != "InvalidAMIName.Duplicate":
                 raise
             # The name carries the job id: an earlier attempt made this AMI and crashed before recording it.
             images = self._ec2().describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": [name]}])
@@ -374,7 +269,7 @@ class Ec2Adapter:
             i
             for image in images.values()
             if image.get("State") in ("pending", "available")
-            for i in _snapshot_ids(image)
+            for i in amis.snapshot_ids(image)
         ]
         snapshots = self._snapshots(wanted)
         self._seen_images = images
@@ -385,13 +280,13 @@ class Ec2Adapter:
             return Progress(Phase.FAILED, message=f"AMI {native_id} disappeared before it completed")
         state = image.get("State")
         if state == "available":
-            untagged = _untagged(image, snapshots)
+            untagged = amis.untagged(image, snapshots)
             if untagged:
-                self._ec2().create_tags(Resources=untagged, Tags=_tag_list(_tags(image.get("Tags"))))
-            return Progress(Phase.COMPLETED, "100.0", _image_size(image))
+                self._ec2().create_tags(Resources=untagged, Tags=tag_list(ebs_tags(image.get("Tags"))))
+            return Progress(Phase.COMPLETED, "100.0", amis.image_size(image))
         if state == "pending":
-            parts = [snapshots[i] for i in _snapshot_ids(image) if i in snapshots]
-            return Progress(Phase.RUNNING, _percent(parts), _image_size(image) or None)
+            parts = [snapshots[i] for i in amis.snapshot_ids(image) if i in snapshots]
+            return Progress(Phase.RUNNING, amis.percent(parts), amis.image_size(image) or None)
         reason = (image.get("StateReason") or {}).get("Message")
         return Progress(Phase.FAILED, message=reason or f"AMI {native_id} is {state}")
 
@@ -423,7 +318,7 @@ class Ec2Adapter:
         """The AMI's snapshots: its block device mappings while it is registered, and those CreateImage or
         CopyImage made for it ("Created by CreateImage(i-...) for ami-...", "Copied for DestinationAmi ami-...
         from SourceAmi ..."), found even after an earlier attempt deregistered it."""
-        snapshot_ids = set(_snapshot_ids(image)) if image else set()
+        snapshot_ids = set(amis.snapshot_ids(image)) if image else set()
         made_for_image = self._ec2().describe_snapshots(
             OwnerIds=["self"],
             Filters=[
@@ -470,7 +365,7 @@ class Ec2Adapter:
             try:
                 ec2.deregister_image(ImageId=native_id)
             except ClientError as error:
-                if _code(error) not in ("InvalidAMIID.NotFound", "InvalidAMIID.Unavailable"):
+                if error_code(error) not in ("InvalidAMIID.NotFound", "InvalidAMIID.Unavailable"):
                     raise
         for snapshot_id in sorted(snapshot_ids):
             if self._snapshot_arn(snapshot_id) in keep:
@@ -478,228 +373,15 @@ class Ec2Adapter:
             try:
                 ec2.delete_snapshot(SnapshotId=snapshot_id)
             except ClientError as error:
-                if _code(error) not in ("InvalidSnapshot.NotFound", "InvalidSnapshot.InUse"):
+                if error_code(error) not in ("InvalidSnapshot.NotFound", "InvalidSnapshot.InUse"):
                     raise
-
-    # copies
-
-    def share_backup(self, native_id: str, account: str) -> None:
-        """Lets `account` copy the AMI: a launch permission on the AMI, and createVolumePermission on each of its
-        EBS snapshots (CopyImage of a shared AMI reads them). Adding an account twice changes nothing."""
-        ec2 = self._ec2()
-        ec2.modify_image_attribute(ImageId=native_id, LaunchPermission={"Add": [{"UserId": account}]})
-        for snapshot_id in sorted(self._part_ids(native_id, self._image(native_id))):
-            share_snapshot(ec2, snapshot_id, account)
-
-    def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
-        """CopyImage into this Region and account: a new AMI whose snapshots are encrypted with `kms_key_arn`, named
-        after the copy job (AMI names are unique, so a retried copy finds the AMI it made) and tagged with its id,
-        the AMI and its snapshots alike, by the call itself. EC2 copies across Regions, and copies an AMI another
-        account shared (launch permission and snapshot permissions), in one call."""
-        name = image_name(copy_job_id)
-        copy_tags = _tag_list({**native_tags(tags), JOB_TAG: copy_job_id})
-        try:
-            image_id = self._ec2().copy_image(
-                SourceImageId=source.native_id,
-                SourceRegion=source.region,
-                Name=name,
-                Description=f"Strongroom copy job {copy_job_id} of {source.native_id}"[:255],
-                Encrypted=True,
-                KmsKeyId=kms_key_arn,
-                CopyImageTags=False,
-                ClientToken=copy_job_id[:64],
-                TagSpecifications=[
-                    {"ResourceType": "image", "Tags": copy_tags},
-                    {"ResourceType": "snapshot", "Tags": copy_tags},
-                ],
-            )["ImageId"]
-        except ClientError as error:
-            if _code(error) in ("InvalidAMIID.NotFound", "InvalidAMIID.Unavailable", "InvalidAMIID.Malformed"):
-                raise InvalidRequestException(
-                    f"AMI {source.native_id} in {source.region} cannot be read from account {self._account}: it is "
-                    "gone, or it is not shared with this account"
-                ) from None
-            if _code(error) != "InvalidAMIName.Duplicate":
-                raise
-            images = self._ec2().describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": [name]}])
-            if not images["Images"]:
-                raise
-            image_id = images["Images"][0]["ImageId"]  # made by an earlier attempt of this copy job
-        return self._backup(image_id)
 
     def move_to_cold(self, native_id: str) -> bool:
         """AMIs have no cold tier: the setting is ignored, as AWS Backup ignores it. (Archiving an AMI's
         snapshots would leave an AMI that launches nothing until they are restored.)"""
         return False
 
-    # restore
 
-    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
-        """The source instance's launch settings, read when the backup completes (AWS Backup's keys): those its
-        description just read (`source.details`), else the instance's, described now."""
-        metadata = {"WindowsVSS": WINDOWS_VSS}
-        if source is not None and source.details.get("InstanceType"):
-            return {**metadata, **source.details}
-        if source is not None:
-            instance_id: str | None = parse_arn(source.arn).resource_id
-        else:
-            image = self._seen_images.get(native_id) or self._image(native_id)
-            instance_id = (image or {}).get("SourceInstanceId")
-        instance = self._instance(instance_id) if instance_id else None
-        if instance is None:
-            return metadata  # the instance is gone: InstanceType and the network must come with the restore
-        return {**metadata, **_launch_settings(instance)}
-
-    def check_restore(self, native_id: str, metadata: dict[str, str]) -> None:
-        instance_type = metadata_value(metadata, "InstanceType")
-        if not instance_type:
-            raise InvalidParameterValueException("Restore metadata for EC2 is missing: InstanceType")
-        if not _INSTANCE_TYPE.match(instance_type):
-            raise InvalidParameterValueException(
-                f"Restore metadata InstanceType must be an instance type such as t3.micro, got {instance_type!r}"
-            )
-        for key in _BOOLEAN_KEYS:
-            flag(metadata, key)
-        monitoring = metadata_value(metadata, "Monitoring")
-        if monitoring and monitoring.lower() not in ("enabled", "disabled"):
-            raise InvalidParameterValueException(
-                f"Restore metadata Monitoring must be enabled or disabled, got {monitoring!r}"
-            )
-        shutdown = metadata_value(metadata, "InstanceInitiatedShutdownBehavior")
-        if shutdown and shutdown not in ("stop", "terminate"):
-            raise InvalidParameterValueException(
-                f"Restore metadata InstanceInitiatedShutdownBehavior must be stop or terminate, got {shutdown!r}"
-            )
-        _placement(metadata)
-        subnet_vpc = self._subnet_vpc(metadata_value(metadata, "SubnetId"))
-        groups = json_list(metadata, "SecurityGroupIds") or []
-        if groups:
-            self._check_groups(groups, subnet_vpc)
-        profile = metadata_value(metadata, "IamInstanceProfileName")
-        if profile:
-            self._check_instance_profile(profile)
-
-    def _check_instance_profile(self, name: str) -> None:
-        """An instance profile gives the new instance its role's permissions: only a role the user marked for
-        restores (created under RESTORE_ROLE_PATH) may be given, or any caller of StartRestoreJob could launch an
-        instance with any role of the account."""
-        how = (
-            f"create the role under the path {RESTORE_ROLE_PATH} (aws iam create-role --path {RESTORE_ROLE_PATH} "
-            '...), or restore without it (Metadata IamInstanceProfileName="")'
-        )
-        if self._iam is None:
-            raise InvalidParameterValueException(
-                f"Restore metadata IamInstanceProfileName {name}: instance profiles cannot be checked here; {how}"
-            )
-        try:
-            roles = self._iam().get_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Roles"]
-        except ClientError as error:
-            if _code(error) == "NoSuchEntity":
-                raise InvalidParameterValueException(
-                    f"Restore metadata IamInstanceProfileName {name} does not exist"
-                ) from None
-            raise
-        unmarked = sorted(
-            str(role["Arn"]) for role in roles if not str(role.get("Path", "/")).startswith(RESTORE_ROLE_PATH)
-        )
-        if unmarked:
-            raise InvalidParameterValueException(
-                f"Restore metadata IamInstanceProfileName {name} carries roles not marked for restores "
-                f"({', '.join(unmarked)}): {how}"
-            )
-
-    def _subnet_vpc(self, subnet_id: str | None) -> str | None:
-        if not subnet_id:
-            return None
-        try:
-            subnets = self._ec2().describe_subnets(SubnetIds=[subnet_id])["Subnets"]
-        except ClientError as error:
-            if _code(error) in ("InvalidSubnetID.NotFound", "InvalidSubnetID.Malformed"):
-                raise InvalidParameterValueException(f"Restore metadata SubnetId {subnet_id} does not exist") from None
-            raise
-        return str(subnets[0]["VpcId"])
-
-    def _check_groups(self, group_ids: list[str], subnet_vpc: str | None) -> None:
-        try:
-            groups = self._ec2().describe_security_groups(GroupIds=group_ids)["SecurityGroups"]
-        except ClientError as error:
-            if _code(error) in ("InvalidGroup.NotFound", "InvalidGroupId.Malformed", "InvalidGroupId.NotFound"):
-                raise InvalidParameterValueException(
-                    f"Restore metadata SecurityGroupIds names a security group that does not exist: {group_ids}"
-                ) from None
-            raise
-        if subnet_vpc is not None:
-            foreign = sorted(group["GroupId"] for group in groups if group.get("VpcId") != subnet_vpc)
-            if foreign:
-                raise InvalidParameterValueException(
-                    f"Security groups {foreign} are not in the VPC {subnet_vpc} of the restore's SubnetId: "
-                    "override SecurityGroupIds along with SubnetId"
-                )
-
-    def find_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore | None:
-        reservations = self._ec2().describe_instances(
-            Filters=[
-                {"Name": f"tag:{RESTORE_TAG}", "Values": [restore_job_id]},
-                {"Name": "instance-state-name", "Values": list(LIVE_STATES)},
-            ]
-        )["Reservations"]
-        instances = [instance for reservation in reservations for instance in reservation["Instances"]]
-        if not instances:
-            return None
-        instance_id = instances[0]["InstanceId"]
-        return NativeRestore(instance_id, self._instance_arn(instance_id))
-
-    def start_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore:
-        self.check_restore(native_id, metadata)
-        request: dict[str, Any] = {
-            "ImageId": native_id,
-            "MinCount": 1,
-            "MaxCount": 1,
-            "InstanceType": metadata_value(metadata, "InstanceType"),
-            "ClientToken": restore_job_id[:64],  # EC2's own idempotency, should the start be retried
-            "TagSpecifications": [{"ResourceType": "instance", "Tags": _tag_list({RESTORE_TAG: restore_job_id})}],
-        }
-        subnet_id = metadata_value(metadata, "SubnetId")
-        if subnet_id:
-            request["SubnetId"] = subnet_id
-        groups = json_list(metadata, "SecurityGroupIds")
-        if groups:
-            request["SecurityGroupIds"] = groups
-        placement = _placement(metadata) or {}
-        if subnet_id:
-            placement.pop("AvailabilityZone", None)  # the subnet decides the zone; both may disagree after an override
-        if placement:
-            request["Placement"] = placement
-        for key in ("KeyName", "InstanceInitiatedShutdownBehavior"):
-            value = metadata_value(metadata, key)
-            if value:
-                request[key] = value
-        profile = metadata_value(metadata, "IamInstanceProfileName")
-        if profile:
-            request["IamInstanceProfile"] = {"Name": profile}
-        for key in ("EbsOptimized", "DisableApiTermination"):
-            value_flag = flag(metadata, key)
-            if value_flag is not None:
-                request[key] = value_flag
-        monitoring = metadata_value(metadata, "Monitoring")
-        if monitoring:
-            request["Monitoring"] = {"Enabled": monitoring.lower() == "enabled"}
-        if flag(metadata, "RequireIMDSv2"):
-            request["MetadataOptions"] = {"HttpTokens": "required", "HttpEndpoint": "enabled"}
-        instance = self._ec2().run_instances(**request)["Instances"][0]
-        return NativeRestore(instance["InstanceId"], self._instance_arn(instance["InstanceId"]))
-
-    def restore_status(self, restore: NativeRestore) -> Progress:
-        instance = self._instance(restore.native_id)
-        if instance is None:
-            return Progress(Phase.FAILED, message=f"Instance {restore.native_id} disappeared during the restore")
-        state = instance["State"]["Name"]
-        if state == "running":
-            volumes = self._volumes([restore.native_id])[restore.native_id]
-            return Progress(Phase.COMPLETED, "100.0", sum(int(v.get("Size", 0)) for v in volumes) * GIB)
-        if state == "pending":
-            return Progress(Phase.RUNNING, "50.0")
-        reason = (instance.get("StateReason") or {}).get("Message")
-        return Progress(
-            Phase.FAILED, message=f"Instance {restore.native_id} is {state}" + (f": {reason}" if reason else "")
-        )
+def build(ctx: AdapterContext) -> Ec2Adapter:
+    """The adapter of this type for one account and Region (its spec's `build`)."""
+    return Ec2Adapter(ctx.client("ec2"), ctx.region, ctx.account, iam=ctx.client("iam"))

@@ -4,7 +4,7 @@ Cold storage is the EBS snapshot archive tier (ModifySnapshotTier). MoveToColdSt
 point there: OptInToArchiveForSupportedResources is kept and shown, and changes nothing in Strongroom. An
 archived snapshot makes no volume: a restore first asks for a temporary restore of it (RestoreSnapshotTier),
 which on AWS takes 24 to 72 hours; until it is done the restore job fails saying so, and is started again
-later. Storage Gateway points are EBS snapshots too and share these helpers."""
+later. EBS snapshots are written once in lambdas/resources/ebs_snapshots.py, shared with EC2 and Storage Gateway."""
 
 from __future__ import annotations
 
@@ -13,16 +13,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdas.common import clock
 from lambdas.domain.arns import parse_arn
-from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException, ResourceNotFoundException
+from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
 from lambdas.domain.native_locks import NativeLock
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
     CopySource,
     NativeBackup,
-    NativeBackupInUse,
     NativeLockState,
     NativeRestore,
     Phase,
@@ -30,116 +28,20 @@ from lambdas.resources.base import (
     ResourceInfo,
     StartCapacity,
 )
+from lambdas.resources.ebs_snapshots import (
+    GIB,
+    archive_snapshot,
+    copy_snapshot,
+    delete_snapshot,
+    ebs_tags,
+    share_snapshot,
+    snapshot_progress,
+    tag_spec,
+    thaw_snapshot,
+)
 from lambdas.resources.snapshot_locks import earliest_lock, lock_snapshots, unlock_snapshots
+from lambdas.resources.spec import AdapterContext
 from lambdas.resources.waits import PENDING_SNAPSHOTS_PER_VOLUME, BackupMustWait, volume_busy
-
-GIB = 1024**3
-TEMPORARY_RESTORE_DAYS = 7  # how long a snapshot restored from the archive tier for a restore job stays usable
-_GONE = ("InvalidSnapshot.NotFound", "InvalidSnapshotID.Malformed")
-_RESTORED = ("temporary-restore-completed", "permanent-restore-completed")
-
-
-def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
-    return {tag["Key"]: tag["Value"] for tag in raw or []}
-
-
-def _tag_spec(kind: str, tags: dict[str, str]) -> list[dict[str, Any]]:
-    return [{"ResourceType": kind, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
-
-
-def snapshot_progress(snapshot: dict[str, Any] | None, native_id: str) -> Progress:
-    """An EBS snapshot's progress (Storage Gateway volumes back up to EBS snapshots too)."""
-    if snapshot is None:
-        return Progress(Phase.FAILED, message=f"Snapshot {native_id} disappeared before it completed")
-    size = int(snapshot.get("VolumeSize", 0)) * GIB
-    state = snapshot["State"]
-    if state == "completed":
-        return Progress(Phase.COMPLETED, "100.0", size)
-    if state in ("error", "recoverable"):
-        return Progress(Phase.FAILED, message=snapshot.get("StateMessage") or f"Snapshot {native_id} failed")
-    return Progress(Phase.RUNNING, (snapshot.get("Progress") or "0%").rstrip("%"), size)
-
-
-def delete_snapshot(ec2: Any, snapshot_id: str) -> None:
-    """Idempotent. A snapshot a registered AMI uses is never deleted (EC2 refuses with InvalidSnapshot.InUse):
-    NativeBackupInUse, so its recovery point waits until the AMI lets go of it."""
-    try:
-        ec2.delete_snapshot(SnapshotId=snapshot_id)
-    except ClientError as error:
-        code = error.response["Error"]["Code"]
-        if code == "InvalidSnapshot.InUse":
-            raise NativeBackupInUse(
-                f"Snapshot {snapshot_id} cannot be deleted while it is in use "
-                f"({error.response['Error'].get('Message', 'a registered AMI uses it')})"
-            ) from None
-        if code not in _GONE:
-            raise
-
-
-def archive_snapshot(ec2: Any, snapshot_id: str) -> bool:
-    """Moves a snapshot to the EBS archive tier; a snapshot already there is left as it is."""
-    snapshot = ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0]
-    if snapshot.get("StorageTier") != "archive":
-        ec2.modify_snapshot_tier(SnapshotId=snapshot_id, StorageTier="archive")
-    return True
-
-
-class SnapshotInArchive(InvalidRequestException):
-    """The snapshot is in the EBS archive tier and its temporary restore has not finished yet."""
-
-
-def thaw_snapshot(ec2: Any, snapshot_id: str) -> None:
-    """Makes an archived snapshot usable for a restore: starts a temporary restore of it (TemporaryRestoreDays)
-    unless one is under way or done, and raises SnapshotInArchive until it is done. A snapshot in the standard
-    tier passes at once. (moto finishes a tier restore at once; AWS takes 24 to 72 hours.)"""
-
-    def tier() -> dict[str, Any]:
-        statuses = ec2.describe_snapshot_tier_status(Filters=[{"Name": "snapshot-id", "Values": [snapshot_id]}])
-        return dict((statuses.get("SnapshotTierStatuses") or [{}])[0])
-
-    def usable(status: dict[str, Any]) -> bool:
-        if status.get("StorageTier", "standard") != "archive":
-            return True
-        expiry = status.get("RestoreExpiryTime")
-        return status.get("LastTieringOperationStatus") in _RESTORED and (
-            expiry is None or expiry > clock.wall_time()  # EC2's own clock, not the engine's
-        )
-
-    status = tier()
-    if usable(status):
-        return
-    if not str(status.get("LastTieringOperationStatus") or "").endswith("restore-in-progress"):
-        ec2.restore_snapshot_tier(SnapshotId=snapshot_id, TemporaryRestoreDays=TEMPORARY_RESTORE_DAYS)
-        status = tier()
-        if usable(status):
-            return
-    raise SnapshotInArchive(
-        f"Snapshot {snapshot_id} is in the EBS archive tier (cold storage) and is being restored from it, which "
-        "takes up to 72 hours; start the restore job again once that is done"
-    )
-
-
-def share_snapshot(ec2: Any, snapshot_id: str, account: str) -> None:
-    """Lets `account` copy the snapshot (createVolumePermission); adding an account twice changes nothing."""
-    ec2.modify_snapshot_attribute(
-        SnapshotId=snapshot_id, Attribute="createVolumePermission", OperationType="add", UserIds=[account]
-    )
-
-
-def copy_snapshot(ec2: Any, source: CopySource, description: str, kms_key_arn: str, tags: dict[str, str]) -> str:
-    """CopySnapshot into the client's Region and account, re-encrypted with `kms_key_arn` and tagged at once (so
-    a lookup by tag finds it even if the caller crashes next); returns the new snapshot's id. EBS copies across
-    Regions and from accounts that shared the snapshot in one call."""
-    snapshot = ec2.copy_snapshot(
-        SourceSnapshotId=source.native_id,
-        SourceRegion=source.region,
-        Description=description[:255],
-        Encrypted=True,
-        KmsKeyId=kms_key_arn,
-        TagSpecifications=_tag_spec("snapshot", tags),
-    )
-    return str(snapshot["SnapshotId"])
-
 
 STATUS_PAGE = 200  # snapshot ids per DescribeSnapshots call when tracking many jobs
 _FILTER_VALUES = 200  # the most values one EC2 filter takes
@@ -172,7 +74,7 @@ class EbsAdapter:
         return f"arn:aws:ec2:{self._region}::snapshot/{snapshot_id}"
 
     def _info(self, volume: dict[str, Any]) -> ResourceInfo:
-        tags = _tags(volume.get("Tags"))
+        tags = ebs_tags(volume.get("Tags"))
         return ResourceInfo(
             arn=self._volume_arn(volume["VolumeId"]),
             resource_type=self.resource_type,
@@ -255,7 +157,7 @@ class EbsAdapter:
             snapshot = self._ec2().create_snapshot(
                 VolumeId=volume_id,
                 Description=f"Strongroom backup job {job_id}",
-                TagSpecifications=_tag_spec("snapshot", {**tags, JOB_TAG: job_id}),
+                TagSpecifications=tag_spec("snapshot", {**tags, JOB_TAG: job_id}),
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "SnapshotCreationPerVolumeRateExceeded":
@@ -302,7 +204,7 @@ class EbsAdapter:
             pages = self._ec2().get_paginator("describe_snapshots").paginate(OwnerIds=["self"], Filters=[tagged])
             for page in pages:
                 for snapshot in page["Snapshots"]:
-                    job_id = _tags(snapshot.get("Tags")).get(JOB_TAG, "")
+                    job_id = ebs_tags(snapshot.get("Tags")).get(JOB_TAG, "")
                     if job_id in owners and snapshot["SnapshotId"] != owners[job_id]:
                         found.append(NativeBackup(snapshot["SnapshotId"], self._snapshot_arn(snapshot["SnapshotId"])))
         return found
@@ -380,7 +282,7 @@ class EbsAdapter:
             "SnapshotId": native_id,
             "AvailabilityZone": metadata["availabilityZone"],
             "VolumeType": metadata.get("volumeType", "gp3"),
-            "TagSpecifications": _tag_spec("volume", {RESTORE_TAG: restore_job_id}),
+            "TagSpecifications": tag_spec("volume", {RESTORE_TAG: restore_job_id}),
         }
         if metadata.get("volumeSize"):
             request["Size"] = int(metadata["volumeSize"])
@@ -401,3 +303,8 @@ class EbsAdapter:
         if volume["State"] == "error":
             return Progress(Phase.FAILED, message=f"Volume {restore.native_id} failed to create")
         return Progress(Phase.RUNNING, "50.0")
+
+
+def build(ctx: AdapterContext) -> EbsAdapter:
+    """The adapter of this type for one account and Region (its spec's `build`)."""
+    return EbsAdapter(ctx.client("ec2"), ctx.region, ctx.account)

@@ -1,0 +1,21 @@
+"""DynamoDB as data: lambdas/resources/types.py registers it."""
+
+from __future__ import annotations
+
+from lambdas.resources.spec import ArnForm, TypeSpec, adapter_in
+
+DYNAMODB = TypeSpec(
+    resource_type="DynamoDB",
+    arn_forms=(ArnForm("dynamodb", "table"),),
+    tagging_filter="dynamodb:table",
+    summary="DynamoDB tables: a recovery point is an on-demand table backup; a restore is a new table.",
+    build=adapter_in("lambdas.resources.dynamodb.adapter"),
+    copy_refusal=(
+        "AWS Backup copies DynamoDB backups to other vaults, Regions and accounts only with its advanced DynamoDB "
+        "backup features, which Strongroom does not implement. To keep a table's data elsewhere, add a replica in "
+        "another Region (global tables), or export the table to S3 (ExportTableToPointInTime, with point-in-time "
+        "recovery on) into a versioned bucket that Strongroom backs up and copies"
+    ),
+    manageable=True,
+    imports_native_backups=True,
+)

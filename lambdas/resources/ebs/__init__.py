@@ -1,0 +1,1 @@
+"""EBS volumes: adapter.py backs them up and restores them; spec.py says what the type is."""

@@ -1,0 +1,94 @@
+"""Amazon Redshift (provisioned clusters) as data: lambdas/resources/types.py registers it.
+
+Copies are refused: Redshift has no call that copies a manual snapshot to another Region or account
+(CopyClusterSnapshot copies an automated snapshot to a manual one in its own Region; cross-Region copies are a
+cluster setting, EnableSnapshotCopy, for every snapshot it takes; AuthorizeSnapshotAccess lets another account
+restore a snapshot, not own a copy of it)."""
+
+from __future__ import annotations
+
+from lambdas.resources.spec import ArnForm, Grant, TypeSpec, adapter_in, describe, key_grants
+
+
+def _arn(resource: str) -> str:
+    return f"arn:{{partition}}:redshift:{{region}}:{{account}}:{resource}"
+
+
+CLUSTERS = _arn("cluster:*")
+SNAPSHOTS = _arn("snapshot:*/*")  # snapshot:<cluster>/<snapshot>
+READ = describe("Redshift", "redshift", "DescribeClusters", "DescribeClusterSnapshots")
+READ_CLUSTERS = describe("Redshift", "redshift", "DescribeClusters")
+READ_SNAPSHOTS = describe("Redshift", "redshift", "DescribeClusterSnapshots")
+
+# RestoreFromClusterSnapshot's parameters a restore may set (case-insensitive, as AWS Backup's metadata keys).
+RESTORE_METADATA_KEYS = (
+    "ClusterIdentifier",
+    "NodeType",
+    "NumberOfNodes",
+    "Port",
+    "AvailabilityZone",
+    "ClusterSubnetGroupName",
+    "ClusterParameterGroupName",
+    "VpcSecurityGroupIds",
+    "PubliclyAccessible",
+    "EnhancedVpcRouting",
+    "AllowVersionUpgrade",
+    "KmsKeyId",
+    "Encrypted",
+)
+
+REDSHIFT = TypeSpec(
+    resource_type="Redshift",
+    arn_forms=(ArnForm("redshift", "cluster"),),
+    tagging_filter="redshift:cluster",
+    summary="Redshift provisioned clusters: a recovery point is a manual cluster snapshot; a restore is a new cluster.",
+    build=adapter_in("lambdas.resources.redshift.adapter"),
+    copy_refusal=(
+        "Redshift has no call that copies a manual cluster snapshot into another Region or account "
+        "(CopyClusterSnapshot copies automated snapshots within their Region; cross-Region snapshot copy is the "
+        "cluster's own setting, EnableSnapshotCopy). Turn that setting on for the cluster, or share the snapshot "
+        "with the other account (AuthorizeSnapshotAccess) to restore it there"
+    ),
+    restore_metadata_keys=RESTORE_METADATA_KEYS,
+    start_quota="the Redshift manual snapshot quota (ClusterSnapshotQuotaExceeded): the backup waits for an expiry",
+    imports_native_backups=True,
+    wildcard_reasons={
+        (
+            "redshift",
+            "cluster",
+        ): "The Redshift clusters plans select, and those restores create, are named at run time.",
+        ("redshift", "snapshot"): "Redshift snapshots are recovery points named after their job (snapshot:<cluster>/"
+        "<name>).",
+        ("redshift", "subnetgroup"): "A Redshift restore uses the cluster subnet group its restore metadata names.",
+        ("redshift", "parametergroup"): "A Redshift restore uses the parameter group its restore metadata names.",
+    },
+    iam={
+        "start_backup": (
+            READ,
+            Grant(
+                "CreateRedshiftSnapshots",
+                ("redshift:CreateClusterSnapshot", "redshift:CreateTags"),
+                (CLUSTERS, SNAPSHOTS),
+            ),
+        ),
+        "track_backup": (READ,),
+        "delete_backup": (
+            READ_SNAPSHOTS,
+            Grant("DeleteRedshiftSnapshots", ("redshift:DeleteClusterSnapshot",), (SNAPSHOTS,)),
+        ),
+        "check_restore": (READ_CLUSTERS,),
+        "start_restore": (
+            READ_CLUSTERS,
+            Grant(
+                "RestoreRedshiftClusters",
+                ("redshift:RestoreFromClusterSnapshot",),
+                # The new cluster, the snapshot, and the groups the restore metadata names.
+                (CLUSTERS, SNAPSHOTS, _arn("subnetgroup:*"), _arn("parametergroup:*")),
+            ),
+            Grant("TagRestoredRedshiftClusters", ("redshift:CreateTags",), (CLUSTERS,)),
+            *key_grants("Redshift", "redshift"),
+        ),
+        "poll_restore": (READ_CLUSTERS,),
+        "catalog": (READ,),
+    },
+)

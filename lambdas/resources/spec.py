@@ -1,0 +1,129 @@
+"""What a resource type is, as plain data: the one description every per-type table is fed from.
+
+A package under lambdas/resources/ states its type once, in a TypeSpec: the name AWS Backup gives it, the ARN
+forms that name one of its resources, its traits (cold tier, copies, restore metadata, start quota, backup
+options) and the IAM its calls need, job by job. lambdas/resources/types.py lists the specs; ARN parsing
+(lambdas/domain/arns.py), the API's supported types and the stack's roles
+(infrastructure/constructs/resource_access.py) read them there. Nothing here does I/O or imports boto3, so the
+domain and the CDK app may import it.
+
+IAM is data so that it sits next to the calls it grants: a Grant is one statement, its resources and condition
+values templates with {partition}, {region} and {account} (the stack fills them with its own tokens)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lambdas.resources.base import ResourceAdapter
+
+# The jobs a function does on resources, each with the adapter calls it makes (resource_access.py says which
+# function does which job).
+JOBS = (
+    "start_backup",
+    "track_backup",
+    "delete_backup",
+    "move_to_cold",
+    "copy_backup",
+    "check_restore",
+    "start_restore",
+    "poll_restore",
+    "catalog",
+)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One IAM Allow statement. Statements with the same sid are merged by the stack (two types may both ask
+    for DescribeRedshift), so a sid must mean the same resources and conditions wherever it is used."""
+
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...] = ("*",)
+    # IAM's condition blocks: {"StringEquals": {"kms:ViaService": "redshift.{region}.amazonaws.com"}}.
+    conditions: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+
+def describe(label: str, service: str, *actions: str) -> Grant:
+    """Describe/List calls of one service, on "*" (IAM cannot scope them); one Sid per service."""
+    return Grant(f"Describe{label}", tuple(f"{service}:{action}" for action in actions))
+
+
+def key_grants(label: str, service: str) -> tuple[Grant, ...]:
+    """DescribeKey and CreateGrant on any key, only in requests `service` makes on the function's behalf and
+    only grants for AWS resources: the service encrypts the resource a restore creates with the backup's key."""
+    via = ("kms:ViaService", f"{service}.{{region}}.amazonaws.com")
+    return (
+        Grant(f"UseKeysVia{label}", ("kms:DescribeKey",), conditions=(("StringEquals", (via,)),)),
+        Grant(
+            f"GrantKeysTo{label}",
+            ("kms:CreateGrant",),
+            conditions=(("StringEquals", (via,)), ("Bool", (("kms:GrantIsForAWSResource", "true"),))),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ArnForm:
+    """(service, resource kind) of the ARNs that name the type's resources; `must_contain` a part the resource
+    must have (a Storage Gateway volume, not a bare gateway), refused with `refusal` otherwise."""
+
+    service: str
+    kind: str
+    must_contain: str = ""
+    refusal: str = ""
+
+
+@dataclass(frozen=True)
+class AdapterContext:
+    """What a type's adapter is built from: lazy clients of one account and Region (service name -> client)."""
+
+    client: Callable[[str], Callable[[], Any]]
+    region: str
+    account: str
+    vault_storage: Any = None  # S3 and EFS keep their data in Strongroom's vault bucket (vault_storage.py)
+    efs_mover: Any = None  # how EFS data is moved (a mover function in Lambda, in-process locally)
+
+
+def adapter_in(module: str) -> Callable[[AdapterContext], ResourceAdapter]:
+    """The `build(ctx)` of the adapter module named, imported when first called: a spec never imports its adapter
+    (nor boto3), so the domain and the CDK app read specs freely, and the adapters may import the domain."""
+
+    def build(ctx: AdapterContext) -> ResourceAdapter:
+        built: ResourceAdapter = importlib.import_module(module).build(ctx)
+        return built
+
+    return build
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    resource_type: str  # as AWS Backup spells it (GetSupportedResourceTypes, ResourceType)
+    arn_forms: tuple[ArnForm, ...]
+    tagging_filter: str  # the Resource Groups Tagging API's ResourceTypeFilters value
+    summary: str  # what a recovery point is and what a restore makes, for docs/resource-types.md
+    supports_cold_storage: bool = False
+    # Copies: how many may run at once into one destination Region (None: unbounded by Strongroom), or why the
+    # type's recovery points cannot be copied at all (None: they can).
+    concurrent_copies: int | None = None
+    copy_refusal: str | None = None
+    restore_metadata_keys: tuple[str, ...] = ()
+    start_quota: str = ""  # what bounds the backups that may start at once, in words ("" when nothing does)
+    backup_options: dict[str, frozenset[str]] = field(default_factory=dict)  # AdvancedBackupSettings accepted
+    manageable: bool = False  # ResourceTypeManagementPreference accepts it
+    imports_native_backups: bool = False
+    # Builds the adapter; imports it when called, so that reading a spec never imports boto3 or botocore.
+    build: Callable[[AdapterContext], ResourceAdapter] | None = None
+    # IAM per job (a name in JOBS); None while the type's grants are still written out in resource_access.py.
+    iam: dict[str, tuple[Grant, ...]] | None = None
+    # Why each wildcard resource of those grants cannot be narrower, for the cdk-nag findings the stack explains:
+    # (service, resource kind) -> reason, e.g. ("redshift", "cluster") -> "The clusters plans select...".
+    wildcard_reasons: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.iam or {}) - set(JOBS)
+        if unknown:
+            raise ValueError(f"{self.resource_type}: IAM for unknown jobs {sorted(unknown)}; jobs are {JOBS}")

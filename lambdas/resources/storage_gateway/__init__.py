@@ -1,0 +1,1 @@
+"""Storage Gateway volumes: adapter.py backs them up and restores them; spec.py says what the type is."""

@@ -1,0 +1,27 @@
+"""Storage Gateway as data: lambdas/resources/types.py registers it."""
+
+from __future__ import annotations
+
+from lambdas.resources.spec import ArnForm, TypeSpec, adapter_in
+
+STORAGE_GATEWAY = TypeSpec(
+    resource_type="Storage Gateway",
+    arn_forms=(
+        ArnForm(
+            "storagegateway",
+            "gateway",
+            must_contain="/volume/",
+            refusal=(
+                "Storage Gateway backs up volumes, arn:aws:storagegateway:region:account:gateway/sgw-id/volume/vol-id, "
+                "not gateways"
+            ),
+        ),
+    ),
+    tagging_filter="storagegateway:gateway",
+    summary=(
+        "Storage Gateway volumes: a recovery point is the EBS snapshot the gateway makes; a restore is a "
+        "gateway volume or an EBS volume."
+    ),
+    build=adapter_in("lambdas.resources.storage_gateway.adapter"),
+    supports_cold_storage=True,
+)
