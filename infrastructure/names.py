@@ -34,7 +34,7 @@ def vault_bucket_name(account: str, region: str) -> str:
 
 
 # The EFS movers: one Lambda function per protected file system, `strongroom-efs-mover-<file system id>`
-# (lambdas.resources.efs.MOVER_FUNCTION_PREFIX), built for each file system the `efs_file_systems` context
+# (lambdas.resources.efs.mover.MOVER_FUNCTION_PREFIX), built for each file system the `efs_file_systems` context
 # lists (constructs/efs_movers.py); the engine looks them up and invokes them by this prefix only.
 EFS_MOVER_FUNCTION_PREFIX = "strongroom-efs-mover-"
 EFS_FILE_SYSTEMS_CONTEXT = "efs_file_systems"

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lambdas.resources.efs import FileTree, LocalDirectoryTree, MoveRequest, run_move
+from lambdas.resources.efs.file_tree import FileTree, LocalDirectoryTree
+from lambdas.resources.efs.mover import MoveRequest, run_move
 from lambdas.resources.vault_storage import VaultStorage, WorkBudget
 
 

@@ -242,7 +242,7 @@ class LocalRuntime:
 
         from lambdas.common import aws
         from lambdas.resources import catalog
-        from lambdas.resources.efs import LocalDirectoryTree
+        from lambdas.resources.efs.file_tree import LocalDirectoryTree
         from local.efs_in_process import InProcessMover
         from local.fsx_gaps import MotoFsxGaps
         from local.storage_gateway_fake import FakeStorageGatewayClient, GatewayTagging, backend_for, reset_backends

@@ -46,7 +46,7 @@ from infrastructure.constructs.findings import reason_for, wildcard_kind
 from infrastructure.constructs.nag import acknowledge, printed
 from infrastructure.constructs.permissions import vault_storage
 from infrastructure.constructs.resource_access import allow
-from lambdas.resources.efs import MOUNT_PATH
+from lambdas.resources.efs.mover import MOUNT_PATH
 
 _FILE_SYSTEM_ID = re.compile(r"^fs-[0-9a-f]{8,40}$")
 _ACCESS_POINT_ARN = re.compile(

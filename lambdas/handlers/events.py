@@ -43,7 +43,7 @@ class RestoreFinalizeEvent(RestoreStepEvent):
 
 
 class MoverEvent(BaseModel):
-    """What LambdaMover sends an EFS mover function (lambdas.resources.efs.MoveRequest)."""
+    """What LambdaMover sends an EFS mover function (lambdas.resources.efs.mover.MoveRequest)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

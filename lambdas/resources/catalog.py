@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lambdas.resources.base import ResourceAdapter
-from lambdas.resources.efs import MoverLauncher
+from lambdas.resources.efs.mover import MoverLauncher
 from lambdas.resources.spec import AdapterContext
 from lambdas.resources.types import TYPES
 from lambdas.resources.vault_storage import VaultStorage, default_vault_bucket

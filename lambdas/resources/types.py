@@ -11,12 +11,12 @@ from lambdas.resources.documentdb.spec import DOCUMENTDB
 from lambdas.resources.dynamodb.spec import DYNAMODB
 from lambdas.resources.ebs.spec import EBS
 from lambdas.resources.ec2.spec import EC2
-from lambdas.resources.efs_spec import EFS
+from lambdas.resources.efs.spec import EFS
 from lambdas.resources.fsx.spec import FSX
 from lambdas.resources.neptune.spec import NEPTUNE
 from lambdas.resources.rds.spec import RDS
 from lambdas.resources.redshift.spec import REDSHIFT
-from lambdas.resources.s3_spec import S3
+from lambdas.resources.s3.spec import S3
 from lambdas.resources.spec import TypeSpec
 from lambdas.resources.storage_gateway.spec import STORAGE_GATEWAY
 

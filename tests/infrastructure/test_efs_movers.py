@@ -13,7 +13,7 @@ import pytest
 from infrastructure import constants, names
 from infrastructure.constructs.efs_movers import EfsMoverContextError, EfsMoverTarget, file_systems_from
 from infrastructure.synth import build_app, stack_template, synthesize
-from lambdas.resources.efs import MOUNT_PATH, mover_function_name
+from lambdas.resources.efs.mover import MOUNT_PATH, mover_function_name
 from tests.infrastructure import reading
 
 HOME = {

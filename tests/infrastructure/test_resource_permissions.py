@@ -152,7 +152,7 @@ def test_customer_buckets_are_reached_as_buckets_and_objects_not_as_anything(
 
 def test_efs_movers_are_the_only_functions_the_engine_may_invoke(template: dict[str, Any]) -> None:
     # Given the movers lambdas.resources.efs invokes, one per file system
-    from lambdas.resources.efs import MOVER_FUNCTION_PREFIX, mover_function_name
+    from lambdas.resources.efs.mover import MOVER_FUNCTION_PREFIX, mover_function_name
 
     assert names.EFS_MOVER_FUNCTION_PREFIX == MOVER_FUNCTION_PREFIX
     assert mover_function_name("fs-0123456789abcdef0").startswith(MOVER_FUNCTION_PREFIX)

@@ -476,7 +476,7 @@ def vault_bucket(place: Place) -> str:
 
 
 def s3_adapter(place: Place) -> Any:
-    from lambdas.resources.s3 import S3Adapter
+    from lambdas.resources.s3.adapter import S3Adapter
     from lambdas.resources.vault_storage import VaultStorage, default_vault_bucket
 
     storage = VaultStorage(place.factory("s3"), default_vault_bucket(place.account, place.region))
@@ -609,7 +609,7 @@ def test_given_a_copy_of_a_copy_when_restored_then_the_content_comes_from_the_fi
 
 
 def efs_adapter(place: Place, mounts: Path) -> Any:
-    from lambdas.resources.efs import EfsAdapter
+    from lambdas.resources.efs.adapter import EfsAdapter
     from lambdas.resources.vault_storage import VaultStorage, default_vault_bucket
     from local.efs_in_process import InProcessMover, LocalMounts
 

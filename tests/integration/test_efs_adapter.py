@@ -32,7 +32,7 @@ def mounts(tmp_path: Path) -> Path:
 
 def make_adapter(mounts: Path, mover: Any = None, **mover_options: Any) -> Any:
     from lambdas.common import aws
-    from lambdas.resources.efs import EfsAdapter
+    from lambdas.resources.efs.adapter import EfsAdapter
     from lambdas.resources.vault_storage import VaultStorage
     from local.efs_in_process import InProcessMover, LocalMounts
 
@@ -185,7 +185,7 @@ def test_given_a_file_system_without_a_mover_when_a_backup_starts_then_refused_a
     efs: Any, mounts: Any
 ) -> None:
     from lambdas.domain.errors import InvalidParameterValueException
-    from lambdas.resources.efs import LambdaMover
+    from lambdas.resources.efs.mover import LambdaMover
 
     adapter = make_adapter(mounts, LambdaMover(lambda: boto3.client("lambda", region_name=REGION)))
     fs_id, arn = make_file_system(efs)
@@ -231,7 +231,7 @@ def test_given_the_mount_is_missing_when_the_mover_runs_then_the_backup_fails_sa
 ) -> None:
     from lambdas.common import aws
     from lambdas.resources.base import Phase
-    from lambdas.resources.efs import LocalDirectoryTree
+    from lambdas.resources.efs.file_tree import LocalDirectoryTree
     from local.efs_in_process import InProcessMover
 
     mover = InProcessMover(lambda fs_id: LocalDirectoryTree(tmp_path / "not-mounted"), lambda: aws.client("s3"))
@@ -477,7 +477,7 @@ def test_given_a_file_missing_from_the_vault_when_restored_then_the_job_fails_na
 
 def test_given_lambda_movers_when_a_new_file_system_restore_is_asked_then_refused(efs: Any, mounts: Any) -> None:
     from lambdas.domain.errors import InvalidParameterValueException
-    from lambdas.resources.efs import LambdaMover
+    from lambdas.resources.efs.mover import LambdaMover
 
     backed_up(efs, make_adapter(mounts), mounts)
     adapter = make_adapter(mounts, LambdaMover(lambda: boto3.client("lambda", region_name=REGION)))
@@ -509,7 +509,7 @@ class RecordingLambda:
 def test_given_a_mover_function_for_the_file_system_when_a_backup_starts_then_it_is_invoked_asynchronously(
     efs: Any, mounts: Any
 ) -> None:
-    from lambdas.resources.efs import LambdaMover, MoveRequest
+    from lambdas.resources.efs.mover import LambdaMover, MoveRequest
 
     fs_id, arn = make_file_system(efs)
     lam = RecordingLambda({f"strongroom-efs-mover-{fs_id}"})
@@ -531,7 +531,7 @@ def test_given_a_mover_event_when_the_lambda_handles_it_at_its_mount_then_the_ba
 ) -> None:
     from lambdas.common import aws
     from lambdas.resources.base import Phase
-    from lambdas.resources.efs import LambdaMover, handle_mover_event
+    from lambdas.resources.efs.mover import LambdaMover, handle_mover_event
 
     fs_id, arn = make_file_system(efs)
     lam = RecordingLambda({f"strongroom-efs-mover-{fs_id}"})
@@ -551,7 +551,7 @@ def test_given_a_mover_event_when_the_lambda_handles_it_at_its_mount_then_the_ba
 def test_given_a_path_outside_the_tree_when_written_then_refused(tmp_path: Any) -> None:
     import io
 
-    from lambdas.resources.efs import LocalDirectoryTree
+    from lambdas.resources.efs.file_tree import LocalDirectoryTree
 
     tree = LocalDirectoryTree(tmp_path / "root")
     for bad in ("../escape.txt", "/etc/passwd", ""):
@@ -574,7 +574,7 @@ def test_given_a_recovery_point_when_moved_to_cold_in_slices_then_its_files_are_
 ) -> None:
     from lambdas.common import aws
     from lambdas.resources.base import ColdMovePending, Phase
-    from lambdas.resources.efs import EfsAdapter
+    from lambdas.resources.efs.adapter import EfsAdapter
     from lambdas.resources.vault_storage import VaultStorage
 
     # Given a backed-up file system with five files, and a mover allowed two rewrites per call

@@ -52,7 +52,7 @@ def cloud(tmp_path: Path) -> Any:
     """The engine's side in the cloud: the EFS adapter with a LambdaMover, whose invokes are recorded."""
     import boto3
 
-    from lambdas.resources.efs import LambdaMover
+    from lambdas.resources.efs.mover import LambdaMover
 
     boto3.client("s3", region_name=REGION).create_bucket(Bucket="strongroom-vault-test")
     fs_id, arn = make_file_system(boto3.client("efs", region_name=REGION))

@@ -39,7 +39,7 @@ def engine_clock() -> Iterator[Any]:
 def ctx() -> Any:
     from lambdas.common import aws
     from lambdas.resources.registry import AdapterRegistry
-    from lambdas.resources.s3 import S3Adapter
+    from lambdas.resources.s3.adapter import S3Adapter
     from lambdas.resources.vault_storage import VaultStorage
     from lambdas.services.context import ServiceContext
     from lambdas.services.vault_service import create_vault

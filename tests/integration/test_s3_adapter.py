@@ -57,7 +57,7 @@ def s3(s3_clock: S3Clock) -> Any:
 
 def make_adapter(**options: Any) -> Any:
     from lambdas.common import aws
-    from lambdas.resources.s3 import S3Adapter
+    from lambdas.resources.s3.adapter import S3Adapter
     from lambdas.resources.vault_storage import VaultStorage
 
     def client() -> Any:

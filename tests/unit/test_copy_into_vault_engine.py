@@ -12,10 +12,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdas.resources.base import CopySource, NativeRestore, Phase
-from lambdas.resources.efs import EfsAdapter
+from lambdas.resources.efs.adapter import EfsAdapter
 from lambdas.resources.efs.mover import data_key
 from lambdas.resources.efs.state import EfsPointState, EfsRestoreState
-from lambdas.resources.s3 import S3Adapter
+from lambdas.resources.s3.adapter import S3Adapter
 from lambdas.resources.s3.state import S3PointState, S3RestoreState
 from lambdas.resources.vault_copy.points import PointLocked
 from lambdas.resources.vault_storage import VaultStorage, default_vault_bucket

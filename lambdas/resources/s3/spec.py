@@ -1,4 +1,4 @@
-"""S3 as data (the lead moves this into lambdas/resources/s3/ when the copy engine's package lands)."""
+"""S3 as data: lambdas/resources/types.py registers it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def build(ctx: AdapterContext) -> ResourceAdapter:
-    from lambdas.resources.s3 import S3Adapter
+    from lambdas.resources.s3.adapter import S3Adapter
 
     return S3Adapter(ctx.client("s3"), ctx.region, ctx.account, ctx.vault_storage)
 

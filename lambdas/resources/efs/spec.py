@@ -1,4 +1,4 @@
-"""EFS as data (the lead moves this into lambdas/resources/efs/ when the copy engine's package lands)."""
+"""EFS as data: lambdas/resources/types.py registers it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 
 def build(ctx: AdapterContext) -> ResourceAdapter:
-    from lambdas.resources.efs import EfsAdapter, LambdaMover
+    from lambdas.resources.efs.adapter import EfsAdapter
+    from lambdas.resources.efs.mover import LambdaMover
 
     mover = ctx.efs_mover or LambdaMover(ctx.client("lambda"))
     return EfsAdapter(ctx.client("efs"), ctx.region, ctx.account, ctx.vault_storage, mover)
