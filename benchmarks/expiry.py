@@ -31,7 +31,7 @@ EXPIRY_POINTS = 200
 
 def _context(region: str) -> Any:
     from lambdas.common import aws
-    from lambdas.resources.ebs import EbsAdapter
+    from lambdas.resources.ebs.adapter import EbsAdapter
     from lambdas.resources.registry import AdapterRegistry
     from lambdas.services.context import ServiceContext
     from lambdas.services.events import AwsEventSink

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambdas.common import aws
 from lambdas.common.observability import logger, metrics, tracer
 from lambdas.handlers.events import MoverEvent
-from lambdas.resources import efs
+from lambdas.resources.efs import mover as efs
 
 
 def _s3() -> Any:

@@ -15,7 +15,7 @@ from typing import TypeVar
 from lambdas.common.observability import logger
 from lambdas.domain.audit.facts import Estate, LockFacts, PlanFacts, PointFacts, ResourceFacts, RuleFacts, VaultFacts
 from lambdas.domain.errors import BackupError
-from lambdas.domain.jobs import RestoreJobStatus
+from lambdas.domain.jobs import RestoreJob, RestoreJobStatus
 from lambdas.domain.plans import BackupPlan
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.domain.schedule_expressions import InvalidScheduleExpression, parse_schedule_expression
@@ -107,7 +107,7 @@ def gather(ctx: ServiceContext, now: datetime) -> Estate:
         ):
             last_point[point.ResourceArn] = point.CreationDate
     restore_minutes: dict[str, tuple[datetime, float]] = {}
-    for job in _every(lambda token: stores.jobs.search_restore_jobs(limit=PAGE, token=token)):
+    for job in _every(lambda token: stores.jobs.search(RestoreJob, limit=PAGE, token=token)):
         if job.Status != RestoreJobStatus.COMPLETED or job.CompletionDate is None:
             continue
         seen = restore_minutes.get(job.SourceResourceArn)

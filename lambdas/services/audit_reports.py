@@ -27,6 +27,7 @@ from lambdas.domain.errors import (
     ResourceNotFoundException,
 )
 from lambdas.domain.ids import idempotent_job_id, new_id
+from lambdas.domain.jobs import BackupJob, RestoreJob
 from lambdas.domain.validation import parse_model
 from lambdas.services.context import ServiceContext
 from lambdas.services.report_delivery import ReportRefused, ReportWriter
@@ -205,7 +206,7 @@ def _rows(ctx: ServiceContext, plan: ReportPlan, now: datetime) -> Iterator[dict
     since = context.start - _LOOKBACK
     jobs = ctx.stores.jobs
     if template == "BACKUP_JOB_REPORT":
-        for backup in _every(lambda t: jobs.search_backup_jobs(token=t, created_after=since, created_before=now)):
+        for backup in _every(lambda t: jobs.search(BackupJob, token=t, created_after=since, created_before=now)):
             if rows.in_period(backup.CreationDate, backup.CompletionDate, backup.is_open, context):
                 yield rows.backup_job_row(backup, context)
     elif template == "COPY_JOB_REPORT":
@@ -213,7 +214,7 @@ def _rows(ctx: ServiceContext, plan: ReportPlan, now: datetime) -> Iterator[dict
             if rows.in_period(copy.CreationDate, copy.CompletionDate, copy.CompletionDate is None, context):
                 yield rows.copy_job_row(copy, context)
     elif template == "RESTORE_JOB_REPORT":
-        for restore in _every(lambda t: jobs.search_restore_jobs(token=t, created_after=since, created_before=now)):
+        for restore in _every(lambda t: jobs.search(RestoreJob, token=t, created_after=since, created_before=now)):
             if rows.in_period(restore.CreationDate, restore.CompletionDate, restore.is_open, context):
                 yield rows.restore_job_row(restore, context)
     elif template == "CONTROL_COMPLIANCE_REPORT":

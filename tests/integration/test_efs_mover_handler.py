@@ -38,8 +38,8 @@ class Context:
 
 @pytest.fixture
 def mount(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The function's LocalMountPath: lambdas.resources.efs.MOUNT_PATH, a directory here."""
-    from lambdas.resources import efs
+    """The function's LocalMountPath: lambdas.resources.efs.mover.MOUNT_PATH, a directory here."""
+    from lambdas.resources.efs import mover as efs
 
     path = tmp_path / "mnt-efs"
     path.mkdir()
