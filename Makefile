@@ -7,7 +7,7 @@ PORT ?= 4566
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup demo serve test lint typecheck unit synth checks benchmark benchmark-api clean
+.PHONY: setup demo serve test static lint typecheck unit synth checks benchmark benchmark-api clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -45,7 +45,7 @@ synth: setup
 
 # cfn-lint and checkov over the templates, default and with every optional context (docs/stack-checks.md):
 # any error, any warning not in .cfnlintrc, any failed check not in .checkov.yaml fails the target.
-checks: setup $(CHECKS_VENV)/.installed
+checks: setup $(CHECKS_VENV)/.installed | synth
 	rm -rf cdk.out/checks
 	$(PY) -m scripts.synth_variants cdk.out/checks
 	$(CHECKS_VENV)/bin/cfn-lint -- cdk.out/checks/*/*.template.json
@@ -54,8 +54,13 @@ checks: setup $(CHECKS_VENV)/.installed
 # Two workers (one per core), a test file to a worker so module fixtures (one local runtime, one synth) are shared.
 PYTEST_WORKERS ?= 2
 
-test: setup lint typecheck synth checks
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+# Two at a time (one per core): the installs side by side on a fresh clone, then lint and mypy beside synth and
+# the template checks, which take about as long (docs/testing.md); pytest, which wants both cores, after them.
+static:
+	$(MAKE) --no-print-directory --output-sync=target -j2 lint typecheck checks
+
+test: static
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Prints its figures; sizes as in `python -m benchmarks.scale --sizes 100 1000 10000`.
 benchmark: $(VENV)/.installed

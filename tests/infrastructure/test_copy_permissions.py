@@ -11,7 +11,6 @@ import pytest
 
 from infrastructure import constants
 from infrastructure.constructs.copy_destination import source_accounts_from
-from infrastructure.synth import stack_template, synthesize
 from tests.infrastructure import reading
 
 COPY_ACTIONS = (
@@ -58,13 +57,13 @@ def test_without_copy_source_accounts_no_account_may_copy_in(template: dict[str,
     assert not any(_is_copy_destination(r) for r in roles)
 
 
-def test_with_copy_source_accounts_exactly_those_accounts_may_copy_in(tmp_path: Any) -> None:
-    assembly = synthesize({"copy_source_accounts": "111111111111,222222222222"}, outdir=str(tmp_path))
-    template = stack_template(assembly)
+def test_with_copy_source_accounts_exactly_those_accounts_may_copy_in(
+    with_sources: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    template, report = with_sources
     [role] = [r for r in reading.resources(template, "AWS::IAM::Role").values() if _is_copy_destination(r)]
     trusted = json.dumps(role["Properties"]["AssumeRolePolicyDocument"])
     assert "111111111111" in trusted and "222222222222" in trusted and "lambda.amazonaws.com" not in trusted
-    report = json.loads((tmp_path / "validation-report.json").read_text())
     (plugin,) = [p for p in report["pluginReports"] if p["pluginName"] == "AwsSolutions"]
     assert plugin["violations"] == []
 

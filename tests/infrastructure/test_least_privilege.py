@@ -10,7 +10,6 @@ from __future__ import annotations
 import fnmatch
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +18,10 @@ from infrastructure import constants
 from infrastructure.constructs.copy_destination import READS_KEYS, WRITES_KEYS
 from infrastructure.constructs.findings import wildcard_kind
 from infrastructure.constructs.resource_access import VAULT_KEY_TAG
-from infrastructure.synth import stack_template, synthesize
 from tests.infrastructure import reading
+from tests.infrastructure.contexts import COPY_SOURCES
 
-SOURCES = ["111111111111", "222222222222"]
+SOURCES = COPY_SOURCES
 ITEM_ACTIONS = {
     "dynamodb:GetItem",
     "dynamodb:PutItem",
@@ -33,15 +32,6 @@ ITEM_ACTIONS = {
     "dynamodb:Query",
     "dynamodb:Scan",
 }
-
-
-@pytest.fixture(scope="module")
-def with_sources(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The stack of a deployment that accepts copies from two accounts, and its cdk-nag report."""
-    outdir = tmp_path_factory.mktemp("with-sources")
-    assembly = synthesize({"copy_source_accounts": ",".join(SOURCES)}, outdir=str(outdir))
-    report = json.loads((Path(outdir) / "validation-report.json").read_text())
-    return stack_template(assembly), report
 
 
 def _destination_role(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
