@@ -19,7 +19,15 @@ SPECS = pytest.mark.parametrize("spec", constants.FUNCTIONS, ids=lambda spec: sp
 VAULT_USERS = [
     spec
     for spec in constants.FUNCTIONS
-    if spec not in (constants.IMPORT_NATIVE_BACKUPS, constants.START_BACKUPS, constants.RECONCILE_SCHEDULES)
+    if spec
+    not in (
+        constants.IMPORT_NATIVE_BACKUPS,
+        constants.START_BACKUPS,
+        constants.RECONCILE_SCHEDULES,
+        # Audit Manager reads the catalog and writes reports to the user's bucket, never the vault's.
+        constants.AUDIT_EVALUATE,
+        constants.AUDIT_REPORTS,
+    )
 ]
 USERS = pytest.mark.parametrize("spec", VAULT_USERS, ids=lambda spec: spec.key)
 
