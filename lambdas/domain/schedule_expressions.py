@@ -1,14 +1,14 @@
 """Schedule expressions of EventBridge Scheduler and AWS Backup: cron(), rate() and at().
 
-Pure logic: time is always an argument. Cron and at() are evaluated on the wall clock of an IANA
-time zone and answered in UTC. Daylight saving time follows EventBridge Scheduler: a wall-clock time
-the clocks skip over in spring does not fire, and a time repeated in autumn fires once (the first time).
-"""
+Pure logic: time is always an argument. Cron and at() are evaluated on the wall clock of an IANA time zone and
+answered in UTC. Daylight saving time follows EventBridge Scheduler: a wall-clock time the clocks skip over in
+spring does not fire, and a time repeated in autumn fires once (the first time)."""
 
 from __future__ import annotations
 
 import calendar
 import functools
+import itertools
 import re
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
@@ -351,9 +351,8 @@ class ScheduleExpression:
 
     @property
     def kind(self) -> Literal["cron", "rate", "at"]:
-        if isinstance(self._schedule, _Cron):
-            return "cron"
-        return "rate" if isinstance(self._schedule, _Rate) else "at"
+        schedule = self._schedule
+        return "cron" if isinstance(schedule, _Cron) else "rate" if isinstance(schedule, _Rate) else "at"
 
     def _firings_after(self, after: datetime, timezone: str) -> Iterator[datetime]:
         _require_aware(after, "after")
@@ -366,26 +365,17 @@ class ScheduleExpression:
     def firings_between(self, start: datetime, end: datetime, timezone: str = "UTC") -> list[datetime]:
         """Every firing t with start < t <= end, in order, in UTC."""
         _require_aware(end, "end")
-        firings: list[datetime] = []
-        for instant in self._firings_after(start, timezone):
-            if instant > end:
-                break
-            firings.append(instant)
-        return firings
+        return list(itertools.takewhile(lambda instant: instant <= end, self._firings_after(start, timezone)))
 
     def min_interval(self, timezone: str = "UTC", *, since: datetime = _EPOCH) -> timedelta | None:
-        """The smallest gap between consecutive firings, sampled from the first firing after `since`.
-
-        The sample is the first 1000 firings or the firings of 400 days, whichever is smaller, but at
-        least two. None for at() and for a cron that fires fewer than twice.
-        """
+        """The smallest gap between consecutive firings from the first after `since`, over the first 1000 firings or
+        400 days of them, whichever is fewer (at least two); None for at() and a cron firing fewer than twice."""
         return _min_interval(self.expression, timezone, since)
 
 
 @functools.lru_cache(maxsize=1024)
 def _min_interval(expression: str, timezone: str, since: datetime) -> timedelta | None:
-    """Cached: every read of a stored plan validates each rule's schedule, and walking up to 1000 firings took
-    about 15 ms per rule (docs/performance.md); the answer depends on nothing but the arguments."""
+    """Cached: each read of a stored plan validates every rule's schedule (~15 ms a rule, docs/performance.md)."""
     schedule = _parse(expression)
     if isinstance(schedule, _At):
         return None
