@@ -80,10 +80,13 @@ class Evaluation:
 def evaluate_frameworks(
     ctx: ServiceContext, now: datetime, events: ComplianceEvents | None = None, estate: Estate | None = None
 ) -> Evaluation:
-    estate = estate or gather(ctx, now)
     run = Evaluation()
-    for framework in list(ctx.stores.audit.every_framework()):
-        run.frameworks[framework.FrameworkName] = _evaluate(ctx, framework, estate, now, events, run)
+    frameworks = list(ctx.stores.audit.every_framework())
+    # Gathering lists every resource of every type and reads every point: only worth it with a framework.
+    facts = (estate or gather(ctx, now)) if frameworks else None
+    for framework in frameworks:
+        assert facts is not None
+        run.frameworks[framework.FrameworkName] = _evaluate(ctx, framework, facts, now, events, run)
     if events is not None:
         events.flush()
     if run.changes:

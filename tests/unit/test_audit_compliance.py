@@ -129,6 +129,29 @@ def test_an_evaluation_that_changes_nothing_writes_no_resource_item(
     assert written and all(sk.startswith("CONTROL#") for sk in written)  # only the two control summaries
 
 
+def test_with_no_framework_the_hourly_evaluation_lists_no_resource(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an account with plans and volumes but no framework (every account until someone creates one)
+    listed: list[str] = []
+    list_resources = world.ebs.list_resources
+
+    def listing() -> Any:
+        listed.append("ebs")
+        return list_resources()
+
+    monkeypatch.setattr(world.ebs, "list_resources", listing)
+    # When the hourly evaluation runs
+    run = evaluate_frameworks(world.ctx, T0)
+    # Then it evaluated nothing and listed no resource: gathering the estate is for frameworks only
+    assert run.frameworks == {} and run.evaluated == 0
+    assert listed == []
+    # And once a framework exists, the same run lists the resources it evaluates
+    framework(world)
+    evaluate_frameworks(world.ctx, T0 + timedelta(hours=1))
+    assert listed == ["ebs"]
+
+
 def test_framework_names_limits_and_air_gapped_control(world: World) -> None:
     framework(world)
     with pytest.raises(AlreadyExistsException):
