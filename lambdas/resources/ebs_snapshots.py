@@ -7,13 +7,16 @@ which on AWS takes 24 to 72 hours; until it is done the restore job fails saying
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from lambdas.common import clock
 from lambdas.domain.errors import InvalidRequestException
-from lambdas.resources.base import CopySource, NativeBackupInUse, Phase, Progress
+from lambdas.domain.native_locks import NativeLock
+from lambdas.resources.base import CopySource, NativeBackupInUse, NativeLockState, Phase, Progress
+from lambdas.resources.snapshot_locks import earliest_lock, lock_snapshots, unlock_snapshots
 
 GIB = 1024**3
 TEMPORARY_RESTORE_DAYS = 7  # how long a snapshot restored from the archive tier for a restore job stays usable
@@ -121,3 +124,28 @@ def copy_snapshot(ec2: Any, source: CopySource, description: str, kms_key_arn: s
         TagSpecifications=tag_spec("snapshot", tags),
     )
     return str(snapshot["SnapshotId"])
+
+
+class OneSnapshotPoint:
+    """What an adapter whose recovery point is one EBS snapshot (an EBS volume's, a Storage Gateway volume's)
+    does with the point: delete it, archive it, lock it (lambdas/resources/snapshot_locks.py) and share it."""
+
+    _ec2: Callable[[], Any]
+
+    def delete_backup(self, native_id: str) -> None:
+        delete_snapshot(self._ec2(), native_id)
+
+    def move_to_cold(self, native_id: str) -> bool:
+        return archive_snapshot(self._ec2(), native_id)
+
+    def lock_backup(self, native_id: str, lock: NativeLock) -> None:
+        lock_snapshots(self._ec2(), [native_id], lock)
+
+    def unlock_backup(self, native_id: str) -> None:
+        unlock_snapshots(self._ec2(), [native_id])
+
+    def backup_lock(self, native_id: str) -> NativeLockState | None:
+        return earliest_lock(self._ec2(), [native_id])
+
+    def share_backup(self, native_id: str, account: str) -> None:
+        share_snapshot(self._ec2(), native_id, account)

@@ -15,13 +15,11 @@ from botocore.exceptions import ClientError
 
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
-from lambdas.domain.native_locks import NativeLock
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
     CopySource,
     NativeBackup,
-    NativeLockState,
     NativeRestore,
     Phase,
     Progress,
@@ -30,16 +28,13 @@ from lambdas.resources.base import (
 )
 from lambdas.resources.ebs_snapshots import (
     GIB,
-    archive_snapshot,
+    OneSnapshotPoint,
     copy_snapshot,
-    delete_snapshot,
     ebs_tags,
-    share_snapshot,
     snapshot_progress,
     tag_spec,
     thaw_snapshot,
 )
-from lambdas.resources.snapshot_locks import earliest_lock, lock_snapshots, unlock_snapshots
 from lambdas.resources.spec import AdapterContext
 from lambdas.resources.waits import PENDING_SNAPSHOTS_PER_VOLUME, BackupMustWait, volume_busy
 
@@ -55,7 +50,7 @@ def _volume_details(volume: dict[str, Any]) -> dict[str, str]:
     return details
 
 
-class EbsAdapter:
+class EbsAdapter(OneSnapshotPoint):
     resource_type = "EBS"
     tagging_filter = "ec2:volume"
     supports_cold_storage = True  # the EBS snapshot archive tier
@@ -209,25 +204,7 @@ class EbsAdapter:
                         found.append(NativeBackup(snapshot["SnapshotId"], self._snapshot_arn(snapshot["SnapshotId"])))
         return found
 
-    def delete_backup(self, native_id: str) -> None:
-        delete_snapshot(self._ec2(), native_id)
-
-    def move_to_cold(self, native_id: str) -> bool:
-        return archive_snapshot(self._ec2(), native_id)
-
-    # locks: the point is one EBS snapshot (lambdas/resources/snapshot_locks.py)
-
-    def lock_backup(self, native_id: str, lock: NativeLock) -> None:
-        lock_snapshots(self._ec2(), [native_id], lock)
-
-    def unlock_backup(self, native_id: str) -> None:
-        unlock_snapshots(self._ec2(), [native_id])
-
-    def backup_lock(self, native_id: str) -> NativeLockState | None:
-        return earliest_lock(self._ec2(), [native_id])
-
-    def share_backup(self, native_id: str, account: str) -> None:
-        share_snapshot(self._ec2(), native_id, account)
+    # deletion, cold storage, locks and sharing: OneSnapshotPoint's (the point is one EBS snapshot)
 
     def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
         """EBS copies a snapshot across Regions and accounts itself; the copy is re-encrypted with the

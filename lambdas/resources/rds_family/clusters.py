@@ -42,6 +42,7 @@ from lambdas.resources.base import (
 )
 from lambdas.resources.rds_family.common import (
     AUTOMATED_PREFIX,
+    GIB,
     busy_resources,
     check_identifier,
     copy_request,
@@ -63,7 +64,6 @@ from lambdas.resources.snapshot_engine import (
     tag_list,
 )
 
-GIB = 1024**3
 CLUSTER_TYPES = ("Aurora", "DocumentDB", "Neptune")
 _CLUSTER_NOT_FOUND = ("DBClusterNotFoundFault", "DBClusterNotFound")
 _SNAPSHOT_NOT_FOUND = ("DBClusterSnapshotNotFoundFault", "DBClusterSnapshotNotFound")

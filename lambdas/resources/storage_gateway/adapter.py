@@ -19,24 +19,19 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lambdas.domain.errors import ResourceNotFoundException
-from lambdas.domain.native_locks import NativeLock
 from lambdas.resources.base import (
     JOB_TAG,
     CopySource,
     NativeBackup,
-    NativeLockState,
     Progress,
     ResourceInfo,
 )
 from lambdas.resources.ebs_snapshots import (
-    archive_snapshot,
+    OneSnapshotPoint,
     copy_snapshot,
-    delete_snapshot,
     ebs_tags,
-    share_snapshot,
     snapshot_progress,
 )
-from lambdas.resources.snapshot_locks import earliest_lock, lock_snapshots, unlock_snapshots
 from lambdas.resources.spec import AdapterContext
 from lambdas.resources.storage_gateway.restore import (
     _NOT_FOUND,
@@ -46,7 +41,7 @@ from lambdas.resources.storage_gateway.restore import (
 )
 
 
-class StorageGatewayAdapter(GatewayRestores):
+class StorageGatewayAdapter(OneSnapshotPoint, GatewayRestores):
     resource_type = "Storage Gateway"
     # The Resource Groups Tagging API types a resource by the first part of its ARN's resource: a volume
     # (gateway/sgw-id/volume/vol-id) is a "storagegateway:gateway" resource, like its gateway.
@@ -174,28 +169,8 @@ class StorageGatewayAdapter(GatewayRestores):
     def backup_status(self, native_id: str) -> Progress:
         return snapshot_progress(self._snapshot(native_id), native_id)
 
-    def delete_backup(self, native_id: str) -> None:
-        delete_snapshot(self._ec2(), native_id)
-
-    def move_to_cold(self, native_id: str) -> bool:
-        """The point is an EBS snapshot: to the EBS archive tier, as an EBS volume's point."""
-        return archive_snapshot(self._ec2(), native_id)
-
-    # locks: the point is one EBS snapshot (lambdas/resources/snapshot_locks.py)
-
-    def lock_backup(self, native_id: str, lock: NativeLock) -> None:
-        lock_snapshots(self._ec2(), [native_id], lock)
-
-    def unlock_backup(self, native_id: str) -> None:
-        unlock_snapshots(self._ec2(), [native_id])
-
-    def backup_lock(self, native_id: str) -> NativeLockState | None:
-        return earliest_lock(self._ec2(), [native_id])
-
-    # copies: the point is an EBS snapshot, copied as an EBS volume's point is
-
-    def share_backup(self, native_id: str, account: str) -> None:
-        share_snapshot(self._ec2(), native_id, account)
+    # deletion, the archive tier, locks and sharing: OneSnapshotPoint's (the point is one EBS snapshot, as an EBS
+    # volume's); copies too are an EBS volume's point's
 
     def copy_in(self, source: CopySource, copy_job_id: str, kms_key_arn: str, tags: dict[str, str]) -> NativeBackup:
         """An EBS snapshot copy (CopySnapshot) in this Region and account under `kms_key_arn`. Its description
