@@ -17,6 +17,7 @@ from typing import Any
 from lambdas.domain.audit.results import ControlResult, ResourceResult
 from lambdas.domain.copies import CopyJob
 from lambdas.domain.jobs import BackupJob, RecoveryPointCreator, RestoreJob
+from lambdas.domain.plans import Lifecycle
 from lambdas.domain.vaults import BackupVault
 
 _CONTEXT = "backupPlanName backupRuleName backupRuleSchedule backupRuleTimezone startWindowEnd backupOptions"
@@ -112,8 +113,12 @@ def _vault_context(vault: BackupVault | None, now: datetime) -> dict[str, Any]:
     }
 
 
-def _lifecycle(delete: int | None, cold: int | None, archive: bool | None) -> dict[str, Any]:
-    return {"deleteAfterDays": delete, "moveToColdAfterDays": cold, "enableArchive": bool(archive)}
+def _lifecycle(life: Lifecycle | None) -> dict[str, Any]:
+    return {
+        "deleteAfterDays": life.DeleteAfterDays if life else None,
+        "moveToColdAfterDays": life.MoveToColdStorageAfterDays if life else None,
+        "enableArchive": bool(life and life.OptInToArchiveForSupportedResources),
+    }
 
 
 def _period(ctx: ReportContext) -> dict[str, Any]:
@@ -143,11 +148,7 @@ def backup_job_row(job: BackupJob, ctx: ReportContext) -> dict[str, Any]:
         "backupVaultName": job.BackupVaultName,
         "backupVaultArn": job.BackupVaultArn,
         **_vault_context(ctx.vaults.get(job.BackupVaultName), ctx.end),
-        **_lifecycle(
-            life.DeleteAfterDays if life else None,
-            life.MoveToColdStorageAfterDays if life else None,
-            life.OptInToArchiveForSupportedResources if life else None,
-        ),
+        **_lifecycle(life),
         "iamRoleArn": job.IamRoleArn,
     }
 
@@ -174,11 +175,7 @@ def copy_job_row(job: CopyJob, ctx: ReportContext) -> dict[str, Any]:
         "destinationRecoveryPointArn": job.DestinationRecoveryPointArn,
         "destinationBackupVaultArn": job.DestinationBackupVaultArn,
         **_vault_context(ctx.vaults.get(job.SourceBackupVaultName), ctx.end),
-        **_lifecycle(
-            life.DeleteAfterDays if life else None,
-            life.MoveToColdStorageAfterDays if life else None,
-            life.OptInToArchiveForSupportedResources if life else None,
-        ),
+        **_lifecycle(life),
         "iamRoleArn": job.IamRoleArn,
     }
 
@@ -195,7 +192,7 @@ def restore_job_row(job: RestoreJob, ctx: ReportContext) -> dict[str, Any]:
         "initiationDate": stamp(job.CreationDate),
         **_plan_context(RecoveryPointCreator(), None),
         **_vault_context(ctx.vaults.get(job.BackupVaultName), ctx.end),
-        **_lifecycle(None, None, None),
+        **_lifecycle(None),
         "sourceResourceArn": job.SourceResourceArn,
         "backupVaultArn": job.BackupVaultArn,
         "creationDate": stamp(job.CreationDate),
