@@ -5,7 +5,7 @@ python -m benchmarks.test_costs [--rounds 5]
 
 1. boto3 clients, each from a new Session as lambdas/common/aws.py and moto make them: botocore's own loader
    per Session (each parses the service's JSON model again) against one loader shared by the process
-   (tests/shared_models.py, what tests/conftest.py installs).
+   (local/shared_loader.py, what tests/conftest.py and the local runtime install).
 2. A local runtime: a start (bootstrap of the whole deployment) against a reset (what e2e tests now do between
    tests, tests/e2e/conftest.py).
 """
@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    from tests.shared_models import own_loader_per_session, share_one_loader
+    from local.shared_loader import own_loader_per_session, share_one_loader
 
     print(f"load average before: {Path('/proc/loadavg').read_text().split()[:3]}")
     own_loader_per_session()

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from local.shared_loader import share_one_loader
 from tests.fakes import World, make_world
-from tests.shared_models import share_one_loader
 
-share_one_loader()  # before any test makes a Session: see tests/shared_models.py
+share_one_loader()  # before any test makes a Session: see local/shared_loader.py
 
 
 # Slowest kinds of file first, so that on `pytest -n 2 --dist loadfile --no-loadscope-reorder` (make test) the
