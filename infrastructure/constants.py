@@ -11,6 +11,7 @@ from pathlib import Path
 
 # Environment keys and the table schema live with the Lambda code, which ships without this module.
 from lambdas.common.env_keys import (
+    ENV_AUDIT_EVALUATE_FUNCTION_ARN,
     ENV_BACKUP_BATCH_QUEUE_URL,
     ENV_DEFAULT_KEY_ARN,
     ENV_EVENT_BUS_NAME,
@@ -42,6 +43,7 @@ __all__ = [
     "CATALOG_TABLE_NAME",
     "COPY_DESTINATION_ROLE_PREFIX",
     "COPY_SOURCE_ROLE_PATH",
+    "ENV_AUDIT_EVALUATE_FUNCTION_ARN",
     "ENV_BACKUP_BATCH_QUEUE_URL",
     "ENV_DEFAULT_KEY_ARN",
     "ENV_EVENT_BUS_NAME",
@@ -84,6 +86,9 @@ COMMON_ENV = (
     ENV_POWERTOOLS_SERVICE_NAME,
     ENV_POWERTOOLS_METRICS_NAMESPACE,
 )
+# Functions that change what compliance depends on ask for an evaluation soon (services/audit_trigger.py): a
+# one-time schedule in the plan group that invokes AuditEvaluate as the scheduler role.
+EVALUATION_REQUEST_ENV = (ENV_PLAN_SCHEDULE_GROUP, ENV_SCHEDULER_ROLE_ARN, ENV_AUDIT_EVALUATE_FUNCTION_ARN)
 
 
 @dataclass(frozen=True)
@@ -146,14 +151,14 @@ BACKUP_BATCH_QUEUE = QueueSpec(
 TRACK_JOBS = FunctionSpec(
     key="TrackJobs",
     handler="lambdas.handlers.track_jobs.handler",
-    env_keys=COMMON_ENV,
+    env_keys=(*COMMON_ENV, *EVALUATION_REQUEST_ENV),
     timeout_seconds=300,
     description="Poll open backup jobs, enforce windows, record recovery points",
 )
 LIFECYCLE = FunctionSpec(
     key="Lifecycle",
     handler="lambdas.handlers.lifecycle.handler",
-    env_keys=COMMON_ENV,
+    env_keys=(*COMMON_ENV, *EVALUATION_REQUEST_ENV),
     timeout_seconds=300,
     description="Move recovery points to cold storage and expire those past their retention",
 )
@@ -187,6 +192,7 @@ API = FunctionSpec(
         ENV_PLAN_SCHEDULE_GROUP,
         ENV_SCHEDULER_ROLE_ARN,
         ENV_START_BACKUPS_FUNCTION_ARN,
+        ENV_AUDIT_EVALUATE_FUNCTION_ARN,
     ),
     timeout_seconds=30,
     memory_mb=1024,

@@ -185,7 +185,12 @@ def bootstrap(session: Any, region: str) -> Deployment:
         environments[spec.key] = environment
 
     # Functions that are told where the state machine and the scheduler role are come after those.
-    late = {c.ENV_RESTORE_STATE_MACHINE_ARN, c.ENV_SCHEDULER_ROLE_ARN, c.ENV_START_BACKUPS_FUNCTION_ARN}
+    late = {
+        c.ENV_RESTORE_STATE_MACHINE_ARN,
+        c.ENV_SCHEDULER_ROLE_ARN,
+        c.ENV_START_BACKUPS_FUNCTION_ARN,
+        c.ENV_AUDIT_EVALUATE_FUNCTION_ARN,
+    }
     for spec in c.FUNCTIONS:
         if not late & set(spec.env_keys):
             create_function(spec)
@@ -201,6 +206,7 @@ def bootstrap(session: Any, region: str) -> Deployment:
             c.ENV_PLAN_SCHEDULE_GROUP: c.PLAN_SCHEDULE_GROUP,
             c.ENV_SCHEDULER_ROLE_ARN: scheduler_role,
             c.ENV_START_BACKUPS_FUNCTION_ARN: function_arns[c.START_BACKUPS.key],
+            c.ENV_AUDIT_EVALUATE_FUNCTION_ARN: function_arns[c.AUDIT_EVALUATE.key],
         }
     )
     for spec in c.FUNCTIONS:

@@ -12,6 +12,7 @@ time (tick) fires sub-hourly rate() schedules every tick so jobs finish within s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -39,6 +40,8 @@ class Firing:
     target_arn: str
     payload: str
     is_rate: bool
+    # A one-time schedule with ActionAfterCompletion DELETE: Scheduler deletes it once it has fired.
+    delete_after: bool = False
 
 
 def _iso(moment: datetime) -> str:
@@ -131,6 +134,7 @@ class LocalScheduler:
                         target["Arn"],
                         payload,
                         expression.kind == "rate",
+                        expression.kind == "at" and schedule.get("ActionAfterCompletion") == "DELETE",
                     )
                 )
         return firings
@@ -192,6 +196,11 @@ class LocalScheduler:
                     count += 1
         return count
 
+    def _delete_fired(self, firing: Firing) -> None:
+        # Deleted meanwhile by its owner: what Scheduler would have done.
+        with contextlib.suppress(self._scheduler.exceptions.ResourceNotFoundException):
+            self._scheduler.delete_schedule(Name=firing.name, GroupName=firing.group)
+
     def _fire(self, firing: Firing) -> None:
         self._clock.set(firing.at)
         if not firing.is_rate:
@@ -202,6 +211,8 @@ class LocalScheduler:
             self._failed(f"{firing.name} at {_iso(firing.at)}: invoke failed: {error!r}")
             return
         self.fired[firing.name] = self.fired.get(firing.name, 0) + 1
+        if firing.delete_after:
+            self._delete_fired(firing)
         if response.get("FunctionError"):
             body = json.loads(response["Payload"].read() or b"{}")
             self._failed(f"{firing.name} at {_iso(firing.at)}: {body.get('errorType')}: {body.get('errorMessage')}")

@@ -193,6 +193,9 @@ class Arns:
         """Every schedule of one EventBridge Scheduler group (plan rules get theirs at run time)."""
         return self._arn("scheduler", "schedule", f"{group_name}/*")
 
+    def schedule(self, group_name: str, name: str) -> str:
+        return self._arn("scheduler", "schedule", f"{group_name}/{name}")
+
     def schedule_group(self, group_name: str) -> str:
         return self._arn("scheduler", "schedule-group", group_name)
 

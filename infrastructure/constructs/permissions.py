@@ -4,8 +4,9 @@ A function's permissions are the jobs it does, each job the sum of what every re
 (resource_access.py), plus Strongroom's own vault storage bucket:
 
     StartBackups     back up natively                 + find tagged resources + vault storage
-    TrackJobs        back up natively, track backups  + vault storage + copy backups
+    TrackJobs        back up natively, track backups  + vault storage + copy backups + ask for a compliance evaluation
     Lifecycle        move to cold, delete natively    + vault storage, deleting recovery points' data
+                     + ask for a compliance evaluation (one schedule, passing the scheduler role)
     RestoreStart     restore natively                 + vault storage
     RestorePoll      poll restores                    + vault storage
     RestoreFinalize                                     vault storage
@@ -34,6 +35,7 @@ from infrastructure import constants
 from infrastructure.constructs.arns import Arns
 from infrastructure.constructs.audit import deliver_reports, evaluate_compliance, write_reports
 from infrastructure.constructs.resource_access import RESOURCE_TYPES, Statements, allow, vault_keys, via
+from lambdas.services.audit_trigger import EVALUATION_SCHEDULE
 
 __all__ = ["ACCESS", "Arns", "Environment", "FunctionAccess", "compose"]
 
@@ -274,6 +276,26 @@ def _start_backup_batch(arns: Arns, environment: Environment) -> Statements:
     return compose(arns, back_up_natively(arns), vault_storage(arns, environment))
 
 
+def request_compliance_evaluations(arns: Arns, environment: Environment) -> Statements:
+    """Ask for a compliance evaluation soon after a change (services/audit_trigger.py): the one schedule that does,
+    created, read and moved, never deleted (Scheduler deletes it once it has fired), passing only the scheduler
+    role. AuditEvaluate is among the functions that role may invoke (scheduling.SCHEDULED_FUNCTIONS)."""
+    group = environment[constants.ENV_PLAN_SCHEDULE_GROUP]
+    return [
+        allow(
+            "RequestComplianceEvaluation",
+            ["scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:UpdateSchedule"],
+            [arns.schedule(group, EVALUATION_SCHEDULE)],
+        ),
+        allow(
+            "PassSchedulerRoleToScheduler",
+            ["iam:PassRole"],
+            [environment[constants.ENV_SCHEDULER_ROLE_ARN]],
+            StringEquals={"iam:PassedToService": "scheduler.amazonaws.com"},
+        ),
+    ]
+
+
 def _track_jobs(arns: Arns, environment: Environment) -> Statements:
     # A job that could not start yet is started again, within its start window, by the tracker; a completed
     # backup starts its rule's copy jobs, which the tracker follows too.
@@ -284,6 +306,7 @@ def _track_jobs(arns: Arns, environment: Environment) -> Statements:
         vault_storage(arns, environment),
         copy_backups(arns),
         discard_failed_copies(arns, environment),
+        request_compliance_evaluations(arns, environment),
     )
 
 
@@ -294,6 +317,7 @@ def _lifecycle(arns: Arns, environment: Environment) -> Statements:
         delete_natively(arns),
         vault_storage(arns, environment),
         delete_vault_storage(arns, environment),
+        request_compliance_evaluations(arns, environment),
     )
 
 
@@ -343,7 +367,8 @@ def _api(arns: Arns, environment: Environment) -> Statements:
                 ],
                 [arns.schedules_in_group(environment[constants.ENV_PLAN_SCHEDULE_GROUP])],
             ),
-            # Those schedules invoke StartBackups as the scheduler role, which only Scheduler may be given.
+            # Those schedules invoke StartBackups as the scheduler role, which only Scheduler may be given. The
+            # group's one other schedule, Audit Manager's evaluation after a change, is covered by both.
             allow(
                 "PassSchedulerRoleToScheduler",
                 ["iam:PassRole"],

@@ -21,6 +21,7 @@ class Settings(BaseModel):
     plan_schedule_group: str | None = None
     scheduler_role_arn: str | None = None
     start_backups_function_arn: str | None = None
+    audit_evaluate_function_arn: str | None = None
     vault_bucket: str | None = None
     backup_batch_queue_url: str | None = None
 
@@ -37,6 +38,7 @@ def get_settings() -> Settings:
         plan_schedule_group=env.get(env_keys.ENV_PLAN_SCHEDULE_GROUP),
         scheduler_role_arn=env.get(env_keys.ENV_SCHEDULER_ROLE_ARN),
         start_backups_function_arn=env.get(env_keys.ENV_START_BACKUPS_FUNCTION_ARN),
+        audit_evaluate_function_arn=env.get(env_keys.ENV_AUDIT_EVALUATE_FUNCTION_ARN),
         vault_bucket=env.get(env_keys.ENV_VAULT_BUCKET),
         backup_batch_queue_url=env.get(env_keys.ENV_BACKUP_BATCH_QUEUE_URL),
     )

@@ -11,6 +11,7 @@ from lambdas.common import aws
 from lambdas.common.config import get_settings
 from lambdas.resources.catalog import build_adapters
 from lambdas.resources.registry import AdapterRegistry
+from lambdas.services.audit_trigger import ScheduledEvaluationTrigger
 from lambdas.services.backup_batches import SqsBackupBatchQueue
 from lambdas.services.context import ServiceContext
 from lambdas.services.copy_destinations import AwsCopyDestinations, Destination
@@ -45,6 +46,15 @@ def service_context() -> ServiceContext:
     if settings.restore_state_machine_arn:
         workflow = StepFunctionsRestoreWorkflow(client("stepfunctions"), settings.restore_state_machine_arn)
     stores = Stores.over(DynamoDbTable(aws.client("dynamodb", region), settings.table_name))
+    trigger = None
+    if settings.plan_schedule_group and settings.audit_evaluate_function_arn and settings.scheduler_role_arn:
+        trigger = ScheduledEvaluationTrigger(
+            client("scheduler"),
+            SchedulerTarget(
+                settings.plan_schedule_group, settings.audit_evaluate_function_arn, settings.scheduler_role_arn
+            ),
+            lambda: bool(stores.audit.framework_page(1, None)[0]),
+        )
     destinations = AwsCopyDestinations(
         Destination(account, region, stores, adapters),
         aws.client_as,
@@ -58,7 +68,14 @@ def service_context() -> ServiceContext:
         default_key_arn=settings.default_key_arn,
         stores=stores,
         adapters=adapters,
-        events=AwsEventSink(client("events"), client("sns"), settings.event_bus_name, account, region),
+        events=AwsEventSink(
+            client("events"),
+            client("sns"),
+            settings.event_bus_name,
+            account,
+            region,
+            on_change=trigger.changed if trigger else None,
+        ),
         resolver=SelectionResolver(client("resourcegroupstaggingapi"), adapters),
         scheduler=scheduler,
         restore_workflow=workflow,
@@ -69,4 +86,5 @@ def service_context() -> ServiceContext:
             else None
         ),
         reports=S3ReportWriter(client("s3")),
+        audit_trigger=trigger,
     )

@@ -54,6 +54,8 @@ def create(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> Frame
     )
     if not ctx.stores.audit.create_framework(framework):
         raise AlreadyExistsException(f"A framework named {data.FrameworkName} already exists")
+    if ctx.audit_trigger is not None:
+        ctx.audit_trigger.framework_changed(now)  # its first results in minutes, not at the next hourly run
     return framework
 
 
@@ -85,6 +87,8 @@ def update(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> Frame
         changes["FrameworkControls"] = data.FrameworkControls
     updated = framework.model_copy(update=changes)
     ctx.stores.audit.save_framework(updated, framework.FrameworkArn)
+    if ctx.audit_trigger is not None:
+        ctx.audit_trigger.framework_changed(now)
     return updated
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lambdas.resources.registry import AdapterRegistry
+from lambdas.services.audit_trigger import EvaluationTrigger
 from lambdas.services.backup_batches import BackupBatchQueue
 from lambdas.services.copy_destinations import CopyDestinations
 from lambdas.services.events import EventSink
@@ -32,3 +33,5 @@ class ServiceContext:
     backup_batches: BackupBatchQueue | None = None
     # Where Audit Manager reports are written; without it a report job is recorded and not run.
     reports: ReportWriter | None = None
+    # Asks for a compliance evaluation soon after a change; without it compliance waits for the hourly run.
+    audit_trigger: EvaluationTrigger | None = None

@@ -113,8 +113,11 @@ class AwsEventSink:
         account: str,
         region: str,
         sleep: Callable[[float], None] = time.sleep,
+        on_change: Callable[[datetime], None] | None = None,
     ) -> None:
         self._delivery = PutEventsDelivery(events, sleep)
+        # Told of every change compliance can depend on (a point made, changed or deleted, a plan changed).
+        self._on_change = on_change
         self._sns = sns
         self._bus = bus_name
         self._account = account
@@ -124,6 +127,8 @@ class AwsEventSink:
     def publish_backup_job(self, job: BackupJob, vault: BackupVault | None, now: datetime) -> None:
         detail = backup_job_detail(job)
         self._emit(BACKUP_JOB_DETAIL_TYPE, backup_job_resources(job), detail, now)
+        if job.State is BackupJobState.COMPLETED:
+            self._changed(now)
         for event in BACKUP_VAULT_EVENTS.get(job.State, ()):
             self._notify(
                 vault, event, detail, f"Backup job {job.BackupJobId} of {job.ResourceArn} is {job.State.value}"
@@ -140,6 +145,8 @@ class AwsEventSink:
     def publish_copy_job(self, job: CopyJob, vault: BackupVault | None, now: datetime) -> None:
         detail = copy_job_detail(job)
         self._emit(COPY_JOB_DETAIL_TYPE, [job.SourceRecoveryPointArn], detail, now)
+        if job.State is CopyJobState.COMPLETED:
+            self._changed(now)
         for event in COPY_VAULT_EVENTS.get(job.State, ()):
             self._notify(
                 vault,
@@ -152,6 +159,7 @@ class AwsEventSink:
     def publish_recovery_point(self, point: RecoveryPoint, vault: BackupVault | None, now: datetime) -> None:
         detail = recovery_point_detail(point)
         self._emit(RECOVERY_POINT_DETAIL_TYPE, [point.RecoveryPointArn], detail, now)
+        self._changed(now)
         self._notify(
             vault,
             RECOVERY_POINT_VAULT_EVENT,
@@ -165,6 +173,7 @@ class AwsEventSink:
     ) -> None:
         detail = backup_plan_detail(plan, state, now)
         self._emit(BACKUP_PLAN_DETAIL_TYPE, [plan.BackupPlanArn], detail, now)
+        self._changed(now)
         event = PLAN_VAULT_EVENTS[state]
         topics: set[str] = set()  # two vaults on one topic: the plan's change is one message
         for vault in vaults:
@@ -187,6 +196,10 @@ class AwsEventSink:
                 f"{failure.reason}"
             )
             self._notify(vault, event, restore_object_failure_detail(job, failure), summary)
+
+    def _changed(self, now: datetime) -> None:
+        if self._on_change is not None:
+            self._on_change(now)
 
     @contextmanager
     def batched(self) -> Iterator[None]:

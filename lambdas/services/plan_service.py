@@ -36,6 +36,7 @@ from lambdas.domain.selections import (
 )
 from lambdas.domain.validation import parse_model
 from lambdas.services import notifications
+from lambdas.services.audit_trigger import evaluate_soon
 from lambdas.services.context import ServiceContext
 from lambdas.services.event_details import PlanState
 
@@ -279,6 +280,7 @@ def create_selection(ctx: ServiceContext, plan_id: str, request: dict[str, Any],
         if raced is None:
             raise
         return _replay_selection(raced, data)
+    evaluate_soon(ctx.audit_trigger, now)  # its resources may be protected now
     return selection
 
 
@@ -296,9 +298,10 @@ def get_selection(ctx: ServiceContext, plan_id: str, selection_id: str) -> Backu
     return ctx.stores.plans.get_selection(plan_id, selection_id)
 
 
-def delete_selection(ctx: ServiceContext, plan_id: str, selection_id: str) -> None:
+def delete_selection(ctx: ServiceContext, plan_id: str, selection_id: str, now: datetime) -> None:
     get_plan(ctx, plan_id)
     ctx.stores.plans.delete_selection(plan_id, selection_id)
+    evaluate_soon(ctx.audit_trigger, now)  # its resources may be unprotected now
 
 
 def list_selections(

@@ -12,6 +12,7 @@ from lambdas.domain.arns import vault_arn
 from lambdas.domain.errors import ConflictException, InvalidParameterValueException, InvalidRequestException
 from lambdas.domain.validation import parse_model
 from lambdas.domain.vaults import BackupVault, CreateBackupVaultInput, LockConfiguration, VaultNotifications
+from lambdas.services.audit_trigger import evaluate_soon
 from lambdas.services.context import ServiceContext
 from lambdas.services.native_locks import protect_vault
 
@@ -91,6 +92,7 @@ def put_lock(ctx: ServiceContext, vault_name: str, request: dict[str, Any], now:
 
     changed = _update(ctx, vault_name, locked)
     protect_vault(ctx, vault_name, now)  # the lock holds outside the API too, on the points already there
+    evaluate_soon(ctx.audit_trigger, now)
     return changed
 
 
@@ -105,6 +107,7 @@ def delete_lock(ctx: ServiceContext, vault_name: str, now: datetime) -> None:
 
     _update(ctx, vault_name, unlocked)
     protect_vault(ctx, vault_name, now)  # governance locks go, unless a legal hold needs them
+    evaluate_soon(ctx.audit_trigger, now)
 
 
 def delete_vault(ctx: ServiceContext, vault_name: str, now: datetime | None = None) -> None:

@@ -181,3 +181,39 @@ def test_a_week_of_compliance_and_every_report(runtime: LocalRuntime) -> None:
     assert {item["destinationBackupVaultArn"] for item in copies} == {dr_vault}
     _, restores = report(runtime, backup, "RESTORE_JOB_REPORT", framework["FrameworkArn"])
     assert [item["restoreJobId"] for item in restores] == [restore["RestoreJobId"]]
+
+
+def compliance(runtime: LocalRuntime, backup: Any, framework_arn: str, name: str) -> dict[str, str]:
+    """Each resource's status under BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN, from a report made now."""
+    backup.create_report_plan(
+        ReportPlanName=name,
+        ReportDeliveryChannel={"S3BucketName": BUCKET, "Formats": ["JSON"]},
+        ReportSetting={"ReportTemplate": "RESOURCE_COMPLIANCE_REPORT", "FrameworkArns": [framework_arn]},
+    )
+    job = backup.describe_report_job(ReportJobId=backup.start_report_job(ReportPlanName=name)["ReportJobId"])
+    (key,) = job["ReportJob"]["ReportDestination"]["S3Keys"]
+    items = json.loads(runtime.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read())["reportItems"]
+    return {item["resourceId"]: item["resourceComplianceStatus"] for item in items}
+
+
+def test_a_change_is_evaluated_within_minutes_not_at_the_next_hourly_run(runtime: LocalRuntime) -> None:
+    backup = runtime.client("backup")
+    runtime.client("s3").create_bucket(Bucket=BUCKET)
+    backup.create_backup_vault(BackupVaultName="plain")
+    runtime.advance(timedelta(minutes=10))  # 00:10, fifty minutes before the hourly evaluation
+    # Given an unprotected volume and a framework created for it
+    stray = volume(runtime, "gold", True)
+    scope = {"ComplianceResourceTypes": ["EBS"]}
+    control = {"ControlName": CONTROLS[0], "ControlScope": scope}
+    framework = backup.create_framework(FrameworkName="protected", FrameworkControls=[control])["FrameworkArn"]
+    # When ten minutes go by, then the new framework has its first results
+    runtime.advance(timedelta(minutes=10))
+    assert compliance(runtime, backup, framework, "first") == {stray: "NON_COMPLIANT"}
+    # When a plan selects the volume, and ten minutes go by (still before the hourly run)
+    plan(backup, "gold", "plain", 35, "gold")
+    runtime.advance(timedelta(minutes=10))
+    # Then the volume is compliant already
+    assert compliance(runtime, backup, framework, "after_the_plan") == {stray: "COMPLIANT"}
+    # And the request was a one-time schedule, gone once it ran
+    schedules = runtime.client("scheduler").list_schedules(GroupName="strongroom-plans")["Schedules"]
+    assert not [s for s in schedules if not s["Name"].startswith("rule-")]

@@ -46,6 +46,9 @@ LATE_BINDINGS: dict[str, Callable[[dict[str, Any]], Any]] = {
     constants.ENV_PLAN_SCHEDULE_GROUP: lambda t: {"Ref": _only(t, "AWS::Scheduler::ScheduleGroup")[0]},
     constants.ENV_SCHEDULER_ROLE_ARN: lambda t: reading.arn_of(_scheduler_role_id(t)),
     constants.ENV_START_BACKUPS_FUNCTION_ARN: lambda t: reading.arn_of(reading.function_id(t, constants.START_BACKUPS)),
+    constants.ENV_AUDIT_EVALUATE_FUNCTION_ARN: lambda t: reading.arn_of(
+        reading.function_id(t, constants.AUDIT_EVALUATE)
+    ),
 }
 
 
@@ -171,11 +174,14 @@ def test_api_may_pass_only_the_scheduler_role_and_only_to_scheduler(template: di
     assert statement["Resource"] == reading.arn_of(_scheduler_role_id(template))
     assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
     # And the only other roles that may pass a role are RestoreStart's, to EC2 only (test_resource_permissions.py),
-    # and ReconcileSchedules', the scheduler role to Scheduler only (test_reconcile_schedules_stack.py)
+    # and ReconcileSchedules', TrackJobs' and Lifecycle's, the scheduler role to Scheduler only
+    # (test_reconcile_schedules_stack.py, test_audit_stack.py)
     assert _roles_granting(template, "iam:PassRole") == {
         reading.role_id(template, constants.API),
         reading.role_id(template, constants.RESTORE_START),
         reading.role_id(template, constants.RECONCILE_SCHEDULES),
+        reading.role_id(template, constants.TRACK_JOBS),
+        reading.role_id(template, constants.LIFECYCLE),
     }
 
 
@@ -223,10 +229,13 @@ def test_api_may_manage_schedules_only_in_the_plan_group(template: dict[str, Any
             ]
         }
     ]
-    # And no other function's role may touch schedules but the reconcile's (test_reconcile_schedules_stack.py)
+    # And no other function's role may touch schedules but the reconcile's (test_reconcile_schedules_stack.py) and
+    # those asking for a compliance evaluation, on that one schedule (test_audit_stack.py)
     assert _roles_granting(template, "scheduler:") == {
         reading.role_id(template, constants.API),
         reading.role_id(template, constants.RECONCILE_SCHEDULES),
+        reading.role_id(template, constants.TRACK_JOBS),
+        reading.role_id(template, constants.LIFECYCLE),
     }
 
 

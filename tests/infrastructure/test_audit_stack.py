@@ -38,3 +38,26 @@ def test_evaluation_and_reports_run_on_their_schedules(template: dict[str, Any])
     }
     assert schedules["strongroom-audit-evaluate"] == constants.AUDIT_EVALUATE_SCHEDULE == "rate(1 hour)"
     assert schedules["strongroom-audit-reports"] == constants.AUDIT_REPORTS_SCHEDULE == "cron(0 1 * * ? *)"
+
+
+def test_functions_that_change_compliance_may_ask_for_an_evaluation_through_one_schedule_only(
+    template: dict[str, Any],
+) -> None:
+    # Given the functions that make and expire recovery points
+    for spec in (constants.TRACK_JOBS, constants.LIFECYCLE):
+        request = _statement(template, spec, "RequestComplianceEvaluation")
+        # Then they may create, read and move the one evaluation schedule of the plan group, never delete any
+        assert sorted(reading.as_list(request["Action"])) == [
+            "scheduler:CreateSchedule",
+            "scheduler:GetSchedule",
+            "scheduler:UpdateSchedule",
+        ]
+        assert str(request["Resource"]).count(":schedule/") == 1
+        assert "/audit-evaluate-soon" in str(request["Resource"])
+        # And pass the scheduler role to Scheduler only
+        passing = _statement(template, spec, "PassSchedulerRoleToScheduler")
+        assert passing["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
+        # And they are told which function the schedule invokes: AuditEvaluate
+        _, properties = reading.function(template, spec)
+        told = properties["Environment"]["Variables"][constants.ENV_AUDIT_EVALUATE_FUNCTION_ARN]
+        assert reading.mentions(told, reading.function_id(template, constants.AUDIT_EVALUATE))

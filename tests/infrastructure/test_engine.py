@@ -243,13 +243,23 @@ QUEUE_CONSUME = {
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
 }
+# Ask for a compliance evaluation soon after a change (services/audit_trigger.py): one schedule, the scheduler role.
+REQUEST_EVALUATION = {"scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:UpdateSchedule", "iam:PassRole"}
 EXPECTED_ACTIONS: dict[str, set[str]] = {
     # Resolves the selection (tags, exact ARNs described, wildcards listed) and queues its batches: it starts no
     # backup, so it may only read the protected resources, and sends no job event
     constants.START_BACKUPS.key: {"tag:GetResources", *FIND_RESOURCES, *QUEUE_SEND},
     constants.START_BACKUP_BATCH.key: {*BACK_UP, *VAULT_STORAGE, *JOB_EVENTS, *QUEUE_CONSUME},
     # A failed S3 or EFS copy discards the data it copied (only those parts: test_least_privilege.py).
-    constants.TRACK_JOBS.key: {*BACK_UP, *TRACK, *VAULT_STORAGE, *VAULT_STORAGE_DELETE, *JOB_EVENTS, *COPY_BACKUPS},
+    constants.TRACK_JOBS.key: {
+        *BACK_UP,
+        *TRACK,
+        *VAULT_STORAGE,
+        *VAULT_STORAGE_DELETE,
+        *JOB_EVENTS,
+        *COPY_BACKUPS,
+        *REQUEST_EVALUATION,
+    },
     # Expiry, and cold storage moves (EBS snapshots to the archive tier)
     constants.LIFECYCLE.key: {
         *DELETE_NATIVELY,
@@ -257,6 +267,7 @@ EXPECTED_ACTIONS: dict[str, set[str]] = {
         *VAULT_STORAGE_DELETE,
         *JOB_EVENTS,
         "ec2:ModifySnapshotTier",
+        *REQUEST_EVALUATION,
     },
     # A snapshot in the archive tier is restored from it before a volume is made of it.
     constants.RESTORE_START.key: {
@@ -576,11 +587,18 @@ def test_no_role_grants_a_wildcard_action_or_iam(template: dict[str, Any], spec:
     assert "*" not in granted
     assert not [action for action in granted if action.endswith(":*")]
     # The only IAM action anywhere: the Api and ReconcileSchedules passing the scheduler role to plan rule schedules
-    # (test_api.py, test_reconcile_schedules_stack.py), and RestoreStart passing an instance profile's role to EC2
-    # (test_resource_permissions.py).
+    # (test_api.py, test_reconcile_schedules_stack.py), TrackJobs and Lifecycle passing it to the one schedule that
+    # asks for a compliance evaluation (test_audit_stack.py), and RestoreStart passing an instance profile's role to
+    # EC2 (test_resource_permissions.py).
     # Beyond that, reads for authorization: the Api simulates its caller's policies (lambdas/api/authorization.py)
     # and RestoreStart checks an instance profile's role is marked for restores (test_api.py).
-    passers = (constants.API, constants.RESTORE_START, constants.RECONCILE_SCHEDULES)
+    passers = (
+        constants.API,
+        constants.RESTORE_START,
+        constants.RECONCILE_SCHEDULES,
+        constants.TRACK_JOBS,
+        constants.LIFECYCLE,
+    )
     readers = {
         constants.API.key: {"iam:SimulatePrincipalPolicy", "iam:GetRole", "iam:GetInstanceProfile"},
         constants.RESTORE_START.key: {"iam:GetInstanceProfile"},

@@ -69,7 +69,7 @@ class Simulation:
         """The plan goes (selections first, as AWS Backup requires); its points stay to their own lifecycle."""
         assert self.plan is not None
         for selection in self.home.ctx.stores.plans.selections(self.plan.BackupPlanId):
-            plan_service.delete_selection(self.home.ctx, self.plan.BackupPlanId, selection.SelectionId)
+            plan_service.delete_selection(self.home.ctx, self.plan.BackupPlanId, selection.SelectionId, self.now)
         plan_service.delete_plan(self.home.ctx, self.plan.BackupPlanId, self.now)
         self.plan = None
 

@@ -122,7 +122,7 @@ def test_given_the_plan_deleted_before_its_batch_runs_then_the_batch_makes_nothi
     scheduled_backups.start_backups(queued_world.ctx, plan.BackupPlanId, plan.Rules[0].RuleId, T0, T0)
     # Given the plan deleted (its selection first, as AWS Backup asks) after the firing queued its batch
     for selection in world.ctx.stores.plans.selections(plan.BackupPlanId):
-        plan_service.delete_selection(world.ctx, plan.BackupPlanId, selection.SelectionId)
+        plan_service.delete_selection(world.ctx, plan.BackupPlanId, selection.SelectionId, T0)
     plan_service.delete_plan(world.ctx, plan.BackupPlanId, T0)
     # Then the batch, when it runs, makes no job
     assert scheduled_backups.start_backup_batch(world.ctx, queue.sent[0], T0) == BatchResult()

@@ -256,7 +256,7 @@ def test_given_a_deleted_plan_when_its_points_retention_runs_then_they_stay_unti
     made = point(world)
 
     # When the plan is deleted (its selection first, as AWS Backup requires)
-    plan_service.delete_selection(world.ctx, plan.BackupPlanId, selection.SelectionId)
+    plan_service.delete_selection(world.ctx, plan.BackupPlanId, selection.SelectionId, T0)
     plan_service.delete_plan(world.ctx, plan.BackupPlanId, T0 + timedelta(days=1))
 
     # Then the point stays, with its snapshot, until its own deletion date

@@ -426,3 +426,25 @@ def test_given_many_jobs_moved_in_one_batch_then_their_events_go_ten_to_a_call_a
     # And outside a batch each event goes at once
     sink.publish_backup_job(job, None, T0)
     assert aws.calls == 4
+
+
+def test_given_a_sink_told_of_changes_then_points_made_changed_or_copied_and_plans_tell_it_and_nothing_else(
+    world: World,
+) -> None:
+    # Given a sink that tells Audit Manager's trigger of the changes compliance depends on
+    point = backed_up(world, {"DeleteAfterDays": 35})
+    backup = world.events.backup[-1]
+    restore = world.ctx.stores.jobs.get_restore_job(running_restore(world, point))
+    told: list[str] = []
+    aws = FakeAws()
+    sink = AwsEventSink(lambda: aws, lambda: aws, "strongroom", ACCOUNT, REGION, on_change=lambda now: told.append(""))
+    # When jobs start, succeed and fail, restores run, and a point and a plan change
+    for state in ("RUNNING", "COMPLETED", "FAILED"):
+        sink.publish_backup_job(backup.model_copy(update={"State": BackupJobState(state)}), None, T0)
+        sink.publish_restore_job(restore.model_copy(update={"Status": RestoreJobStatus(state)}), None, T0)
+        sink.publish_copy_job(copy_job(point, CopyJobState(state)), None, T0)
+    assert len(told) == 2  # a completed backup and a completed copy each made a recovery point
+    sink.publish_recovery_point(point, None, T0)
+    sink.publish_backup_plan(plan_service.create_plan(world.ctx, plan_request("main"), T0), PlanState.CREATED, [], T0)
+    # Then the trigger heard of exactly the four changes
+    assert len(told) == 4

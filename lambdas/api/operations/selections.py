@@ -35,7 +35,7 @@ def get_backup_selection(ctx: ServiceContext, request: dict[str, Any], now: date
 
 @operation("DeleteBackupSelection")
 def delete_backup_selection(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> dict[str, Any]:
-    plan_service.delete_selection(ctx, request["BackupPlanId"], request["SelectionId"])
+    plan_service.delete_selection(ctx, request["BackupPlanId"], request["SelectionId"], now)
     return {}
 
 
