@@ -33,7 +33,7 @@ CROSSINGS = ["other-region", "other-account"]
 def copy_gaps_filled() -> Iterator[None]:
     from local import copy_gaps
 
-    undo = copy_gaps.install()
+    undo = copy_gaps.PATCHES.apply()
     yield
     undo()
 
@@ -201,9 +201,9 @@ def test_given_a_copy_made_before_a_crash_when_the_copy_starts_again_then_the_sa
 
 @pytest.fixture
 def cluster_engines() -> Iterator[None]:
-    from local.rds_gaps import moto_fills_cluster_gaps
+    from local import rds_gaps
 
-    with moto_fills_cluster_gaps():
+    with rds_gaps.PATCHES.applied():
         yield
 
 
