@@ -19,7 +19,7 @@ only). Each looks where AWS would look, and only at what AWS would let the calle
 
 Not emulated either: RDS refuses to encrypt an unencrypted cluster snapshot in a copy (KmsKeyId on such a
 CopyDBClusterSnapshot is an error), where moto encrypts it; and no copy takes any time (all complete at once).
-FSx's CopyBackup, which moto lacks entirely, is in local/fsx_gaps.py with the rest of FSx."""
+FSx's CopyBackup, which moto lacks entirely, is in local/fakes/fsx/ with the rest of FSx."""
 
 from __future__ import annotations
 

@@ -245,8 +245,8 @@ class LocalRuntime:
         from lambdas.resources import catalog
         from lambdas.resources.efs.file_tree import LocalDirectoryTree
         from local.efs_in_process import InProcessMover
-        from local.fsx_gaps import MotoFsxGaps
-        from local.storage_gateway_fake import FakeStorageGatewayClient, GatewayTagging, backend_for, reset_backends
+        from local.fakes.fsx import MotoFsxGaps
+        from local.fakes.storagegateway import FakeStorageGatewayClient, GatewayTagging, backend_for, reset_backends
 
         account = self.settings.account
         reset_backends()

@@ -70,8 +70,8 @@ class LocalAlerts:
 def local_alerts() -> Iterator[LocalAlerts]:
     """The local bootstrap's bus, failure rules and alerts topic, with the emulator gaps (and refusals) installed,
     and a queue subscribed to the topic to see what reaches a person."""
-    from local.bootstrap import EVENT_BUS, bootstrap
     from local import patch_sets
+    from local.bootstrap import EVENT_BUS, bootstrap
 
     undo = patch_sets.runtime().apply()
     try:
