@@ -10,76 +10,38 @@
   where DynamoDB reports them; BillingMode, a member of SourceTableDetails, is missing. Both are filled as
   DynamoDB fills them, from the backed-up table.
 
-`install()` patches and returns the undo; the local runtime installs it with the other gaps
-(local/emulator_gaps.py install()). `moto_fills_adapter_gaps()` is the same as a context manager, for tests that
-run moto without the local runtime. Real AWS needs neither."""
+PATCHES is applied with the local runtime's other sets (local/patch_sets.py); tests that run moto without the
+local runtime apply it on their own (tests/integration/conftest.py). Real AWS needs neither."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable, Iterator
 from typing import Any
+
+from local.patching import Patch, PatchSet
 
 RDS_DEFAULT_SNAPSHOT_QUOTA = 100
 
 
-def install() -> Callable[[], None]:
-    """Patches moto's RDS responses and DynamoDB backups; returns the undo. Installing twice is harmless."""
-    undos = [_rds_account_attributes(), _dynamodb_backup_features()]
-
-    def undo() -> None:
-        for each in reversed(undos):
-            each()
-
-    return undo
-
-
-@contextlib.contextmanager
-def moto_fills_adapter_gaps() -> Iterator[None]:
-    """The gaps filled for the duration of the block (tests on moto without the local runtime)."""
-    undo = install()
-    try:
-        yield
-    finally:
-        undo()
-
-
-def _rds_account_attributes() -> Callable[[], None]:
+def describe_account_attributes(self: Any) -> Any:
     from moto.core.responses import ActionResult
-    from moto.rds.responses import RDSResponse
 
-    had = "describe_account_attributes" in RDSResponse.__dict__
-    original = RDSResponse.__dict__.get("describe_account_attributes")
-
-    def describe_account_attributes(self: Any) -> ActionResult:
-        limit = int(os.environ.get("MOTO_RDS_SNAPSHOT_LIMIT", RDS_DEFAULT_SNAPSHOT_QUOTA))
-        manual = [s for s in self.backend.database_snapshots.values() if s.snapshot_type == "manual"]
-        manual_clusters = [s for s in self.backend.cluster_snapshots.values() if s.snapshot_type == "manual"]
-        quotas = [
-            {"AccountQuotaName": "ManualSnapshots", "Used": len(manual), "Max": limit},
-            {"AccountQuotaName": "ManualClusterSnapshots", "Used": len(manual_clusters), "Max": limit},
-        ]
-        return ActionResult({"AccountQuotas": quotas})
-
-    RDSResponse.describe_account_attributes = describe_account_attributes  # type: ignore[attr-defined]
-
-    def undo() -> None:
-        if had:
-            RDSResponse.describe_account_attributes = original  # type: ignore[attr-defined]
-        elif "describe_account_attributes" in RDSResponse.__dict__:
-            del RDSResponse.describe_account_attributes  # type: ignore[attr-defined]
-
-    return undo
+    limit = int(os.environ.get("MOTO_RDS_SNAPSHOT_LIMIT", RDS_DEFAULT_SNAPSHOT_QUOTA))
+    manual = [s for s in self.backend.database_snapshots.values() if s.snapshot_type == "manual"]
+    manual_clusters = [s for s in self.backend.cluster_snapshots.values() if s.snapshot_type == "manual"]
+    quotas = [
+        {"AccountQuotaName": "ManualSnapshots", "Used": len(manual), "Max": limit},
+        {"AccountQuotaName": "ManualClusterSnapshots", "Used": len(manual_clusters), "Max": limit},
+    ]
+    return ActionResult({"AccountQuotas": quotas})
 
 
-def _dynamodb_backup_features() -> Callable[[], None]:
-    from moto.dynamodb.models.table import Backup
-
-    original = Backup.__dict__["description"]
+def _backup_features(original: property) -> property:
+    moto_description = original.fget
+    assert moto_description is not None, "moto's BackupDescription is a property with a getter"
 
     def description(self: Any) -> dict[str, Any]:
-        described: dict[str, Any] = original.fget(self)
+        described: dict[str, Any] = moto_description(self)
         table = self.table.describe()["TableDescription"]
         described["SourceTableDetails"]["BillingMode"] = table["BillingModeSummary"]["BillingMode"]
         features = {
@@ -91,9 +53,25 @@ def _dynamodb_backup_features() -> Callable[[], None]:
             described["SourceTableFeatureDetails"] = features
         return described
 
-    Backup.description = property(description)  # type: ignore[method-assign,assignment]
+    return property(description)
 
-    def undo() -> None:
-        Backup.description = original  # type: ignore[method-assign]
 
-    return undo
+PATCHES = PatchSet(
+    "adapter quota and batch calls",
+    [
+        Patch.add(
+            "moto.rds.responses:RDSResponse",
+            "describe_account_attributes",
+            describe_account_attributes,
+            why="ManualSnapshots and ManualClusterSnapshots quotas, Max 100 by default (Amazon RDS API Reference, "
+            "DescribeAccountAttributes; RDS User Guide, Quotas)",
+        ),
+        Patch.wrap(
+            "moto.dynamodb.models.table:Backup",
+            "description",
+            _backup_features,
+            why="BillingMode in SourceTableDetails, indexes, stream and SSE in SourceTableFeatureDetails (Amazon "
+            "DynamoDB API Reference, DescribeBackup; BackupDescription)",
+        ),
+    ],
+)

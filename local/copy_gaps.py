@@ -19,45 +19,36 @@ only). Each looks where AWS would look, and only at what AWS would let the calle
 
 Not emulated either: RDS refuses to encrypt an unencrypted cluster snapshot in a copy (KmsKeyId on such a
 CopyDBClusterSnapshot is an error), where moto encrypts it; and no copy takes any time (all complete at once).
-FSx's CopyBackup, which moto lacks entirely, is in local/fsx_gaps.py with the rest of FSx."""
+FSx's CopyBackup, which moto lacks entirely, is in local/fakes/fsx/ with the rest of FSx."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-
-def install() -> Callable[[], None]:
-    """Patches moto's EBS snapshot, RDS snapshot and AMI copies; returns the undo."""
-    undos = [_ebs_snapshots(), _rds_snapshots(), _images()]
-
-    def undo() -> None:
-        for each in reversed(undos):
-            each()
-
-    return undo
+from local.patching import Patch, PatchSet
 
 
-def _ebs_snapshots() -> Callable[[], None]:
-    from moto.ec2.exceptions import InvalidSnapshotIdError
+def _shared_with(account: str, snapshot_id: str, region: str) -> Any:
     from moto.ec2.models import ec2_backends
-    from moto.ec2.models.elastic_block_store import EBSBackend, Snapshot
-    from moto.ec2.utils import random_snapshot_id
 
-    original = EBSBackend.copy_snapshot
+    for owner, regions in ec2_backends.items():
+        if owner == account or region not in regions:
+            continue
+        found = regions[region].snapshots.get(snapshot_id)
+        if found is not None and account in found.create_volume_permission_userids:
+            return found
+    return None
 
-    def _shared_with(account: str, snapshot_id: str, region: str) -> Any:
-        for owner, regions in ec2_backends.items():
-            if owner == account or region not in regions:
-                continue
-            found = regions[region].snapshots.get(snapshot_id)
-            if found is not None and account in found.create_volume_permission_userids:
-                return found
-        return None
 
+def _copy_snapshot(original: Callable[..., Any]) -> Callable[..., Any]:
     def copy_snapshot(
         self: Any, source_snapshot_id: str, source_region: str, description: str, kms_key_id: str | None
     ) -> Any:
+        from moto.ec2.exceptions import InvalidSnapshotIdError
+        from moto.ec2.models.elastic_block_store import Snapshot
+        from moto.ec2.utils import random_snapshot_id
+
         try:
             return original(self, source_snapshot_id, source_region, description, kms_key_id)
         except InvalidSnapshotIdError:
@@ -71,21 +62,16 @@ def _ebs_snapshots() -> Callable[[], None]:
         self.snapshots[snapshot_id] = snapshot
         return snapshot
 
-    EBSBackend.copy_snapshot = copy_snapshot  # type: ignore[method-assign]
-
-    def undo() -> None:
-        EBSBackend.copy_snapshot = original  # type: ignore[method-assign]
-
-    return undo
+    return copy_snapshot
 
 
-def _rds_snapshots() -> Callable[[], None]:
-    from moto.rds.models import RDSBackend, rds_backends
-    from moto.rds.utils import split_arn
-
-    original = RDSBackend.get_snapshot  # what copy_db_snapshot and copy_db_cluster_snapshot look sources up with
+def _get_snapshot(original: Callable[..., Any]) -> Callable[..., Any]:
+    """What copy_db_snapshot and copy_db_cluster_snapshot look their sources up with."""
 
     def get_snapshot(self: Any, identifier: str, resource_type: Any, not_found_exception: Any) -> Any:
+        from moto.rds.models import rds_backends
+        from moto.rds.utils import split_arn
+
         if identifier.startswith("arn:"):
             region, account, _, name = split_arn(identifier)
             if account != self.account_id:
@@ -95,39 +81,31 @@ def _rds_snapshots() -> Callable[[], None]:
                 return found
         return original(self, identifier, resource_type, not_found_exception)
 
-    RDSBackend.get_snapshot = get_snapshot  # type: ignore[method-assign]
-
-    def undo() -> None:
-        RDSBackend.get_snapshot = original  # type: ignore[method-assign]
-
-    return undo
+    return get_snapshot
 
 
-def _images() -> Callable[[], None]:
-    from moto.core.responses import ActionResult
-    from moto.ec2.exceptions import InvalidAMIIdError, InvalidTaggableResourceType
+def _launchable_by(account: str, image_id: str, region: str) -> Any:
     from moto.ec2.models import ec2_backends
-    from moto.ec2.models.amis import Ami, AmiBackend
-    from moto.ec2.responses.amis import AmisResponse
-    from moto.ec2.utils import random_ami_id
 
-    original_copy = AmiBackend.copy_image
-    original_response = AmisResponse.copy_image
+    for owner, regions in ec2_backends.items():
+        if owner == account or region not in regions:
+            continue
+        found = regions[region].amis.get(image_id)
+        if found is not None and (found.is_public or {"UserId": account} in found.launch_permissions):
+            return found
+    return None
 
-    def _launchable_by(account: str, image_id: str, region: str) -> Any:
-        for owner, regions in ec2_backends.items():
-            if owner == account or region not in regions:
-                continue
-            found = regions[region].amis.get(image_id)
-            if found is not None and (found.is_public or {"UserId": account} in found.launch_permissions):
-                return found
-        return None
 
+def _copy_image(original: Callable[..., Any]) -> Callable[..., Any]:
     def copy_image(
         self: Any, source_image_id: str, source_region: str, name: str | None = None, description: str | None = None
     ) -> Any:
+        from moto.ec2.exceptions import InvalidAMIIdError
+        from moto.ec2.models.amis import Ami
+        from moto.ec2.utils import random_ami_id
+
         try:
-            return original_copy(self, source_image_id, source_region, name, description)
+            return original(self, source_image_id, source_region, name, description)
         except InvalidAMIIdError:
             source = _launchable_by(self.account_id, source_image_id, source_region)
             if source is None:
@@ -136,42 +114,75 @@ def _images() -> Callable[[], None]:
         self.amis[image.id] = image
         return image
 
-    def copy_image_response(self: Any) -> ActionResult:
-        source_image_id = self._get_param("SourceImageId")
-        source_region = self._get_param("SourceRegion")
-        self.error_on_dryrun()
-        image = self.ec2_backend.copy_image(
-            source_image_id, source_region, self._get_param("Name"), self._get_param("Description")
-        )
-        snapshot = image.ebs_snapshot
-        source_snapshot = next(
-            (
-                regions[source_region].amis[source_image_id].ebs_snapshot.id
-                for regions in ec2_backends.values()
-                if source_region in regions and source_image_id in regions[source_region].amis
-            ),
-            "",
-        )
-        snapshot.description = (
-            f"Copied for DestinationAmi {image.id} from SourceAmi {source_image_id} for SourceSnapshot "
-            f"{source_snapshot}. Task created on {image.creation_date:%Y-%m-%d}."
-        )
-        if str(self._get_param("Encrypted")).lower() == "true":
-            snapshot.encrypted = True
-            snapshot.kms_key_id = self._get_param("KmsKeyId") or snapshot.kms_key_id
-        for specification in self._get_param("TagSpecifications", []):
-            kind = specification.get("ResourceType")
-            if kind not in ("image", "snapshot"):
-                raise InvalidTaggableResourceType(kind)
-            for tag in specification.get("Tags", []):
-                (image if kind == "image" else snapshot).add_tag(tag["Key"], tag["Value"])
-        return ActionResult({"ImageId": image.id})
+    return copy_image
 
-    AmiBackend.copy_image = copy_image  # type: ignore[method-assign]
-    AmisResponse.copy_image = copy_image_response  # type: ignore[method-assign]
 
-    def undo() -> None:
-        AmiBackend.copy_image = original_copy  # type: ignore[method-assign]
-        AmisResponse.copy_image = original_response  # type: ignore[method-assign]
+def copy_image_response(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+    from moto.ec2.exceptions import InvalidTaggableResourceType
+    from moto.ec2.models import ec2_backends
 
-    return undo
+    source_image_id = self._get_param("SourceImageId")
+    source_region = self._get_param("SourceRegion")
+    self.error_on_dryrun()
+    image = self.ec2_backend.copy_image(
+        source_image_id, source_region, self._get_param("Name"), self._get_param("Description")
+    )
+    snapshot = image.ebs_snapshot
+    source_snapshot = next(
+        (
+            regions[source_region].amis[source_image_id].ebs_snapshot.id
+            for regions in ec2_backends.values()
+            if source_region in regions and source_image_id in regions[source_region].amis
+        ),
+        "",
+    )
+    snapshot.description = (
+        f"Copied for DestinationAmi {image.id} from SourceAmi {source_image_id} for SourceSnapshot "
+        f"{source_snapshot}. Task created on {image.creation_date:%Y-%m-%d}."
+    )
+    if str(self._get_param("Encrypted")).lower() == "true":
+        snapshot.encrypted = True
+        snapshot.kms_key_id = self._get_param("KmsKeyId") or snapshot.kms_key_id
+    for specification in self._get_param("TagSpecifications", []):
+        kind = specification.get("ResourceType")
+        if kind not in ("image", "snapshot"):
+            raise InvalidTaggableResourceType(kind)
+        for tag in specification.get("Tags", []):
+            (image if kind == "image" else snapshot).add_tag(tag["Key"], tag["Value"])
+    return ActionResult({"ImageId": image.id})
+
+
+PATCHES = PatchSet(
+    "copies to other Regions and accounts",
+    [
+        Patch.wrap(
+            "moto.ec2.models.elastic_block_store:EBSBackend",
+            "copy_snapshot",
+            _copy_snapshot,
+            why="a snapshot shared through createVolumePermission is copied by the account it is shared with "
+            "(Amazon EBS User Guide, Share an Amazon EBS snapshot; EC2 API Reference, CopySnapshot)",
+        ),
+        Patch.wrap(
+            "moto.rds.models:RDSBackend",
+            "get_snapshot",
+            _get_snapshot,
+            why="a source named by ARN is looked up in the account it names, if shared with the caller (Amazon RDS "
+            "API Reference, CopyDBSnapshot and CopyDBClusterSnapshot; RDS User Guide, Sharing a DB snapshot)",
+        ),
+        Patch.wrap(
+            "moto.ec2.models.amis:AmiBackend",
+            "copy_image",
+            _copy_image,
+            why="an AMI that grants the caller a launch permission can be copied by it (EC2 API Reference, "
+            "CopyImage; Amazon EC2 User Guide, Copy an AMI)",
+        ),
+        Patch.replace(
+            "moto.ec2.responses.amis:AmisResponse",
+            "copy_image",
+            copy_image_response,
+            why="CopyImage's Encrypted, KmsKeyId and TagSpecifications apply to the copy and its snapshot (EC2 API "
+            "Reference, CopyImage)",
+        ),
+    ],
+)

@@ -31,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from local.patching import Patch, PatchSet
+
 _transactions = threading.Lock()
 _running = threading.local()
 
@@ -150,22 +152,15 @@ def _all_items(original: Callable[[Any], list[Any]]) -> Callable[[Any], list[Any
     return all_items
 
 
-def install() -> Callable[[], None]:
-    """Patches moto's DynamoDB transact_write_items and Table.all_items; returns the undo."""
-    import moto.dynamodb.models as models
-    from moto.dynamodb.exceptions import (
-        MockValidationException,
-        TooManyTransactionsException,
-        TransactionCanceledException,
-        TransactWriteSingleOpException,
-    )
-    from moto.dynamodb.models.table import Table
-
-    original = models.DynamoDBBackend.transact_write_items
-    original_all_items = Table.all_items
-    original_copy = models.copy  # type: ignore[attr-defined]
-
+def _transact_write_items(original: Callable[..., None]) -> Callable[..., None]:
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        from moto.dynamodb.exceptions import (
+            MockValidationException,
+            TooManyTransactionsException,
+            TransactionCanceledException,
+            TransactWriteSingleOpException,
+        )
+
         with _transactions:
             noted: list[_Before] = []
             seen: set[tuple[int, Any, Any]] = set()
@@ -189,13 +184,25 @@ def install() -> Callable[[], None]:
             finally:
                 _running.transaction = False
 
-    setattr(models, "copy", _LiveTables())  # noqa: B010 - the module's own `copy` name
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    Table.all_items = _all_items(original_all_items)  # type: ignore[method-assign,assignment]
+    return transact_write_items
 
-    def undo() -> None:
-        Table.all_items = original_all_items  # type: ignore[method-assign]
-        models.DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
-        setattr(models, "copy", original_copy)  # noqa: B010
 
-    return undo
+_MODELS = "moto.dynamodb.models"
+_ROLLBACK = (
+    "a transaction that fails leaves every item it names as it was, and only those (Amazon DynamoDB Developer "
+    "Guide, Amazon DynamoDB Transactions: isolation levels)"
+)
+PATCHES = PatchSet(
+    "DynamoDB at scale",
+    [
+        Patch.replace(_MODELS, "copy", _LiveTables(), why=_ROLLBACK),  # the module's own `copy` name
+        Patch.wrap(f"{_MODELS}:DynamoDBBackend", "transact_write_items", _transact_write_items, why=_ROLLBACK),
+        Patch.wrap(
+            f"{_MODELS}.table:Table",
+            "all_items",
+            _all_items,
+            why="a cost, not an answer: the same items in the same key order (Amazon DynamoDB Developer Guide, "
+            "Query and Scan), each key's value computed once",
+        ),
+    ],
+)

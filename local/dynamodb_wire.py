@@ -24,6 +24,8 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
+from local.patching import Patch, PatchSet
+
 _SLOW = object()  # "not in the plain form: let moto's walk write it"
 _TEXT = frozenset({"S", "N"})
 _TEXT_SETS = frozenset({"SS", "NS"})
@@ -109,22 +111,7 @@ def _is_attribute_value(shape: Any) -> bool:
     return bool(shape.name == "AttributeValue" and shape.type_name == "structure" and shape.members.keys() == _KINDS)
 
 
-def install() -> Callable[[], None]:
-    """Patches moto's JSON serializer to write DynamoDB's plain attribute values directly, and botocore's JSON
-    parser to read them directly; returns the undo."""
-    from botocore.parsers import BaseJSONParser
-    from moto.core.serialize import BaseJSONSerializer
-
-    original = BaseJSONSerializer._serialize_type_structure
-    original_parse = BaseJSONParser._handle_structure
-
-    def parse_structure(self: Any, shape: Any, value: Any) -> Any:
-        if _is_attribute_value(shape):
-            read = read_value(self, shape, value)
-            if read is not _SLOW:
-                return read
-        return original_parse(self, shape, value)
-
+def _serialize_structure(original: Callable[..., None]) -> Callable[..., None]:
     def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
         if key and shape.name == "AttributeValue" and self.service_model.service_name == "dynamodb":
             written = wire_value(value)
@@ -133,11 +120,29 @@ def install() -> Callable[[], None]:
                 return
         original(self, serialized, value, shape, key)
 
-    BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]
-    BaseJSONParser._handle_structure = parse_structure
+    return serialize_structure
 
-    def undo() -> None:
-        BaseJSONSerializer._serialize_type_structure = original  # type: ignore[method-assign]
-        BaseJSONParser._handle_structure = original_parse
 
-    return undo
+def _parse_structure(original: Callable[..., Any]) -> Callable[..., Any]:
+    def parse_structure(self: Any, shape: Any, value: Any) -> Any:
+        if _is_attribute_value(shape):
+            read = read_value(self, shape, value)
+            if read is not _SLOW:
+                return read
+        return original(self, shape, value)
+
+    return parse_structure
+
+
+_SAME = (
+    "a cost, not an answer: the bytes moto's walk writes and botocore's reads (tests/integration/test_dynamodb_wire.py)"
+)
+PATCHES = PatchSet(
+    "DynamoDB attribute values on the wire",
+    [
+        Patch.wrap(
+            "moto.core.serialize:BaseJSONSerializer", "_serialize_type_structure", _serialize_structure, why=_SAME
+        ),
+        Patch.wrap("botocore.parsers:BaseJSONParser", "_handle_structure", _parse_structure, why=_SAME),
+    ],
+)

@@ -24,13 +24,14 @@
 With local/dynamodb_gaps.py, the scale benchmark (one rule over N resources, 2 cores) records every recovery
 point of 1,000 resources in 19 s instead of 36 s, and of 10,000 in 196 s (it did not finish in 15 minutes).
 
-`install()` patches and returns the undo; the local runtime installs it with the other gaps
-(local/emulator_gaps.py)."""
+PATCHES is applied with the local runtime's other sets (local/patch_sets.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+from local.patching import Patch, PatchSet
 
 WILDCARDS = frozenset("*?[")
 
@@ -39,26 +40,10 @@ def _literal(value: Any) -> bool:
     return isinstance(value, str) and not WILDCARDS.intersection(value)
 
 
-def install() -> Callable[[], None]:
-    """Patches moto's EC2 tags, describes by id and filters; returns the undo."""
-    undos = [_tags(), _describes_by_id(), _filters(), _images_capture_volumes()]
-
-    def undo() -> None:
-        for each in reversed(undos):
-            each()
-
-    return undo
-
-
-def _tags() -> Callable[[], None]:
-    from moto.ec2.models.core import TaggedEC2Resource
-    from moto.ec2.models.tags import TagBackend
-    from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
-
-    original = TagBackend.describe_tags
-    original_filter_value = TaggedEC2Resource.get_filter_value
-
+def _describe_tags(original: Callable[..., list[dict[str, str]]]) -> Callable[..., list[dict[str, str]]]:
     def describe_tags(self: Any, filters: dict[str, list[str]] | None = None) -> list[dict[str, str]]:
+        from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
+
         if filters is not None and len(filters) == 1:
             wanted = filters.get("resource-id")
             if isinstance(wanted, list) and len(wanted) == 1 and _literal(wanted[0]):
@@ -73,22 +58,19 @@ def _tags() -> Callable[[], None]:
                 ]
         return original(self, filters)
 
+    return describe_tags
+
+
+def _get_filter_value(original: Callable[..., Any]) -> Callable[..., Any]:
     def get_filter_value(self: Any, filter_name: str, method_name: str | None = None) -> Any:
         # A tag filter ("tag:Name") reads the resource's own tags: the value of that key, or None.
         resource_id = getattr(self, "id", None)
         if filter_name.startswith("tag:") and resource_id and _literal(resource_id):
             tags = self.ec2_backend.tags.get(resource_id)
             return tags.get(filter_name[4:]) if tags else None
-        return original_filter_value(self, filter_name, method_name)
+        return original(self, filter_name, method_name)
 
-    TagBackend.describe_tags = describe_tags  # type: ignore[method-assign]
-    TaggedEC2Resource.get_filter_value = get_filter_value  # type: ignore[method-assign]
-
-    def undo() -> None:
-        TagBackend.describe_tags = original  # type: ignore[method-assign]
-        TaggedEC2Resource.get_filter_value = original_filter_value  # type: ignore[method-assign]
-
-    return undo
+    return get_filter_value
 
 
 def _by_ids(store: dict[str, Any], ids: list[str]) -> list[Any] | None:
@@ -107,27 +89,31 @@ def _generic_filter(module: Any) -> Callable[[dict[str, Any], list[Any]], list[A
     return module.generic_filter
 
 
-def _describes_by_id() -> Callable[[], None]:
-    from moto.ec2.models import elastic_block_store
-    from moto.ec2.models.amis import AmiBackend
-    from moto.ec2.models.elastic_block_store import EBSBackend
-
-    original_volumes = EBSBackend.describe_volumes
-    original_snapshots = EBSBackend.describe_snapshots
-    original_images = AmiBackend.describe_images
-
+def _describe_volumes(original: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
     def describe_volumes(self: Any, volume_ids: list[str] | None = None, filters: Any = None) -> list[Any]:
+        from moto.ec2.models import elastic_block_store
+
         matches = _by_ids(self.volumes, volume_ids) if volume_ids else None
         if matches is None:
-            return original_volumes(self, volume_ids, filters)
+            return original(self, volume_ids, filters)
         return _generic_filter(elastic_block_store)(filters, matches) if filters else matches
 
+    return describe_volumes
+
+
+def _describe_snapshots(original: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
     def describe_snapshots(self: Any, snapshot_ids: list[str] | None = None, filters: Any = None) -> list[Any]:
+        from moto.ec2.models import elastic_block_store
+
         matches = _by_ids(self.snapshots, snapshot_ids) if snapshot_ids else None
         if matches is None:
-            return original_snapshots(self, snapshot_ids, filters)
+            return original(self, snapshot_ids, filters)
         return _generic_filter(elastic_block_store)(filters, matches) if filters else matches
 
+    return describe_snapshots
+
+
+def _describe_images(original: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
     def describe_images(
         self: Any,
         ami_ids: list[str] | None = None,
@@ -140,29 +126,16 @@ def _describes_by_id() -> Callable[[], None]:
             found = self.amis.get(ami_ids[0])
             if found is not None and found.id == ami_ids[0]:
                 return [found]
-        return original_images(self, ami_ids, filters, exec_users, owners)
+        return original(self, ami_ids, filters, exec_users, owners)
 
-    EBSBackend.describe_volumes = describe_volumes  # type: ignore[method-assign]
-    EBSBackend.describe_snapshots = describe_snapshots  # type: ignore[method-assign]
-    AmiBackend.describe_images = describe_images  # type: ignore[method-assign]
-
-    def undo() -> None:
-        EBSBackend.describe_volumes = original_volumes  # type: ignore[method-assign]
-        EBSBackend.describe_snapshots = original_snapshots  # type: ignore[method-assign]
-        AmiBackend.describe_images = original_images  # type: ignore[method-assign]
-
-    return undo
+    return describe_images
 
 
-def _filters() -> Callable[[], None]:
-    import moto.ec2.models  # noqa: F401 - every model module imports generic_filter before it is patched
-    from moto.ec2 import utils
-
-    original = utils.is_filter_matching
-    original_generic = utils.generic_filter
+def _literal_filter(original: Callable[..., Any]) -> Callable[[dict[str, Any], list[Any]], list[Any]]:
+    """moto's generic_filter, with each filter's literal values gathered once into a set; `original` is moto's
+    is_filter_matching, which the rest is left to."""
 
     def generic_filter(filters: dict[str, Any], objects: list[Any]) -> list[Any]:
-        """moto's generic_filter, with each filter's literal values gathered once into a set."""
         if filters:
             for name, value in filters.items():
                 literal = (
@@ -182,34 +155,29 @@ def _filters() -> Callable[[], None]:
                 return False  # moto: `None in values`, and the values are strings
         return bool(original(obj, name, value))
 
-    # generic_filter is imported by name into each EC2 model module: patch every binding of it.
+    return generic_filter
+
+
+def _generic_filter_bindings() -> list[Patch]:
+    """generic_filter is imported by name into each EC2 model module: every binding of it, patched alike."""
     import sys
 
+    import moto.ec2.models  # noqa: F401 - every model module imports generic_filter before it is patched
+    from moto.ec2 import utils
+
+    moto_filter = utils.generic_filter
+    literal_filter = _literal_filter(utils.is_filter_matching)
     bound = [
         module
         for name, module in list(sys.modules.items())
-        if name.startswith("moto.ec2") and getattr(module, "generic_filter", None) is original_generic
+        if name.startswith("moto.ec2") and getattr(module, "generic_filter", None) is moto_filter
     ]
-    for module in bound:
-        module.generic_filter = generic_filter  # type: ignore[attr-defined]
-
-    def undo() -> None:
-        for module in bound:
-            module.generic_filter = original_generic  # type: ignore[attr-defined]
-
-    return undo
+    return [Patch.replace(module, "generic_filter", literal_filter, why=_COST) for module in bound]
 
 
-def _images_capture_volumes() -> Callable[[], None]:
-    from moto.ec2.models import EC2Backend
-    from moto.ec2.models.amis import Ami
-
-    original_create_image = EC2Backend.create_image
-    original_run_instances = EC2Backend.run_instances
-    original_mappings = Ami.block_device_mappings
-
+def _create_image(original: Callable[..., Any]) -> Callable[..., Any]:
     def create_image(self: Any, instance_id: str, *args: Any, **kwargs: Any) -> Any:
-        ami = original_create_image(self, instance_id, *args, **kwargs)
+        ami = original(self, instance_id, *args, **kwargs)
         instance = self.get_instance(instance_id)
         mappings = []
         for device_name, device in instance.get_block_device_mapping:
@@ -231,24 +199,51 @@ def _images_capture_volumes() -> Callable[[], None]:
             ami.root_device_type = "ebs"
         return ami
 
+    return create_image
+
+
+def _block_device_mappings(original: property) -> property:
+    moto_mappings = original.fget
+    assert moto_mappings is not None, "moto's Ami.block_device_mappings is a property with a getter"
+
     def block_device_mappings(self: Any) -> list[dict[str, Any]]:
         captured = getattr(self, "captured_mappings", None)
-        return [dict(m, Ebs=dict(m["Ebs"])) for m in captured] if captured else original_mappings.fget(self)  # type: ignore[attr-defined]
+        return [dict(m, Ebs=dict(m["Ebs"])) for m in captured] if captured else moto_mappings(self)
 
+    return property(block_device_mappings)
+
+
+def _run_instances(original: Callable[..., Any]) -> Callable[..., Any]:
     def run_instances(self: Any, image_id: str, *args: Any, **kwargs: Any) -> Any:
         ami = self.amis.get(image_id)
         captured = getattr(ami, "captured_mappings", None) if ami is not None else None
         if captured and "block_device_mappings" not in kwargs and not kwargs.get("launch_template"):
             kwargs["block_device_mappings"] = [dict(m, Ebs=dict(m["Ebs"])) for m in captured]
-        return original_run_instances(self, image_id, *args, **kwargs)
+        return original(self, image_id, *args, **kwargs)
 
-    EC2Backend.create_image = create_image  # type: ignore[method-assign]
-    EC2Backend.run_instances = run_instances  # type: ignore[method-assign]
-    Ami.block_device_mappings = property(block_device_mappings)  # type: ignore[method-assign,assignment]
+    return run_instances
 
-    def undo() -> None:
-        EC2Backend.create_image = original_create_image  # type: ignore[method-assign]
-        EC2Backend.run_instances = original_run_instances  # type: ignore[method-assign]
-        Ami.block_device_mappings = original_mappings  # type: ignore[method-assign]
 
-    return undo
+_COST = (
+    "a cost, not an answer: the same resources, tags and errors as without it (EC2 API Reference, Describe* filters)"
+)
+_EBS = "moto.ec2.models.elastic_block_store:EBSBackend"
+_IMAGE = (
+    "an AMI holds a snapshot of each volume attached to the instance, mapped at its device, and an instance run from "
+    "it gets a volume from each (EC2 API Reference, CreateImage and RunInstances; Amazon EC2 User Guide, "
+    "Block device mappings)"
+)
+PATCHES = PatchSet(
+    "EC2 at scale, and images of every volume",
+    [
+        Patch.wrap("moto.ec2.models.tags:TagBackend", "describe_tags", _describe_tags, why=_COST),
+        Patch.wrap("moto.ec2.models.core:TaggedEC2Resource", "get_filter_value", _get_filter_value, why=_COST),
+        Patch.wrap(_EBS, "describe_volumes", _describe_volumes, why=_COST),
+        Patch.wrap(_EBS, "describe_snapshots", _describe_snapshots, why=_COST),
+        Patch.wrap("moto.ec2.models.amis:AmiBackend", "describe_images", _describe_images, why=_COST),
+        _generic_filter_bindings,
+        Patch.wrap("moto.ec2.models:EC2Backend", "create_image", _create_image, why=_IMAGE),
+        Patch.wrap("moto.ec2.models:EC2Backend", "run_instances", _run_instances, why=_IMAGE),
+        Patch.wrap("moto.ec2.models.amis:Ami", "block_device_mappings", _block_device_mappings, why=_IMAGE),
+    ],
+)

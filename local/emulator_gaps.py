@@ -1,15 +1,12 @@
-"""Fills the emulator gaps the local runtime depends on.
+"""Fills the emulator gaps the local runtime's machinery depends on.
 
 Runs Lambda invokes in this process. moto's Lambda normally starts a Docker container per invoke; here
 its hook `LambdaFunction._invoke_lambda` is replaced so that the function's handler string is imported
 and called with the event, exactly as the Lambda runtime would, with the function's environment applied.
 Also shortens Step Functions' Wait states and Retry intervals, which moto sleeps in real time, and lets
 EventBridge rules deliver to SNS topics (only where the topic's policy lets the rule publish, as on AWS: see
-local/topic_policy.py) and Lambda functions, which moto's rules cannot target. Refuses `aws.` event sources as
-EventBridge does (local/strict_events.py). Installs the
-copy gaps (local/copy_gaps.py), the DocumentDB and Neptune gaps (local/rds_gaps.py), the adapter quota
-and batch gaps (local/adapter_gaps.py), the scale gaps (local/dynamodb_gaps.py, local/ec2_gaps.py), the
-Scheduler group refusals (local/scheduler_gaps.py) and EBS snapshot lock (local/snapshot_locks.py) with them."""
+local/topic_policy.py) and Lambda functions, which moto's rules cannot target. `in_process(log)` is that patch
+set; local/patch_sets.py lists it with every other set the runtime applies."""
 
 from __future__ import annotations
 
@@ -24,6 +21,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from local.patching import Patch, PatchSet
 
 _env_lock = threading.Lock()
 _log = logging.getLogger(__name__)
@@ -69,22 +68,25 @@ class InvocationLog:
                 self.errors[name] = self.errors.get(name, 0) + 1
 
 
-def _capture_metrics(log: InvocationLog | None) -> None:
+def _capture_metrics(log: InvocationLog | None) -> Callable[[Any], Callable[..., None]]:
     """On Lambda, Powertools prints metrics as EMF lines that CloudWatch turns into metrics. Here they are
     summed into the invocation log instead of flooding the terminal."""
-    from lambdas.common.observability import metrics
 
-    provider = metrics.provider
+    def make(_powertools_flush: Any) -> Callable[..., None]:
+        from lambdas.common.observability import metrics
 
-    def flush(raise_on_empty_metrics: bool = False) -> None:
-        if log is not None and provider.metric_set:
-            with log.lock:
-                for name, metric in provider.metric_set.items():
-                    log.metrics[name] = log.metrics.get(name, 0.0) + sum(metric["Value"])
-        provider.clear_metrics()
+        provider = metrics.provider
 
-    # On the provider, so the flush Powertools makes by itself at 100 values is captured as well.
-    provider.flush_metrics = flush  # type: ignore[method-assign]
+        def flush(raise_on_empty_metrics: bool = False) -> None:
+            if log is not None and provider.metric_set:
+                with log.lock:
+                    for name, metric in provider.metric_set.items():
+                        log.metrics[name] = log.metrics.get(name, 0.0) + sum(metric["Value"])
+            provider.clear_metrics()
+
+        return flush
+
+    return make
 
 
 def _resolve(handler: str) -> Callable[[Any, Any], Any]:
@@ -117,41 +119,30 @@ def invoke_in_process(
     return payload, errored
 
 
-def install(log: InvocationLog | None = None) -> Callable[[], None]:
-    """Patches moto for in-process Lambda, short Step Functions sleeps, EventBridge targets, cross-account
-    snapshot copies (local/copy_gaps.py), DocumentDB and Neptune clusters (local/rds_gaps.py) and the adapters'
-    quota and batch calls (local/adapter_gaps.py); returns the undo."""
-    from moto.awslambda.models import LambdaFunction
-    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+class _ShortSleep:
+    """Stands in for the `time` module inside moto's Step Functions retrier: sleeps at most MAX_SFN_SLEEP_SECONDS."""
 
-    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
-        parsed = json.loads(event) if isinstance(event, str | bytes) and event else (event or {})
-        payload, errored = invoke_in_process(self.handler, self.function_name, dict(self.environment_vars), parsed, log)
-        return payload, errored, ""
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        time.sleep(min(seconds, MAX_SFN_SLEEP_SECONDS))
 
-    def _short_wait(self: Any, env: Any, wait_seconds: int) -> None:
-        if wait_seconds > 0:
-            env.program_state_event.wait(min(wait_seconds, MAX_SFN_SLEEP_SECONDS))
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
 
-    class _ShortSleep:
-        @staticmethod
-        def sleep(seconds: float) -> None:
-            time.sleep(min(seconds, MAX_SFN_SLEEP_SECONDS))
 
-        def __getattr__(self, name: str) -> Any:
-            return getattr(time, name)
+def _short_wait(self: Any, env: Any, wait_seconds: int) -> None:
+    if wait_seconds > 0:
+        env.program_state_event.wait(min(wait_seconds, MAX_SFN_SLEEP_SECONDS))
 
-    from moto.awslambda.models import lambda_backends
-    from moto.events.models import Rule
-    from moto.sns.models import sns_backends
-    from moto.utilities.arns import parse_arn
 
-    from local.topic_policy import EVENTS, ServiceDelivery, service_may_publish
-
-    original_send = Rule.send_to_targets
-
+def _send_to_targets(original_send: Callable[..., None]) -> Callable[..., None]:
     def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        from moto.awslambda.models import lambda_backends
+        from moto.sns.models import sns_backends
+        from moto.utilities.arns import parse_arn
+
+        from local.topic_policy import EVENTS, ServiceDelivery, service_may_publish
+
         if not self.event_pattern.matches_event(original_event):
             return
         handled = []
@@ -176,72 +167,52 @@ def install(log: InvocationLog | None = None) -> Callable[[], None]:
             finally:
                 self.targets = kept
 
-    from lambdas.common.observability import metrics
+    return send_to_targets
 
-    saved = (
-        LambdaFunction._invoke_lambda,
-        WaitFunction._wait_interval,
-        retrier_decl.time,  # type: ignore[attr-defined]
-        metrics.provider.flush_metrics,
+
+def in_process(log: InvocationLog | None = None) -> PatchSet:
+    """Lambda invokes run here (counted in `log`), Step Functions' sleeps are short, EventBridge rules reach
+    Lambda and SNS targets, and Powertools' metrics are summed into `log`."""
+
+    def invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        parsed = json.loads(event) if isinstance(event, str | bytes) and event else (event or {})
+        payload, errored = invoke_in_process(self.handler, self.function_name, dict(self.environment_vars), parsed, log)
+        return payload, errored, ""
+
+    return PatchSet(
+        "in-process Lambda, short Step Functions sleeps, EventBridge targets",
+        [
+            Patch.replace(
+                "moto.awslambda.models:LambdaFunction",
+                "_invoke_lambda",
+                invoke_lambda,
+                why="the function's handler is imported and called with the event and its environment, as the Lambda "
+                "runtime does (Lambda Developer Guide, Lambda runtime environment); moto would start Docker",
+            ),
+            Patch.replace(
+                "moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function:WaitFunction",
+                "_wait_interval",
+                _short_wait,
+                why="the virtual clock, not the wall clock, measures a workflow's waits: Wait states end at once",
+            ),
+            Patch.replace(
+                "moto.stepfunctions.parser.asl.component.common.retry.retrier_decl",
+                "time",
+                _ShortSleep(),
+                why="the virtual clock, not the wall clock, measures a workflow's waits: Retry intervals end at once",
+            ),
+            Patch.wrap(
+                "moto.events.models:Rule",
+                "send_to_targets",
+                _send_to_targets,
+                why="a rule delivers to Lambda functions and to SNS topics whose policy lets it publish (EventBridge "
+                "User Guide, Targets; Permissions for Amazon SNS)",
+            ),
+            Patch.wrap(
+                "lambdas.common.observability:metrics.provider",
+                "flush_metrics",
+                _capture_metrics(log),
+                why="EMF lines become CloudWatch metrics on Lambda (Powertools Metrics); here they are summed",
+            ),
+        ],
     )
-    _capture_metrics(log)
-    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
-    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
-    WaitFunction._wait_interval = _short_wait  # type: ignore[method-assign]
-    retrier_decl.time = _ShortSleep()  # type: ignore[attr-defined,assignment]
-    from local import (
-        adapter_gaps,
-        copy_gaps,
-        dynamodb_gaps,
-        ec2_gaps,
-        emulator_speed,
-        object_lock_clock,
-        rds_gaps,
-        redshift_gaps,
-        schedule_cache,
-        scheduler_gaps,
-        snapshot_locks,
-        strict_events,
-    )
-
-    undo_strict_events = strict_events.install()
-    undo_copy_gaps = copy_gaps.install()
-    undo_dynamodb_gaps = dynamodb_gaps.install()
-    undo_rds_gaps = rds_gaps.install()
-    undo_redshift_gaps = redshift_gaps.install()  # DescribeClusterSnapshots honours its filters
-    undo_adapter_gaps = adapter_gaps.install()
-    undo_ec2_gaps = ec2_gaps.install()
-    undo_scheduler_gaps = scheduler_gaps.install()
-    from local.iam_gaps import install_policy_simulation
-
-    undo_policy_simulation = install_policy_simulation()  # the Api function's per-operation authorization
-
-    undo_schedule_cache = schedule_cache.install()
-    undo_emulator_speed = emulator_speed.install()  # after dynamodb_gaps: it wraps that Table.all_items
-
-    undo_snapshot_locks = snapshot_locks.install()  # AWS refuses to delete a locked EBS snapshot; moto has no lock
-    undo_object_lock_clock = object_lock_clock.install()  # S3 retention read on the virtual clock
-
-    def undo() -> None:
-        undo_object_lock_clock()
-        undo_snapshot_locks()
-        undo_emulator_speed()
-        undo_schedule_cache()
-        undo_policy_simulation()
-        undo_scheduler_gaps()
-        undo_ec2_gaps()
-        undo_adapter_gaps()
-        undo_redshift_gaps()
-        undo_rds_gaps()
-        undo_dynamodb_gaps()
-        undo_copy_gaps()
-        undo_strict_events()
-        (
-            LambdaFunction._invoke_lambda,  # type: ignore[method-assign]
-            WaitFunction._wait_interval,  # type: ignore[method-assign]
-            retrier_decl.time,  # type: ignore[attr-defined]
-            metrics.provider.flush_metrics,  # type: ignore[method-assign]
-        ) = saved
-        Rule.send_to_targets = original_send  # type: ignore[method-assign]
-
-    return undo

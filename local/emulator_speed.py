@@ -22,6 +22,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from local import dynamodb_wire
+from local.patching import Patch, PatchSet
+
 _partition = threading.local()  # the query's partition while moto's Table.query runs in this thread
 
 
@@ -78,26 +81,23 @@ def _all_items(original: Callable[[Any], list[Any]]) -> Callable[[Any], list[Any
     return all_items
 
 
-def install() -> Callable[[], None]:
-    """Patches moto for the look-ups above; returns the undo."""
-    import moto.backends as backends
-    import moto.core.responses as responses
-    from moto.dynamodb.models.table import Table
+def _cached(found: Callable[..., Any]) -> Callable[..., Any]:
+    return functools.lru_cache(maxsize=None)(found)
 
-    found_by_name = getattr(responses, "method_names_from_class")  # noqa: B009 - not in moto's exports
-    saved = (Table.query, Table.all_items, backends.list_of_moto_modules, found_by_name)
-    modules = tuple(backends.list_of_moto_modules())
-    Table.query = _query(Table.query)  # type: ignore[method-assign]
-    Table.all_items = _all_items(Table.all_items)  # type: ignore[method-assign,assignment]
-    backends.list_of_moto_modules = lambda: modules
-    setattr(responses, "method_names_from_class", functools.lru_cache(maxsize=None)(saved[3]))  # noqa: B010
-    from local import dynamodb_wire
 
-    undo_wire = dynamodb_wire.install()
+def _listed_once(found: Callable[[], list[str]]) -> Callable[[], tuple[str, ...]]:
+    modules = tuple(found())
+    return lambda: modules
 
-    def undo() -> None:
-        undo_wire()
-        Table.query, Table.all_items, backends.list_of_moto_modules = saved[:3]  # type: ignore[method-assign]
-        setattr(responses, "method_names_from_class", saved[3])  # noqa: B010
 
-    return undo
+_SAME = "a cost, not an answer: the same inputs give the same answers (tests/integration/test_emulator_speed.py)"
+PATCHES = PatchSet(
+    "emulator look-ups",
+    [
+        Patch.wrap("moto.dynamodb.models.table:Table", "query", _query, why=_SAME),
+        Patch.wrap("moto.dynamodb.models.table:Table", "all_items", _all_items, why=_SAME),
+        Patch.wrap("moto.backends", "list_of_moto_modules", _listed_once, why=_SAME),
+        Patch.wrap("moto.core.responses", "method_names_from_class", _cached, why=_SAME),
+        dynamodb_wire.PATCHES,
+    ],
+)

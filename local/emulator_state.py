@@ -155,10 +155,10 @@ def _moto_backends() -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
 # State the fakes keep in module dicts, outside moto's backends: taken and put back with them.
 MODULE_STATE = (
     "local.snapshot_locks:LOCKS",
-    "local.fsx_gaps:_emulated_sources",
-    "local.fsx_gaps:_emulated_tokens",
-    "local.fsx_gaps:_emulated_copies",
-    "local.fsx_gaps:_emulated_copy_tokens",
+    "local.fakes.fsx.models:_emulated_sources",
+    "local.fakes.fsx.models:_emulated_tokens",
+    "local.fakes.fsx.models:_emulated_copies",
+    "local.fakes.fsx.models:_emulated_copy_tokens",
 )
 
 
@@ -190,7 +190,7 @@ def capture(runtime: Any) -> bytes:
     in it; a request being served at that moment may be (take it between requests where that matters)."""
     from moto.core.base_backend import backend_lock
 
-    from local.storage_gateway_fake import _backends, _backends_lock
+    from local.fakes.storagegateway.models import _backends, _backends_lock
 
     scheduler_lock = runtime.scheduler._lock if runtime.scheduler is not None else threading.Lock()
     with scheduler_lock, backend_lock, _backends_lock:
@@ -219,7 +219,7 @@ def restore(runtime: Any, data: bytes, *, replay_missed: bool) -> None:
     since the snapshot was taken (a restart), or starts from now (a reset)."""
     from moto.core.base_backend import backend_lock
 
-    from local.storage_gateway_fake import _backends, _backends_lock
+    from local.fakes.storagegateway.models import _backends, _backends_lock
 
     snapshot: Snapshot = pickle.loads(data)  # the runtime's own snapshot, from its own state dir: trusted
     scheduler_lock = runtime.scheduler._lock if runtime.scheduler is not None else threading.Lock()

@@ -9,11 +9,12 @@ it every non-root caller of the local endpoint would get a 5xx, and no local tes
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote
 
 from lambdas.domain.iam_policy import Decision, Request, evaluate
+from local.patching import Patch, PatchSet
 
 
 def _document(text: str) -> dict[str, Any]:
@@ -93,37 +94,41 @@ def simulate(
     return results
 
 
-def install_policy_simulation() -> Callable[[], None]:
-    """Adds SimulatePrincipalPolicy to moto's IAM; returns the undo."""
+def simulate_principal_policy(self: Any) -> Any:
     from moto.core.responses import ActionResult
     from moto.iam.exceptions import NotFoundException
-    from moto.iam.responses import IamResponse
 
-    def simulate_principal_policy(self: Any) -> Any:
-        source_arn = self._get_param("PolicySourceArn")
-        entries = self._get_param("ContextEntries", []) or []
-        context = {
-            str(entry["ContextKeyName"]).lower(): tuple(str(v) for v in entry.get("ContextKeyValues", []))
-            for entry in entries
-        }
-        try:
-            arn, documents, boundary = principal_policies(self.backend, source_arn)
-        except (NotFoundException, ValueError) as error:
-            raise NotFoundException(f"The principal {source_arn} was not found: {error}") from None
-        results = simulate(
-            arn,
-            self.current_account,
-            documents,
-            boundary,
-            self._get_param("ActionNames", []) or [],
-            self._get_param("ResourceArns", []) or [],
-            context,
+    source_arn = self._get_param("PolicySourceArn")
+    entries = self._get_param("ContextEntries", []) or []
+    context = {
+        str(entry["ContextKeyName"]).lower(): tuple(str(v) for v in entry.get("ContextKeyValues", []))
+        for entry in entries
+    }
+    try:
+        arn, documents, boundary = principal_policies(self.backend, source_arn)
+    except (NotFoundException, ValueError) as error:
+        raise NotFoundException(f"The principal {source_arn} was not found: {error}") from None
+    results = simulate(
+        arn,
+        self.current_account,
+        documents,
+        boundary,
+        self._get_param("ActionNames", []) or [],
+        self._get_param("ResourceArns", []) or [],
+        context,
+    )
+    return ActionResult({"EvaluationResults": results, "IsTruncated": False})
+
+
+PATCHES = PatchSet(
+    "IAM policy simulation",
+    [
+        Patch.add(
+            "moto.iam.responses:IamResponse",
+            "simulate_principal_policy",
+            simulate_principal_policy,
+            why="the principal's identity policies, its groups' and its permissions boundary decide each action "
+            "(IAM API Reference, SimulatePrincipalPolicy; IAM User Guide, Policy evaluation logic)",
         )
-        return ActionResult({"EvaluationResults": results, "IsTruncated": False})
-
-    IamResponse.simulate_principal_policy = simulate_principal_policy  # type: ignore[attr-defined]
-
-    def undo() -> None:
-        del IamResponse.simulate_principal_policy  # type: ignore[attr-defined]
-
-    return undo
+    ],
+)

@@ -6,9 +6,10 @@ header; a retention locks until its date) read against lambdas.common.clock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+
+from local.patching import Patch, PatchSet
 
 
 def _until(value: Any) -> datetime:
@@ -17,25 +18,27 @@ def _until(value: Any) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def install() -> Callable[[], None]:
-    from moto.s3.models import FakeKey
-
+def is_locked(self: Any, governance_bypass: bool) -> bool:
     from lambdas.common import clock
 
-    original = FakeKey.is_locked
-
-    def is_locked(self: Any, governance_bypass: bool) -> bool:
-        if self.lock_legal_status == "ON":
-            return True
-        if self.lock_mode == "GOVERNANCE" and governance_bypass:
-            return False
-        if self.lock_mode in ("GOVERNANCE", "COMPLIANCE") and self.lock_until:
-            return _until(self.lock_until) > clock.now()
+    if self.lock_legal_status == "ON":
+        return True
+    if self.lock_mode == "GOVERNANCE" and governance_bypass:
         return False
+    if self.lock_mode in ("GOVERNANCE", "COMPLIANCE") and self.lock_until:
+        return _until(self.lock_until) > clock.now()
+    return False
 
-    FakeKey.is_locked = is_locked  # type: ignore[method-assign]
 
-    def undo() -> None:
-        FakeKey.is_locked = original  # type: ignore[method-assign]
-
-    return undo
+PATCHES = PatchSet(
+    "S3 Object Lock on the engine's clock",
+    [
+        Patch.replace(
+            "moto.s3.models:FakeKey",
+            "is_locked",
+            is_locked,
+            why="a retention holds until its RetainUntilDate and a legal hold until removed; GOVERNANCE yields to "
+            "x-amz-bypass-governance-retention (S3 User Guide, Object Lock), read on the engine's virtual clock",
+        )
+    ],
+)

@@ -6,24 +6,17 @@ snapshot of that type it returns every snapshot of every cluster. Redshift retur
 when nothing does). The patch answers as Redshift does; asking for one snapshot by name is left to moto (a missing
 one is ClusterSnapshotNotFound in both).
 
-`install()` patches and returns the undo; the local runtime installs it with the other gaps
-(local/emulator_gaps.py). `moto_fills_redshift_gaps()` is the same as a context manager, for tests."""
+PATCHES is applied with the local runtime's other sets (local/patch_sets.py); tests apply it on their own."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
+from local.patching import Patch, PatchSet
 
-def install() -> Callable[[], None]:
-    """DescribeClusterSnapshots filtered as Redshift filters it; returns the undo. Installing twice is harmless."""
-    from moto.redshift.models import RedshiftBackend
 
-    original = RedshiftBackend.__dict__["describe_cluster_snapshots"]
-    if getattr(original, "strongroom_gap", False):
-        return lambda: None
-
+def _describe_cluster_snapshots(original: Callable[..., Any]) -> Callable[..., list[Any]]:
     def describe_cluster_snapshots(
         self: Any,
         cluster_identifier: str | None = None,
@@ -39,19 +32,18 @@ def install() -> Callable[[], None]:
             and cluster_identifier in (None, snapshot.cluster_identifier)
         ]
 
-    describe_cluster_snapshots.strongroom_gap = True  # type: ignore[attr-defined]
-    RedshiftBackend.describe_cluster_snapshots = describe_cluster_snapshots  # type: ignore[method-assign]
-
-    def undo() -> None:
-        RedshiftBackend.describe_cluster_snapshots = original  # type: ignore[method-assign]
-
-    return undo
+    return describe_cluster_snapshots
 
 
-@contextlib.contextmanager
-def moto_fills_redshift_gaps() -> Iterator[None]:
-    undo = install()
-    try:
-        yield
-    finally:
-        undo()
+PATCHES = PatchSet(
+    "Redshift snapshot filters",
+    [
+        Patch.wrap(
+            "moto.redshift.models:RedshiftBackend",
+            "describe_cluster_snapshots",
+            _describe_cluster_snapshots,
+            why="ClusterIdentifier and SnapshotType narrow the answer, an empty list when nothing matches (Amazon "
+            "Redshift API Reference, DescribeClusterSnapshots)",
+        )
+    ],
+)

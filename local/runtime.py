@@ -16,7 +16,7 @@ import boto3
 from botocore.config import Config
 
 from local.clock import VirtualClock
-from local.emulator_gaps import InvocationLog, install
+from local.emulator_gaps import InvocationLog
 
 
 @dataclass(frozen=True)
@@ -112,10 +112,11 @@ class LocalRuntime:
         from lambdas.common import aws, clock
         from local.control import ControlApp
         from local.edge import EdgeApp
+        from local.patch_sets import runtime as runtime_patches
 
         moto_api_backend.reset()  # one emulator per process: a new runtime starts from an empty account
         default_user_config["stepfunctions"]["execute_state_machine"] = True
-        self._uninstall = install(self.invocations)
+        self._uninstall = runtime_patches(self.invocations).apply()  # undone at stop
         clock.use_clock(self.clock)
         aws.reset_clients()
         from infrastructure.constants import API
@@ -244,8 +245,8 @@ class LocalRuntime:
         from lambdas.resources import catalog
         from lambdas.resources.efs.file_tree import LocalDirectoryTree
         from local.efs_in_process import InProcessMover
-        from local.fsx_gaps import MotoFsxGaps
-        from local.storage_gateway_fake import FakeStorageGatewayClient, GatewayTagging, backend_for, reset_backends
+        from local.fakes.fsx import MotoFsxGaps
+        from local.fakes.storagegateway import FakeStorageGatewayClient, GatewayTagging, backend_for, reset_backends
 
         account = self.settings.account
         reset_backends()

@@ -12,6 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from local.patching import Patch, PatchSet
+
 _CHANGES = (
     "create_schedule",
     "update_schedule",
@@ -31,35 +33,40 @@ def _bump() -> None:
         _generation += 1
 
 
-def install() -> Callable[[], None]:
-    """Counts every change to moto's schedules; returns the undo."""
-    from moto.scheduler.models import EventBridgeSchedulerBackend
+def _counting(original: Callable[..., Any]) -> Callable[..., Any]:
+    def change(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            _bump()  # also after a refused change: a spare re-read costs little, a stale copy misfires
 
-    global _installed
-    saved = {name: getattr(EventBridgeSchedulerBackend, name) for name in _CHANGES}
+    return change
 
-    def counting(original: Callable[..., Any]) -> Callable[..., Any]:
-        def change(self: Any, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return original(self, *args, **kwargs)
-            finally:
-                _bump()  # also after a refused change: a spare re-read costs little, a stale copy misfires
 
-        return change
-
-    for name, original in saved.items():
-        setattr(EventBridgeSchedulerBackend, name, counting(original))
-    _installed += 1
-    _bump()
-
-    def undo() -> None:
+def _counted(delta: int) -> Callable[[], None]:
+    def count() -> None:
         global _installed
-        for name, original in saved.items():
-            setattr(EventBridgeSchedulerBackend, name, original)
-        _installed -= 1
+        _installed += delta
         _bump()
 
-    return undo
+    return count
+
+
+PATCHES = PatchSet(
+    "schedule change counter",
+    [
+        Patch.wrap(
+            "moto.scheduler.models:EventBridgeSchedulerBackend",
+            name,
+            _counting,
+            why="a cost, not an answer: schedules change only through these operations (EventBridge Scheduler API "
+            "Reference)",
+        )
+        for name in _CHANGES
+    ],
+    after_apply=_counted(+1),
+    before_undo=_counted(-1),
+)
 
 
 class ScheduleCache:

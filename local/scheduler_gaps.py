@@ -11,36 +11,52 @@ from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 
+from local.patching import Patch, PatchSet
+
 
 class ScheduleGroupExists(JsonRESTError):
     def __init__(self, name: str) -> None:
         super().__init__("ConflictException", f"Schedule group {name} already exists.")
 
 
-def install() -> Callable[[], None]:
-    """Patches moto's Scheduler backend; returns the undo."""
-    from moto.scheduler.exceptions import ScheduleGroupNotFound
-    from moto.scheduler.models import EventBridgeSchedulerBackend as Backend
-
-    original_create_group = Backend.create_schedule_group
-    original_create_schedule = Backend.create_schedule
-
+def _create_schedule_group(original: Callable[..., Any]) -> Callable[..., Any]:
     def create_schedule_group(self: Any, name: str, tags: list[dict[str, str]]) -> Any:
         if name in self.schedule_groups:
             raise ScheduleGroupExists(name)
-        return original_create_group(self, name, tags)
+        return original(self, name, tags)
 
+    return create_schedule_group
+
+
+def _create_schedule(original: Callable[..., Any]) -> Callable[..., Any]:
     def create_schedule(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from moto.scheduler.exceptions import ScheduleGroupNotFound
+
         group = kwargs.get("group_name") or "default"
         if group not in self.schedule_groups:
             raise ScheduleGroupNotFound(group)
-        return original_create_schedule(self, *args, **kwargs)
+        return original(self, *args, **kwargs)
 
-    Backend.create_schedule_group = create_schedule_group  # type: ignore[method-assign]
-    Backend.create_schedule = create_schedule  # type: ignore[method-assign]
+    return create_schedule
 
-    def undo() -> None:
-        Backend.create_schedule_group = original_create_group  # type: ignore[method-assign]
-        Backend.create_schedule = original_create_schedule  # type: ignore[method-assign]
 
-    return undo
+_BACKEND = "moto.scheduler.models:EventBridgeSchedulerBackend"
+PATCHES = PatchSet(
+    "EventBridge Scheduler groups",
+    [
+        Patch.wrap(
+            _BACKEND,
+            "create_schedule_group",
+            _create_schedule_group,
+            why="a group name that exists is ConflictException (EventBridge Scheduler API Reference, "
+            "CreateScheduleGroup)",
+        ),
+        Patch.wrap(
+            _BACKEND,
+            "create_schedule",
+            _create_schedule,
+            why="a schedule in a group that does not exist is ResourceNotFoundException (EventBridge Scheduler API "
+            "Reference, CreateSchedule)",
+        ),
+    ],
+)

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from local.patching import Patch, PatchSet
+
 MAX_LOCK_DAYS = 36500
 MAX_COOL_OFF_HOURS = 72
 
@@ -159,68 +161,83 @@ def _info(snapshot_id: str, owner: str, found: SnapshotLock, now: datetime) -> d
     return info
 
 
-def install() -> Callable[[], None]:
-    """Adds the three actions to moto's EC2 and makes its DeleteSnapshot refuse a locked snapshot; the undo."""
-    from moto.core.responses import ActionResult
-    from moto.ec2.models.elastic_block_store import EBSBackend
-    from moto.ec2.responses import EC2Response
-
-    original_delete = EBSBackend.delete_snapshot
-
+def _delete_snapshot(original: Callable[..., Any]) -> Callable[..., Any]:
     def delete_snapshot(self: Any, snapshot_id: str) -> Any:
         ensure_deletable(snapshot_id)
-        found = original_delete(self, snapshot_id)
+        found = original(self, snapshot_id)
         LOCKS.pop(snapshot_id, None)
         return found
 
-    def lock_snapshot(self: Any) -> Any:
-        snapshot_id = self._get_param("SnapshotId")
-        self.ec2_backend.get_snapshot(snapshot_id)  # InvalidSnapshot.NotFound
-        made = lock(
-            snapshot_id,
-            self._get_param("LockMode"),
-            _int(self._get_param("LockDuration")),
-            self._get_param("ExpirationDate"),
-            _int(self._get_param("CoolOffPeriod")),
-        )
-        info = _info(snapshot_id, self.current_account, made, _now())
-        info.pop("OwnerId")
-        return ActionResult(info)
+    return delete_snapshot
 
-    def unlock_snapshot(self: Any) -> Any:
-        snapshot_id = self._get_param("SnapshotId")
-        self.ec2_backend.get_snapshot(snapshot_id)
-        unlock(snapshot_id)
-        return ActionResult({"SnapshotId": snapshot_id})
 
-    def describe_locked_snapshots(self: Any) -> Any:
-        wanted = self._get_param("SnapshotIds", []) or list(LOCKS)
-        states = {
-            value
-            for each in self._get_param("Filters", []) or []
-            if each.get("Name") == "lock-state"
-            for value in each.get("Values", [])
-        }
-        now = _now()
-        found = []
-        for snapshot_id in wanted:
-            held = LOCKS.get(snapshot_id)
-            if held is None or snapshot_id not in self.ec2_backend.snapshots:
-                continue
-            if states and held.state(now) not in states:
-                continue
-            found.append(_info(snapshot_id, self.current_account, held, now))
-        return ActionResult({"Snapshots": found})
+def lock_snapshot(self: Any) -> Any:
+    from moto.core.responses import ActionResult
 
-    EBSBackend.delete_snapshot = delete_snapshot  # type: ignore[method-assign]
-    EC2Response.lock_snapshot = lock_snapshot  # type: ignore[attr-defined]
-    EC2Response.unlock_snapshot = unlock_snapshot  # type: ignore[attr-defined]
-    EC2Response.describe_locked_snapshots = describe_locked_snapshots  # type: ignore[attr-defined]
+    snapshot_id = self._get_param("SnapshotId")
+    self.ec2_backend.get_snapshot(snapshot_id)  # InvalidSnapshot.NotFound
+    made = lock(
+        snapshot_id,
+        self._get_param("LockMode"),
+        _int(self._get_param("LockDuration")),
+        self._get_param("ExpirationDate"),
+        _int(self._get_param("CoolOffPeriod")),
+    )
+    info = _info(snapshot_id, self.current_account, made, _now())
+    info.pop("OwnerId")
+    return ActionResult(info)
 
-    def undo() -> None:
-        EBSBackend.delete_snapshot = original_delete  # type: ignore[method-assign]
-        for name in ("lock_snapshot", "unlock_snapshot", "describe_locked_snapshots"):
-            delattr(EC2Response, name)
-        reset()
 
-    return undo
+def unlock_snapshot(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    snapshot_id = self._get_param("SnapshotId")
+    self.ec2_backend.get_snapshot(snapshot_id)
+    unlock(snapshot_id)
+    return ActionResult({"SnapshotId": snapshot_id})
+
+
+def describe_locked_snapshots(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    wanted = self._get_param("SnapshotIds", []) or list(LOCKS)
+    states = {
+        value
+        for each in self._get_param("Filters", []) or []
+        if each.get("Name") == "lock-state"
+        for value in each.get("Values", [])
+    }
+    now = _now()
+    found = []
+    for snapshot_id in wanted:
+        held = LOCKS.get(snapshot_id)
+        if held is None or snapshot_id not in self.ec2_backend.snapshots:
+            continue
+        if states and held.state(now) not in states:
+            continue
+        found.append(_info(snapshot_id, self.current_account, held, now))
+    return ActionResult({"Snapshots": found})
+
+
+_EC2 = "moto.ec2.responses:EC2Response"
+PATCHES = PatchSet(
+    "EBS snapshot lock",
+    [
+        Patch.wrap(
+            "moto.ec2.models.elastic_block_store:EBSBackend",
+            "delete_snapshot",
+            _delete_snapshot,
+            why="a snapshot whose lock has not expired cannot be deleted (Amazon EBS User Guide, Lock an Amazon EBS "
+            "snapshot)",
+        ),
+        Patch.add(_EC2, "lock_snapshot", lock_snapshot, why="EC2 API Reference, LockSnapshot"),
+        Patch.add(_EC2, "unlock_snapshot", unlock_snapshot, why="EC2 API Reference, UnlockSnapshot"),
+        Patch.add(
+            _EC2,
+            "describe_locked_snapshots",
+            describe_locked_snapshots,
+            why="EC2 API Reference, DescribeLockedSnapshots",
+        ),
+    ],
+    before_undo=reset,  # the locks go with the patches that keep them
+)

@@ -1,6 +1,6 @@
 """The stand-ins for what the emulator lacks, served at the edge as the services themselves would answer: a
-request signed for `storagegateway` goes to the in-memory Storage Gateway (local/storage_gateway_fake.py), one
-signed for `fsx` to moto's FSx with its gaps filled (local/fsx_gaps.py). Both services speak AWS's JSON 1.1
+request signed for `storagegateway` goes to the in-memory Storage Gateway (local/fakes/storagegateway/), one
+signed for `fsx` to moto's FSx with its gaps filled (local/fakes/fsx/). Both services speak AWS's JSON 1.1
 protocol: the operation is named by the X-Amz-Target header, the input is the JSON body, the output is JSON and
 an error is `{"__type": code, "message": ...}` with its modeled members (Storage Gateway's `error.errorCode`).
 

@@ -3,7 +3,7 @@ client against the runtime's endpoint): an on-demand backup, a scheduled backup 
 a restore through the Step Functions workflow, and deleting the recovery point removes the native backup.
 
 moto lacks parts of FSx (CreateFileSystemFromBackup, completed backups) and all of Storage Gateway: the local
-runtime stands in for them behind the same clients (local/fsx_gaps.py, local/storage_gateway_fake.py, whose
+runtime stands in for them behind the same clients (local/fakes/fsx/, local/fakes/storagegateway/, whose
 volumes are real emulated EBS volumes and whose snapshots are real EBS snapshots), and lists the fake's tagged
 volumes in the Resource Groups Tagging API that tag selections go through. The emulator keeps no data in a file
 system or a volume, so "working" is what it can show: the restored file system is AVAILABLE with the backed-up
@@ -116,7 +116,7 @@ def delete_point(backup: Any, point_arn: str) -> None:
 
 def fsx(runtime: LocalRuntime) -> Any:
     """The FSx a user sees on the local runtime: moto with the local runtime's gaps filled."""
-    from local.fsx_gaps import MotoFsxGaps
+    from local.fakes.fsx import MotoFsxGaps
 
     return MotoFsxGaps(runtime.client("fsx"))
 

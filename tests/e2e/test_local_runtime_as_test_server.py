@@ -92,7 +92,7 @@ def test_given_a_daily_rule_when_two_days_are_advanced_over_http_then_each_firin
 def test_given_state_in_every_service_when_reset_then_all_is_fresh_and_usable(
     served: tuple[LocalRuntime, Ticker],
 ) -> None:
-    from local.storage_gateway_fake import backend_for
+    from local.fakes.storagegateway import backend_for
 
     runtime, _ = served
     backup, ec2, scheduler = runtime.client("backup"), runtime.client("ec2"), runtime.client("scheduler")

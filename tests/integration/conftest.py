@@ -36,9 +36,9 @@ def emulated_aws(aws_credentials: None) -> Iterator[None]:
 @pytest.fixture
 def adapter_gaps() -> Iterator[None]:
     """moto with the gaps the adapters' batch and quota calls meet filled (local/adapter_gaps.py)."""
-    from local.adapter_gaps import moto_fills_adapter_gaps
+    from local import adapter_gaps
 
-    with moto_fills_adapter_gaps():
+    with adapter_gaps.PATCHES.applied():
         yield
 
 

@@ -22,7 +22,7 @@ OTHER_REGION = "eu-west-1"
 def cross_account_snapshot_copies() -> Iterator[None]:
     from local import copy_gaps
 
-    undo = copy_gaps.install()
+    undo = copy_gaps.PATCHES.apply()
     yield
     undo()
 

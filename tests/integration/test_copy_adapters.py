@@ -1,5 +1,5 @@
 """Every resource adapter but DynamoDB copies its recovery points into another Region, and, where the service
-allows, into another account, on moto (with local/copy_gaps.py and local/fsx_gaps.py where moto falls short).
+allows, into another account, on moto (with local/copy_gaps.py and local/fakes/fsx/ where moto falls short).
 
 A copy is run by the DESTINATION's adapter, with the destination's credentials in the destination's Region
 (`copy_in`); across accounts the source's adapter shares the backup first (`share_backup`). The stories below
@@ -33,7 +33,7 @@ CROSSINGS = ["other-region", "other-account"]
 def copy_gaps_filled() -> Iterator[None]:
     from local import copy_gaps
 
-    undo = copy_gaps.install()
+    undo = copy_gaps.PATCHES.apply()
     yield
     undo()
 
@@ -201,9 +201,9 @@ def test_given_a_copy_made_before_a_crash_when_the_copy_starts_again_then_the_sa
 
 @pytest.fixture
 def cluster_engines() -> Iterator[None]:
-    from local.rds_gaps import moto_fills_cluster_gaps
+    from local import rds_gaps
 
-    with moto_fills_cluster_gaps():
+    with rds_gaps.PATCHES.applied():
         yield
 
 
@@ -329,7 +329,7 @@ def test_given_an_ami_not_shared_when_another_account_copies_it_then_refused_and
 
 def gateway_adapter(place: Place) -> Any:
     from lambdas.resources.storage_gateway.adapter import StorageGatewayAdapter
-    from local.storage_gateway_fake import FakeStorageGatewayBackend, FakeStorageGatewayClient
+    from local.fakes.storagegateway import FakeStorageGatewayBackend, FakeStorageGatewayClient
 
     gateway = FakeStorageGatewayClient(FakeStorageGatewayBackend(place.region, place.account), place.factory("ec2"))
     return StorageGatewayAdapter(lambda: gateway, place.factory("ec2"), place.region, place.account)
@@ -392,13 +392,13 @@ def test_given_a_gateway_volume_point_copied_to_another_vault_here_then_the_copy
 
 def fsx_adapter(place: Place) -> Any:
     from lambdas.resources.fsx.adapter import FsxAdapter
-    from local.fsx_gaps import MotoFsxGaps
+    from local.fakes.fsx import MotoFsxGaps
 
     return FsxAdapter(lambda: MotoFsxGaps(place.client("fsx")), place.region, place.account)
 
 
 def backed_up_file_system() -> tuple[Any, str, str]:
-    from local.fsx_gaps import MotoFsxGaps
+    from local.fakes.fsx import MotoFsxGaps
 
     fsx = MotoFsxGaps(boto3.client("fsx", region_name=REGION))
     file_system_id = fsx.create_file_system(
@@ -429,7 +429,7 @@ def test_given_an_fsx_backup_copied_to_another_region_then_a_backup_there_under_
     assert finish(lambda: adapter.backup_status(copy.native_id)).phase == Phase.COMPLETED
     assert adapter.find_backup(arn, "COPY-1") == copy
     assert copy.recovery_point_arn == f"arn:aws:fsx:{OTHER_REGION}:{ACCOUNT}:backup/{copy.native_id}"
-    from local.fsx_gaps import MotoFsxGaps
+    from local.fakes.fsx import MotoFsxGaps
 
     remote = MotoFsxGaps(there.client("fsx"))
     [backup] = remote.describe_backups(BackupIds=[copy.native_id])["Backups"]

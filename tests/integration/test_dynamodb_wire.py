@@ -200,7 +200,7 @@ def test_given_items_of_every_kind_when_written_directly_then_every_answer_and_e
     by_moto = _story(client)
     parsed_by_botocore = list(_parsed)
     # When it runs again with plain attribute values written and read directly
-    undo = dynamodb_wire.install()
+    undo = dynamodb_wire.PATCHES.apply()
     try:
         direct = _story(client)
         parsed_directly = list(_parsed)

@@ -16,7 +16,7 @@ from tests.integration.builders import REGION
 def ec2_gaps() -> Iterator[None]:
     from local import ec2_gaps
 
-    undo = ec2_gaps.install()
+    undo = ec2_gaps.PATCHES.apply()
     yield
     undo()
 

@@ -45,7 +45,7 @@ def dynamodb() -> Iterator[Any]:
 
     client = boto3.client("dynamodb", region_name=REGION)
     client.create_table(**table_definition(TABLE))
-    undo = dynamodb_gaps.install()
+    undo = dynamodb_gaps.PATCHES.apply()
     yield client
     undo()
 
@@ -254,7 +254,7 @@ def test_given_items_written_out_of_order_when_scanned_or_queried_then_the_same_
         ),
     ]
     for ask in asks:
-        patched, original = _with_and_without(dynamodb_gaps.install, ask)
+        patched, original = _with_and_without(dynamodb_gaps.PATCHES.apply, ask)
         assert patched == original
     assert [i["h"]["N"] for i in _answer(asks[0])["Items"]][:4] == ["1"] * 4
 
@@ -270,7 +270,7 @@ def ec2() -> Any:
 def _ec2_gaps() -> Callable[[], None]:
     from local import ec2_gaps
 
-    return ec2_gaps.install()
+    return ec2_gaps.PATCHES.apply()
 
 
 def _volumes(ec2: Any, count: int) -> list[str]:

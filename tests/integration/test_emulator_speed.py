@@ -60,7 +60,7 @@ def test_given_a_table_with_partitions_and_an_index_when_queried_then_the_lookup
     _fill(client)
     # When each query is paged through by moto's scan, then by the look-ups
     by_moto = [_pages(client, query) for query in QUERIES]
-    undo = emulator_speed.install()
+    undo = emulator_speed.PATCHES.apply()
     try:
         looked_up = [_pages(client, query) for query in QUERIES]
     finally:

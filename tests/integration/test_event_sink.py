@@ -65,7 +65,7 @@ def wiring() -> Iterator[Wiring]:
     refusing `aws.` sources as AWS does (local/strict_events.py): an event only moto would take is not seen."""
     from local import strict_events
 
-    undo = strict_events.install()
+    undo = strict_events.PATCHES.apply()
     sqs = boto3.client("sqs", region_name=REGION)
     events = boto3.client("events", region_name=REGION)
     sns = boto3.client("sns", region_name=REGION)

@@ -29,7 +29,7 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
 @pytest.fixture
 def fsx() -> Any:
     """The FSx a user sees on the emulator: moto with its gaps filled."""
-    from local.fsx_gaps import MotoFsxGaps
+    from local.fakes.fsx import MotoFsxGaps
 
     return MotoFsxGaps(boto3.client("fsx", region_name=REGION))
 
@@ -38,7 +38,7 @@ def fsx() -> Any:
 def adapter() -> Any:
     from lambdas.common import aws
     from lambdas.resources.fsx.adapter import FsxAdapter
-    from local.fsx_gaps import MotoFsxGaps
+    from local.fakes.fsx import MotoFsxGaps
 
     return FsxAdapter(lambda: MotoFsxGaps(aws.client("fsx")), REGION, ACCOUNT)
 

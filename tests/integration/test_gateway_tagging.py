@@ -18,7 +18,7 @@ TAGGED = [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup", "Condition
 @pytest.fixture
 def world() -> Any:
     from lambdas.common import aws
-    from local.storage_gateway_fake import FakeStorageGatewayBackend, FakeStorageGatewayClient, GatewayTagging
+    from local.fakes.storagegateway import FakeStorageGatewayBackend, FakeStorageGatewayClient, GatewayTagging
 
     backend = FakeStorageGatewayBackend(REGION, ACCOUNT)
     sgw = FakeStorageGatewayClient(backend, lambda: aws.client("ec2"))

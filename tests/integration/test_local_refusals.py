@@ -40,7 +40,7 @@ def test_given_strict_eventbridge_when_an_entry_claims_an_aws_source_then_that_e
     # Given moto on its own takes an `aws.` source (this is the gap)
     assert events.put_events(Entries=[claims_aws])["FailedEntryCount"] == 0
 
-    undo = strict_events.install()
+    undo = strict_events.PATCHES.apply()
     try:
         # When Strongroom's source and an `aws.` one are put in one call
         answer = events.put_events(Entries=[claims_aws, FAILED_BACKUP])
@@ -70,10 +70,10 @@ class LocalAlerts:
 def local_alerts() -> Iterator[LocalAlerts]:
     """The local bootstrap's bus, failure rules and alerts topic, with the emulator gaps (and refusals) installed,
     and a queue subscribed to the topic to see what reaches a person."""
+    from local import patch_sets
     from local.bootstrap import EVENT_BUS, bootstrap
-    from local.emulator_gaps import install
 
-    undo = install()
+    undo = patch_sets.runtime().apply()
     try:
         deployment = bootstrap(boto3.session.Session(region_name=REGION), REGION)
         sqs, sns = boto3.client("sqs", region_name=REGION), boto3.client("sns", region_name=REGION)

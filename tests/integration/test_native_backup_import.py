@@ -46,8 +46,8 @@ def world() -> World:
     from lambdas.services.vault_service import create_vault
     from lambdas.store.memory_table import MemoryTable
     from lambdas.store.stores import Stores
-    from local.fsx_gaps import MotoFsxGaps
-    from local.storage_gateway_fake import FakeStorageGatewayBackend, FakeStorageGatewayClient
+    from local.fakes.fsx import MotoFsxGaps
+    from local.fakes.storagegateway import FakeStorageGatewayBackend, FakeStorageGatewayClient
     from tests.fakes import RecordingEvents, RecordingWorkflow
 
     sgw = FakeStorageGatewayClient(FakeStorageGatewayBackend(REGION, ACCOUNT), lambda: aws.client("ec2"))
@@ -344,7 +344,7 @@ def test_given_no_arns_when_imported_then_the_plans_selected_and_already_protect
 def test_given_fsx_and_storage_gateway_resources_when_imported_then_fsx_lists_its_own_and_the_gateway_says_why_not(
     world,
 ) -> None:
-    from local.storage_gateway_fake import FakeStorageGatewayClient
+    from local.fakes.storagegateway import FakeStorageGatewayClient
 
     file_system_id = world.fsx.create_file_system(FileSystemType="LUSTRE", StorageCapacity=1200, SubnetIds=[SUBNET])[
         "FileSystem"

@@ -29,7 +29,7 @@ def snapshot_lock() -> Iterator[None]:
 
     fixed = Fixed()
     clock.use_clock(fixed)
-    undo = snapshot_locks.install()
+    undo = snapshot_locks.PATCHES.apply()
     yield
     undo()
     clock.use_clock(clock.SystemClock())

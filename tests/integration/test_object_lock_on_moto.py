@@ -29,7 +29,7 @@ def engine_clock() -> Iterator[Any]:
 
     fixed = Fixed()
     clock.use_clock(fixed)
-    undo = object_lock_clock.install()
+    undo = object_lock_clock.PATCHES.apply()
     yield fixed
     undo()
     clock.use_clock(clock.SystemClock())

@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 import pytest
 
-from local.rds_gaps import moto_fills_cluster_gaps
+from local import rds_gaps
 from tests.integration.builders import ACCOUNT, REGION
 
 GIB = 1024**3
@@ -29,7 +29,7 @@ RESTORE_TAG = "strongroom:restore-job-id"
 
 @pytest.fixture(autouse=True)
 def cluster_gaps_filled() -> Iterator[None]:
-    with moto_fills_cluster_gaps():
+    with rds_gaps.PATCHES.applied():
         yield
 
 

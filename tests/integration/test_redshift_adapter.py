@@ -16,7 +16,7 @@ import pytest
 
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
 from lambdas.resources.base import NativeBackupInUse, Phase
-from local.redshift_gaps import moto_fills_redshift_gaps
+from local import redshift_gaps
 from tests.integration.builders import ACCOUNT, REGION
 
 JOB_TAG = "strongroom:backup-job-id"
@@ -25,7 +25,7 @@ RESTORE_TAG = "strongroom:restore-job-id"
 
 @pytest.fixture(autouse=True)
 def redshift_gaps_filled() -> Iterator[None]:
-    with moto_fills_redshift_gaps():
+    with redshift_gaps.PATCHES.applied():
         yield
 
 

@@ -48,7 +48,7 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     service_context.cache_clear()
-    undo = scheduler_gaps.install()
+    undo = scheduler_gaps.PATCHES.apply()
     yield service_context()
     undo()
     get_settings.cache_clear()

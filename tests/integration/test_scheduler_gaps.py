@@ -16,7 +16,7 @@ from tests.integration.builders import REGION
 def strict_scheduler() -> Iterator[None]:
     from local import scheduler_gaps
 
-    undo = scheduler_gaps.install()
+    undo = scheduler_gaps.PATCHES.apply()
     yield
     undo()
 

@@ -23,7 +23,7 @@ def ec2() -> Any:
 
 @pytest.fixture
 def backend() -> Any:
-    from local.storage_gateway_fake import FakeStorageGatewayBackend
+    from local.fakes.storagegateway import FakeStorageGatewayBackend
 
     return FakeStorageGatewayBackend(REGION, ACCOUNT)
 
@@ -31,7 +31,7 @@ def backend() -> Any:
 @pytest.fixture
 def sgw(backend) -> Any:
     from lambdas.common import aws
-    from local.storage_gateway_fake import FakeStorageGatewayClient
+    from local.fakes.storagegateway import FakeStorageGatewayClient
 
     return FakeStorageGatewayClient(backend, lambda: aws.client("ec2"))
 
@@ -546,7 +546,7 @@ def test_given_a_cached_size_smaller_than_the_snapshot_when_restored_then_the_ga
 
 def test_given_two_clients_from_the_fake_factory_when_one_makes_a_gateway_then_the_other_sees_it() -> None:
     from lambdas.common import aws
-    from local.storage_gateway_fake import fake_storagegateway, reset_backends
+    from local.fakes.storagegateway import fake_storagegateway, reset_backends
 
     reset_backends()
     factory = fake_storagegateway(lambda: aws.client("ec2"), REGION, ACCOUNT)

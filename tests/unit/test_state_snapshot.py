@@ -79,8 +79,9 @@ def test_given_a_locked_snapshot_and_fsx_records_then_reset_and_restart_put_back
     restart would forget every lock (a compliance-locked snapshot deletable) and a reset would keep stale ones."""
     from datetime import UTC, datetime, timedelta
 
-    from local import fsx_gaps, snapshot_locks
+    from local import snapshot_locks
     from local.emulator_state import _module_state, _restore_module_state
+    from local.fakes.fsx import models as fsx_gaps
 
     locked_at = datetime(2026, 5, 1, tzinfo=UTC)
     lock = snapshot_locks.SnapshotLock("compliance", locked_at, locked_at + timedelta(days=30), 30, None)

@@ -1,26 +1,22 @@
-"""moto's FSx client with what moto lacks filled in (local runtime and tests only)."""
+"""moto's FSx client with what moto lacks filled in (local runtime and tests only): the answers, in the shape of
+boto3's client. The records it keeps are in models.py, its errors in exceptions.py."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError, ParamValidationError
 
 from lambdas.resources.fsx.restore import _CONFIGURATIONS, _code
-
-_emulated_sources: dict[str, dict[str, Any]] = {}  # backup ARN -> description of its file system when backed up
-_emulated_tokens: dict[str, str] = {}  # ClientRequestToken -> id of the file system it created
-_emulated_copies: dict[str, dict[str, Any]] = {}  # a copy's ARN -> what FSx tells of a copy (its key, its source)
-_emulated_copy_tokens: dict[tuple[str, str, str], str] = {}  # (account, Region, ClientRequestToken) -> copy's id
-_emulated_lock = threading.Lock()
-
-
-def _fsx_error(operation: str, code: str, message: str) -> ClientError:
-    return ClientError(
-        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 400}}, operation
-    )
+from local.fakes.fsx.exceptions import BackupNotFound, BadRequest, FileSystemNotFound, SourceBackupUnavailable
+from local.fakes.fsx.models import (
+    _emulated_copies,
+    _emulated_copy_tokens,
+    _emulated_lock,
+    _emulated_sources,
+    _emulated_tokens,
+)
 
 
 class MotoFsxGaps:
@@ -59,7 +55,7 @@ class MotoFsxGaps:
         found = {fs["FileSystemId"] for fs in response.get("FileSystems", [])}
         missing = [fs_id for fs_id in params.get("FileSystemIds", []) if fs_id not in found]
         if missing:
-            raise _fsx_error("DescribeFileSystems", "FileSystemNotFound", f"File system {missing[0]} was not found")
+            raise FileSystemNotFound("DescribeFileSystems", missing[0])
         response["FileSystems"] = [self._with_lifecycle(fs) for fs in response.get("FileSystems", [])]
         return response
 
@@ -99,7 +95,7 @@ class MotoFsxGaps:
         found = {backup["BackupId"] for backup in response.get("Backups", [])}
         missing = [backup_id for backup_id in params.get("BackupIds", []) if backup_id not in found]
         if missing:
-            raise _fsx_error("DescribeBackups", "BackupNotFound", f"Backup {missing[0]} was not found")
+            raise BackupNotFound("DescribeBackups", missing[0])
         response["Backups"] = [self._complete(backup) for backup in response.get("Backups", [])]
         return response
 
@@ -108,9 +104,7 @@ class MotoFsxGaps:
             return dict(self._client.delete_backup(**params))
         except ClientError as error:
             if _code(error) == "ResourceNotFoundException":
-                raise _fsx_error(
-                    "DeleteBackup", "BackupNotFound", f"Backup {params.get('BackupId')} was not found"
-                ) from None
+                raise BackupNotFound("DeleteBackup", str(params.get("BackupId"))) from None
             raise
 
     def _as_caller(self, service: str, region: str) -> Any:
@@ -142,11 +136,7 @@ class MotoFsxGaps:
         source_fsx = self if source_region == region else MotoFsxGaps(self._as_caller("fsx", source_region))
         source = source_fsx.describe_backups(BackupIds=[params["SourceBackupId"]])["Backups"][0]
         if source.get("Lifecycle") != "AVAILABLE":
-            raise _fsx_error(
-                "CopyBackup",
-                "SourceBackupUnavailable",
-                f"Backup {params['SourceBackupId']} is {source.get('Lifecycle')}",
-            )
+            raise SourceBackupUnavailable("CopyBackup", params["SourceBackupId"], source.get("Lifecycle"))
         file_system = dict(source.get("FileSystem") or {})
         tags = [*(source.get("Tags") or [] if params.get("CopyTags") else []), *params.get("Tags", [])]
         backend = fsx_backends[account][region]
@@ -184,9 +174,8 @@ class MotoFsxGaps:
         backup = self.describe_backups(BackupIds=[params["BackupId"]])["Backups"][0]
         source = backup.get("FileSystem") or {}
         if not source.get("FileSystemType"):
-            raise _fsx_error(
+            raise BadRequest(
                 "CreateFileSystemFromBackup",
-                "BadRequest",
                 f"The emulator does not know which file system backup {params['BackupId']} was made from",
             )
         kind = source["FileSystemType"]
