@@ -1,0 +1,188 @@
+"""The web console in headless Chromium against `serve`: every page loads with the API's numbers, a backup goes
+from the button to COMPLETED and a restore from the recovery point's form to COMPLETED, and an unprotected
+resource is protected from the overview. Screenshots of each page land in test-output/console/."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import ConsolePage
+from tests.e2e.serve_process import ServeProcess
+
+pytestmark = pytest.mark.e2e
+
+ROLE = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"
+VAULT = "console-vault"
+TERMINAL = {"COMPLETED", "FAILED", "ABORTED", "EXPIRED", "PARTIAL"}
+
+
+def _estate(serve: ServeProcess) -> dict[str, Any]:
+    """Given a vault, a daily 05:00 plan selecting tag backup=daily, a tagged volume `app` and an untagged one
+    (named, so the Tagging API lists it, as AWS lists a resource that has any tag) `loose`."""
+    backup, ec2 = serve.client("backup"), serve.client("ec2")
+    backup.create_backup_vault(BackupVaultName=VAULT)
+    plan = backup.create_backup_plan(
+        BackupPlan={
+            "BackupPlanName": "daily",
+            "Rules": [
+                {
+                    "RuleName": "at-five",
+                    "TargetBackupVaultName": VAULT,
+                    "ScheduleExpression": "cron(0 5 ? * * *)",
+                    "Lifecycle": {"DeleteAfterDays": 35},
+                }
+            ],
+        }
+    )
+    backup.create_backup_selection(
+        BackupPlanId=plan["BackupPlanId"],
+        BackupSelection={
+            "SelectionName": "tagged",
+            "IamRoleArn": ROLE,
+            "ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup", "ConditionValue": "daily"}],
+        },
+    )
+    volumes = {}
+    for name, tags in (("app", [{"Key": "backup", "Value": "daily"}]), ("loose", [])):
+        volume = ec2.create_volume(
+            AvailabilityZone="us-east-1a",
+            Size=8,
+            TagSpecifications=[{"ResourceType": "volume", "Tags": [*tags, {"Key": "Name", "Value": name}]}],
+        )
+        volumes[name] = f"arn:aws:ec2:us-east-1:123456789012:volume/{volume['VolumeId']}"
+    return {"plan_id": plan["BackupPlanId"], **volumes}
+
+
+def _follow_to_the_end(console: ConsolePage, serve: ServeProcess, seconds: float = 60) -> str:
+    """The job page refreshes itself; the virtual clock is moved on so the tracking schedules fire."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        state = console.page.inner_text("#state")
+        if state in TERMINAL:
+            return state
+        serve.control("advance", {"minutes": 5})
+        time.sleep(0.5)
+    raise AssertionError(f"the job page still says {console.page.inner_text('#state')} after {seconds:g}s")
+
+
+def _virtual_now(serve: ServeProcess) -> datetime:
+    return datetime.fromisoformat(serve.control("clock")["now"])
+
+
+def test_every_page_shows_the_apis_numbers(console: ConsolePage, serve: ServeProcess) -> None:
+    # Given an estate of two volumes, one covered by a daily plan
+    _estate(serve)
+    backup = serve.client("backup")
+
+    # When a person opens the overview
+    console.open("#/overview")
+
+    # Then its counts are the API's: two resources, one (50%) covered by no plan, nothing backed up yet
+    assert console.count("estate") == 2
+    assert console.count("uncovered") == 1
+    assert console.count("uncovered-share") == 50
+    assert console.count("protected") == len(backup.list_protected_resources()["Results"]) == 0
+    since = _virtual_now(serve) - timedelta(hours=24)
+    assert console.count("jobs-24h") == len(backup.list_backup_jobs(ByCreatedAfter=since)["BackupJobs"])
+    assert console.count("failed") == len(backup.list_backup_jobs(ByState="FAILED")["BackupJobs"])
+    assert console.page.locator("canvas").count() == 3  # backups per day, storage by vault and tier, RPO
+    console.screenshot("overview")
+
+    # And the plans page gives the rule's schedule in words and its next run at 05:00 UTC
+    plans = console.go("#/plans")
+    assert "every day at 05:00 (UTC)" in plans.inner_text(".rules")
+    next_run = (_virtual_now(serve) + timedelta(days=1)).replace(hour=5, minute=0)
+    if _virtual_now(serve).hour < 5:
+        next_run -= timedelta(days=1)
+    assert next_run.strftime("%Y-%m-%d 05:00 UTC") in plans.inner_text(".rules")
+    assert "tag backup=daily" in plans.inner_text(".selections")
+    console.screenshot("plans")
+
+    # And the vaults page and a vault's page show the vault's recovery points as the API counts them
+    vaults = console.go("#/vaults")
+    listed = {v["BackupVaultName"]: v["NumberOfRecoveryPoints"] for v in backup.list_backup_vaults()["BackupVaultList"]}
+    assert int(vaults.inner_text(f"[data-vault-points='{VAULT}']")) == listed[VAULT]
+    console.screenshot("vaults")
+    console.go(f"#/vaults/{VAULT}")
+    assert "Locked: no" in console.page.inner_text("main")
+    console.screenshot("vault")
+
+    # And the jobs page lists as many jobs as ListBackupJobs
+    console.go("#/jobs")
+    assert console.count("jobs") == len(backup.list_backup_jobs()["BackupJobs"])
+    console.screenshot("jobs")
+
+
+def test_backup_from_the_button_and_restore_from_the_form_both_complete(
+    console: ConsolePage, serve: ServeProcess
+) -> None:
+    # Given the estate, and the console's overview
+    estate = _estate(serve)
+    backup = serve.client("backup")
+    overview = console.open("#/overview")
+
+    # When the person backs up the `app` volume with the button on its row
+    overview.click(f"form[data-backup='{estate['app']}'] button")
+    overview.wait_for_selector("#state")
+
+    # Then the job page follows the job to COMPLETED, as DescribeBackupJob says
+    assert _follow_to_the_end(console, serve) == "COMPLETED"
+    job_id = overview.url.rsplit("/", 1)[1]
+    assert backup.describe_backup_job(BackupJobId=job_id)["State"] == "COMPLETED"
+    console.screenshot("backup-job")
+
+    # And the overview now counts the volume as protected, with its RPO met, as ListProtectedResources says
+    console.go("#/overview")
+    assert console.count("protected") == len(backup.list_protected_resources()["Results"]) == 1
+    assert console.page.inner_text(f"[data-rpo='{estate['app']}']") == "met"
+    assert console.count("jobs-24h") == 1
+    console.screenshot("overview-after-backup")
+
+    # When the person restores from the vault's recovery point with the form its restore metadata built
+    points = backup.list_recovery_points_by_backup_vault(BackupVaultName=VAULT)["RecoveryPoints"]
+    assert len(points) == 1
+    console.go(f"#/vaults/{VAULT}")
+    assert console.page.locator("#recovery-points tbody tr").count() == 1
+    console.page.click("#recovery-points a:text('Restore')")
+    console.page.wait_for_selector("#restore")
+    console.loaded()
+    metadata = backup.get_recovery_point_restore_metadata(
+        BackupVaultName=VAULT, RecoveryPointArn=points[0]["RecoveryPointArn"]
+    )["RestoreMetadata"]
+    for key, value in metadata.items():
+        assert console.page.input_value(f"input[name='meta:{key}']") == value
+    console.screenshot("restore-form")
+    console.page.click("#restore button")
+    console.page.wait_for_selector("#state")
+
+    # Then the restore job reaches COMPLETED on the page and in DescribeRestoreJob
+    assert _follow_to_the_end(console, serve) == "COMPLETED"
+    restore_id = console.page.url.rsplit("/", 1)[1]
+    assert backup.describe_restore_job(RestoreJobId=restore_id)["Status"] == "COMPLETED"
+    console.screenshot("restore-job")
+
+
+def test_protecting_an_uncovered_resource_adds_it_to_the_plan(console: ConsolePage, serve: ServeProcess) -> None:
+    # Given the `loose` volume, which no plan covers
+    estate = _estate(serve)
+    backup = serve.client("backup")
+    overview = console.open("#/overview")
+    assert console.count("uncovered") == 1
+
+    # When the person protects it with the daily plan
+    overview.evaluate("document.querySelector('main').dataset.loaded = 'false'")
+    overview.click(f"form[data-protect='{estate['loose']}'] button")
+    console.loaded()
+
+    # Then the plan has a selection naming its ARN, and the overview finds nothing uncovered
+    selections = backup.list_backup_selections(BackupPlanId=estate["plan_id"])["BackupSelectionsList"]
+    chosen = [
+        backup.get_backup_selection(BackupPlanId=estate["plan_id"], SelectionId=s["SelectionId"])["BackupSelection"]
+        for s in selections
+    ]
+    assert [s["Resources"] for s in chosen if s.get("Resources")] == [[estate["loose"]]]
+    assert console.count("uncovered") == 0
