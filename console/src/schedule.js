@@ -72,6 +72,7 @@ export function describe(expression, timezone = "Etc/UTC") {
   if (dow) days = `on ${list(dow, DAY_NAMES, 1).join(", ")}`;
   else if (dom) days = `on day ${list(dom).join(", ")} of the month`;
   const inMonths = months ? ` in ${list(months, MONTHS, 1).join(", ")}` : "";
+  if (days === "every day" && !inMonths && when.startsWith("every")) return `${when} (${zone})`;
   return `${days}${inMonths} ${when} (${zone})`;
 }
 
