@@ -78,6 +78,8 @@ function signInForm(config) {
 
 function start(config, credentials) {
   signIn(config, credentials);
+  // the virtual clock moves when a test or a person advances it: keep the header current
+  if (config.local) setInterval(() => showClock().catch(showError), 2000);
   document.getElementById("who").textContent = `${config.region} · ${credentials.accessKeyId}`;
   window.addEventListener("hashchange", route);
   route();
