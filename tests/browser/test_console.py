@@ -63,6 +63,7 @@ def _follow_to_the_end(console: ConsolePage, serve: ServeProcess, seconds: float
     while time.monotonic() < deadline:
         state = console.page.inner_text("#state")
         if state in TERMINAL:
+            console.loaded()  # and no refresh on the way showed an error
             return state
         serve.control("advance", {"minutes": 5})
         time.sleep(0.5)
@@ -164,6 +165,17 @@ def test_backup_from_the_button_and_restore_from_the_form_both_complete(
     restore_id = console.page.url.rsplit("/", 1)[1]
     assert backup.describe_restore_job(RestoreJobId=restore_id)["Status"] == "COMPLETED"
     console.screenshot("restore-job")
+
+    # And the jobs page, filtered with its form, counts what ListBackupJobs and ListRestoreJobs count
+    console.go("#/jobs")
+    console.page.select_option("#filters select[name=state]", "COMPLETED")
+    console.page.evaluate("document.querySelector('main').dataset.loaded = 'false'")
+    console.page.click("#filters button")
+    console.loaded()
+    assert "state=COMPLETED" in console.page.url
+    assert console.count("jobs") == len(backup.list_backup_jobs(ByState="COMPLETED")["BackupJobs"]) == 1
+    console.go("#/jobs?type=restore")
+    assert console.count("jobs") == len(backup.list_restore_jobs()["RestoreJobs"]) == 1
 
 
 def test_protecting_an_uncovered_resource_adds_it_to_the_plan(console: ConsolePage, serve: ServeProcess) -> None:
