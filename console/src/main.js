@@ -37,7 +37,7 @@ async function route() {
   main.innerHTML = "<p class=\"note\">Loading...</p>";
   try {
     if (parts[0] === "plans") await plans.render(main);
-    else if (parts[0] === "vaults" && parts[1]) await vaults.renderVault(main, parts[1]);
+    else if (parts[0] === "vaults" && parts[1]) await vaults.renderVault(main, parts[1], navigate);
     else if (parts[0] === "vaults") await vaults.renderList(main);
     else if (parts[0] === "restore") await vaults.renderRestore(main, parts[1], parts[2], navigate);
     else if (parts[0] === "jobs") await jobs.renderList(main, params, navigate);

@@ -59,6 +59,7 @@ class ConsolePage:
         self.page = page
         self.serve = serve
         self.errors: list[str] = []
+        self.refusals_expected: list[str] = []  # error types a test provokes on purpose, one answer each
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
         page.on("response", self._on_response)
@@ -75,7 +76,9 @@ class ConsolePage:
             return
         error_type = response.headers.get("x-amzn-errortype", "")
         expected = response.status == 404 and error_type.startswith("ResourceNotFoundException")
-        if not (expected and response.url.endswith(_OPTIONAL_VAULT_PARTS)):
+        if error_type.split(":")[0] in self.refusals_expected:
+            self.refusals_expected.remove(error_type.split(":")[0])
+        elif not (expected and response.url.endswith(_OPTIONAL_VAULT_PARTS)):
             self.errors.append(f"{response.status} {error_type} {response.request.method} {response.url}")
 
     def open(self, hash_path: str = "#/overview") -> Any:
@@ -101,6 +104,10 @@ class ConsolePage:
     def count(self, key: str) -> int:
         return int(self.page.inner_text(f"[data-count='{key}']").strip().rstrip("%"))
 
+    def expect_refusal(self, error_type: str) -> None:
+        """The next answer of this AWS Backup error type is the test's doing, not an error in the console."""
+        self.refusals_expected.append(error_type)
+
     def screenshot(self, name: str) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{name}.png"
@@ -115,4 +122,5 @@ def console(serve: ServeProcess, browser: Any) -> Iterator[ConsolePage]:
     tab = ConsolePage(context.new_page(), serve)
     yield tab
     context.close()
+    assert tab.refusals_expected == [], "a refusal the test provoked never came"
     assert tab.errors == [], f"errors in the browser: {tab.errors}"

@@ -5,7 +5,7 @@ resource is protected from the overview. Screenshots of each page land in test-o
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -143,17 +143,41 @@ def test_backup_from_the_button_and_restore_from_the_form_both_complete(
     assert console.count("jobs-24h") == 1
     console.screenshot("overview-after-backup")
 
-    # When the person restores from the vault's recovery point with the form its restore metadata built
+    # When the person keeps the new point 40 days with the vault page's lifecycle form
     points = backup.list_recovery_points_by_backup_vault(BackupVaultName=VAULT)["RecoveryPoints"]
     assert len(points) == 1
+    point_arn = points[0]["RecoveryPointArn"]
     console.go(f"#/vaults/{VAULT}")
     assert console.page.locator("#recovery-points tbody tr").count() == 1
+    lifecycle_form = f"form[data-lifecycle='{point_arn}']"
+    console.page.fill(f"{lifecycle_form} input[name=delete]", "40")
+    console.page.evaluate("document.querySelector('main').dataset.loaded = 'false'")
+    console.page.click(f"{lifecycle_form} button")
+    console.loaded()
+    # Then the API has that lifecycle, and the page shows the delete date the API calculated
+    point = backup.describe_recovery_point(BackupVaultName=VAULT, RecoveryPointArn=point_arn)
+    assert point["Lifecycle"]["DeleteAfterDays"] == 40
+    delete_at = point["CalculatedLifecycle"]["DeleteAt"].astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    assert f"delete {delete_at}" in console.page.inner_text(f"[data-calculated='{point_arn}']")
+
+    # And a lifecycle AWS Backup refuses (deleted 30 days after the cold move, under its 90) shows AWS's error
+    # and changes nothing
+    console.page.fill(f"{lifecycle_form} input[name=cold]", "30")
+    console.page.fill(f"{lifecycle_form} input[name=delete]", "60")
+    console.expect_refusal("InvalidParameterValueException")
+    console.page.click(f"{lifecycle_form} button")
+    console.page.wait_for_selector("#vault-error:not([hidden])")
+    assert console.page.inner_text("#vault-error").startswith("InvalidParameterValueException: ")
+    unchanged = backup.describe_recovery_point(BackupVaultName=VAULT, RecoveryPointArn=point_arn)["Lifecycle"]
+    assert unchanged == {"DeleteAfterDays": 40}
+
+    # When the person restores from the vault's recovery point with the form its restore metadata built
     console.page.click("#recovery-points a:text('Restore')")
     console.page.wait_for_selector("#restore")
     console.loaded()
-    metadata = backup.get_recovery_point_restore_metadata(
-        BackupVaultName=VAULT, RecoveryPointArn=points[0]["RecoveryPointArn"]
-    )["RestoreMetadata"]
+    metadata = backup.get_recovery_point_restore_metadata(BackupVaultName=VAULT, RecoveryPointArn=point_arn)[
+        "RestoreMetadata"
+    ]
     for key, value in metadata.items():
         assert console.page.input_value(f"input[name='meta:{key}']") == value
     console.screenshot("restore-form")

@@ -6,6 +6,7 @@ import {
   GetBackupVaultNotificationsCommand,
   GetRecoveryPointRestoreMetadataCommand,
   StartRestoreJobCommand,
+  UpdateRecoveryPointLifecycleCommand,
 } from "@aws-sdk/client-backup";
 import { call } from "../api.js";
 import * as data from "../data.js";
@@ -37,7 +38,16 @@ export async function renderList(main) {
   )}`;
 }
 
-export async function renderVault(main, name) {
+// Days the point's lifecycle keeps it warm and in all, editable (UpdateRecoveryPointLifecycle); blank is "never".
+function lifecycleForm(p) {
+  const l = p.Lifecycle || {};
+  return `<form class="inline" data-lifecycle="${esc(p.RecoveryPointArn)}">
+    <label>cold after<input name="cold" type="number" min="1" size="4" value="${esc(l.MoveToColdStorageAfterDays ?? "")}"></label>
+    <label>delete after<input name="delete" type="number" min="1" size="4" value="${esc(l.DeleteAfterDays ?? "")}"></label>
+    <button>Update</button></form>`;
+}
+
+export async function renderVault(main, name, navigate) {
   const [vault, policy, notifications, points] = await Promise.all([
     call("backup", DescribeBackupVaultCommand, { BackupVaultName: name }),
     optional(GetBackupVaultAccessPolicyCommand, { BackupVaultName: name }),
@@ -55,7 +65,7 @@ export async function renderVault(main, name) {
     <p>Access policy: ${policy?.Policy ? `<code>${esc(policy.Policy)}</code>` : "none"}</p>
     <p>Notifications: ${notifications ? `${esc((notifications.BackupVaultEvents || []).join(", "))} to <code>${esc(notifications.SNSTopicArn)}</code>` : "none"}</p>
     <h2>Recovery points</h2>
-    ${table(["Recovery point", "Resource", "Created", "Status", "Tier", "Size", "Lifecycle", ""],
+    ${table(["Recovery point", "Resource", "Created", "Status", "Tier", "Size", "Lifecycle", "Change lifecycle (days)", ""],
       points.map((p) => [
         `<code>${esc(shortArn(p.RecoveryPointArn))}</code>`,
         `${esc(p.ResourceType)} ${esc(p.ResourceName || shortArn(p.ResourceArn))}`,
@@ -63,11 +73,31 @@ export async function renderVault(main, name) {
         `<span class="${esc(p.Status)}">${esc(p.Status)}</span>`,
         esc(p.StorageClass),
         bytes(p.BackupSizeInBytes),
-        lifecycle(p),
+        `<span data-calculated="${esc(p.RecoveryPointArn)}">${lifecycle(p)}</span>`,
+        p.Status === "COMPLETED" ? lifecycleForm(p) : "",
         p.Status === "COMPLETED"
           ? `<a href="#/restore/${encodeURIComponent(name)}/${encodeURIComponent(p.RecoveryPointArn)}">Restore</a>`
           : "",
-      ]), 'id="recovery-points"')}`;
+      ]), 'id="recovery-points"')}
+    <p id="vault-error" class="error" hidden></p>`;
+  for (const form of main.querySelectorAll("form[data-lifecycle]")) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const days = (input) => (input.value ? Number(input.value) : undefined);
+      try {
+        await call("backup", UpdateRecoveryPointLifecycleCommand, {
+          BackupVaultName: name,
+          RecoveryPointArn: form.dataset.lifecycle,
+          Lifecycle: { MoveToColdStorageAfterDays: days(form.cold), DeleteAfterDays: days(form.delete) },
+        });
+        navigate(window.location.hash, true);
+      } catch (error) {
+        const box = main.querySelector("#vault-error");
+        box.hidden = false;
+        box.textContent = `${error.name}: ${error.message}`;
+      }
+    });
+  }
 }
 
 // The restore form is the point's restore metadata (GetRecoveryPointRestoreMetadata), each key editable.
