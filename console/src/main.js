@@ -36,7 +36,7 @@ async function route() {
   main.dataset.loaded = "false";
   main.innerHTML = "<p class=\"note\">Loading...</p>";
   try {
-    if (parts[0] === "plans") await plans.render(main);
+    if (parts[0] === "plans") await plans.render(main, navigate);
     else if (parts[0] === "vaults" && parts[1]) await vaults.renderVault(main, parts[1], navigate);
     else if (parts[0] === "vaults") await vaults.renderList(main);
     else if (parts[0] === "restore") await vaults.renderRestore(main, parts[1], parts[2], navigate);

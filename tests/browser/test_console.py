@@ -103,6 +103,22 @@ def test_every_page_shows_the_apis_numbers(console: ConsolePage, serve: ServePro
     assert "tag backup=daily" in plans.inner_text(".selections")
     console.screenshot("plans")
 
+    # When the person creates a plan from the first template AWS Backup lists, into the vault
+    template = backup.list_backup_plan_templates()["BackupPlanTemplatesList"][0]
+    plans.select_option("#from-template select[name=template]", template["BackupPlanTemplateId"])
+    plans.fill("#from-template input[name=name]", "from-template")
+    plans.select_option("#from-template select[name=vault]", VAULT)
+    plans.evaluate("document.querySelector('main').dataset.loaded = 'false'")
+    plans.click("#from-template button")
+    console.loaded()
+    # Then the API has it with the template's rules, each into the vault, and the page lists it
+    document = backup.get_backup_plan_from_template(BackupPlanTemplateId=template["BackupPlanTemplateId"])
+    created = next(p for p in backup.list_backup_plans()["BackupPlansList"] if p["BackupPlanName"] == "from-template")
+    rules = backup.get_backup_plan(BackupPlanId=created["BackupPlanId"])["BackupPlan"]["Rules"]
+    assert [r["RuleName"] for r in rules] == [r["RuleName"] for r in document["BackupPlanDocument"]["Rules"]]
+    assert {r["TargetBackupVaultName"] for r in rules} == {VAULT}
+    assert plans.locator(f"[data-plan='{created['BackupPlanId']}']").count() == 1
+
     # And the vaults page and a vault's page show the vault's recovery points as the API counts them
     vaults = console.go("#/vaults")
     listed = {v["BackupVaultName"]: v["NumberOfRecoveryPoints"] for v in backup.list_backup_vaults()["BackupVaultList"]}

@@ -1,5 +1,10 @@
 // Plans: each plan's rules (schedule in words, next runs, windows, lifecycle) and selections.
-import { now } from "../api.js";
+import {
+  CreateBackupPlanCommand,
+  GetBackupPlanFromTemplateCommand,
+  ListBackupPlanTemplatesCommand,
+} from "@aws-sdk/client-backup";
+import { all, call, now } from "../api.js";
 import * as data from "../data.js";
 import { esc, table, when } from "../format.js";
 import { describe, nextRuns } from "../schedule.js";
@@ -21,9 +26,41 @@ const selection = (s) => {
   return parts.map(esc).join("<br>");
 };
 
-export async function render(main) {
-  const [at, planList] = await Promise.all([now(), data.plans()]);
-  main.innerHTML = `<h1>Backup plans</h1><p class="note">Next runs are computed from each rule's schedule expression
+// The rule as CreateBackupPlan takes it (a template's rules also carry RuleId, which is the service's to give).
+const ruleInput = (rule, vault) => ({
+  RuleName: rule.RuleName,
+  TargetBackupVaultName: vault,
+  ScheduleExpression: rule.ScheduleExpression,
+  ScheduleExpressionTimezone: rule.ScheduleExpressionTimezone,
+  StartWindowMinutes: rule.StartWindowMinutes,
+  CompletionWindowMinutes: rule.CompletionWindowMinutes,
+  Lifecycle: rule.Lifecycle,
+  RecoveryPointTags: rule.RecoveryPointTags,
+  CopyActions: rule.CopyActions,
+  EnableContinuousBackup: rule.EnableContinuousBackup,
+});
+
+function fromTemplateForm(templates, vaults) {
+  if (!templates.length) return "";
+  const options = (list, value, label) => list.map((x) => `<option value="${esc(x[value])}">${esc(x[label])}</option>`).join("");
+  return `<h2>Create a plan from a template</h2>
+    <form class="inline" id="from-template">
+      <label>Template<select name="template">${options(templates, "BackupPlanTemplateId", "BackupPlanTemplateName")}</select></label>
+      <label>Plan name<input name="name" required pattern="[a-zA-Z0-9_.\\-]{1,50}"></label>
+      <label>Vault for its rules<select name="vault">${options(vaults, "BackupVaultName", "BackupVaultName")}</select></label>
+      <button>Create plan</button>
+    </form>
+    <p id="plan-error" class="error" hidden></p>`;
+}
+
+export async function render(main, navigate) {
+  const [at, planList, templates, vaults] = await Promise.all([
+    now(),
+    data.plans(),
+    all("backup", ListBackupPlanTemplatesCommand, {}, "BackupPlanTemplatesList"),
+    data.vaults(),
+  ]);
+  main.innerHTML = fromTemplateForm(templates, vaults) + `<h1>Backup plans</h1><p class="note">Next runs are computed from each rule's schedule expression
     and time zone, from ${esc(when(at))}.</p>` +
     (planList.length ? "" : "<p>No backup plan yet.</p>") +
     planList.map((plan) => `
@@ -42,4 +79,24 @@ export async function render(main) {
           plan.selections.map((s) => [esc(s.BackupSelection.SelectionName), `<code>${esc(s.BackupSelection.IamRoleArn)}</code>`, selection(s)]),
           'class="selections"')}
       </section>`).join("");
+  main.querySelector("#from-template")?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    try {
+      const { BackupPlanDocument } = await call("backup", GetBackupPlanFromTemplateCommand, {
+        BackupPlanTemplateId: form.template.value,
+      });
+      await call("backup", CreateBackupPlanCommand, {
+        BackupPlan: {
+          BackupPlanName: form.name.value,
+          Rules: BackupPlanDocument.Rules.map((rule) => ruleInput(rule, form.vault.value)),
+        },
+      });
+      navigate("#/plans", true);
+    } catch (error) {
+      const box = main.querySelector("#plan-error");
+      box.hidden = false;
+      box.textContent = `${error.name}: ${error.message}`;
+    }
+  });
 }
