@@ -60,7 +60,7 @@ export async function render(main, navigate) {
     all("backup", ListBackupPlanTemplatesCommand, {}, "BackupPlanTemplatesList"),
     data.vaults(),
   ]);
-  main.innerHTML = fromTemplateForm(templates, vaults) + `<h1>Backup plans</h1><p class="note">Next runs are computed from each rule's schedule expression
+  main.innerHTML = `<h1>Backup plans</h1><p class="note">Next runs are computed from each rule's schedule expression
     and time zone, from ${esc(when(at))}.</p>` +
     (planList.length ? "" : "<p>No backup plan yet.</p>") +
     planList.map((plan) => `
@@ -78,7 +78,7 @@ export async function render(main, navigate) {
         ${table(["Selection", "Role", "Selects"],
           plan.selections.map((s) => [esc(s.BackupSelection.SelectionName), `<code>${esc(s.BackupSelection.IamRoleArn)}</code>`, selection(s)]),
           'class="selections"')}
-      </section>`).join("");
+      </section>`).join("") + fromTemplateForm(templates, vaults);
   main.querySelector("#from-template")?.addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
