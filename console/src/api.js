@@ -20,9 +20,12 @@ export function signIn(config, credentials) {
     credentials,
     maxAttempts: 3,
   };
+  // A deployed Strongroom's API Gateway takes signatures for `execute-api` (clients/strongroom_backup.py does the
+  // same for boto3); config.json names it there. Without it the SDK signs for `backup`, as locally.
+  const signedFor = config.signingName ? { signingName: config.signingName } : {};
   session = {
     config,
-    backup: new BackupClient(common),
+    backup: new BackupClient({ ...common, ...signedFor }),
     tagging: new ResourceGroupsTaggingAPIClient(common),
   };
   return session;

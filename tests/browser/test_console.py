@@ -70,6 +70,13 @@ def _follow_to_the_end(console: ConsolePage, serve: ServeProcess, seconds: float
     raise AssertionError(f"the job page still says {console.page.inner_text('#state')} after {seconds:g}s")
 
 
+def _signed_service(headers: dict[str, str]) -> list[str]:
+    """[service] from a SigV4 Authorization header's Credential=key/date/region/service/aws4_request; [] unsigned."""
+    credential = (headers.get("authorization") or "").partition("Credential=")[2].split(",")[0]
+    parts = credential.split("/")
+    return [parts[3]] if len(parts) == 5 else []
+
+
 def _virtual_now(serve: ServeProcess) -> datetime:
     return datetime.fromisoformat(serve.control("clock")["now"])
 
@@ -238,3 +245,20 @@ def test_protecting_an_uncovered_resource_adds_it_to_the_plan(console: ConsolePa
     ]
     assert [s["Resources"] for s in chosen if s.get("Resources")] == [[estate["loose"]]]
     assert console.count("uncovered") == 0
+
+
+def test_signed_for_execute_api_as_a_deployed_strongroom_takes_it(console: ConsolePage, serve: ServeProcess) -> None:
+    # Given a config.json that names `execute-api` as the signing service, as a deployment's would
+    config = {"region": "us-east-1", "local": True, "signingName": "execute-api"}
+    config["credentials"] = {"accessKeyId": "test", "secretAccessKey": "test"}
+    console.page.route("**/console/config.json", lambda route: route.fulfill(json=config))
+    scopes: list[str] = []  # the service each signed request's credential scope names
+    console.page.on("request", lambda request: scopes.extend(_signed_service(request.headers)))
+    _estate(serve)
+
+    # When the person opens the overview
+    console.open("#/overview")
+
+    # Then every Backup API call was signed for execute-api (the Tagging API's for its own service), and answered
+    assert console.count("estate") == 2
+    assert "execute-api" in scopes and "backup" not in scopes
