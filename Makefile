@@ -18,7 +18,7 @@ console/dist/index.html: node_modules/.installed console/build.mjs $(wildcard co
 
 # Debian's Chromium for the browser tests (tests/browser); nothing is installed when it is already there.
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
