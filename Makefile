@@ -7,9 +7,18 @@ PORT ?= 4566
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup demo serve test static lint typecheck unit synth checks benchmark benchmark-api clean
+.PHONY: setup console browser demo serve test static lint typecheck unit synth checks benchmark benchmark-api clean
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed node_modules/.installed console browser
+
+# The web console (docs/console.md): esbuild bundles console/src into console/dist, which `serve` hosts at /console/.
+console: console/dist/index.html
+console/dist/index.html: node_modules/.installed console/build.mjs $(wildcard console/src/*.* console/src/*/*.*)
+	node console/build.mjs
+
+# Debian's Chromium for the browser tests (tests/browser); nothing is installed when it is already there.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +39,7 @@ node_modules/.installed: package.json package-lock.json
 demo: $(VENV)/.installed
 	$(PY) -m local demo
 
-serve: $(VENV)/.installed
+serve: $(VENV)/.installed console
 	$(PY) -m local serve --port $(PORT)
 
 lint: $(VENV)/.installed
@@ -59,7 +68,7 @@ PYTEST_WORKERS ?= 2
 static:
 	$(MAKE) --no-print-directory --output-sync=target -j2 lint typecheck checks
 
-test: static
+test: static console browser
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Prints its figures; sizes as in `python -m benchmarks.scale --sizes 100 1000 10000`.

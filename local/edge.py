@@ -66,6 +66,7 @@ class EdgeApp:
         self.writes = 0  # requests that may have changed state: when it moves, `serve --state-dir` saves
         # Signed service -> the stand-in answering it where moto has nothing or too little (stand_in_services.py)
         self.stand_ins: dict[str, WsgiApp] = {}
+        self.console: WsgiApp | None = None  # the web console's static files (local/console_site.py)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -74,6 +75,9 @@ class EdgeApp:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             self.writes += 1
         service = signed_service(environ)
+        console = self._console_for(environ, service)
+        if console is not None:
+            return console(environ, start_response)
         # `execute-api` is how clients sign for a deployed Strongroom (clients/strongroom_backup.py).
         if _is_api_request(environ, service):
             if not self.ready:
@@ -83,3 +87,12 @@ class EdgeApp:
         if service in self.stand_ins:
             return self.stand_ins[service](environ, start_response)
         return self._moto(environ, start_response)
+
+    def _console_for(self, environ: dict[str, Any], service: str | None) -> WsgiApp | None:
+        """An unsigned request under /console/ is a browser loading the console; a signed or presigned one stays
+        the service's (an S3 bucket may be called `console`)."""
+        from local.console_site import is_console_path
+
+        if service is not None or "X-Amz-Signature" in environ.get("QUERY_STRING", ""):
+            return None
+        return self.console if is_console_path(environ.get("PATH_INFO", "")) else None

@@ -134,6 +134,12 @@ class LocalRuntime:
         moto_app = DomainDispatcherApplication(create_backend_app)
         app = EdgeApp(moto_app, backup_api, ControlApp(self))
         self._edge, self._moto_app = app, moto_app
+        from local.console_site import ConsoleSite
+
+        console = {"region": s.region, "account": s.account, "local": True}
+        app.console = ConsoleSite(
+            {**console, "credentials": {"accessKeyId": s.access_key, "secretAccessKey": s.secret_key}}
+        )
         from local.serving import make_edge_server
 
         self._server = make_edge_server(s.host, self.port, app)

@@ -11,7 +11,14 @@ share_one_loader()  # before any test makes a Session: see local/shared_loader.p
 # Slowest kinds of file first, so that on `pytest -n 2 --dist loadfile --no-loadscope-reorder` (make test) the
 # two workers end together: an e2e file runs for minutes, a unit file for a second, and xdist hands out files in
 # collection order. By default it orders them by test count, which left a long e2e file running alone at the end.
-_SLOWEST_FIRST = ("tests/e2e/", "tests/api/", "tests/infrastructure/", "tests/integration/", "tests/unit/")
+_SLOWEST_FIRST = (
+    "tests/e2e/",
+    "tests/browser/",
+    "tests/api/",
+    "tests/infrastructure/",
+    "tests/integration/",
+    "tests/unit/",
+)
 
 
 def _kind(item: pytest.Item) -> int:
