@@ -147,3 +147,25 @@ def test_plans_show_each_rule_with_words_next_runs_lifecycle_and_copies(
         assert expected in row
     assert "2026-05-12 05:00 UTC" in result.output
     assert "2026-05-13 05:00 UTC" not in result.output
+
+
+def test_copy_jobs_of_a_vault_are_those_from_or_to_it(fake: FakeBackup, run: Callable[..., Result]) -> None:
+    # Given copies from main to dr, from other to main, and from other to dr
+    vault = "arn:aws:backup:us-east-1:123456789012:backup-vault:"
+
+    def copy(job_id: str, source: str, destination: str) -> dict:
+        return {
+            "CopyJobId": job_id,
+            "State": "COMPLETED",
+            "CreationDate": NOW - timedelta(hours=1),
+            "SourceBackupVaultArn": vault + source,
+            "DestinationBackupVaultArn": vault + destination,
+        }
+
+    fake.copy_jobs = [copy("c-out", "main", "dr"), copy("c-in", "other", "main"), copy("c-elsewhere", "other", "dr")]
+    # When the copy jobs of main are asked
+    result = run("jobs", "--type", "copy", "--vault", "main")
+    # Then the two that touch main are listed, not the third
+    assert result.exit_code == 0, result.output
+    assert "c-out" in result.output and "c-in" in result.output
+    assert "c-elsewhere" not in result.output

@@ -178,3 +178,20 @@ def test_an_api_error_is_said_in_one_line_with_aws_backups_code(fake: FakeBackup
     assert result.exit_code == 1
     assert "AccessDeniedException: not authorized to perform backup:ListProtectedResources" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_estate_of_plain_arns_is_matched_by_arn_alone(
+    fake: FakeBackup, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    # Given a plan whose selection names one volume by ARN, and an estate file of ARNs with a comment
+    chosen, other = volume("vol-chosen"), volume("vol-other")
+    fake.plans["p1"] = {"BackupPlanName": "nightly", "Rules": [DAILY]}
+    fake.selections["p1"] = [{"SelectionName": "by-arn", "IamRoleArn": ROLE, "Resources": [chosen]}]
+    estate = tmp_path / "estate.txt"
+    estate.write_text(f"# the account's volumes\n{chosen}\n\n{other}\n")
+    # When the status is asked with it
+    result = run("status", "--estate", str(estate))
+    # Then only the volume no selection names is uncovered
+    assert result.exit_code == 0, result.output
+    uncovered = result.output.split("Covered by no plan: 1 of 2 resources in the estate")[1].split("Jobs since")[0]
+    assert other in uncovered and chosen not in uncovered
