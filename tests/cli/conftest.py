@@ -1,9 +1,12 @@
-"""The CLI's unit tests: the commands run with typer's CliRunner on a fake backup client and a fixed "now"."""
+"""The CLI's unit tests: the commands run with typer's CliRunner on a fake backup client and a fixed "now", with
+the network disabled (a connection is refused, as by an endpoint that is not there)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -15,6 +18,16 @@ from tests.cli.fake_backup import FakeBackup
 NOW = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/backup"
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionRefusedError("unit tests do not use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    yield
 
 
 def volume(name: str) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from strongroom_cli import connection
 from strongroom_cli.connection import backup_client, current_time
 
 
@@ -42,7 +44,30 @@ def test_an_explicit_now_wins_and_a_naive_one_is_utc() -> None:
 
 
 def test_an_endpoint_that_is_not_the_local_runtime_means_the_wall_clock() -> None:
-    # Given an endpoint nothing answers on (a deployed API has no /_strongroom/clock either)
+    # Given an endpoint nothing answers on (the network is off; a deployed API has no /_strongroom/clock either)
     before = datetime.now(UTC)
     now = current_time(None, "http://127.0.0.1:9")
     assert before <= now <= datetime.now(UTC)
+
+
+def test_on_the_local_runtime_ages_are_read_against_its_virtual_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given an endpoint that answers /_strongroom/clock, as the local runtime does after an advance
+    asked: list[str] = []
+
+    class Answer(io.BytesIO):
+        def __enter__(self) -> Answer:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            return None
+
+    def urlopen(url: str, timeout: float) -> Answer:
+        asked.append(url)
+        return Answer(b'{"now": "2026-06-11T10:00:00+00:00"}')
+
+    monkeypatch.setattr(connection.urllib.request, "urlopen", urlopen)
+    # When the CLI asks what time it is, with no --now
+    now = current_time(None, "http://127.0.0.1:4566/")
+    # Then it is the virtual clock's, read from the endpoint's control path
+    assert now == datetime(2026, 6, 11, 10, tzinfo=UTC)
+    assert asked == ["http://127.0.0.1:4566/_strongroom/clock"]
