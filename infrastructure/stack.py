@@ -10,6 +10,7 @@ from constructs import Construct
 from infrastructure import constants, names
 from infrastructure.constructs.api import BackupApi
 from infrastructure.constructs.copy_destination import CopyDestination, source_accounts_from
+from infrastructure.constructs.dashboard import Dashboard
 from infrastructure.constructs.efs_movers import EfsMovers, file_systems_from
 from infrastructure.constructs.engine import Engine
 from infrastructure.constructs.fan_out import FanOut
@@ -124,6 +125,15 @@ class StrongroomStack(Stack):
         self.monitoring.alarm_on_failed_executions("Restore", self.restore_workflow.state_machine)
         self.monitoring.alarm_on_dead_letters("BackupBatches", self.fan_out.dead_letters)
         self.monitoring.alarm_on_undelivered_notifications()
+        self.dashboard = Dashboard(
+            self,
+            "Dashboard",
+            functions=self.engine.functions,
+            restore_workflow=self.restore_workflow.state_machine,
+            batch_queue=self.fan_out.queue,
+            vault_bucket=self.storage.vault_bucket,
+            alarm=self.monitoring.alarm_on_metric,
+        )
         # Vault locks and legal holds outside the API: lock permissions, the deny policy, the detective alarms.
         self.locks = Locks(
             self,

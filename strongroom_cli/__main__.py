@@ -1,0 +1,3 @@
+from strongroom_cli.app import main
+
+main()
