@@ -66,3 +66,40 @@ def test_given_a_point_due_and_one_under_a_hold_when_the_hourly_run_comes_then_t
     # Then the free point is deleted and the held one kept
     assert result.deleted == [free.RecoveryPointArn]
     assert world.ctx.stores.recovery_points.get(held.RecoveryPointArn).StorageClass != "DELETED"
+
+
+def test_given_every_job_finished_when_tracking_goes_on_then_after_two_empty_runs_each_is_one_read_until_a_rule_fires(
+    world: World,
+) -> None:
+    from lambdas.domain.jobs import BackupJobState
+    from lambdas.services.tracking_service import track_jobs
+    from tests.unit.test_backup_engine import fire, jobs, protect
+
+    # Given a rule fired and its three jobs tracked to COMPLETED
+    plan = protect(world)
+    fire(world, plan)
+    assert track_jobs(world.ctx, T0 + timedelta(minutes=5)).completed == 3
+    # When two more runs find no open job (two, minutes apart: the open-job index is eventually consistent)
+    for minutes in (10, 15):
+        assert track_jobs(world.ctx, T0 + timedelta(minutes=minutes)).examined == 0
+    # Then each later run reads one item and queries nothing
+    reads = counting_reads(world)
+    track_jobs(world.ctx, T0 + timedelta(minutes=20))
+    assert reads == {"requests": 1, "items": 1}
+    # And when the rule fires again the next day, its new jobs are tracked to COMPLETED as before
+    fire(world, plan, at=T0 + timedelta(days=1))
+    assert track_jobs(world.ctx, T0 + timedelta(days=1, minutes=5)).completed == 3
+    assert [job.State for job in jobs(world)] == [BackupJobState.COMPLETED] * 6
+
+
+def test_given_one_empty_run_only_when_a_job_is_opened_then_the_next_run_still_tracks_it(world: World) -> None:
+    from lambdas.services.tracking_service import track_jobs
+    from tests.unit.test_backup_engine import fire, protect
+
+    # Given a plan and one run that found nothing open
+    plan = protect(world, volumes=1)
+    track_jobs(world.ctx, T0)
+    # When its rule fires
+    fire(world, plan, at=T0 + timedelta(minutes=1))
+    # Then the next run finds and completes the job
+    assert track_jobs(world.ctx, T0 + timedelta(minutes=5)).completed == 1
