@@ -109,14 +109,20 @@ def run_lifecycle(
     """Every point due at `now`, earliest first. `budget` bounds the run (time, and a count in tests)."""
     budget = budget or WorkBudget(RUN_SECONDS)
     result = LifecycleResult(leftovers=dispose_leftovers(ctx))
+    # The vaults are read once for the run: the graces below and the missing-backup check both need their locks.
+    vaults = _every_vault(ctx)
     try:  # before the deletions: a vault whose compliance grace is ending gets compliance locks on its points
-        native_locks.harden_ending_graces(ctx, now)
+        native_locks.harden_ending_graces(ctx, now, vaults)
     except Exception as error:  # noqa: BLE001 - the deletions go on; the next run tries again
         logger.warning("hardening native locks failed", extra={"error": str(error)})
     token: str | None = None
     holds: HoldsView | None = None
     while result.finished:
         points, token = ctx.stores.recovery_points.due(now, limit=page_size, token=token)
+        if not points:  # nothing due (most hourly runs): the holds need not be read
+            if token is None:
+                break
+            continue
         holds = HoldsView.read(ctx) if holds is None else holds.fresh(ctx)
         page = _Page(holds)
         with ctx.events.batched():  # the page's events go ten to a PutEvents call
@@ -132,7 +138,7 @@ def run_lifecycle(
         if token is None:
             break
     if result.finished:  # with what is left of the run's budget: protected points whose backup was deleted
-        result.missing = find_missing(ctx, now, budget)
+        result.missing = find_missing(ctx, now, budget, [vault for vault in vaults if vault.Lock is not None])
     metrics.add_metric(name="RecoveryPointsDeleted", unit=MetricUnit.Count, value=len(result.deleted))
     if result.failed:
         metrics.add_metric(name="RecoveryPointDeletionFailures", unit=MetricUnit.Count, value=len(result.failed))
@@ -141,6 +147,16 @@ def run_lifecycle(
     if result.cold_failed:
         metrics.add_metric(name="ColdStorageMovesUnfinished", unit=MetricUnit.Count, value=len(result.cold_failed))
     return result
+
+
+def _every_vault(ctx: ServiceContext) -> list[BackupVault]:
+    vaults: list[BackupVault] = []
+    token: str | None = None
+    while True:
+        page, token = ctx.stores.vaults.page(limit=PAGE_SIZE, token=token)
+        vaults.extend(page)
+        if token is None:
+            return vaults
 
 
 def _advance(ctx: ServiceContext, page: _Page, point: RecoveryPoint, now: datetime, result: LifecycleResult) -> None:

@@ -21,8 +21,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from lambdas.common.observability import logger, metrics
 from lambdas.domain.errors import ConflictException
-from lambdas.domain.legal_holds import LegalHold
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
+from lambdas.domain.vaults import BackupVault
 from lambdas.resources.base import BatchStatus, Phase, Progress
 from lambdas.resources.vault_storage import WorkBudget
 from lambdas.services.context import ServiceContext
@@ -31,28 +31,25 @@ _PAGE = 200
 _CHECKED = (RecoveryPointStatus.COMPLETED, RecoveryPointStatus.AVAILABLE)
 
 
-def protected_points(ctx: ServiceContext) -> Iterator[RecoveryPoint]:
-    """Live points of locked vaults, then live points under a hold that is not canceled (each once)."""
+def protected_points(ctx: ServiceContext, locked_vaults: list[BackupVault]) -> Iterator[RecoveryPoint]:
+    """Live points of the locked vaults (the run read the vaults once), then live points under a hold that is
+    not canceled (each once)."""
     seen: set[str] = set()
-    token: str | None = None
-    while True:
-        vaults, token = ctx.stores.vaults.page(limit=_PAGE, token=token)
-        for vault in vaults:
-            if vault.Lock is None:
-                continue
-            point_token: str | None = None
-            while True:
-                points, point_token = ctx.stores.recovery_points.search(
-                    vault_name=vault.BackupVaultName, keep=_checkable, limit=_PAGE, token=point_token
-                )
-                for point in points:
-                    seen.add(point.RecoveryPointArn)
-                    yield point
-                if point_token is None:
-                    break
-        if token is None:
-            break
-    for hold in _active_holds(ctx):
+    for vault in locked_vaults:
+        point_token: str | None = None
+        while True:
+            points, point_token = ctx.stores.recovery_points.search(
+                vault_name=vault.BackupVaultName, keep=_checkable, limit=_PAGE, token=point_token
+            )
+            for point in points:
+                seen.add(point.RecoveryPointArn)
+                yield point
+            if point_token is None:
+                break
+    # The sparse index of the holds not canceled: the canceled ones, which protect nothing, are never read.
+    for hold in ctx.stores.legal_holds.open_holds():
+        if not hold.protects:
+            continue
         hold_token: str | None = None
         while True:
             held, hold_token = ctx.stores.legal_holds.points_of(hold.LegalHoldId, _PAGE, hold_token)
@@ -67,24 +64,16 @@ def protected_points(ctx: ServiceContext) -> Iterator[RecoveryPoint]:
                 break
 
 
-def _active_holds(ctx: ServiceContext) -> Iterator[LegalHold]:
-    token: str | None = None
-    while True:
-        holds, token = ctx.stores.legal_holds.page(_PAGE, token, keep=lambda hold: hold.protects)
-        yield from holds
-        if token is None:
-            return
-
-
 def _checkable(point: RecoveryPoint) -> bool:
     return point.StorageClass != "DELETED" and point.Status in _CHECKED
 
 
-def find_missing(ctx: ServiceContext, now: datetime, budget: WorkBudget) -> list[str]:
-    """Marks the protected points whose native backup is gone; returns their ARNs."""
+def find_missing(ctx: ServiceContext, now: datetime, budget: WorkBudget, locked_vaults: list[BackupVault]) -> list[str]:
+    """Marks the protected points (of `locked_vaults`, and under a hold) whose native backup is gone; returns
+    their ARNs."""
     missing: list[str] = []
     batch: list[RecoveryPoint] = []
-    for point in protected_points(ctx):
+    for point in protected_points(ctx, locked_vaults):
         if budget.exhausted:
             break
         budget.spend()

@@ -90,26 +90,23 @@ def protect_vault(ctx: ServiceContext, vault_name: str, now: datetime) -> int:
             return done
 
 
-def harden_ending_graces(ctx: ServiceContext, now: datetime) -> list[str]:
-    """The hourly run: a compliance vault lock whose grace ends within the cooling-off bound has its points'
-    governance locks turned into compliance locks that become immutable when the vault lock does. Each vault once
-    (NativeLocksHardened marks it; a new PutBackupVaultLockConfiguration clears it)."""
+def harden_ending_graces(ctx: ServiceContext, now: datetime, vaults: list[BackupVault]) -> list[str]:
+    """The hourly run, over every vault (read once by the run): a compliance vault lock whose grace ends within
+    the cooling-off bound has its points' governance locks turned into compliance locks that become immutable
+    when the vault lock does. Each vault once (NativeLocksHardened marks it; a new
+    PutBackupVaultLockConfiguration clears it)."""
     hardened: list[str] = []
-    token: str | None = None
-    while True:
-        vaults, token = ctx.stores.vaults.page(limit=_PAGE, token=token)
-        for vault in vaults:
-            if vault.NativeLocksHardened or not grace_ends_soon(vault.Lock, now):
-                continue
-            protect_vault(ctx, vault.BackupVaultName, now)
-            try:
-                ctx.stores.vaults.save(vault.model_copy(update={"NativeLocksHardened": True}))
-            except Exception:  # noqa: BLE001 - changed meanwhile: the next run does it again, which is harmless
-                logger.info("vault changed while its locks were hardened", extra={"vault": vault.BackupVaultName})
-                continue
-            hardened.append(vault.BackupVaultName)
-        if token is None:
-            return hardened
+    for vault in vaults:
+        if vault.NativeLocksHardened or not grace_ends_soon(vault.Lock, now):
+            continue
+        protect_vault(ctx, vault.BackupVaultName, now)
+        try:
+            ctx.stores.vaults.save(vault.model_copy(update={"NativeLocksHardened": True}))
+        except Exception:  # noqa: BLE001 - changed meanwhile: the next run does it again, which is harmless
+            logger.info("vault changed while its locks were hardened", extra={"vault": vault.BackupVaultName})
+            continue
+        hardened.append(vault.BackupVaultName)
+    return hardened
 
 
 def relock_if_released(ctx: ServiceContext, point: RecoveryPoint, now: datetime) -> None:

@@ -58,7 +58,8 @@ def _drifted(wanted: dict[str, Any], actual: dict[str, Any]) -> bool:
         return True
 
 
-def _rule_schedule_names(client: Any, group: str) -> Iterator[str]:
+def _rule_schedules(client: Any, group: str) -> Iterator[tuple[str, Any]]:
+    """(name, LastModificationDate) of each rule schedule in the group."""
     token: str | None = None
     while True:
         page = client.list_schedules(
@@ -67,10 +68,32 @@ def _rule_schedule_names(client: Any, group: str) -> Iterator[str]:
         for schedule in page.get("Schedules", []):
             # NamePrefix is a filter AWS applies; checking again keeps a lax emulator from widening the sweep.
             if str(schedule["Name"]).startswith(RULE_SCHEDULE_PREFIX):
-                yield str(schedule["Name"])
+                yield str(schedule["Name"]), schedule.get("LastModificationDate")
         token = page.get("NextToken")
         if not token:
             return
+
+
+def _listed(client: Any, group: str) -> dict[str, Any] | None:
+    """The group's rule schedules, or None when the group is gone (if ListSchedules says so)."""
+    try:
+        return dict(_rule_schedules(client, group))
+    except ClientError as error:
+        if _error_code(error) != "ResourceNotFoundException":
+            raise
+        return None
+
+
+# What a warm container remembers between hourly runs: each schedule found in line with its rule, by name, with
+# the request it was compared with and its LastModificationDate then. While ListSchedules shows the same
+# LastModificationDate and the rule asks for the same request, nothing can have changed it (every update, by
+# Strongroom or by hand, sets a new date), so it is not read again. A deleted schedule is missing from the
+# listing, which every run reads; a cold start remembers nothing and reads every schedule.
+_verified: dict[str, tuple[str, Any]] = {}
+
+
+def _fingerprint(request: dict[str, Any]) -> str:
+    return json.dumps(request, sort_keys=True, default=str)
 
 
 def _ensure_group(client: Any, group: str) -> bool:
@@ -93,14 +116,20 @@ def _ensure_group(client: Any, group: str) -> bool:
 
 def reconcile_plan_schedules(plans: Iterable[BackupPlan], client: Any, target: SchedulerTarget) -> ReconcileResult:
     """Make the group hold exactly one schedule per rule of every live plan (see the module docstring)."""
-    result = ReconcileResult(group_recreated=_ensure_group(client, target.group))
+    result = ReconcileResult()
     wanted = {
         request["Name"]: request
         for plan in plans
         if plan.DeletionDate is None
         for request in (schedule_request(target, plan, rule) for rule in plan.Rules)
     }
-    existing = set(_rule_schedule_names(client, target.group))
+    listed = _listed(client, target.group)
+    if not listed:
+        # A schedule listed proves its group is there; with none (or a refused listing), make sure it is.
+        result.group_recreated = _ensure_group(client, target.group)
+        if listed is None:  # refused, and there now (another run made it meanwhile): list it again
+            listed = {} if result.group_recreated else _listed(client, target.group) or {}
+    existing = set(listed)
 
     for name in sorted(existing - wanted.keys()):
         try:
@@ -120,11 +149,17 @@ def reconcile_plan_schedules(plans: Iterable[BackupPlan], client: Any, target: S
                 # Created by a plan update since the listing: compare it like any other.
                 if _error_code(error) != "ConflictException":
                     raise
+        fingerprint = _fingerprint(request)
+        if name in listed and _verified.get(name) == (fingerprint, listed[name]):
+            result.unchanged += 1
+            continue
         actual = client.get_schedule(Name=name, GroupName=target.group)
         if _drifted(request, actual):
+            _verified.pop(name, None)  # the next run reads it again, with the date the update gave it
             client.update_schedule(**request)
             result.updated.append(name)
         else:
+            _verified[name] = (fingerprint, actual.get("LastModificationDate"))
             result.unchanged += 1
 
     _emit(result)

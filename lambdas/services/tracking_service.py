@@ -63,6 +63,10 @@ def track_jobs(
 
 def _track_all(ctx: ServiceContext, now: datetime, budget: WorkBudget, page_size: int) -> TrackResult:
     result = TrackResult()
+    # Most runs find no job open: one small read says so (lambdas/store/open_jobs.py) instead of two queries.
+    marker = ctx.stores.jobs.open_marker.read()
+    if marker.nothing_open:
+        return result
     slots = CopySlots(ctx)  # the run's count of running copies, read once however many copies start
     token: str | None = None
     while True:
@@ -80,6 +84,8 @@ def _track_all(ctx: ServiceContext, now: datetime, budget: WorkBudget, page_size
         metrics.add_metric(name="TrackJobsErrors", unit=MetricUnit.Count, value=len(result.errors))
     # After the backup jobs, so the copies a completed backup started are polled in the same run.
     result.copies = track_copy_jobs(ctx, now, slots, WorkBudget(COPY_JOBS_SECONDS))
+    if result.examined == 0 and result.copies.examined == 0 and result.finished and result.copies.finished:
+        ctx.stores.jobs.open_marker.found_none(marker)
     return result
 
 

@@ -25,6 +25,7 @@ from lambdas.domain.job_kinds import JobKindSpec, spec_of
 from lambdas.domain.job_kinds import spec_of_model as _spec
 from lambdas.domain.jobs import BackupJob, MachineJob, RestoreJob
 from lambdas.store.codec import decode_token, encode_token, from_item, sortable, to_item
+from lambdas.store.open_jobs import OpenJobs
 from lambdas.store.schema import TABLE_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY
 from lambdas.store.table import MAX_TRANSACTION, ConditionFailed, Item, Put, Query, Table
 
@@ -166,10 +167,14 @@ class JobStore:
 
     def __init__(self, table: Table) -> None:
         self._table = table
+        # Whether TrackJobs has anything to look at (lambdas/store/open_jobs.py); restore jobs are not its.
+        self.open_marker = OpenJobs(table)
 
     def create(self, job: MachineJob) -> bool:
         """False when a job with this id exists already (a duplicate delivery, a retried rule, the same
         IdempotencyToken): not an error."""
+        if not isinstance(job, RestoreJob):
+            self.open_marker.opening()
         try:
             self._table.put(job_item(job), if_absent=True)
         except ConditionFailed:
@@ -236,6 +241,7 @@ class JobStore:
         usual case), else one conditional write each, which leaves the existing ones as they are."""
         if not jobs:
             return set()
+        self.open_marker.opening()
         if len(jobs) <= MAX_TRANSACTION:
             try:
                 self._table.transact([Put(job_item(job), if_absent=True) for job in jobs])
@@ -257,6 +263,8 @@ class JobStore:
 
     def create_backup_jobs(self, jobs: list[BackupJob]) -> None:
         """Unconditional batch write, for jobs the caller has checked are new."""
+        if jobs:
+            self.open_marker.opening()
         self._table.put_many([job_item(job) for job in jobs])
 
     def backup_jobs_of_resource(self, resource_arn: str) -> list[BackupJob]:

@@ -191,6 +191,50 @@ def test_a_drifted_schedule_is_put_back_to_the_latest_version_and_a_faithful_one
     assert monthly_after["LastModificationDate"] == monthly_before["LastModificationDate"]
 
 
+def scheduler_calls_of(run: Any) -> list[str]:
+    """The Scheduler operations Strongroom's clients made during run()."""
+    from lambdas.common import aws
+
+    heard: list[str] = []
+
+    def hear(service: str, operation: str, *_: Any) -> None:
+        if service == "scheduler":
+            heard.append(operation)
+
+    stop = aws.listen_to_calls(hear)
+    try:
+        run()
+    finally:
+        stop()
+    return heard
+
+
+def test_an_hourly_run_with_nothing_changed_only_lists_yet_a_later_edit_by_hand_is_still_put_back(
+    deployed: Any,
+) -> None:
+    # Given a plan whose schedules one hourly run has already found in line with its rules
+    saved_and_scheduled(deployed, two_rules())
+    hourly_run()
+    # When the next run comes with nothing changed
+    calls = scheduler_calls_of(hourly_run)
+    # Then it lists the group's schedules and reads none of them one by one
+    assert calls == ["ListSchedules"]
+    # And when someone then edits the daily schedule by hand (a new LastModificationDate)
+    drifted = scheduler().get_schedule(Name="rule-plan-1-daily", GroupName=GROUP)
+    scheduler().update_schedule(
+        Name="rule-plan-1-daily",
+        GroupName=GROUP,
+        ScheduleExpression="cron(0 23 ? * * *)",
+        FlexibleTimeWindow=drifted["FlexibleTimeWindow"],
+        Target=drifted["Target"],
+    )
+    # Then the next run reads that one schedule again and puts it back; the untouched one is not read
+    calls = scheduler_calls_of(hourly_run)
+    assert sorted(calls) == ["GetSchedule", "ListSchedules", "UpdateSchedule"]
+    daily = scheduler().get_schedule(Name="rule-plan-1-daily", GroupName=GROUP)
+    assert daily["ScheduleExpression"] == "cron(0 5 ? * * *)"
+
+
 def test_on_deploy_cloudformation_is_answered_after_the_schedules_are_back(
     deployed: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -797,3 +797,38 @@ def test_given_a_vault_deleted_when_created_again_then_its_counter_starts_at_zer
     stores.vaults.create(vault("again"))
 
     assert stores.recovery_points.count_in_vault("again") == 0
+
+
+def test_given_no_open_jobs_marker_when_read_then_jobs_may_be_open(stores) -> None:
+    # A table written before the marker existed: open jobs may be there, so the tracker must look
+    assert not stores.jobs.open_marker.read().nothing_open
+
+
+def test_given_two_empty_findings_when_read_then_nothing_open_until_a_job_is_opened(stores) -> None:
+    marker = stores.jobs.open_marker
+    # Given a job opened, and the tracker finding none open twice (reading the marker before each time)
+    marker.opening()
+    marker.found_none(marker.read())
+    assert not marker.read().nothing_open  # once is not enough: the index may not show a new job yet
+    marker.found_none(marker.read())
+    assert marker.read().nothing_open
+    # When a job is opened
+    marker.opening()
+    # Then the marker says jobs may be open again
+    assert not marker.read().nothing_open
+
+
+def test_given_a_job_opened_after_the_tracker_read_the_marker_when_it_reports_none_then_the_report_is_dropped(
+    stores,
+) -> None:
+    marker = stores.jobs.open_marker
+    marker.opening()
+    marker.found_none(marker.read())
+    # Given the tracker read the marker, then a job was opened before it reported finding none
+    read = marker.read()
+    marker.opening()
+    marker.found_none(read)
+    # Then nothing says "nothing open", now or after one more empty finding
+    assert not marker.read().nothing_open
+    marker.found_none(marker.read())
+    assert not marker.read().nothing_open
