@@ -127,3 +127,28 @@ class TypeSpec:
         unknown = set(self.iam or {}) - set(JOBS)
         if unknown:
             raise ValueError(f"{self.resource_type}: IAM for unknown jobs {sorted(unknown)}; jobs are {JOBS}")
+
+
+def native_type(
+    resource_type: str,
+    resource: str,
+    summary: str,
+    *,
+    package: str,
+    owns_arns: bool = True,
+    build: Callable[[AdapterContext], ResourceAdapter] | None = None,
+    **traits: Any,
+) -> TypeSpec:
+    """The spec of a type whose resources are named by one ARN form, `resource` as "service:kind" (ec2:volume),
+    which is also the Tagging API's filter for them, and whose adapter is `build` in <package>.adapter unless
+    given. owns_arns=False for a type that shares its ARN form with another (DocumentDB and Neptune clusters are
+    rds:cluster, as Aurora's: Aurora's adapter owns the form and tells the three apart)."""
+    service, kind = resource.split(":", 1)
+    return TypeSpec(
+        resource_type=resource_type,
+        arn_forms=(ArnForm(service, kind),) if owns_arns else (),
+        tagging_filter=resource,
+        summary=summary,
+        build=build or adapter_in(f"{package}.adapter"),
+        **traits,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lambdas.resources.spec import ArnForm, TypeSpec
+from lambdas.resources.spec import native_type
 
 if TYPE_CHECKING:
     from lambdas.resources.base import ResourceAdapter
@@ -19,13 +19,11 @@ def build(ctx: AdapterContext) -> ResourceAdapter:
     return EfsAdapter(ctx.client("efs"), ctx.region, ctx.account, ctx.vault_storage, mover)
 
 
-EFS = TypeSpec(
-    resource_type="EFS",
-    arn_forms=(ArnForm("elasticfilesystem", "file-system"),),
-    tagging_filter="elasticfilesystem:file-system",
-    summary=(
-        "EFS file systems: a recovery point is the files' contents in the vault bucket; a restore writes them back."
-    ),
+EFS = native_type(
+    "EFS",
+    "elasticfilesystem:file-system",
+    "EFS file systems: a recovery point is the files' contents in the vault bucket; a restore writes them back.",
+    package="lambdas.resources.efs",
     build=build,
     supports_cold_storage=True,
     manageable=True,

@@ -7,7 +7,7 @@ restore a snapshot, not own a copy of it)."""
 
 from __future__ import annotations
 
-from lambdas.resources.spec import ArnForm, Grant, TypeSpec, adapter_in, describe, key_grants
+from lambdas.resources.spec import Grant, describe, key_grants, native_type
 
 
 def _arn(resource: str) -> str:
@@ -37,12 +37,11 @@ RESTORE_METADATA_KEYS = (
     "Encrypted",
 )
 
-REDSHIFT = TypeSpec(
-    resource_type="Redshift",
-    arn_forms=(ArnForm("redshift", "cluster"),),
-    tagging_filter="redshift:cluster",
-    summary="Redshift provisioned clusters: a recovery point is a manual cluster snapshot; a restore is a new cluster.",
-    build=adapter_in("lambdas.resources.redshift.adapter"),
+REDSHIFT = native_type(
+    "Redshift",
+    "redshift:cluster",
+    "Redshift provisioned clusters: a recovery point is a manual cluster snapshot; a restore is a new cluster.",
+    package="lambdas.resources.redshift",
     copy_refusal=(
         "Redshift has no call that copies a manual cluster snapshot into another Region or account "
         "(CopyClusterSnapshot copies automated snapshots within their Region; cross-Region snapshot copy is the "
