@@ -65,9 +65,6 @@ class EbsAdapter(OneSnapshotPoint):
     def _volume_arn(self, volume_id: str) -> str:
         return f"arn:aws:ec2:{self._region}:{self._account}:volume/{volume_id}"
 
-    def _snapshot_arn(self, snapshot_id: str) -> str:
-        return f"arn:aws:ec2:{self._region}::snapshot/{snapshot_id}"
-
     def _info(self, volume: dict[str, Any]) -> ResourceInfo:
         tags = ebs_tags(volume.get("Tags"))
         return ResourceInfo(
@@ -136,15 +133,6 @@ class EbsAdapter(OneSnapshotPoint):
         for page in self._ec2().get_paginator("describe_volumes").paginate():
             for volume in page["Volumes"]:
                 yield self._info(volume)
-
-    def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
-        snapshots = self._ec2().describe_snapshots(
-            OwnerIds=["self"], Filters=[{"Name": f"tag:{JOB_TAG}", "Values": [job_id]}]
-        )["Snapshots"]
-        if not snapshots:
-            return None
-        snapshot_id = snapshots[0]["SnapshotId"]
-        return NativeBackup(snapshot_id, self._snapshot_arn(snapshot_id))
 
     def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
         volume_id = parse_arn(resource_arn).resource_id

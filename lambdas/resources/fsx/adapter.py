@@ -37,6 +37,7 @@ from lambdas.resources.base import (
     ResourceInfo,
 )
 from lambdas.resources.fsx.restore import GIB, FsxRestores, _code, _tags, request_token
+from lambdas.resources.paging import listed
 from lambdas.resources.spec import AdapterContext
 
 _FILE_SYSTEM_ID = re.compile(r"^fs-[0-9a-f]{8,21}$")
@@ -110,13 +111,7 @@ class FsxAdapter(FsxRestores):
         return self._info(file_system)
 
     def _file_systems(self) -> Iterator[dict[str, Any]]:
-        request: dict[str, Any] = {}
-        while True:
-            response = self._fsx().describe_file_systems(**request)
-            yield from response.get("FileSystems", [])
-            if not response.get("NextToken"):
-                return
-            request["NextToken"] = response["NextToken"]
+        return listed(self._fsx().describe_file_systems, "FileSystems", "NextToken")
 
     def list_resources(self) -> Iterator[ResourceInfo]:
         for file_system in self._file_systems():
@@ -125,13 +120,8 @@ class FsxAdapter(FsxRestores):
     # backups
 
     def _backups_of(self, file_system_id: str) -> Iterator[dict[str, Any]]:
-        request: dict[str, Any] = {"Filters": [{"Name": "file-system-id", "Values": [file_system_id]}]}
-        while True:
-            response = self._fsx().describe_backups(**request)
-            yield from response.get("Backups", [])
-            if not response.get("NextToken"):
-                return
-            request["NextToken"] = response["NextToken"]
+        filters = [{"Name": "file-system-id", "Values": [file_system_id]}]
+        return listed(self._fsx().describe_backups, "Backups", "NextToken", Filters=filters)
 
     def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
         """The backup (or copy) the job made: among the file system's backups, and for a file system of another
@@ -146,13 +136,7 @@ class FsxAdapter(FsxRestores):
         return None
 
     def _all_backups(self) -> Iterator[dict[str, Any]]:
-        request: dict[str, Any] = {}
-        while True:
-            response = self._fsx().describe_backups(**request)
-            yield from response.get("Backups", [])
-            if not response.get("NextToken"):
-                return
-            request["NextToken"] = response["NextToken"]
+        return listed(self._fsx().describe_backups, "Backups", "NextToken")
 
     def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
         info = self._file_system(self._file_system_id(resource_arn))
