@@ -8,7 +8,7 @@ from constructs import Construct
 
 from infrastructure import constants, names
 from infrastructure.constructs.nag import printed
-from lambdas.resources.ec2.restore import RESTORE_ROLE_PATH
+from lambdas.resources.ec2.iam import RESTORE_ROLE_PATH
 
 
 class Arns:

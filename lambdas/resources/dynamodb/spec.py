@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lambdas.resources.dynamodb.iam import IAM
 from lambdas.resources.spec import native_type
 
 DYNAMODB = native_type(
@@ -17,4 +18,5 @@ DYNAMODB = native_type(
     ),
     manageable=True,
     imports_native_backups=True,
+    iam=IAM,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lambdas.resources.ebs.iam import IAM
 from lambdas.resources.spec import native_type
 
 EBS = native_type(
@@ -13,4 +14,5 @@ EBS = native_type(
     concurrent_copies=20,
     start_quota="5 pending snapshots per volume (SnapshotCreationPerVolumeRateExceeded)",
     imports_native_backups=True,
+    iam=IAM,
 )

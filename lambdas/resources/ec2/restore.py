@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException
 from lambdas.resources.base import RESTORE_TAG, NativeRestore, Phase, Progress, ResourceInfo
+from lambdas.resources.ec2.iam import RESTORE_ROLE_PATH
 from lambdas.resources.restore_metadata import flag, json_list, metadata_value
 from lambdas.resources.snapshot_engine import error_code, tag_list
 
@@ -24,9 +25,6 @@ _PLACEMENT_KEYS = frozenset({"AvailabilityZone", "Tenancy", "GroupName"})
 # AWS Backup's default for EC2: the instance keeps running while its AMI is made (no reboot, so no
 # file-system freeze); Windows VSS is off unless the plan's AdvancedBackupSettings turn it on.
 WINDOWS_VSS = "disabled"
-# Roles a restore may hand to a new instance: the user marks them by creating them under this IAM path
-# (aws iam create-role --path /strongroom-restore/ ...). RestoreStart may pass only these, and only to EC2.
-RESTORE_ROLE_PATH = "/strongroom-restore/"
 
 
 def _placement(metadata: dict[str, str]) -> dict[str, str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lambdas.resources.ec2.iam import IAM
 from lambdas.resources.spec import native_type
 
 EC2 = native_type(
@@ -12,4 +13,5 @@ EC2 = native_type(
     concurrent_copies=20,
     backup_options={"WindowsVSS": frozenset({"enabled", "disabled"})},
     imports_native_backups=True,
+    iam=IAM,
 )

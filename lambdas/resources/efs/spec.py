@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lambdas.resources.efs.iam import IAM
 from lambdas.resources.spec import native_type
 
 if TYPE_CHECKING:
@@ -27,4 +28,5 @@ EFS = native_type(
     build=build,
     supports_cold_storage=True,
     manageable=True,
+    iam=IAM,
 )

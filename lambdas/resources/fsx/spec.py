@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lambdas.resources.fsx.iam import IAM
 from lambdas.resources.spec import native_type
 
 FSX = native_type(
@@ -14,4 +15,5 @@ FSX = native_type(
     package="lambdas.resources.fsx",
     concurrent_copies=5,
     imports_native_backups=True,
+    iam=IAM,
 )

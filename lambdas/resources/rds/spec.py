@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lambdas.resources.rds_family.iam import IAM
 from lambdas.resources.spec import native_type
 
 RDS = native_type(
@@ -12,4 +13,5 @@ RDS = native_type(
     concurrent_copies=20,
     start_quota="the RDS manual snapshot quota; one snapshot at a time per instance",
     imports_native_backups=True,
+    iam=IAM,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lambdas.resources.rds_family.iam import IAM
 from lambdas.resources.spec import TypeSpec, native_type
 
 
@@ -17,5 +18,6 @@ def cluster_type(resource_type: str, *, package: str, owns_cluster_arns: bool = 
         owns_arns=owns_cluster_arns,
         start_quota="the RDS manual cluster snapshot quota; one snapshot at a time per cluster",
         imports_native_backups=True,
+        iam=IAM,
         **traits,
     )

@@ -7,18 +7,8 @@ restore a snapshot, not own a copy of it)."""
 
 from __future__ import annotations
 
-from lambdas.resources.spec import Grant, describe, key_grants, native_type
-
-
-def _arn(resource: str) -> str:
-    return f"arn:{{partition}}:redshift:{{region}}:{{account}}:{resource}"
-
-
-CLUSTERS = _arn("cluster:*")
-SNAPSHOTS = _arn("snapshot:*/*")  # snapshot:<cluster>/<snapshot>
-READ = describe("Redshift", "redshift", "DescribeClusters", "DescribeClusterSnapshots")
-READ_CLUSTERS = describe("Redshift", "redshift", "DescribeClusters")
-READ_SNAPSHOTS = describe("Redshift", "redshift", "DescribeClusterSnapshots")
+from lambdas.resources.redshift.iam import IAM
+from lambdas.resources.spec import native_type
 
 # RestoreFromClusterSnapshot's parameters a restore may set (case-insensitive, as AWS Backup's metadata keys).
 RESTORE_METADATA_KEYS = (
@@ -61,33 +51,5 @@ REDSHIFT = native_type(
         ("redshift", "subnetgroup"): "A Redshift restore uses the cluster subnet group its restore metadata names.",
         ("redshift", "parametergroup"): "A Redshift restore uses the parameter group its restore metadata names.",
     },
-    iam={
-        "start_backup": (
-            READ,
-            Grant(
-                "CreateRedshiftSnapshots",
-                ("redshift:CreateClusterSnapshot", "redshift:CreateTags"),
-                (CLUSTERS, SNAPSHOTS),
-            ),
-        ),
-        "track_backup": (READ,),
-        "delete_backup": (
-            READ_SNAPSHOTS,
-            Grant("DeleteRedshiftSnapshots", ("redshift:DeleteClusterSnapshot",), (SNAPSHOTS,)),
-        ),
-        "check_restore": (READ_CLUSTERS,),
-        "start_restore": (
-            READ_CLUSTERS,
-            Grant(
-                "RestoreRedshiftClusters",
-                ("redshift:RestoreFromClusterSnapshot",),
-                # The new cluster, the snapshot, and the groups the restore metadata names.
-                (CLUSTERS, SNAPSHOTS, _arn("subnetgroup:*"), _arn("parametergroup:*")),
-            ),
-            Grant("TagRestoredRedshiftClusters", ("redshift:CreateTags",), (CLUSTERS,)),
-            *key_grants("Redshift", "redshift"),
-        ),
-        "poll_restore": (READ_CLUSTERS,),
-        "catalog": (READ,),
-    },
+    iam=IAM,
 )

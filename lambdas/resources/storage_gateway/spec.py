@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lambdas.resources.spec import ArnForm, TypeSpec, adapter_in
+from lambdas.resources.storage_gateway.iam import IAM
 
 STORAGE_GATEWAY = TypeSpec(
     resource_type="Storage Gateway",
@@ -24,4 +25,5 @@ STORAGE_GATEWAY = TypeSpec(
     ),
     build=adapter_in("lambdas.resources.storage_gateway.adapter"),
     supports_cold_storage=True,
+    iam=IAM,
 )
