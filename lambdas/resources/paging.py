@@ -1,6 +1,7 @@
-"""Reading every page of a listing whose service hands back a token for the next page (FSx's NextToken, Storage
-Gateway's Marker), written once for the adapters that page by hand: one call per page, as a boto3 paginator
-would make, with the page's token passed on as the next request's."""
+"""Reading listings, written once for every adapter: the pages of a listing whose service hands back a token for the
+next page (FSx's NextToken, Storage Gateway's Marker), for the adapters that page by hand (one call per page, as a
+boto3 paginator would make); and the items named by a filter on many values, which a service takes only so many
+of in one call (EC2 200, RDS 100)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,15 @@ def listed(call: Callable[..., dict[str, Any]], key: str, token: str, **request:
     """The items under `key` of every page."""
     for page in token_pages(call, token, **request):
         yield from page.get(key, [])
+
+
+def filtered(
+    client: Any, operation: str, key: str, filter_name: str, values: list[str], per_call: int, **request: Any
+) -> Iterator[dict[str, Any]]:
+    """The items under `key` that `operation` lists for a filter on `values`, `per_call` values a call, each call's
+    pages read through the boto3 paginator. A value that names nothing is simply not listed."""
+    paginator = client.get_paginator(operation)
+    for start in range(0, len(values), per_call):
+        chunk = [{"Name": filter_name, "Values": values[start : start + per_call]}]
+        for page in paginator.paginate(Filters=chunk, **request):
+            yield from page[key]

@@ -21,11 +21,13 @@ from lambdas.resources.base import (
     CopySource,
     NativeBackup,
     NativeRestore,
+    OneTypeAdapter,
     Phase,
     Progress,
     ResourceInfo,
     StartCapacity,
 )
+from lambdas.resources.ebs.spec import EBS
 from lambdas.resources.ebs_snapshots import (
     GIB,
     OneSnapshotPoint,
@@ -35,6 +37,8 @@ from lambdas.resources.ebs_snapshots import (
     tag_spec,
     thaw_snapshot,
 )
+from lambdas.resources.paging import filtered
+from lambdas.resources.snapshot_engine import refused_as
 from lambdas.resources.spec import AdapterContext
 from lambdas.resources.waits import PENDING_SNAPSHOTS_PER_VOLUME, BackupMustWait, volume_busy
 
@@ -50,20 +54,15 @@ def _volume_details(volume: dict[str, Any]) -> dict[str, str]:
     return details
 
 
-class EbsAdapter(OneSnapshotPoint):
-    resource_type = "EBS"
-    tagging_filter = "ec2:volume"
-    supports_cold_storage = True  # the EBS snapshot archive tier
-
+class EbsAdapter(OneSnapshotPoint, OneTypeAdapter):
     def __init__(self, ec2: Callable[[], Any], region: str, account: str) -> None:
         self._ec2 = ec2
-        self._region = region
-        self._account = account
+        super().__init__(EBS, region, account)
         # Snapshots a batch status call just described, kept for the restore metadata that follows it.
         self._described: dict[str, dict[str, Any]] = {}
 
     def _volume_arn(self, volume_id: str) -> str:
-        return f"arn:aws:ec2:{self._region}:{self._account}:volume/{volume_id}"
+        return self._arn_here("ec2", f"volume/{volume_id}")
 
     def _info(self, volume: dict[str, Any]) -> ResourceInfo:
         tags = ebs_tags(volume.get("Tags"))
@@ -78,17 +77,11 @@ class EbsAdapter(OneSnapshotPoint):
             details=_volume_details(volume),
         )
 
-    def resource_type_for(self, resource_arn: str) -> str:
-        return self.resource_type
-
     def describe(self, resource_arn: str) -> ResourceInfo:
         volume_id = parse_arn(resource_arn).resource_id
-        try:
+        gone = ResourceNotFoundException(f"EBS volume {resource_arn} does not exist")
+        with refused_as(("InvalidVolume.NotFound", "InvalidVolumeID.Malformed"), lambda error: gone):
             volumes = self._ec2().describe_volumes(VolumeIds=[volume_id])["Volumes"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("InvalidVolume.NotFound", "InvalidVolumeID.Malformed"):
-                raise ResourceNotFoundException(f"EBS volume {resource_arn} does not exist") from None
-            raise
         return self._info(volumes[0])
 
     def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
@@ -101,11 +94,7 @@ class EbsAdapter(OneSnapshotPoint):
         return found
 
     def _volumes_filtered(self, name: str, values: list[str]) -> Iterator[dict[str, Any]]:
-        paginator = self._ec2().get_paginator("describe_volumes")
-        for start in range(0, len(values), _FILTER_VALUES):
-            chunk = [{"Name": name, "Values": values[start : start + _FILTER_VALUES]}]
-            for page in paginator.paginate(Filters=chunk):
-                yield from page["Volumes"]
+        return filtered(self._ec2(), "describe_volumes", "Volumes", name, values, _FILTER_VALUES)
 
     def start_capacity(self, resource_arns: list[str]) -> StartCapacity:
         """EC2 takes at most 5 pending snapshots of one volume: those of the batch's volumes are counted with one
@@ -181,15 +170,19 @@ class EbsAdapter(OneSnapshotPoint):
 
     def find_duplicates(self, owners: dict[str, str]) -> list[NativeBackup]:
         found: list[NativeBackup] = []
-        job_ids = sorted(owners)
-        for start in range(0, len(job_ids), STATUS_PAGE):
-            tagged = {"Name": f"tag:{JOB_TAG}", "Values": job_ids[start : start + STATUS_PAGE]}
-            pages = self._ec2().get_paginator("describe_snapshots").paginate(OwnerIds=["self"], Filters=[tagged])
-            for page in pages:
-                for snapshot in page["Snapshots"]:
-                    job_id = ebs_tags(snapshot.get("Tags")).get(JOB_TAG, "")
-                    if job_id in owners and snapshot["SnapshotId"] != owners[job_id]:
-                        found.append(NativeBackup(snapshot["SnapshotId"], self._snapshot_arn(snapshot["SnapshotId"])))
+        tagged = filtered(
+            self._ec2(),
+            "describe_snapshots",
+            "Snapshots",
+            f"tag:{JOB_TAG}",
+            sorted(owners),
+            STATUS_PAGE,
+            OwnerIds=["self"],
+        )
+        for snapshot in tagged:
+            job_id = ebs_tags(snapshot.get("Tags")).get(JOB_TAG, "")
+            if job_id in owners and snapshot["SnapshotId"] != owners[job_id]:
+                found.append(NativeBackup(snapshot["SnapshotId"], self._snapshot_arn(snapshot["SnapshotId"])))
         return found
 
     # deletion, cold storage, locks and sharing: OneSnapshotPoint's (the point is one EBS snapshot)

@@ -14,7 +14,7 @@ from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException
 from lambdas.resources.base import RESTORE_TAG, NativeRestore, Phase, Progress, ResourceInfo
 from lambdas.resources.ec2.iam import RESTORE_ROLE_PATH
-from lambdas.resources.restore_metadata import flag, json_list, metadata_value
+from lambdas.resources.restore_metadata import flag, json_list, json_value, metadata_value
 from lambdas.resources.snapshot_engine import error_code, tag_list
 
 GIB = 1024**3
@@ -28,22 +28,17 @@ WINDOWS_VSS = "disabled"
 
 
 def _placement(metadata: dict[str, str]) -> dict[str, str] | None:
-    raw = metadata_value(metadata, "Placement")
-    if raw is None or raw == "":
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        value = None
-    if (
-        not isinstance(value, dict)
-        or not set(value) <= _PLACEMENT_KEYS
-        or not all(isinstance(item, str) for item in value.values())
-    ):
-        raise InvalidParameterValueException(
-            f"Restore metadata Placement must be a JSON object of {', '.join(sorted(_PLACEMENT_KEYS))}, got {raw!r}"
-        )
-    return {key: item for key, item in value.items() if item}
+    value: dict[str, str] | None = json_value(
+        metadata,
+        "Placement",
+        lambda value: (
+            isinstance(value, dict)
+            and set(value) <= _PLACEMENT_KEYS
+            and all(isinstance(item, str) for item in value.values())
+        ),
+        f"a JSON object of {', '.join(sorted(_PLACEMENT_KEYS))}",
+    )
+    return None if value is None else {key: item for key, item in value.items() if item}
 
 
 def _launch_settings(instance: dict[str, Any]) -> dict[str, str]:

@@ -26,7 +26,7 @@ EFS = native_type(
     "EFS file systems: a recovery point is the files' contents in the vault bucket; a restore writes them back.",
     package="lambdas.resources.efs",
     build=build,
-    supports_cold_storage=True,
+    supports_cold_storage=True,  # the file contents in the vault bucket go to S3 Glacier Instant Retrieval
     manageable=True,
     iam=IAM,
 )

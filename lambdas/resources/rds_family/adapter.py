@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
 from lambdas.resources.base import RESTORE_TAG, CopySource, NativeBackup, NativeRestore, Phase, Progress, ResourceInfo
@@ -34,7 +32,7 @@ from lambdas.resources.rds_family.common import (
     tags_of,
 )
 from lambdas.resources.restore_metadata import metadata_value
-from lambdas.resources.snapshot_engine import SnapshotCalls, SnapshotEngine, error_code
+from lambdas.resources.snapshot_engine import SnapshotCalls, SnapshotEngine, refused_as, unless_gone
 
 
 @dataclass(frozen=True)
@@ -171,12 +169,9 @@ class RdsFamilyAdapter:
 
     def _resource(self, identifier: str) -> dict[str, Any] | None:
         calls = self.calls
-        try:
-            found = getattr(self._rds(), calls.describe)(**{calls.id_field: identifier})[calls.listed]
-        except ClientError as error:
-            if error_code(error) in calls.not_found:
-                return None
-            raise
+        found = unless_gone(
+            lambda: getattr(self._rds(), calls.describe)(**{calls.id_field: identifier})[calls.listed], calls.not_found
+        )
         return found[0] if found else None
 
     def _existing(self, resource_arn: str) -> dict[str, Any]:
@@ -272,12 +267,8 @@ class RdsFamilyAdapter:
     def _restored(self, operation: str, request: dict[str, Any], answer: str) -> NativeRestore:
         """Makes the restore call; an identifier another resource took since check_restore is the user's to change."""
         calls = self.calls
-        try:
+        with refused_as(calls.already_exists, lambda error: self._in_use(request[calls.id_field])):
             resource = getattr(self._rds(), operation)(**request)[answer]
-        except ClientError as error:
-            if error_code(error) in calls.already_exists:
-                raise self._in_use(request[calls.id_field]) from None
-            raise
         return NativeRestore(resource[calls.id_field], resource[calls.arn_field])
 
     def find_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore | None:

@@ -23,16 +23,19 @@ from lambdas.resources.base import (
     JOB_TAG,
     CopySource,
     NativeBackup,
+    OneTypeAdapter,
     Progress,
     ResourceInfo,
 )
 from lambdas.resources.ebs_snapshots import (
+    SNAPSHOT_GONE,
     OneSnapshotPoint,
     copy_snapshot,
     ebs_tags,
     snapshot_progress,
 )
 from lambdas.resources.paging import listed
+from lambdas.resources.snapshot_engine import unless_gone
 from lambdas.resources.spec import AdapterContext
 from lambdas.resources.storage_gateway.restore import (
     _NOT_FOUND,
@@ -40,26 +43,17 @@ from lambdas.resources.storage_gateway.restore import (
     _gateway_code,
     gateway_of,
 )
+from lambdas.resources.storage_gateway.spec import STORAGE_GATEWAY
 
 
-class StorageGatewayAdapter(OneSnapshotPoint, GatewayRestores):
-    resource_type = "Storage Gateway"
-    # The Resource Groups Tagging API types a resource by the first part of its ARN's resource: a volume
-    # (gateway/sgw-id/volume/vol-id) is a "storagegateway:gateway" resource, like its gateway.
-    tagging_filter = "storagegateway:gateway"
-    supports_cold_storage = True  # its points are EBS snapshots: the EBS archive tier
-
+class StorageGatewayAdapter(OneSnapshotPoint, GatewayRestores, OneTypeAdapter):
     def __init__(self, storagegateway: Callable[[], Any], ec2: Callable[[], Any], region: str, account: str) -> None:
         self._sgw = storagegateway
         self._ec2 = ec2
-        self._region = region
-        self._account = account
-
-    def resource_type_for(self, resource_arn: str) -> str:
-        return self.resource_type
+        super().__init__(STORAGE_GATEWAY, region, account)
 
     def _volume_arn(self, volume_id: str) -> str:
-        return f"arn:aws:ec2:{self._region}:{self._account}:volume/{volume_id}"
+        return self._arn_here("ec2", f"volume/{volume_id}")
 
     # the gateway side
 
@@ -129,12 +123,9 @@ class StorageGatewayAdapter(OneSnapshotPoint, GatewayRestores):
         return NativeBackup(snapshot["SnapshotId"], self._snapshot_arn(snapshot["SnapshotId"]))
 
     def _snapshot(self, snapshot_id: str) -> dict[str, Any] | None:
-        try:
-            return dict(self._ec2().describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0])
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("InvalidSnapshot.NotFound", "InvalidSnapshotID.Malformed"):
-                return None
-            raise
+        return unless_gone(
+            lambda: dict(self._ec2().describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0]), SNAPSHOT_GONE
+        )
 
     def backup_status(self, native_id: str) -> Progress:
         return snapshot_progress(self._snapshot(native_id), native_id)
