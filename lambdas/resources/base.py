@@ -6,11 +6,11 @@ creating a second snapshot."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from lambdas.domain.errors import InvalidRequestException
 from lambdas.domain.native_locks import NativeLock
@@ -115,6 +115,30 @@ class ResourceAdapter(Protocol):
     def start_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore: ...
 
     def restore_status(self, restore: NativeRestore) -> Progress: ...
+
+
+class BatchMemo:
+    """What one batch call described (backup_statuses, describe_many, start_capacity), by identifier, for the call
+    that follows it for the same jobs (restore_metadata, start_backup): the explicit, one way an adapter keeps what
+    it saw instead of describing it again. remember() replaces the last batch's (never an older batch's, even when
+    the describe fails); take() hands an entry out once; seen() is the whole batch, for another batch call."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, dict[str, Any]] = {}
+
+    def remember(self, describe: Callable[[], dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+        self.forget()  # never an older batch's, if the call below fails
+        self._seen = describe()
+        return self._seen
+
+    def forget(self) -> None:
+        self._seen = {}
+
+    def seen(self) -> list[dict[str, Any]]:
+        return list(self._seen.values())
+
+    def take(self, identifier: str) -> dict[str, Any] | None:
+        return self._seen.pop(identifier, None)
 
 
 class OneTypeAdapter:

@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
-from lambdas.resources.base import NativeBackup, NativeRestore, OneTypeAdapter, Phase, Progress, ResourceInfo
+from lambdas.resources.base import BatchMemo, NativeBackup, NativeRestore, OneTypeAdapter, Phase, Progress, ResourceInfo
 from lambdas.resources.dynamodb.spec import DYNAMODB
 from lambdas.resources.snapshot_engine import refused_as, unless_gone
 from lambdas.resources.spec import AdapterContext
@@ -55,8 +55,7 @@ class DynamoDbAdapter(OneTypeAdapter):
     def __init__(self, dynamodb: Callable[[], Any], region: str, account: str) -> None:
         self._dynamodb = dynamodb
         super().__init__(DYNAMODB, region, account)
-        # The backups the last status call described (BackupDescription by ARN), for the calls that follow it.
-        self._seen: dict[str, dict[str, Any]] = {}
+        self._seen = BatchMemo()  # backup_statuses' BackupDescriptions by ARN, for describe_many and restore_metadata
 
     def _table_arn(self, name: str) -> str:
         return self._arn_here("dynamodb", f"table/{name}")
@@ -93,7 +92,7 @@ class DynamoDbAdapter(OneTypeAdapter):
         per table): describe gives them."""
         by_table = {
             description["SourceTableDetails"]["TableArn"]: description
-            for description in sorted(self._seen.values(), key=_created)
+            for description in sorted(self._seen.seen(), key=_created)
             if (description.get("SourceTableDetails") or {}).get("TableArn")
         }
         found: dict[str, ResourceInfo] = {}
@@ -146,9 +145,13 @@ class DynamoDbAdapter(OneTypeAdapter):
 
     def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
         """One DescribeBackup each, kept for describe_many and restore_metadata (module docstring)."""
-        self._seen = {}  # never an older batch's, if a call below fails
-        described = {native_id: self._backup(native_id) for native_id in native_ids}
-        self._seen = {native_id: found for native_id, found in described.items() if found is not None}
+        described: dict[str, dict[str, Any] | None] = {}
+
+        def describe() -> dict[str, dict[str, Any]]:
+            described.update((native_id, self._backup(native_id)) for native_id in native_ids)
+            return {native_id: found for native_id, found in described.items() if found is not None}
+
+        self._seen.remember(describe)
         return {native_id: _progress(found, native_id) for native_id, found in described.items()}
 
     def delete_backup(self, native_id: str) -> None:
@@ -165,8 +168,7 @@ class DynamoDbAdapter(OneTypeAdapter):
 
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
         description = (
-            self._seen.pop(native_id, None)
-            or self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"]
+            self._seen.take(native_id) or self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"]
         )
         table_name = description["SourceTableDetails"]["TableName"]
         return {"targetTableName": table_name, "originalTableName": table_name}

@@ -18,6 +18,7 @@ from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFou
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
+    BatchMemo,
     CopySource,
     NativeBackup,
     NativeRestore,
@@ -58,8 +59,7 @@ class EbsAdapter(OneSnapshotPoint, OneTypeAdapter):
     def __init__(self, ec2: Callable[[], Any], region: str, account: str) -> None:
         self._ec2 = ec2
         super().__init__(EBS, region, account)
-        # Snapshots a batch status call just described, kept for the restore metadata that follows it.
-        self._described: dict[str, dict[str, Any]] = {}
+        self._described = BatchMemo()  # backup_statuses' snapshots, for restore_metadata
 
     def _volume_arn(self, volume_id: str) -> str:
         return self._arn_here("ec2", f"volume/{volume_id}")
@@ -152,6 +152,7 @@ class EbsAdapter(OneSnapshotPoint, OneTypeAdapter):
     def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
         """DescribeSnapshots by id, a page of ids per call; one id gone fails the whole call in EC2, so those
         are asked for again one by one."""
+        self._described.forget()  # never an older batch's, if a call below fails
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(native_ids), STATUS_PAGE):
             ids = native_ids[start : start + STATUS_PAGE]
@@ -165,7 +166,7 @@ class EbsAdapter(OneSnapshotPoint, OneTypeAdapter):
                     snapshot = self._one_snapshot(native_id)
                     if snapshot is not None:
                         found[native_id] = snapshot
-        self._described = found
+        self._described.remember(lambda: found)
         return {native_id: snapshot_progress(found.get(native_id), native_id) for native_id in native_ids}
 
     def find_duplicates(self, owners: dict[str, str]) -> list[NativeBackup]:
@@ -196,8 +197,7 @@ class EbsAdapter(OneSnapshotPoint, OneTypeAdapter):
 
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
         snapshot = (
-            self._described.pop(native_id, None)
-            or self._ec2().describe_snapshots(SnapshotIds=[native_id])["Snapshots"][0]
+            self._described.take(native_id) or self._ec2().describe_snapshots(SnapshotIds=[native_id])["Snapshots"][0]
         )
         metadata = {
             "volumeId": snapshot["VolumeId"],

@@ -29,8 +29,8 @@ from typing import Any
 
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException
-from lambdas.resources.base import RESTORE_TAG, NativeBackup, NativeRestore, ResourceInfo, StartCapacity
-from lambdas.resources.rds_family.adapter import BatchMemo, RdsFamilyAdapter, family_calls
+from lambdas.resources.base import RESTORE_TAG, BatchMemo, NativeBackup, NativeRestore, ResourceInfo, StartCapacity
+from lambdas.resources.rds_family.adapter import RdsFamilyAdapter, family_calls
 from lambdas.resources.rds_family.common import (
     busy_resources,
     check_identifier,

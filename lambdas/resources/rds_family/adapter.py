@@ -5,8 +5,8 @@ DBClusterArn), so each adapter states its names in an RdsResourceCalls and its s
 and keeps only what truly differs: what a restore's metadata holds and how a restore is asked for.
 
 Batches: describe_many and backup_statuses describe a page of jobs at once; what they saw is kept in a
-BatchMemo for restore_metadata, which follows them for the same jobs (each entry used once, never an older
-batch's). The instance adapter also keeps what start_capacity described for start_backup."""
+BatchMemo (lambdas/resources/base.py) for restore_metadata, which follows them for the same jobs (each entry used
+once, never an older batch's). The instance adapter also keeps what start_capacity described for start_backup."""
 
 from __future__ import annotations
 
@@ -18,7 +18,16 @@ from typing import Any
 
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
-from lambdas.resources.base import RESTORE_TAG, CopySource, NativeBackup, NativeRestore, Phase, Progress, ResourceInfo
+from lambdas.resources.base import (
+    RESTORE_TAG,
+    BatchMemo,
+    CopySource,
+    NativeBackup,
+    NativeRestore,
+    Phase,
+    Progress,
+    ResourceInfo,
+)
 from lambdas.resources.rds_family.common import (
     AUTOMATED_PREFIX,
     GIB,
@@ -123,24 +132,6 @@ def family_calls(
         snapshot_filter=f"{_snake(snapshot, '-')}-id",
         snapshot_arn_kind=_snake(snapshot, "-").removeprefix("db-"),
     )
-
-
-class BatchMemo:
-    """What one batch call described, by identifier, for the call that follows it for the same jobs."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, dict[str, Any]] = {}
-
-    def remember(self, describe: Callable[[], dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-        self.forget()  # never an older batch's, if the call below fails
-        self._seen = describe()
-        return self._seen
-
-    def forget(self) -> None:
-        self._seen = {}
-
-    def take(self, identifier: str) -> dict[str, Any] | None:
-        return self._seen.pop(identifier, None)
 
 
 class RdsFamilyAdapter:
