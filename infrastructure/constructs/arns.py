@@ -8,11 +8,11 @@ from constructs import Construct
 
 from infrastructure import constants, names
 from infrastructure.constructs.nag import printed
-from lambdas.resources.ec2.restore import RESTORE_ROLE_PATH
 
 
 class Arns:
-    """One property per resource type the adapters in lambdas/resources/ create, read or delete."""
+    """ARN patterns of the stack's own resources and of those its other statements name (copies, audit); each
+    resource type's own patterns are templates in its package's iam.py (lambdas/resources/)."""
 
     def __init__(self, scope: Construct) -> None:
         self.stack = Stack.of(scope)
@@ -48,26 +48,8 @@ class Arns:
         return self._arn("ec2", "snapshot", "*", with_account=False)
 
     @property
-    def ec2_instances(self) -> str:
-        return self._arn("ec2", "instance", "*")
-
-    @property
     def ec2_images(self) -> str:
         return self._arn("ec2", "image", "*", with_account=False)
-
-    def ec2(self, resource: str) -> str:
-        """Any EC2 resource of one type in this account: subnet, security-group, network-interface..."""
-        return self._arn("ec2", resource, "*")
-
-    # DynamoDB
-
-    @property
-    def tables(self) -> str:
-        return self._arn("dynamodb", "table", "*")
-
-    @property
-    def table_backups(self) -> str:
-        return self._arn("dynamodb", "table", "*/backup/*")
 
     # RDS, Aurora, DocumentDB and Neptune (all rds:)
 
@@ -93,33 +75,13 @@ class Arns:
             service="s3", resource=bucket_name, resource_name=key_pattern, region="", account=""
         )
 
-    # EFS and its movers
-
-    @property
-    def file_systems(self) -> str:
-        return self._arn("elasticfilesystem", "file-system", "*")
+    # EFS movers
 
     @property
     def efs_movers(self) -> str:
         return self._arn(
             "lambda", "function", f"{names.EFS_MOVER_FUNCTION_PREFIX}*", separator=ArnFormat.COLON_RESOURCE_NAME
         )
-
-    # FSx
-
-    def fsx(self, resource: str) -> str:
-        """file-system or backup."""
-        return self._arn("fsx", resource, "*")
-
-    # Storage Gateway
-
-    @property
-    def gateways(self) -> str:
-        return self._arn("storagegateway", "gateway", "*")
-
-    @property
-    def gateway_volumes(self) -> str:
-        return self._arn("storagegateway", "gateway", "*/volume/*")
 
     # Copies: the destination Region is known only at run time (a copy action's vault ARN)
 
@@ -148,16 +110,6 @@ class Arns:
         return [table, f"{table}/index/*"]
 
     @property
-    def vault_buckets_objects(self) -> str:
-        """Recovery point data in Strongroom's vault bucket of any Region of this account."""
-        return self.objects_in(f"{names.VAULT_BUCKET_PREFIX}-{self.stack.account}-*", "recovery-points/*")
-
-    @property
-    def vault_buckets(self) -> str:
-        """Strongroom's vault bucket of any Region of this account."""
-        return self.bucket(f"{names.VAULT_BUCKET_PREFIX}-{self.stack.account}-*")
-
-    @property
     def copy_destination_roles(self) -> str:
         """The role a Strongroom deployment in another account offers to the accounts that copy into it (one per
         Region, named after it)."""
@@ -176,18 +128,8 @@ class Arns:
         return self._arn("iam", "role", "*", with_region=False)
 
     @property
-    def restore_roles(self) -> str:
-        """The roles a user marked for restores (created under the path /strongroom-restore/): the only ones a
-        restored instance's profile may carry."""
-        return self._arn("iam", "role", f"{RESTORE_ROLE_PATH.strip('/')}/*", with_region=False)
-
-    @property
     def users(self) -> str:
         return self._arn("iam", "user", "*", with_region=False)
-
-    @property
-    def instance_profiles(self) -> str:
-        return self._arn("iam", "instance-profile", "*", with_region=False)
 
     def schedules_in_group(self, group_name: str) -> str:
         """Every schedule of one EventBridge Scheduler group (plan rules get theirs at run time)."""

@@ -34,7 +34,7 @@ from aws_cdk import aws_iam as iam
 from infrastructure import constants
 from infrastructure.constructs.arns import Arns
 from infrastructure.constructs.audit import deliver_reports, evaluate_compliance, write_reports
-from infrastructure.constructs.resource_access import RESOURCE_TYPES, Statements, allow, vault_keys, via
+from infrastructure.constructs.resource_access import Statements, allow, job_statements, vault_keys, via
 from lambdas.services.audit_trigger import EVALUATION_SCHEDULE
 
 __all__ = ["ACCESS", "Arns", "Environment", "FunctionAccess", "compose"]
@@ -84,7 +84,7 @@ def compose(arns: Arns, *jobs: Iterable[iam.PolicyStatement]) -> Statements:
 
 def back_up_natively(arns: Arns) -> Statements:
     """Describe, list and find resources, and start their native backups (snapshots, AMIs, table backups...)."""
-    return [statement for kind in RESOURCE_TYPES for statement in kind.start_backup(arns)]
+    return job_statements("start_backup", arns)
 
 
 READ_VERBS = ("Describe", "List", "Get")
@@ -110,35 +110,33 @@ def find_resources(arns: Arns) -> Statements:
 
 def track_backups(arns: Arns) -> Statements:
     """Follow native backups to completion and record how to restore them."""
-    return [statement for kind in RESOURCE_TYPES for statement in kind.track_backup(arns)]
+    return job_statements("track_backup", arns)
 
 
 def delete_natively(arns: Arns) -> Statements:
     """Delete native backups (the caller honours retention, vault locks and legal holds first)."""
-    return [statement for kind in RESOURCE_TYPES for statement in kind.delete_backup(arns)]
+    return job_statements("delete_backup", arns)
 
 
 def move_to_cold_natively(arns: Arns) -> Statements:
     """Move native backups to their cold tier (EBS snapshots to the archive tier). EFS data is rewritten in
     the vault bucket, which vault_storage already covers."""
-    return [statement for kind in RESOURCE_TYPES for statement in kind.move_to_cold(arns)]
+    return job_statements("move_to_cold", arns)
 
 
 def check_restores(arns: Arns) -> Statements:
     """Refuse a restore that cannot work before any job is written (StartRestoreJob)."""
-    return [statement for kind in RESOURCE_TYPES for statement in kind.check_restore(arns)]
+    return job_statements("check_restore", arns)
 
 
 def restore_natively(arns: Arns) -> Statements:
     """Create the restored resource from the native backup."""
-    return [
-        statement for kind in RESOURCE_TYPES for statement in (*kind.check_restore(arns), *kind.start_restore(arns))
-    ]
+    return [*job_statements("check_restore", arns), *job_statements("start_restore", arns)]
 
 
 def poll_restores(arns: Arns) -> Statements:
     """Wait for the restored resource, and move the data of the types Strongroom stores itself."""
-    return [statement for kind in RESOURCE_TYPES for statement in kind.poll_restore(arns)]
+    return job_statements("poll_restore", arns)
 
 
 def copy_backups(arns: Arns) -> Statements:
@@ -146,7 +144,7 @@ def copy_backups(arns: Arns) -> Statements:
     destination Region, assume the copy-destination role of another account, and tell AWS managed keys
     (which cannot cross accounts) from customer managed ones."""
     return [
-        *(statement for kind in RESOURCE_TYPES for statement in kind.copy_backup(arns)),
+        *job_statements("copy_backup", arns),
         allow(
             "ReadWriteCatalogsOfOtherRegions",
             [
@@ -167,7 +165,7 @@ def copy_backups(arns: Arns) -> Statements:
 def catalog_native_backups(arns: Arns) -> Statements:
     """Find the protected resources and read the backups their services made (describe and list calls only):
     nothing is created, copied or deleted."""
-    return [statement for kind in RESOURCE_TYPES for statement in kind.catalog(arns)]
+    return job_statements("catalog", arns)
 
 
 def find_tagged_resources() -> Statements:

@@ -6,14 +6,17 @@ creating a second snapshot."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from lambdas.domain.errors import InvalidRequestException
 from lambdas.domain.native_locks import NativeLock
+
+if TYPE_CHECKING:
+    from lambdas.resources.spec import TypeSpec
 
 JOB_TAG = "strongroom:backup-job-id"
 RESTORE_TAG = "strongroom:restore-job-id"
@@ -112,6 +115,50 @@ class ResourceAdapter(Protocol):
     def start_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore: ...
 
     def restore_status(self, restore: NativeRestore) -> Progress: ...
+
+
+class BatchMemo:
+    """What one batch call described (backup_statuses, describe_many, start_capacity), by identifier, for the call
+    that follows it for the same jobs (restore_metadata, start_backup): the explicit, one way an adapter keeps what
+    it saw instead of describing it again. remember() replaces the last batch's (never an older batch's, even when
+    the describe fails); take() hands an entry out once; seen() is the whole batch, for another batch call."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, dict[str, Any]] = {}
+
+    def remember(self, describe: Callable[[], dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+        self.forget()  # never an older batch's, if the call below fails
+        self._seen = describe()
+        return self._seen
+
+    def forget(self) -> None:
+        self._seen = {}
+
+    def seen(self) -> list[dict[str, Any]]:
+        return list(self._seen.values())
+
+    def take(self, identifier: str) -> dict[str, Any] | None:
+        return self._seen.pop(identifier, None)
+
+
+class OneTypeAdapter:
+    """What every adapter of a single type in one account and Region states alike: its type, Tagging API filter and
+    cold tier are its spec's (lambdas/resources/<type>/spec.py), said once there, and every resource it handles is
+    of that type (Aurora's adapter, which tells three types apart, is the exception: rds_family/clusters.py)."""
+
+    def __init__(self, spec: TypeSpec, region: str, account: str) -> None:
+        self.resource_type = spec.resource_type
+        self.tagging_filter = spec.tagging_filter
+        self.supports_cold_storage = spec.supports_cold_storage
+        self._region = region
+        self._account = account
+
+    def resource_type_for(self, resource_arn: str) -> str:
+        return self.resource_type
+
+    def _arn_here(self, service: str, resource: str, *, account: bool = True) -> str:
+        """The ARN of a resource of this Region (and account; EC2 images and snapshots name none)."""
+        return f"arn:aws:{service}:{self._region}:{self._account if account else ''}:{resource}"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,15 @@ from botocore.exceptions import ClientError
 from lambdas.common import clock
 from lambdas.domain.errors import InvalidRequestException
 from lambdas.domain.native_locks import NativeLock
-from lambdas.resources.base import CopySource, NativeBackupInUse, NativeLockState, Phase, Progress
+from lambdas.resources.base import (
+    JOB_TAG,
+    CopySource,
+    NativeBackup,
+    NativeBackupInUse,
+    NativeLockState,
+    Phase,
+    Progress,
+)
 from lambdas.resources.snapshot_locks import earliest_lock, lock_snapshots, unlock_snapshots
 
 GIB = 1024**3
@@ -128,9 +136,24 @@ def copy_snapshot(ec2: Any, source: CopySource, description: str, kms_key_arn: s
 
 class OneSnapshotPoint:
     """What an adapter whose recovery point is one EBS snapshot (an EBS volume's, a Storage Gateway volume's)
-    does with the point: delete it, archive it, lock it (lambdas/resources/snapshot_locks.py) and share it."""
+    does with the point: find it by its job, delete it, archive it, lock it (lambdas/resources/snapshot_locks.py)
+    and share it."""
 
     _ec2: Callable[[], Any]
+    _region: str
+
+    def _snapshot_arn(self, snapshot_id: str) -> str:
+        return f"arn:aws:ec2:{self._region}::snapshot/{snapshot_id}"  # snapshot ARNs name no account
+
+    def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
+        """The snapshot the job made, found by the job tag it was made with."""
+        snapshots = self._ec2().describe_snapshots(
+            OwnerIds=["self"], Filters=[{"Name": f"tag:{JOB_TAG}", "Values": [job_id]}]
+        )["Snapshots"]
+        if not snapshots:
+            return None
+        snapshot_id = snapshots[0]["SnapshotId"]
+        return NativeBackup(snapshot_id, self._snapshot_arn(snapshot_id))
 
     def delete_backup(self, native_id: str) -> None:
         delete_snapshot(self._ec2(), native_id)

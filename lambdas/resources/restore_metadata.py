@@ -4,6 +4,8 @@ recorded keys, flags are true or false, lists are JSON lists of strings. Any ada
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from lambdas.domain.errors import InvalidParameterValueException
 
@@ -28,7 +30,10 @@ def flag(metadata: dict[str, str], key: str) -> bool | None:
     return raw.lower() == "true"
 
 
-def json_list(metadata: dict[str, str], key: str) -> list[str] | None:
+def json_value(metadata: dict[str, str], key: str, valid: Callable[[Any], bool], expected: str) -> Any:
+    """A key whose value is JSON (a list of security groups, a placement object): the parsed value, None when the
+    key is absent or empty, and InvalidParameterValueException, saying what was `expected`, when it is not JSON
+    or `valid` refuses it."""
     raw = metadata_value(metadata, key)
     if raw is None or raw == "":
         return None
@@ -36,10 +41,18 @@ def json_list(metadata: dict[str, str], key: str) -> list[str] | None:
         value = json.loads(raw)
     except ValueError:
         value = None
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise InvalidParameterValueException(
-            f'Restore metadata {key} must be a JSON list of strings, such as ["sg-0123456789abcdef0"], got {raw!r}'
-        )
+    if value is None or not valid(value):
+        raise InvalidParameterValueException(f"Restore metadata {key} must be {expected}, got {raw!r}")
+    return value
+
+
+def json_list(metadata: dict[str, str], key: str) -> list[str] | None:
+    value: list[str] | None = json_value(
+        metadata,
+        key,
+        lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value),
+        'a JSON list of strings, such as ["sg-0123456789abcdef0"]',
+    )
     return value
 
 

@@ -10,10 +10,11 @@ Nothing is remembered between calls: what a batch call described is returned to 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -21,6 +22,7 @@ from lambdas.domain.errors import ResourceNotFoundException
 from lambdas.resources.base import JOB_TAG, NativeBackup, NativeBackupInUse, Progress
 from lambdas.resources.waits import BackupMustWait
 
+T = TypeVar("T")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 # The snapshots the import of existing backups lists (not shared, public or AWS Backup's own).
 NATIVE_SNAPSHOT_TYPES = ("manual", "automated")
@@ -52,6 +54,29 @@ def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
 
 def error_code(error: ClientError) -> str:
     return str(error.response["Error"]["Code"])
+
+
+@contextmanager
+def refused_as(codes: Collection[str], refusal: Callable[[ClientError], Exception]) -> Iterator[None]:
+    """The service's errors `codes` (a name in use, a value it refuses) as the caller's own error, `refusal(error)`:
+    what the user must change, said the adapter's way; any other error goes on as it is."""
+    try:
+        yield
+    except ClientError as error:
+        if error_code(error) in codes:
+            raise refusal(error) from None
+        raise
+
+
+def unless_gone(describe: Callable[[], T], gone: Collection[str]) -> T | None:
+    """What `describe()` answers, or None when the service says the thing asked for does not exist (one of the
+    error codes `gone`): every adapter reads "no such resource" or "no such backup" so, whatever the service."""
+    try:
+        return describe()
+    except ClientError as error:
+        if error_code(error) in gone:
+            return None
+        raise
 
 
 @dataclass(frozen=True)
@@ -112,12 +137,10 @@ class SnapshotEngine:
 
     def snapshot(self, native_id: str) -> dict[str, Any] | None:
         calls = self.calls
-        try:
-            found = getattr(self._client(), calls.describe)(**{calls.describe_id: native_id})[calls.listed]
-        except ClientError as error:
-            if error_code(error) in calls.snapshot_gone:
-                return None
-            raise
+        found = unless_gone(
+            lambda: getattr(self._client(), calls.describe)(**{calls.describe_id: native_id})[calls.listed],
+            calls.snapshot_gone,
+        )
         return found[0] if found else None
 
     def tags(self, snapshot: dict[str, Any]) -> dict[str, str]:

@@ -8,7 +8,8 @@ options) and the IAM its calls need, job by job. lambdas/resources/types.py list
 domain and the CDK app may import it.
 
 IAM is data so that it sits next to the calls it grants: a Grant is one statement, its resources and condition
-values templates with {partition}, {region} and {account} (the stack fills them with its own tokens)."""
+values templates with {partition}, {region} and {account} (the stack fills them with its own tokens). Each type's
+grants are in its package's iam.py; the blocks several types share are lambdas/resources/grants.py."""
 
 from __future__ import annotations
 
@@ -45,25 +46,6 @@ class Grant:
     resources: tuple[str, ...] = ("*",)
     # IAM's condition blocks: {"StringEquals": {"kms:ViaService": "redshift.{region}.amazonaws.com"}}.
     conditions: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
-
-
-def describe(label: str, service: str, *actions: str) -> Grant:
-    """Describe/List calls of one service, on "*" (IAM cannot scope them); one Sid per service."""
-    return Grant(f"Describe{label}", tuple(f"{service}:{action}" for action in actions))
-
-
-def key_grants(label: str, service: str) -> tuple[Grant, ...]:
-    """DescribeKey and CreateGrant on any key, only in requests `service` makes on the function's behalf and
-    only grants for AWS resources: the service encrypts the resource a restore creates with the backup's key."""
-    via = ("kms:ViaService", f"{service}.{{region}}.amazonaws.com")
-    return (
-        Grant(f"UseKeysVia{label}", ("kms:DescribeKey",), conditions=(("StringEquals", (via,)),)),
-        Grant(
-            f"GrantKeysTo{label}",
-            ("kms:CreateGrant",),
-            conditions=(("StringEquals", (via,)), ("Bool", (("kms:GrantIsForAWSResource", "true"),))),
-        ),
-    )
 
 
 @dataclass(frozen=True)
@@ -117,13 +99,39 @@ class TypeSpec:
     imports_native_backups: bool = False
     # Builds the adapter; imports it when called, so that reading a spec never imports boto3 or botocore.
     build: Callable[[AdapterContext], ResourceAdapter] | None = None
-    # IAM per job (a name in JOBS); None while the type's grants are still written out in resource_access.py.
-    iam: dict[str, tuple[Grant, ...]] | None = None
+    # IAM per job (a name in JOBS): what the adapter's calls for that job need (the package's iam.py; the shared
+    # blocks are lambdas/resources/grants.py). The stack turns them into statements (resource_access.py).
+    iam: dict[str, tuple[Grant, ...]] = field(default_factory=dict)
     # Why each wildcard resource of those grants cannot be narrower, for the cdk-nag findings the stack explains:
     # (service, resource kind) -> reason, e.g. ("redshift", "cluster") -> "The clusters plans select...".
     wildcard_reasons: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = set(self.iam or {}) - set(JOBS)
+        unknown = set(self.iam) - set(JOBS)
         if unknown:
             raise ValueError(f"{self.resource_type}: IAM for unknown jobs {sorted(unknown)}; jobs are {JOBS}")
+
+
+def native_type(
+    resource_type: str,
+    resource: str,
+    summary: str,
+    *,
+    package: str,
+    owns_arns: bool = True,
+    build: Callable[[AdapterContext], ResourceAdapter] | None = None,
+    **traits: Any,
+) -> TypeSpec:
+    """The spec of a type whose resources are named by one ARN form, `resource` as "service:kind" (ec2:volume),
+    which is also the Tagging API's filter for them, and whose adapter is `build` in <package>.adapter unless
+    given. owns_arns=False for a type that shares its ARN form with another (DocumentDB and Neptune clusters are
+    rds:cluster, as Aurora's: Aurora's adapter owns the form and tells the three apart)."""
+    service, kind = resource.split(":", 1)
+    return TypeSpec(
+        resource_type=resource_type,
+        arn_forms=(ArnForm(service, kind),) if owns_arns else (),
+        tagging_filter=resource,
+        summary=summary,
+        build=build or adapter_in(f"{package}.adapter"),
+        **traits,
+    )

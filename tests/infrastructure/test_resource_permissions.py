@@ -208,3 +208,48 @@ def test_one_sid_asked_for_on_different_resources_is_refused() -> None:
     # While the same statement asked twice becomes one, with the union of the actions
     (merged,) = compose(arns, first, [allow("DeleteThings", ["ec2:DescribeSnapshots"], [arns.ebs_snapshots])])
     assert merged.actions == ["ec2:DeleteSnapshot", "ec2:DescribeSnapshots"]
+
+
+def test_a_types_grants_become_statements_in_the_stacks_partition_region_and_account() -> None:
+    # Given a type whose IAM is data in its spec: a scoped grant with a key condition, for one job
+    from infrastructure.constructs.resource_access import job_statements
+    from lambdas.resources.grants import arn, use_keys
+    from lambdas.resources.spec import ArnForm, Grant, TypeSpec
+
+    widgets = TypeSpec(
+        resource_type="Widgets",
+        arn_forms=(ArnForm("widgets", "widget"),),
+        tagging_filter="widgets:widget",
+        summary="Widgets.",
+        iam={
+            "delete_backup": (
+                Grant("DeleteWidgetBackups", ("widgets:DeleteBackup",), (arn("widgets", "backup/*"),)),
+                use_keys("Widgets", "widgets", "Decrypt"),
+            )
+        },
+    )
+    stack = Stack(App(), "Turner")
+    arns = Arns(stack)
+    # When the stack turns that job's grants into statements
+    delete, keys = (stack.resolve(s.to_statement_json()) for s in job_statements("delete_backup", arns, (widgets,)))
+    # Then each grant is one statement, its templates filled with the stack's own partition, Region and account
+    assert delete["Sid"] == "DeleteWidgetBackups" and delete["Action"] == "widgets:DeleteBackup"
+    backups = stack.format_arn(service="widgets", resource="backup", resource_name="*")
+    assert delete["Resource"] == stack.resolve(backups)
+    assert keys["Condition"] == {
+        "StringEquals": {"kms:ViaService": stack.resolve(f"widgets.{stack.region}.amazonaws.com")}
+    }
+    # And a job the type does not name gives nothing, and a job that does not exist is a mistake
+    assert job_statements("copy_backup", arns, (widgets,)) == []
+    with pytest.raises(ValueError, match="copy_backups"):
+        job_statements("copy_backups", arns, (widgets,))
+
+
+def test_the_vault_storage_grants_name_the_vault_bucket_the_stack_creates() -> None:
+    # Given the copy grants of the types kept in the vault bucket (lambdas/resources/grants.py), which cannot import
+    # the stack's names
+    from lambdas.resources.grants import VAULT_BUCKETS
+
+    # Then they name the buckets the stack creates, in any Region of this account
+    stack_buckets = names.vault_bucket_name("{account}", "*")
+    assert VAULT_BUCKETS.endswith(f":s3:::{stack_buckets}")

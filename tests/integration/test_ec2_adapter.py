@@ -536,7 +536,7 @@ def test_given_an_instance_profile_in_restore_metadata_then_only_a_role_marked_f
 ) -> None:
     from lambdas.domain.errors import InvalidParameterValueException
     from lambdas.resources.ec2.adapter import Ec2Adapter
-    from lambdas.resources.ec2.restore import RESTORE_ROLE_PATH
+    from lambdas.resources.ec2.iam import RESTORE_ROLE_PATH
 
     # Given an instance backed up, and an adapter that can read instance profiles
     adapter = Ec2Adapter(lambda: ec2, REGION, ACCOUNT, iam=lambda: boto3.client("iam", region_name=REGION))

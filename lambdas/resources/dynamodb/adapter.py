@@ -21,7 +21,9 @@ from botocore.exceptions import ClientError
 
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
-from lambdas.resources.base import NativeBackup, NativeRestore, Phase, Progress, ResourceInfo
+from lambdas.resources.base import BatchMemo, NativeBackup, NativeRestore, OneTypeAdapter, Phase, Progress, ResourceInfo
+from lambdas.resources.dynamodb.spec import DYNAMODB
+from lambdas.resources.snapshot_engine import refused_as, unless_gone
 from lambdas.resources.spec import AdapterContext
 
 _TABLE_NAME = re.compile(r"^[a-zA-Z0-9_.\-]{3,255}$")
@@ -49,31 +51,19 @@ def _progress(description: dict[str, Any] | None, native_id: str) -> Progress:
     return Progress(Phase.RUNNING, "50.0", size)
 
 
-class DynamoDbAdapter:
-    resource_type = "DynamoDB"
-    tagging_filter = "dynamodb:table"
-    supports_cold_storage = False
-
+class DynamoDbAdapter(OneTypeAdapter):
     def __init__(self, dynamodb: Callable[[], Any], region: str, account: str) -> None:
         self._dynamodb = dynamodb
-        self._region = region
-        self._account = account
-        # The backups the last status call described (BackupDescription by ARN), for the calls that follow it.
-        self._seen: dict[str, dict[str, Any]] = {}
+        super().__init__(DYNAMODB, region, account)
+        self._seen = BatchMemo()  # backup_statuses' BackupDescriptions by ARN, for describe_many and restore_metadata
 
     def _table_arn(self, name: str) -> str:
-        return f"arn:aws:dynamodb:{self._region}:{self._account}:table/{name}"
-
-    def resource_type_for(self, resource_arn: str) -> str:
-        return self.resource_type
+        return self._arn_here("dynamodb", f"table/{name}")
 
     def _table(self, name: str) -> dict[str, Any] | None:
-        try:
-            table: dict[str, Any] = self._dynamodb().describe_table(TableName=name)["Table"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ResourceNotFoundException":
-                return None
-            raise
+        table: dict[str, Any] | None = unless_gone(
+            lambda: self._dynamodb().describe_table(TableName=name)["Table"], ("ResourceNotFoundException",)
+        )
         return table
 
     def _info(self, table: dict[str, Any], tags: dict[str, str]) -> ResourceInfo:
@@ -102,7 +92,7 @@ class DynamoDbAdapter:
         per table): describe gives them."""
         by_table = {
             description["SourceTableDetails"]["TableArn"]: description
-            for description in sorted(self._seen.values(), key=_created)
+            for description in sorted(self._seen.seen(), key=_created)
             if (description.get("SourceTableDetails") or {}).get("TableArn")
         }
         found: dict[str, ResourceInfo] = {}
@@ -144,12 +134,10 @@ class DynamoDbAdapter:
         return NativeBackup(details["BackupArn"], details["BackupArn"])
 
     def _backup(self, native_id: str) -> dict[str, Any] | None:
-        try:
-            description: dict[str, Any] = self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "BackupNotFoundException":
-                return None
-            raise
+        description: dict[str, Any] | None = unless_gone(
+            lambda: self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"],
+            ("BackupNotFoundException",),
+        )
         return description
 
     def backup_status(self, native_id: str) -> Progress:
@@ -157,9 +145,13 @@ class DynamoDbAdapter:
 
     def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
         """One DescribeBackup each, kept for describe_many and restore_metadata (module docstring)."""
-        self._seen = {}  # never an older batch's, if a call below fails
-        described = {native_id: self._backup(native_id) for native_id in native_ids}
-        self._seen = {native_id: found for native_id, found in described.items() if found is not None}
+        described: dict[str, dict[str, Any] | None] = {}
+
+        def describe() -> dict[str, dict[str, Any]]:
+            described.update((native_id, self._backup(native_id)) for native_id in native_ids)
+            return {native_id: found for native_id, found in described.items() if found is not None}
+
+        self._seen.remember(describe)
         return {native_id: _progress(found, native_id) for native_id, found in described.items()}
 
     def delete_backup(self, native_id: str) -> None:
@@ -176,8 +168,7 @@ class DynamoDbAdapter:
 
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
         description = (
-            self._seen.pop(native_id, None)
-            or self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"]
+            self._seen.take(native_id) or self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"]
         )
         table_name = description["SourceTableDetails"]["TableName"]
         return {"targetTableName": table_name, "originalTableName": table_name}
@@ -216,14 +207,11 @@ class DynamoDbAdapter:
             raise InvalidParameterValueException(
                 f"DynamoDB restore metadata needs a valid targetTableName (3-255 of a-z A-Z 0-9 _ . -), got {target!r}"
             )
-        try:
+        in_use = InvalidParameterValueException(
+            f"Table {target} already exists: choose another targetTableName in the restore metadata"
+        )
+        with refused_as(("TableAlreadyExistsException", "ResourceInUseException"), lambda error: in_use):
             table = self._dynamodb().restore_table_from_backup(TargetTableName=target, BackupArn=native_id)
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("TableAlreadyExistsException", "ResourceInUseException"):
-                raise InvalidParameterValueException(
-                    f"Table {target} already exists: choose another targetTableName in the restore metadata"
-                ) from None
-            raise
         return NativeRestore(target, table["TableDescription"]["TableArn"])
 
     def restore_status(self, restore: NativeRestore) -> Progress:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from lambdas.resources.spec import ArnForm, TypeSpec, adapter_in
+from lambdas.resources.dynamodb.iam import IAM
+from lambdas.resources.spec import native_type
 
-DYNAMODB = TypeSpec(
-    resource_type="DynamoDB",
-    arn_forms=(ArnForm("dynamodb", "table"),),
-    tagging_filter="dynamodb:table",
-    summary="DynamoDB tables: a recovery point is an on-demand table backup; a restore is a new table.",
-    build=adapter_in("lambdas.resources.dynamodb.adapter"),
+DYNAMODB = native_type(
+    "DynamoDB",
+    "dynamodb:table",
+    "DynamoDB tables: a recovery point is an on-demand table backup; a restore is a new table.",
+    package="lambdas.resources.dynamodb",
     copy_refusal=(
         "AWS Backup copies DynamoDB backups to other vaults, Regions and accounts only with its advanced DynamoDB "
         "backup features, which Strongroom does not implement. To keep a table's data elsewhere, add a replica in "
@@ -18,4 +18,5 @@ DYNAMODB = TypeSpec(
     ),
     manageable=True,
     imports_native_backups=True,
+    iam=IAM,
 )

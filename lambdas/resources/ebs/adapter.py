@@ -18,14 +18,17 @@ from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFou
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
+    BatchMemo,
     CopySource,
     NativeBackup,
     NativeRestore,
+    OneTypeAdapter,
     Phase,
     Progress,
     ResourceInfo,
     StartCapacity,
 )
+from lambdas.resources.ebs.spec import EBS
 from lambdas.resources.ebs_snapshots import (
     GIB,
     OneSnapshotPoint,
@@ -35,6 +38,8 @@ from lambdas.resources.ebs_snapshots import (
     tag_spec,
     thaw_snapshot,
 )
+from lambdas.resources.paging import filtered
+from lambdas.resources.snapshot_engine import refused_as
 from lambdas.resources.spec import AdapterContext
 from lambdas.resources.waits import PENDING_SNAPSHOTS_PER_VOLUME, BackupMustWait, volume_busy
 
@@ -50,23 +55,14 @@ def _volume_details(volume: dict[str, Any]) -> dict[str, str]:
     return details
 
 
-class EbsAdapter(OneSnapshotPoint):
-    resource_type = "EBS"
-    tagging_filter = "ec2:volume"
-    supports_cold_storage = True  # the EBS snapshot archive tier
-
+class EbsAdapter(OneSnapshotPoint, OneTypeAdapter):
     def __init__(self, ec2: Callable[[], Any], region: str, account: str) -> None:
         self._ec2 = ec2
-        self._region = region
-        self._account = account
-        # Snapshots a batch status call just described, kept for the restore metadata that follows it.
-        self._described: dict[str, dict[str, Any]] = {}
+        super().__init__(EBS, region, account)
+        self._described = BatchMemo()  # backup_statuses' snapshots, for restore_metadata
 
     def _volume_arn(self, volume_id: str) -> str:
-        return f"arn:aws:ec2:{self._region}:{self._account}:volume/{volume_id}"
-
-    def _snapshot_arn(self, snapshot_id: str) -> str:
-        return f"arn:aws:ec2:{self._region}::snapshot/{snapshot_id}"
+        return self._arn_here("ec2", f"volume/{volume_id}")
 
     def _info(self, volume: dict[str, Any]) -> ResourceInfo:
         tags = ebs_tags(volume.get("Tags"))
@@ -81,17 +77,11 @@ class EbsAdapter(OneSnapshotPoint):
             details=_volume_details(volume),
         )
 
-    def resource_type_for(self, resource_arn: str) -> str:
-        return self.resource_type
-
     def describe(self, resource_arn: str) -> ResourceInfo:
         volume_id = parse_arn(resource_arn).resource_id
-        try:
+        gone = ResourceNotFoundException(f"EBS volume {resource_arn} does not exist")
+        with refused_as(("InvalidVolume.NotFound", "InvalidVolumeID.Malformed"), lambda error: gone):
             volumes = self._ec2().describe_volumes(VolumeIds=[volume_id])["Volumes"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("InvalidVolume.NotFound", "InvalidVolumeID.Malformed"):
-                raise ResourceNotFoundException(f"EBS volume {resource_arn} does not exist") from None
-            raise
         return self._info(volumes[0])
 
     def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
@@ -104,11 +94,7 @@ class EbsAdapter(OneSnapshotPoint):
         return found
 
     def _volumes_filtered(self, name: str, values: list[str]) -> Iterator[dict[str, Any]]:
-        paginator = self._ec2().get_paginator("describe_volumes")
-        for start in range(0, len(values), _FILTER_VALUES):
-            chunk = [{"Name": name, "Values": values[start : start + _FILTER_VALUES]}]
-            for page in paginator.paginate(Filters=chunk):
-                yield from page["Volumes"]
+        return filtered(self._ec2(), "describe_volumes", "Volumes", name, values, _FILTER_VALUES)
 
     def start_capacity(self, resource_arns: list[str]) -> StartCapacity:
         """EC2 takes at most 5 pending snapshots of one volume: those of the batch's volumes are counted with one
@@ -136,15 +122,6 @@ class EbsAdapter(OneSnapshotPoint):
         for page in self._ec2().get_paginator("describe_volumes").paginate():
             for volume in page["Volumes"]:
                 yield self._info(volume)
-
-    def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
-        snapshots = self._ec2().describe_snapshots(
-            OwnerIds=["self"], Filters=[{"Name": f"tag:{JOB_TAG}", "Values": [job_id]}]
-        )["Snapshots"]
-        if not snapshots:
-            return None
-        snapshot_id = snapshots[0]["SnapshotId"]
-        return NativeBackup(snapshot_id, self._snapshot_arn(snapshot_id))
 
     def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
         volume_id = parse_arn(resource_arn).resource_id
@@ -175,6 +152,7 @@ class EbsAdapter(OneSnapshotPoint):
     def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
         """DescribeSnapshots by id, a page of ids per call; one id gone fails the whole call in EC2, so those
         are asked for again one by one."""
+        self._described.forget()  # never an older batch's, if a call below fails
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(native_ids), STATUS_PAGE):
             ids = native_ids[start : start + STATUS_PAGE]
@@ -188,20 +166,24 @@ class EbsAdapter(OneSnapshotPoint):
                     snapshot = self._one_snapshot(native_id)
                     if snapshot is not None:
                         found[native_id] = snapshot
-        self._described = found
+        self._described.remember(lambda: found)
         return {native_id: snapshot_progress(found.get(native_id), native_id) for native_id in native_ids}
 
     def find_duplicates(self, owners: dict[str, str]) -> list[NativeBackup]:
         found: list[NativeBackup] = []
-        job_ids = sorted(owners)
-        for start in range(0, len(job_ids), STATUS_PAGE):
-            tagged = {"Name": f"tag:{JOB_TAG}", "Values": job_ids[start : start + STATUS_PAGE]}
-            pages = self._ec2().get_paginator("describe_snapshots").paginate(OwnerIds=["self"], Filters=[tagged])
-            for page in pages:
-                for snapshot in page["Snapshots"]:
-                    job_id = ebs_tags(snapshot.get("Tags")).get(JOB_TAG, "")
-                    if job_id in owners and snapshot["SnapshotId"] != owners[job_id]:
-                        found.append(NativeBackup(snapshot["SnapshotId"], self._snapshot_arn(snapshot["SnapshotId"])))
+        tagged = filtered(
+            self._ec2(),
+            "describe_snapshots",
+            "Snapshots",
+            f"tag:{JOB_TAG}",
+            sorted(owners),
+            STATUS_PAGE,
+            OwnerIds=["self"],
+        )
+        for snapshot in tagged:
+            job_id = ebs_tags(snapshot.get("Tags")).get(JOB_TAG, "")
+            if job_id in owners and snapshot["SnapshotId"] != owners[job_id]:
+                found.append(NativeBackup(snapshot["SnapshotId"], self._snapshot_arn(snapshot["SnapshotId"])))
         return found
 
     # deletion, cold storage, locks and sharing: OneSnapshotPoint's (the point is one EBS snapshot)
@@ -215,8 +197,7 @@ class EbsAdapter(OneSnapshotPoint):
 
     def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
         snapshot = (
-            self._described.pop(native_id, None)
-            or self._ec2().describe_snapshots(SnapshotIds=[native_id])["Snapshots"][0]
+            self._described.take(native_id) or self._ec2().describe_snapshots(SnapshotIds=[native_id])["Snapshots"][0]
         )
         metadata = {
             "volumeId": snapshot["VolumeId"],

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from lambdas.resources.spec import ArnForm, TypeSpec, adapter_in
+from lambdas.resources.ebs.iam import IAM
+from lambdas.resources.spec import native_type
 
-EBS = TypeSpec(
-    resource_type="EBS",
-    arn_forms=(ArnForm("ec2", "volume"),),
-    tagging_filter="ec2:volume",
-    summary=(
-        "EBS volumes: a recovery point is a snapshot (cold tier: the EBS snapshot archive); a restore is a new volume."
-    ),
-    build=adapter_in("lambdas.resources.ebs.adapter"),
+EBS = native_type(
+    "EBS",
+    "ec2:volume",
+    "EBS volumes: a recovery point is a snapshot (cold tier: the EBS snapshot archive); a restore is a new volume.",
+    package="lambdas.resources.ebs",
     supports_cold_storage=True,
     concurrent_copies=20,
     start_quota="5 pending snapshots per volume (SnapshotCreationPerVolumeRateExceeded)",
     imports_native_backups=True,
+    iam=IAM,
 )

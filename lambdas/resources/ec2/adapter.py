@@ -35,6 +35,7 @@ from lambdas.resources.base import (
     SOURCE_TAG,
     NativeBackup,
     NativeLockState,
+    OneTypeAdapter,
     Phase,
     Progress,
     ResourceInfo,
@@ -48,7 +49,9 @@ from lambdas.resources.ec2.restore import (
     Ec2Restores,
     _launch_settings,
 )
-from lambdas.resources.snapshot_engine import error_code, native_tags, tag_list
+from lambdas.resources.ec2.spec import EC2
+from lambdas.resources.paging import filtered
+from lambdas.resources.snapshot_engine import error_code, native_tags, tag_list, unless_gone
 from lambdas.resources.snapshot_locks import earliest_lock, lock_snapshots, unlock_snapshots
 from lambdas.resources.spec import AdapterContext
 
@@ -62,38 +65,28 @@ def _made_by_a_backup_service(tags: dict[str, str]) -> bool:
     return JOB_TAG in tags or any(key.startswith("aws:backup:") for key in tags)
 
 
-class Ec2Adapter(Ec2Restores, Ec2Copies):
-    resource_type = "EC2"
-    tagging_filter = "ec2:instance"
-    supports_cold_storage = False
-
+class Ec2Adapter(Ec2Restores, Ec2Copies, OneTypeAdapter):
     def __init__(self, ec2: Callable[[], Any], region: str, account: str, iam: Callable[[], Any] | None = None) -> None:
         self._ec2 = ec2
         self._iam = iam  # reads instance profiles; without it no restore may name one
-        self._region = region
-        self._account = account
+        super().__init__(EC2, region, account)
         # The AMIs the last status call described, kept for the restore metadata that follows it.
         self._seen_images: dict[str, dict[str, Any]] = {}
 
-    def resource_type_for(self, resource_arn: str) -> str:
-        return self.resource_type
-
     def _instance_arn(self, instance_id: str) -> str:
-        return f"arn:aws:ec2:{self._region}:{self._account}:instance/{instance_id}"
+        return self._arn_here("ec2", f"instance/{instance_id}")
 
     def _image_arn(self, image_id: str) -> str:
-        return f"arn:aws:ec2:{self._region}::image/{image_id}"
+        return self._arn_here("ec2", f"image/{image_id}", account=False)
 
     # describe
 
     def _instance(self, instance_id: str) -> dict[str, Any] | None:
-        try:
-            reservations = self._ec2().describe_instances(InstanceIds=[instance_id])["Reservations"]
-        except ClientError as error:
-            if error_code(error) in ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"):
-                return None
-            raise
-        instances = [instance for reservation in reservations for instance in reservation["Instances"]]
+        reservations = unless_gone(
+            lambda: self._ec2().describe_instances(InstanceIds=[instance_id])["Reservations"],
+            ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"),
+        )
+        instances = [instance for reservation in reservations or [] for instance in reservation["Instances"]]
         return instances[0] if instances else None
 
     def _volumes(self, instance_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -167,13 +160,11 @@ class Ec2Adapter(Ec2Restores, Ec2Copies):
     # backup
 
     def _image(self, image_id: str) -> dict[str, Any] | None:
-        try:
-            images = self._ec2().describe_images(ImageIds=[image_id])["Images"]
-        except ClientError as error:
-            if error_code(error) in ("InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"):
-                return None
-            raise
-        live = [image for image in images if image.get("State") != "deregistered"]
+        images = unless_gone(
+            lambda: self._ec2().describe_images(ImageIds=[image_id])["Images"],
+            ("InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"),
+        )
+        live = [image for image in images or [] if image.get("State") != "deregistered"]
         return live[0] if live else None
 
     def _backup(self, image_id: str) -> NativeBackup:
@@ -292,27 +283,19 @@ class Ec2Adapter(Ec2Restores, Ec2Copies):
 
     def _images(self, image_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The registered AMIs of this account among those asked for, by id."""
-        found: dict[str, dict[str, Any]] = {}
         ids = sorted(set(image_ids))
-        paginator = self._ec2().get_paginator("describe_images")
-        for start in range(0, len(ids), _FILTER_VALUES):
-            chunk = [{"Name": "image-id", "Values": ids[start : start + _FILTER_VALUES]}]
-            for page in paginator.paginate(Owners=["self"], Filters=chunk):
-                found.update((i["ImageId"], i) for i in page["Images"] if i.get("State") != "deregistered")
-        return found
+        images = filtered(self._ec2(), "describe_images", "Images", "image-id", ids, _FILTER_VALUES, Owners=["self"])
+        return {image["ImageId"]: image for image in images if image.get("State") != "deregistered"}
 
     def _snapshots(self, snapshot_ids: list[str]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
         ids = sorted(set(snapshot_ids))
-        paginator = self._ec2().get_paginator("describe_snapshots")
-        for start in range(0, len(ids), _FILTER_VALUES):
-            chunk = [{"Name": "snapshot-id", "Values": ids[start : start + _FILTER_VALUES]}]
-            for page in paginator.paginate(OwnerIds=["self"], Filters=chunk):
-                found.update((snapshot["SnapshotId"], snapshot) for snapshot in page["Snapshots"])
-        return found
+        snapshots = filtered(
+            self._ec2(), "describe_snapshots", "Snapshots", "snapshot-id", ids, _FILTER_VALUES, OwnerIds=["self"]
+        )
+        return {snapshot["SnapshotId"]: snapshot for snapshot in snapshots}
 
     def _snapshot_arn(self, snapshot_id: str) -> str:
-        return f"arn:aws:ec2:{self._region}::snapshot/{snapshot_id}"
+        return self._arn_here("ec2", f"snapshot/{snapshot_id}", account=False)
 
     def _part_ids(self, native_id: str, image: dict[str, Any] | None) -> set[str]:
         """The AMI's snapshots: its block device mappings while it is registered, and those CreateImage or

@@ -13,7 +13,8 @@ from botocore.exceptions import ClientError
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException
 from lambdas.resources.base import RESTORE_TAG, NativeRestore, Phase, Progress, ResourceInfo
-from lambdas.resources.restore_metadata import flag, json_list, metadata_value
+from lambdas.resources.ec2.iam import RESTORE_ROLE_PATH
+from lambdas.resources.restore_metadata import flag, json_list, json_value, metadata_value
 from lambdas.resources.snapshot_engine import error_code, tag_list
 
 GIB = 1024**3
@@ -24,28 +25,20 @@ _PLACEMENT_KEYS = frozenset({"AvailabilityZone", "Tenancy", "GroupName"})
 # AWS Backup's default for EC2: the instance keeps running while its AMI is made (no reboot, so no
 # file-system freeze); Windows VSS is off unless the plan's AdvancedBackupSettings turn it on.
 WINDOWS_VSS = "disabled"
-# Roles a restore may hand to a new instance: the user marks them by creating them under this IAM path
-# (aws iam create-role --path /strongroom-restore/ ...). RestoreStart may pass only these, and only to EC2.
-RESTORE_ROLE_PATH = "/strongroom-restore/"
 
 
 def _placement(metadata: dict[str, str]) -> dict[str, str] | None:
-    raw = metadata_value(metadata, "Placement")
-    if raw is None or raw == "":
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        value = None
-    if (
-        not isinstance(value, dict)
-        or not set(value) <= _PLACEMENT_KEYS
-        or not all(isinstance(item, str) for item in value.values())
-    ):
-        raise InvalidParameterValueException(
-            f"Restore metadata Placement must be a JSON object of {', '.join(sorted(_PLACEMENT_KEYS))}, got {raw!r}"
-        )
-    return {key: item for key, item in value.items() if item}
+    value: dict[str, str] | None = json_value(
+        metadata,
+        "Placement",
+        lambda value: (
+            isinstance(value, dict)
+            and set(value) <= _PLACEMENT_KEYS
+            and all(isinstance(item, str) for item in value.values())
+        ),
+        f"a JSON object of {', '.join(sorted(_PLACEMENT_KEYS))}",
+    )
+    return None if value is None else {key: item for key, item in value.items() if item}
 
 
 def _launch_settings(instance: dict[str, Any]) -> dict[str, str]:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from lambdas.resources.spec import ArnForm, TypeSpec, adapter_in
+from lambdas.resources.ec2.iam import IAM
+from lambdas.resources.spec import native_type
 
-EC2 = TypeSpec(
-    resource_type="EC2",
-    arn_forms=(ArnForm("ec2", "instance"),),
-    tagging_filter="ec2:instance",
-    summary="EC2 instances: a recovery point is an AMI with its EBS snapshots; a restore launches an instance.",
-    build=adapter_in("lambdas.resources.ec2.adapter"),
+EC2 = native_type(
+    "EC2",
+    "ec2:instance",
+    "EC2 instances: a recovery point is an AMI with its EBS snapshots; a restore launches an instance.",
+    package="lambdas.resources.ec2",
     concurrent_copies=20,
     backup_options={"WindowsVSS": frozenset({"enabled", "disabled"})},
     imports_native_backups=True,
+    iam=IAM,
 )

@@ -22,6 +22,7 @@ from lambdas.resources.base import (
 )
 from lambdas.resources.efs.mover import MoveRequest, MoverLauncher, mover_function_name
 from lambdas.resources.efs.restore_plan import EfsRestorePlan, restore_plan
+from lambdas.resources.efs.spec import EFS
 from lambdas.resources.efs.state import (
     PAUSED,
     PENDING,
@@ -31,6 +32,7 @@ from lambdas.resources.efs.state import (
     FileSystemFacts,
     MoverState,
 )
+from lambdas.resources.snapshot_engine import unless_gone
 from lambdas.resources.vault_copy.points import (
     VaultPoints,
     copy_source_header,
@@ -63,9 +65,6 @@ _COPY_REFUSED = (
 
 
 class EfsAdapter(VaultPoints[EfsPointState, EfsRestoreState]):
-    resource_type = "EFS"
-    tagging_filter = "elasticfilesystem:file-system"
-    supports_cold_storage = True  # the file contents in the vault bucket go to S3 Glacier Instant Retrieval
     kind = "efs"
     content = "data"
     point_model = EfsPointState
@@ -87,7 +86,7 @@ class EfsAdapter(VaultPoints[EfsPointState, EfsRestoreState]):
         """cold_seconds (and cold_operations, which makes tests deterministic): how much one move_to_cold call
         may rewrite; the lifecycle Lambda moves every due point in one run. copy_seconds (and copy_operations):
         how much one backup_status call of a copy may copy; track_jobs polls every open job in one run."""
-        super().__init__(region, account, storage)
+        super().__init__(EFS, region, account, storage)
         self._efs = efs
         self._mover = mover
         self._cold_seconds = cold_seconds
@@ -96,17 +95,15 @@ class EfsAdapter(VaultPoints[EfsPointState, EfsRestoreState]):
         self._copy_operations = copy_operations
 
     def _fs_arn(self, file_system_id: str) -> str:
-        return f"arn:aws:elasticfilesystem:{self._region}:{self._account}:file-system/{file_system_id}"
+        return self._arn_here("elasticfilesystem", f"file-system/{file_system_id}")
 
     # describe
 
     def _file_system(self, file_system_id: str) -> dict[str, Any] | None:
-        try:
-            systems = self._efs().describe_file_systems(FileSystemId=file_system_id)["FileSystems"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("FileSystemNotFound", "BadRequest", "ValidationException"):
-                return None
-            raise
+        systems = unless_gone(
+            lambda: self._efs().describe_file_systems(FileSystemId=file_system_id)["FileSystems"],
+            ("FileSystemNotFound", "BadRequest", "ValidationException"),
+        )
         if not systems or systems[0].get("LifeCycleState") in ("deleting", "deleted"):
             return None
         return dict(systems[0])

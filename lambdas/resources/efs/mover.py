@@ -16,13 +16,13 @@ from botocore.exceptions import ClientError
 
 from lambdas.common.observability import logger
 from lambdas.resources.efs.file_tree import FileTree, FileTreeUnavailable, LocalDirectoryTree
+from lambdas.resources.efs.iam import MOVER_FUNCTION_PREFIX
 from lambdas.resources.efs.state import PAUSED, EfsPointState, EfsRestoreState, MoverState
 from lambdas.resources.vault_copy.state import COMPLETED, FAILED, RUNNING
 from lambdas.resources.vault_copy.walk import Entry, ManifestWalk, end_job
 from lambdas.resources.vault_storage import MANIFEST_PART_SIZE, VaultStorage, WorkBudget, manifest_part_key
 
 MOUNT_PATH = "/mnt/efs"  # where the mover Lambda's access point is mounted (LocalMountPath)
-MOVER_FUNCTION_PREFIX = "strongroom-efs-mover-"
 LAMBDA_SAFETY_MILLIS = 60_000  # a mover stops this long before Lambda's deadline to save its cursor
 MAX_MOVER_FAILURES = 3
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lambdas.resources.spec import ArnForm, TypeSpec
+from lambdas.resources.efs.iam import IAM
+from lambdas.resources.spec import native_type
 
 if TYPE_CHECKING:
     from lambdas.resources.base import ResourceAdapter
@@ -19,14 +20,13 @@ def build(ctx: AdapterContext) -> ResourceAdapter:
     return EfsAdapter(ctx.client("efs"), ctx.region, ctx.account, ctx.vault_storage, mover)
 
 
-EFS = TypeSpec(
-    resource_type="EFS",
-    arn_forms=(ArnForm("elasticfilesystem", "file-system"),),
-    tagging_filter="elasticfilesystem:file-system",
-    summary=(
-        "EFS file systems: a recovery point is the files' contents in the vault bucket; a restore writes them back."
-    ),
+EFS = native_type(
+    "EFS",
+    "elasticfilesystem:file-system",
+    "EFS file systems: a recovery point is the files' contents in the vault bucket; a restore writes them back.",
+    package="lambdas.resources.efs",
     build=build,
-    supports_cold_storage=True,
+    supports_cold_storage=True,  # the file contents in the vault bucket go to S3 Glacier Instant Retrieval
     manageable=True,
+    iam=IAM,
 )

@@ -32,11 +32,15 @@ from lambdas.resources.base import (
     JOB_TAG,
     CopySource,
     NativeBackup,
+    OneTypeAdapter,
     Phase,
     Progress,
     ResourceInfo,
 )
 from lambdas.resources.fsx.restore import GIB, FsxRestores, _code, _tags, request_token
+from lambdas.resources.fsx.spec import FSX
+from lambdas.resources.paging import listed
+from lambdas.resources.snapshot_engine import unless_gone
 from lambdas.resources.spec import AdapterContext
 
 _FILE_SYSTEM_ID = re.compile(r"^fs-[0-9a-f]{8,21}$")
@@ -55,24 +59,16 @@ _REFUSED_COPY = {
 }
 
 
-class FsxAdapter(FsxRestores):
-    resource_type = "FSx"
-    tagging_filter = "fsx:file-system"
-    supports_cold_storage = False
-
+class FsxAdapter(FsxRestores, OneTypeAdapter):
     def __init__(self, fsx: Callable[[], Any], region: str, account: str) -> None:
         self._fsx = fsx
-        self._region = region
-        self._account = account
-
-    def resource_type_for(self, resource_arn: str) -> str:
-        return self.resource_type
+        super().__init__(FSX, region, account)
 
     def _file_system_arn(self, file_system_id: str) -> str:
-        return f"arn:aws:fsx:{self._region}:{self._account}:file-system/{file_system_id}"
+        return self._arn_here("fsx", f"file-system/{file_system_id}")
 
     def _backup_arn(self, backup_id: str) -> str:
-        return f"arn:aws:fsx:{self._region}:{self._account}:backup/{backup_id}"
+        return self._arn_here("fsx", f"backup/{backup_id}")
 
     def _file_system_id(self, resource_arn: str) -> str:
         arn = parse_arn(resource_arn)
@@ -83,12 +79,10 @@ class FsxAdapter(FsxRestores):
         return arn.resource_id
 
     def _file_system(self, file_system_id: str) -> dict[str, Any] | None:
-        try:
-            found = self._fsx().describe_file_systems(FileSystemIds=[file_system_id])["FileSystems"]
-        except ClientError as error:
-            if _code(error) == "FileSystemNotFound":
-                return None
-            raise
+        found = unless_gone(
+            lambda: self._fsx().describe_file_systems(FileSystemIds=[file_system_id])["FileSystems"],
+            ("FileSystemNotFound",),
+        )
         return dict(found[0]) if found else None
 
     def _info(self, file_system: dict[str, Any]) -> ResourceInfo:
@@ -110,13 +104,7 @@ class FsxAdapter(FsxRestores):
         return self._info(file_system)
 
     def _file_systems(self) -> Iterator[dict[str, Any]]:
-        request: dict[str, Any] = {}
-        while True:
-            response = self._fsx().describe_file_systems(**request)
-            yield from response.get("FileSystems", [])
-            if not response.get("NextToken"):
-                return
-            request["NextToken"] = response["NextToken"]
+        return listed(self._fsx().describe_file_systems, "FileSystems", "NextToken")
 
     def list_resources(self) -> Iterator[ResourceInfo]:
         for file_system in self._file_systems():
@@ -125,13 +113,8 @@ class FsxAdapter(FsxRestores):
     # backups
 
     def _backups_of(self, file_system_id: str) -> Iterator[dict[str, Any]]:
-        request: dict[str, Any] = {"Filters": [{"Name": "file-system-id", "Values": [file_system_id]}]}
-        while True:
-            response = self._fsx().describe_backups(**request)
-            yield from response.get("Backups", [])
-            if not response.get("NextToken"):
-                return
-            request["NextToken"] = response["NextToken"]
+        filters = [{"Name": "file-system-id", "Values": [file_system_id]}]
+        return listed(self._fsx().describe_backups, "Backups", "NextToken", Filters=filters)
 
     def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
         """The backup (or copy) the job made: among the file system's backups, and for a file system of another
@@ -146,13 +129,7 @@ class FsxAdapter(FsxRestores):
         return None
 
     def _all_backups(self) -> Iterator[dict[str, Any]]:
-        request: dict[str, Any] = {}
-        while True:
-            response = self._fsx().describe_backups(**request)
-            yield from response.get("Backups", [])
-            if not response.get("NextToken"):
-                return
-            request["NextToken"] = response["NextToken"]
+        return listed(self._fsx().describe_backups, "Backups", "NextToken")
 
     def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
         info = self._file_system(self._file_system_id(resource_arn))
@@ -176,11 +153,9 @@ class FsxAdapter(FsxRestores):
 
     def _backup(self, backup_id: str) -> dict[str, Any] | None:
         try:
-            found = self._fsx().describe_backups(BackupIds=[backup_id])["Backups"]
-        except ClientError as error:
-            if _code(error) == "BackupNotFound":
-                return None
-            raise
+            found = unless_gone(
+                lambda: self._fsx().describe_backups(BackupIds=[backup_id])["Backups"], ("BackupNotFound",)
+            )
         except ParamValidationError:
             return None  # not an FSx backup id at all
         return dict(found[0]) if found else None

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from lambdas.resources.spec import ArnForm, TypeSpec, adapter_in
+from lambdas.resources.fsx.iam import IAM
+from lambdas.resources.spec import native_type
 
-FSX = TypeSpec(
-    resource_type="FSx",
-    arn_forms=(ArnForm("fsx", "file-system"),),
-    tagging_filter="fsx:file-system",
-    summary=(
+FSX = native_type(
+    "FSx",
+    "fsx:file-system",
+    (
         "FSx for Windows File Server, Lustre and OpenZFS: a recovery point is a user-initiated backup; a "
         "restore is a new file system."
     ),
-    build=adapter_in("lambdas.resources.fsx.adapter"),
+    package="lambdas.resources.fsx",
     concurrent_copies=5,
     imports_native_backups=True,
+    iam=IAM,
 )

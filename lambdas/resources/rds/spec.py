@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from lambdas.resources.spec import ArnForm, TypeSpec, adapter_in
+from lambdas.resources.rds_family.iam import IAM
+from lambdas.resources.spec import native_type
 
-RDS = TypeSpec(
-    resource_type="RDS",
-    arn_forms=(ArnForm("rds", "db"),),
-    tagging_filter="rds:db",
-    summary="RDS DB instances: a recovery point is a manual DB snapshot; a restore is a new DB instance.",
-    build=adapter_in("lambdas.resources.rds.adapter"),
+RDS = native_type(
+    "RDS",
+    "rds:db",
+    "RDS DB instances: a recovery point is a manual DB snapshot; a restore is a new DB instance.",
+    package="lambdas.resources.rds",
     concurrent_copies=20,
     start_quota="the RDS manual snapshot quota; one snapshot at a time per instance",
     imports_native_backups=True,
+    iam=IAM,
 )

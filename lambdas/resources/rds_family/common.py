@@ -16,6 +16,7 @@ from lambdas.resources.base import (
     Phase,
     Progress,
 )
+from lambdas.resources.paging import filtered
 from lambdas.resources.restore_metadata import metadata_value
 from lambdas.resources.snapshot_engine import error_code, native_tags, tag_list
 from lambdas.resources.waits import BackupMustWait, being_backed_up, snapshot_quota_reached
@@ -109,14 +110,7 @@ _FILTER_VALUES = 100  # identifiers per filtered Describe call when many resourc
 def described(rds: Any, operation: str, key: str, filter_name: str, identifiers: list[str]) -> list[dict[str, Any]]:
     """The DB instances, clusters or snapshots named (a filter on their identifiers, 100 a call: one gone is
     simply not listed, where an identifier parameter would fail the call)."""
-    ids = sorted(set(identifiers))
-    found: list[dict[str, Any]] = []
-    paginator = rds.get_paginator(operation)
-    for start in range(0, len(ids), _FILTER_VALUES):
-        chunk = [{"Name": filter_name, "Values": ids[start : start + _FILTER_VALUES]}]
-        for page in paginator.paginate(Filters=chunk):
-            found.extend(page[key])
-    return found
+    return list(filtered(rds, operation, key, filter_name, sorted(set(identifiers)), _FILTER_VALUES))
 
 
 def snapshot_room(rds: Any, quota_name: str, kind: str) -> tuple[int | None, str]:

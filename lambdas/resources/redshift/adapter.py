@@ -18,10 +18,26 @@ from botocore.exceptions import ClientError
 
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
-from lambdas.resources.base import RESTORE_TAG, NativeBackup, NativeRestore, Phase, Progress, ResourceInfo
-from lambdas.resources.redshift.spec import RESTORE_METADATA_KEYS
+from lambdas.resources.base import (
+    RESTORE_TAG,
+    NativeBackup,
+    NativeRestore,
+    OneTypeAdapter,
+    Phase,
+    Progress,
+    ResourceInfo,
+)
+from lambdas.resources.redshift.spec import REDSHIFT, RESTORE_METADATA_KEYS
 from lambdas.resources.restore_metadata import flag, json_list, metadata_value, refuse_unknown_keys
-from lambdas.resources.snapshot_engine import SnapshotCalls, SnapshotEngine, error_code, tag_list, tags_of
+from lambdas.resources.snapshot_engine import (
+    SnapshotCalls,
+    SnapshotEngine,
+    error_code,
+    refused_as,
+    tag_list,
+    tags_of,
+    unless_gone,
+)
 from lambdas.resources.spec import AdapterContext
 from lambdas.resources.waits import BackupMustWait
 
@@ -144,30 +160,19 @@ def restore_request(native_id: str, metadata: dict[str, str]) -> dict[str, Any]:
     return request
 
 
-class RedshiftAdapter:
-    resource_type = "Redshift"
-    tagging_filter = "redshift:cluster"
-    supports_cold_storage = False
-
+class RedshiftAdapter(OneTypeAdapter):
     def __init__(self, redshift: Callable[[], Any], region: str, account: str) -> None:
         self._redshift = redshift
-        self._region = region
-        self._account = account
+        super().__init__(REDSHIFT, region, account)
         self._snapshots = SnapshotEngine(CALLS, redshift, region, account)
 
-    def resource_type_for(self, resource_arn: str) -> str:
-        return self.resource_type
-
     def _cluster_arn(self, identifier: str) -> str:
-        return f"arn:aws:redshift:{self._region}:{self._account}:cluster:{identifier}"
+        return self._arn_here("redshift", f"cluster:{identifier}")
 
     def _cluster(self, identifier: str) -> dict[str, Any] | None:
-        try:
-            clusters = self._redshift().describe_clusters(ClusterIdentifier=identifier)["Clusters"]
-        except ClientError as error:
-            if error_code(error) in _CLUSTER_GONE:
-                return None
-            raise
+        clusters = unless_gone(
+            lambda: self._redshift().describe_clusters(ClusterIdentifier=identifier)["Clusters"], _CLUSTER_GONE
+        )
         return clusters[0] if clusters else None
 
     def _info(self, cluster: dict[str, Any]) -> ResourceInfo:
@@ -252,15 +257,11 @@ class RedshiftAdapter:
     def start_restore(self, native_id: str, restore_job_id: str, metadata: dict[str, str]) -> NativeRestore:
         request = restore_request(native_id, metadata)
         identifier = request["ClusterIdentifier"]
-        try:
+        in_use = InvalidParameterValueException(
+            f"Redshift cluster {identifier} already exists: choose another ClusterIdentifier in the restore metadata"
+        )
+        with refused_as(("ClusterAlreadyExists", "ClusterAlreadyExistsFault"), lambda error: in_use):
             self._redshift().restore_from_cluster_snapshot(**request)
-        except ClientError as error:
-            if error_code(error) in ("ClusterAlreadyExists", "ClusterAlreadyExistsFault"):
-                raise InvalidParameterValueException(
-                    f"Redshift cluster {identifier} already exists: "
-                    "choose another ClusterIdentifier in the restore metadata"
-                ) from None
-            raise
         arn = self._cluster_arn(identifier)
         self._redshift().create_tags(ResourceName=arn, Tags=tag_list({RESTORE_TAG: restore_job_id}))
         return NativeRestore(identifier, arn)

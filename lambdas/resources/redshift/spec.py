@@ -7,18 +7,8 @@ restore a snapshot, not own a copy of it)."""
 
 from __future__ import annotations
 
-from lambdas.resources.spec import ArnForm, Grant, TypeSpec, adapter_in, describe, key_grants
-
-
-def _arn(resource: str) -> str:
-    return f"arn:{{partition}}:redshift:{{region}}:{{account}}:{resource}"
-
-
-CLUSTERS = _arn("cluster:*")
-SNAPSHOTS = _arn("snapshot:*/*")  # snapshot:<cluster>/<snapshot>
-READ = describe("Redshift", "redshift", "DescribeClusters", "DescribeClusterSnapshots")
-READ_CLUSTERS = describe("Redshift", "redshift", "DescribeClusters")
-READ_SNAPSHOTS = describe("Redshift", "redshift", "DescribeClusterSnapshots")
+from lambdas.resources.redshift.iam import IAM
+from lambdas.resources.spec import native_type
 
 # RestoreFromClusterSnapshot's parameters a restore may set (case-insensitive, as AWS Backup's metadata keys).
 RESTORE_METADATA_KEYS = (
@@ -37,12 +27,11 @@ RESTORE_METADATA_KEYS = (
     "Encrypted",
 )
 
-REDSHIFT = TypeSpec(
-    resource_type="Redshift",
-    arn_forms=(ArnForm("redshift", "cluster"),),
-    tagging_filter="redshift:cluster",
-    summary="Redshift provisioned clusters: a recovery point is a manual cluster snapshot; a restore is a new cluster.",
-    build=adapter_in("lambdas.resources.redshift.adapter"),
+REDSHIFT = native_type(
+    "Redshift",
+    "redshift:cluster",
+    "Redshift provisioned clusters: a recovery point is a manual cluster snapshot; a restore is a new cluster.",
+    package="lambdas.resources.redshift",
     copy_refusal=(
         "Redshift has no call that copies a manual cluster snapshot into another Region or account "
         "(CopyClusterSnapshot copies automated snapshots within their Region; cross-Region snapshot copy is the "
@@ -62,33 +51,5 @@ REDSHIFT = TypeSpec(
         ("redshift", "subnetgroup"): "A Redshift restore uses the cluster subnet group its restore metadata names.",
         ("redshift", "parametergroup"): "A Redshift restore uses the parameter group its restore metadata names.",
     },
-    iam={
-        "start_backup": (
-            READ,
-            Grant(
-                "CreateRedshiftSnapshots",
-                ("redshift:CreateClusterSnapshot", "redshift:CreateTags"),
-                (CLUSTERS, SNAPSHOTS),
-            ),
-        ),
-        "track_backup": (READ,),
-        "delete_backup": (
-            READ_SNAPSHOTS,
-            Grant("DeleteRedshiftSnapshots", ("redshift:DeleteClusterSnapshot",), (SNAPSHOTS,)),
-        ),
-        "check_restore": (READ_CLUSTERS,),
-        "start_restore": (
-            READ_CLUSTERS,
-            Grant(
-                "RestoreRedshiftClusters",
-                ("redshift:RestoreFromClusterSnapshot",),
-                # The new cluster, the snapshot, and the groups the restore metadata names.
-                (CLUSTERS, SNAPSHOTS, _arn("subnetgroup:*"), _arn("parametergroup:*")),
-            ),
-            Grant("TagRestoredRedshiftClusters", ("redshift:CreateTags",), (CLUSTERS,)),
-            *key_grants("Redshift", "redshift"),
-        ),
-        "poll_restore": (READ_CLUSTERS,),
-        "catalog": (READ,),
-    },
+    iam=IAM,
 )

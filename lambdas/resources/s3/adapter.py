@@ -25,6 +25,7 @@ from lambdas.resources.base import (
 from lambdas.resources.s3.listing import MISSING_BUCKET, list_slice
 from lambdas.resources.s3.moving import copy_slice, restore_slice
 from lambdas.resources.s3.restore_plan import RestorePlan, restore_plan
+from lambdas.resources.s3.spec import S3
 from lambdas.resources.s3.state import S3CopyProgress, S3PointState, S3RestoreState
 from lambdas.resources.vault_copy.points import (
     VaultPoints,
@@ -42,9 +43,6 @@ def bucket_arn(bucket: str) -> str:
 
 
 class S3Adapter(VaultPoints[S3PointState, S3RestoreState]):
-    resource_type = "S3"
-    tagging_filter = "s3:bucket"
-    supports_cold_storage = False
     kind = "s3"
     content = "manifest"
     point_model = S3PointState
@@ -65,7 +63,7 @@ class S3Adapter(VaultPoints[S3PointState, S3RestoreState]):
         """listing_seconds: per backup_status call; track_jobs polls every open job in one 5-minute Lambda,
         so each gets a few seconds (about 20 pages, 20,000 versions). copy_seconds: per restore_status call,
         which the restore workflow's poll Lambda (60 s timeout) makes for one restore."""
-        super().__init__(region, account, storage)
+        super().__init__(S3, region, account, storage)
         self._s3 = s3
         self._page_size = page_size
         self._listing_seconds = listing_seconds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lambdas.resources.s3.iam import IAM
 from lambdas.resources.spec import ArnForm, TypeSpec
 
 if TYPE_CHECKING:
@@ -27,4 +28,5 @@ S3 = TypeSpec(
         "BackupACLs": frozenset({"enabled", "disabled"}),
         "BackupObjectTags": frozenset({"enabled", "disabled"}),
     },
+    iam=IAM,
 )

@@ -23,15 +23,19 @@ from lambdas.resources.base import (
     JOB_TAG,
     CopySource,
     NativeBackup,
+    OneTypeAdapter,
     Progress,
     ResourceInfo,
 )
 from lambdas.resources.ebs_snapshots import (
+    SNAPSHOT_GONE,
     OneSnapshotPoint,
     copy_snapshot,
     ebs_tags,
     snapshot_progress,
 )
+from lambdas.resources.paging import listed
+from lambdas.resources.snapshot_engine import unless_gone
 from lambdas.resources.spec import AdapterContext
 from lambdas.resources.storage_gateway.restore import (
     _NOT_FOUND,
@@ -39,40 +43,22 @@ from lambdas.resources.storage_gateway.restore import (
     _gateway_code,
     gateway_of,
 )
+from lambdas.resources.storage_gateway.spec import STORAGE_GATEWAY
 
 
-class StorageGatewayAdapter(OneSnapshotPoint, GatewayRestores):
-    resource_type = "Storage Gateway"
-    # The Resource Groups Tagging API types a resource by the first part of its ARN's resource: a volume
-    # (gateway/sgw-id/volume/vol-id) is a "storagegateway:gateway" resource, like its gateway.
-    tagging_filter = "storagegateway:gateway"
-    supports_cold_storage = True  # its points are EBS snapshots: the EBS archive tier
-
+class StorageGatewayAdapter(OneSnapshotPoint, GatewayRestores, OneTypeAdapter):
     def __init__(self, storagegateway: Callable[[], Any], ec2: Callable[[], Any], region: str, account: str) -> None:
         self._sgw = storagegateway
         self._ec2 = ec2
-        self._region = region
-        self._account = account
-
-    def resource_type_for(self, resource_arn: str) -> str:
-        return self.resource_type
-
-    def _snapshot_arn(self, snapshot_id: str) -> str:
-        return f"arn:aws:ec2:{self._region}::snapshot/{snapshot_id}"
+        super().__init__(STORAGE_GATEWAY, region, account)
 
     def _volume_arn(self, volume_id: str) -> str:
-        return f"arn:aws:ec2:{self._region}:{self._account}:volume/{volume_id}"
+        return self._arn_here("ec2", f"volume/{volume_id}")
 
     # the gateway side
 
     def _volume_infos(self, gateway_arn: str) -> Iterator[dict[str, Any]]:
-        request: dict[str, Any] = {"GatewayARN": gateway_arn}
-        while True:
-            response = self._sgw().list_volumes(**request)
-            yield from response.get("VolumeInfos", [])
-            if not response.get("Marker"):
-                return
-            request["Marker"] = response["Marker"]
+        return listed(self._sgw().list_volumes, "VolumeInfos", "Marker", GatewayARN=gateway_arn)
 
     def _volume_info(self, volume_arn: str) -> dict[str, Any]:
         """The volume's ListVolumes entry (which says cached or stored); ResourceNotFoundException if gone."""
@@ -95,14 +81,7 @@ class StorageGatewayAdapter(OneSnapshotPoint, GatewayRestores):
         return dict(self._sgw().describe_cached_iscsi_volumes(VolumeARNs=[volume_arn])["CachediSCSIVolumes"][0])
 
     def _resource_tags(self, arn: str) -> dict[str, str]:
-        tags: dict[str, str] = {}
-        request: dict[str, Any] = {"ResourceARN": arn}
-        while True:
-            response = self._sgw().list_tags_for_resource(**request)
-            tags.update(ebs_tags(response.get("Tags")))
-            if not response.get("Marker"):
-                return tags
-            request["Marker"] = response["Marker"]
+        return ebs_tags(list(listed(self._sgw().list_tags_for_resource, "Tags", "Marker", ResourceARN=arn)))
 
     def _info(self, volume_arn: str, volume_type: str) -> ResourceInfo:
         volume = self._describe_volume(volume_arn, volume_type)
@@ -122,26 +101,11 @@ class StorageGatewayAdapter(OneSnapshotPoint, GatewayRestores):
         return self._info(resource_arn, info.get("VolumeType", "CACHED"))
 
     def list_resources(self) -> Iterator[ResourceInfo]:
-        request: dict[str, Any] = {}
-        while True:
-            response = self._sgw().list_gateways(**request)
-            for gateway in response.get("Gateways", []):
-                for info in self._volume_infos(gateway["GatewayARN"]):
-                    yield self._info(info["VolumeARN"], info.get("VolumeType", "CACHED"))
-            if not response.get("Marker"):
-                return
-            request["Marker"] = response["Marker"]
+        for gateway in listed(self._sgw().list_gateways, "Gateways", "Marker"):
+            for info in self._volume_infos(gateway["GatewayARN"]):
+                yield self._info(info["VolumeARN"], info.get("VolumeType", "CACHED"))
 
     # backups: EBS snapshots made by the gateway
-
-    def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
-        snapshots = self._ec2().describe_snapshots(
-            OwnerIds=["self"], Filters=[{"Name": f"tag:{JOB_TAG}", "Values": [job_id]}]
-        )["Snapshots"]
-        if not snapshots:
-            return None
-        snapshot_id = snapshots[0]["SnapshotId"]
-        return NativeBackup(snapshot_id, self._snapshot_arn(snapshot_id))
 
     def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
         gateway_of(resource_arn)
@@ -159,12 +123,9 @@ class StorageGatewayAdapter(OneSnapshotPoint, GatewayRestores):
         return NativeBackup(snapshot["SnapshotId"], self._snapshot_arn(snapshot["SnapshotId"]))
 
     def _snapshot(self, snapshot_id: str) -> dict[str, Any] | None:
-        try:
-            return dict(self._ec2().describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0])
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("InvalidSnapshot.NotFound", "InvalidSnapshotID.Malformed"):
-                return None
-            raise
+        return unless_gone(
+            lambda: dict(self._ec2().describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0]), SNAPSHOT_GONE
+        )
 
     def backup_status(self, native_id: str) -> Progress:
         return snapshot_progress(self._snapshot(native_id), native_id)

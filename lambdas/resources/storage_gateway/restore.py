@@ -22,6 +22,7 @@ from lambdas.resources.base import (
 from lambdas.resources.ebs_snapshots import (
     thaw_snapshot,
 )
+from lambdas.resources.snapshot_engine import refused_as
 
 GIB = 1024**3
 GATEWAY_TARGET = "gateway-volume"
@@ -248,14 +249,14 @@ class GatewayRestores:
         }
         if metadata.get("kmsKey"):
             request.update(Encrypted=True, KmsKeyId=metadata["kmsKey"])
-        try:
+        refused = ("InvalidParameterValue", "InvalidZone.NotFound")
+        with refused_as(
+            refused,
+            lambda error: InvalidParameterValueException(
+                f"EC2 refused the restore: {error.response['Error'].get('Message', error)}"
+            ),
+        ):
             volume = self._ec2().create_volume(**request)
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("InvalidParameterValue", "InvalidZone.NotFound"):
-                raise InvalidParameterValueException(
-                    f"EC2 refused the restore: {error.response['Error'].get('Message', error)}"
-                ) from None
-            raise
         return NativeRestore(volume["VolumeId"], self._volume_arn(volume["VolumeId"]))
 
     def restore_status(self, restore: NativeRestore) -> Progress:

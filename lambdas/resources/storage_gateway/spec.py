@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lambdas.resources.spec import ArnForm, TypeSpec, adapter_in
+from lambdas.resources.storage_gateway.iam import IAM
 
 STORAGE_GATEWAY = TypeSpec(
     resource_type="Storage Gateway",
@@ -17,11 +18,14 @@ STORAGE_GATEWAY = TypeSpec(
             ),
         ),
     ),
+    # The Resource Groups Tagging API types a resource by the first part of its ARN's resource: a volume
+    # (gateway/sgw-id/volume/vol-id) is a "storagegateway:gateway" resource, like its gateway.
     tagging_filter="storagegateway:gateway",
     summary=(
         "Storage Gateway volumes: a recovery point is the EBS snapshot the gateway makes; a restore is a "
         "gateway volume or an EBS volume."
     ),
     build=adapter_in("lambdas.resources.storage_gateway.adapter"),
-    supports_cold_storage=True,
+    supports_cold_storage=True,  # its points are EBS snapshots: the EBS archive tier
+    iam=IAM,
 )

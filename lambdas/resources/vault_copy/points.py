@@ -13,7 +13,16 @@ from botocore.exceptions import ClientError
 
 from lambdas.domain.errors import InvalidParameterValueException, InvalidRequestException
 from lambdas.domain.native_locks import NativeLock
-from lambdas.resources.base import CopySource, NativeBackup, NativeLockState, NativeRestore, Phase, Progress
+from lambdas.resources.base import (
+    CopySource,
+    NativeBackup,
+    NativeLockState,
+    NativeRestore,
+    OneTypeAdapter,
+    Phase,
+    Progress,
+)
+from lambdas.resources.spec import TypeSpec
 from lambdas.resources.vault_copy.locks import PrefixLock
 from lambdas.resources.vault_copy.state import COMPLETED, FAILED, CopyOrigin, PointState, RestoreState
 from lambdas.resources.vault_storage import (
@@ -33,16 +42,14 @@ class PointLocked(InvalidRequestException):
     them, so the point is not deleted; expiry leaves it EXPIRED and tries again once the lock is over."""
 
 
-class VaultPoints(ABC, Generic[P, R]):
-    resource_type: str
+class VaultPoints(OneTypeAdapter, ABC, Generic[P, R]):
     kind: ClassVar[str]  # the type's folder in vault storage: recovery-points/<kind>/<native id>/
     content: ClassVar[str]  # what a point keeps there, as an error names it ("manifest", "data")
     point_model: type[P]
     restore_model: type[R]
 
-    def __init__(self, region: str, account: str, storage: VaultStorage) -> None:
-        self._region = region
-        self._account = account
+    def __init__(self, spec: TypeSpec, region: str, account: str, storage: VaultStorage) -> None:
+        super().__init__(spec, region, account)
         self._storage = storage
 
     # where things are
@@ -54,7 +61,7 @@ class VaultPoints(ABC, Generic[P, R]):
         return self._prefix(native_id) + "backup.json"
 
     def _recovery_point_arn(self, native_id: str) -> str:
-        return f"arn:aws:backup:{self._region}:{self._account}:recovery-point:{native_id}"
+        return self._arn_here("backup", f"recovery-point:{native_id}")
 
     def _backup(self, native_id: str) -> NativeBackup:
         return NativeBackup(native_id, self._recovery_point_arn(native_id))
@@ -86,9 +93,6 @@ class VaultPoints(ABC, Generic[P, R]):
         return state
 
     # the Protocol's methods that are the same for every copy-into-vault type
-
-    def resource_type_for(self, resource_arn: str) -> str:
-        return self.resource_type
 
     def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None:
         state = self._storage.get_json(self._header_key(job_id))
