@@ -13,7 +13,7 @@ backup copied from another Region describes the source file system of that Regio
 takes the copy's own key, and a restore needs this Region's subnets (subnetIds).
 
 moto's FSx lacks CreateFileSystemFromBackup and CopyBackup, never moves a backup past CREATING, and leaves
-out fields FSx always returns. `MotoFsxGaps` (local/fsx_gaps.py) fills exactly those gaps over moto's
+out fields FSx always returns. `MotoFsxGaps` (local/fakes/fsx/) fills exactly those gaps over moto's
 client; only the local runtime and tests may wrap a client with it."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ which restores to an EBS volume there, or to its gateway in the volume's own Reg
 
 The resource ARN is the volume's: arn:aws:storagegateway:region:account:gateway/sgw-id/volume/vol-id.
 The storagegateway client comes from a factory: boto3's in the cloud, the local runtime's fake
-(`storage_gateway_fake`) on the emulator, which has no Storage Gateway."""
+(`local/fakes/storagegateway/`) on the emulator, which has no Storage Gateway."""
 
 from __future__ import annotations
 
