@@ -11,16 +11,20 @@ export PYTHONPATH := $(CURDIR)
 
 setup: $(VENV)/.installed node_modules/.installed
 
+# --no-compile: pip would byte-compile every installed file (aws-cdk-lib, awscli, moto: 93 of the 162 s of CPU of
+# this install, docs/testing.md); Python compiles the few modules a run imports, once, on first import.
+PIP_INSTALL := pip install --quiet --disable-pip-version-check --no-compile
+
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m $(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
 # cfn-lint and checkov live in their own venv: checkov pins an older boto3/botocore than the project's.
 CHECKS_VENV := .venv-checks
 $(CHECKS_VENV)/.installed: requirements-checks.txt
 	$(PYTHON) -m venv $(CHECKS_VENV)
-	$(CHECKS_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checks.txt
+	$(CHECKS_VENV)/bin/python -m $(PIP_INSTALL) -r requirements-checks.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
