@@ -48,12 +48,14 @@ synth: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" npx cdk synth --quiet > /dev/null
 
 # cfn-lint and checkov over the templates, default and with every optional context (docs/stack-checks.md):
-# any error, any warning not in .cfnlintrc, any failed check not in .checkov.yaml fails the target.
+# any error, any warning not in .cfnlintrc, any failed check not in .checkov.yaml fails the target. The default
+# template is the one `synth` (the CDK CLI) wrote, not synthesized a second time.
+CHECKED_TEMPLATES = cdk.out/Strongroom.template.json cdk.out/checks/*/*.template.json
 checks: setup $(CHECKS_VENV)/.installed | synth
 	rm -rf cdk.out/checks
 	$(PY) -m scripts.synth_variants cdk.out/checks
-	$(CHECKS_VENV)/bin/cfn-lint -- cdk.out/checks/*/*.template.json
-	$(CHECKS_VENV)/bin/checkov --config-file .checkov.yaml $$(printf -- "-f %s " cdk.out/checks/*/*.template.json)
+	$(CHECKS_VENV)/bin/cfn-lint -- $(CHECKED_TEMPLATES)
+	$(CHECKS_VENV)/bin/checkov --config-file .checkov.yaml $$(printf -- "-f %s " $(CHECKED_TEMPLATES))
 
 # Two workers (one per core), a test file to a worker so module fixtures (one local runtime, one synth) are shared.
 PYTEST_WORKERS ?= 2
