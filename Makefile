@@ -12,8 +12,11 @@ export PYTHONPATH := $(CURDIR)
 setup: $(VENV)/.installed node_modules/.installed
 
 # --no-compile: pip would byte-compile every installed file (aws-cdk-lib, awscli, moto: 93 of the 162 s of CPU of
-# this install, docs/testing.md); Python compiles the few modules a run imports, once, on first import.
+# this install, docs/testing.md); Python compiles the few modules a run imports, once, on first import. Once: a
+# shell's PYTHONDONTWRITEBYTECODE=1 would make every process (each `aws` call of the CLI tests, each pytest worker)
+# compile what it imports anew, about 4 s of CPU each, so the targets write bytecode whatever the shell says.
 PIP_INSTALL := pip install --quiet --disable-pip-version-check --no-compile
+unexport PYTHONDONTWRITEBYTECODE
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
