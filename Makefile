@@ -20,16 +20,23 @@ console/dist/index.html: node_modules/.installed console/build.mjs $(wildcard co
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
+# --no-compile: pip would byte-compile every installed file (aws-cdk-lib, awscli, moto: 93 of the 162 s of CPU of
+# this install, docs/testing.md); Python compiles the few modules a run imports, once, on first import. Once: a
+# shell's PYTHONDONTWRITEBYTECODE=1 would make every process (each `aws` call of the CLI tests, each pytest worker)
+# compile what it imports anew, about 4 s of CPU each, so the targets write bytecode whatever the shell says.
+PIP_INSTALL := pip install --quiet --disable-pip-version-check --no-compile
+unexport PYTHONDONTWRITEBYTECODE
+
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m $(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
 # cfn-lint and checkov live in their own venv: checkov pins an older boto3/botocore than the project's.
 CHECKS_VENV := .venv-checks
 $(CHECKS_VENV)/.installed: requirements-checks.txt
 	$(PYTHON) -m venv $(CHECKS_VENV)
-	$(CHECKS_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checks.txt
+	$(CHECKS_VENV)/bin/python -m $(PIP_INSTALL) -r requirements-checks.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -53,12 +60,14 @@ synth: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" npx cdk synth --quiet > /dev/null
 
 # cfn-lint and checkov over the templates, default and with every optional context (docs/stack-checks.md):
-# any error, any warning not in .cfnlintrc, any failed check not in .checkov.yaml fails the target.
+# any error, any warning not in .cfnlintrc, any failed check not in .checkov.yaml fails the target. The default
+# template is the one `synth` (the CDK CLI) wrote, not synthesized a second time.
+CHECKED_TEMPLATES = cdk.out/Strongroom.template.json cdk.out/checks/*/*.template.json
 checks: setup $(CHECKS_VENV)/.installed | synth
 	rm -rf cdk.out/checks
 	$(PY) -m scripts.synth_variants cdk.out/checks
-	$(CHECKS_VENV)/bin/cfn-lint -- cdk.out/checks/*/*.template.json
-	$(CHECKS_VENV)/bin/checkov --config-file .checkov.yaml $$(printf -- "-f %s " cdk.out/checks/*/*.template.json)
+	$(CHECKS_VENV)/bin/cfn-lint -- $(CHECKED_TEMPLATES)
+	$(CHECKS_VENV)/bin/checkov --config-file .checkov.yaml $$(printf -- "-f %s " $(CHECKED_TEMPLATES))
 
 # Two workers (one per core), a test file to a worker so module fixtures (one local runtime, one synth) are shared.
 PYTEST_WORKERS ?= 2
