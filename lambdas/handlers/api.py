@@ -63,6 +63,6 @@ def cors_headers(origin: str | None) -> dict[str, str]:
         return {}
     return {
         "Access-Control-Allow-Origin": origin,
-        "Access-Control-Expose-Headers": "x-amzn-ErrorType, x-amzn-RequestId, x-amz-apigw-id",
+        "Access-Control-Expose-Headers": "x-amzn-ErrorType, x-amzn-RequestId",
         "Vary": "Origin",
     }
