@@ -5,6 +5,7 @@ answers the console's origin, and no other, from a browser."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,18 @@ def _only(template: Template, resource_type: str) -> tuple[str, dict[str, Any]]:
     assert len(found) == 1, f"expected one {resource_type}, found {len(found)}"
     ((logical_id, resource),) = found.items()
     return logical_id, resource
+
+
+def _text(value: Any) -> str:
+    """A (possibly joined) template value as text, GetAtt as <Id.Attr>, so equal values compare equal however split."""
+    if isinstance(value, dict) and "Fn::Join" in value:
+        delimiter, parts = value["Fn::Join"]
+        return str(delimiter).join(_text(part) for part in parts)
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return "<{}.{}>".format(*value["Fn::GetAtt"])
+    if isinstance(value, dict) and "Ref" in value:
+        return f"<{value['Ref']}>"
+    return str(value)
 
 
 def _origin(template: Template) -> dict[str, Any]:
@@ -126,7 +139,7 @@ def test_only_administrators_create_users_and_mfa_is_required(template: Template
     client_properties = client["Properties"]
     assert client_properties["GenerateSecret"] is False
     assert client_properties["AllowedOAuthFlows"] == ["code"]
-    assert client_properties["CallbackURLs"] == [{"Fn::Join": ["", [*_origin(template)["Fn::Join"][1], "/"]]}]
+    assert [_text(url) for url in client_properties["CallbackURLs"]] == [f"{_text(_origin(template))}/"]
 
 
 def test_unauthenticated_identities_are_off(template: Template) -> None:
@@ -188,11 +201,8 @@ def test_the_signed_in_role_reaches_this_api_and_the_consoles_actions_only(templ
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "backup.amazonaws.com"}}
     assert "role/service-role/AWSBackupDefaultServiceRole" in json.dumps(pass_role["Resource"])
     # And the console calls no AWS Backup operation its people are not allowed (console/src names each command)
-    used = set()
-    for source in (names.PROJECT_ROOT / "console" / "src").rglob("*.js"):
-        for word in source.read_text().replace("{", " ").replace("}", " ").replace(",", " ").split():
-            if word.endswith("Command") and word[0].isupper() and word != "GetResourcesCommand":
-                used.add("backup:" + word.removesuffix("Command"))
+    sources = " ".join(path.read_text() for path in (names.PROJECT_ROOT / "console" / "src").rglob("*.js"))
+    used = {f"backup:{name}" for name in re.findall(r"\b([A-Z]\w+)Command\b", sources)} - {"backup:GetResources"}
     assert used == set(CONSOLE_BACKUP_ACTIONS)
 
 
@@ -208,9 +218,8 @@ def test_the_api_answers_preflights_for_the_console_origin_only(template: Templa
         (answer,) = method["Integration"]["IntegrationResponses"]
         parameters = answer["ResponseParameters"]
         # With the console's origin, and only the headers a SigV4-signed SDK request carries
-        assert parameters["method.response.header.Access-Control-Allow-Origin"] == {
-            "Fn::Join": ["", ["'", *_origin(template)["Fn::Join"][1], "'"]]
-        }
+        origin = parameters["method.response.header.Access-Control-Allow-Origin"]
+        assert _text(origin) == f"'{_text(_origin(template))}'"
         allowed = parameters["method.response.header.Access-Control-Allow-Headers"].strip("'").split(",")
         assert allowed == list(CORS_HEADERS)
         assert "Access-Control-Allow-Credentials" not in json.dumps(parameters)
@@ -228,13 +237,13 @@ def test_refusals_before_the_function_carry_the_console_origin(template: Templat
     assert set(responses) >= {"DEFAULT_4XX", "DEFAULT_5XX"}
     for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
         origin = responses[kind]["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"]
-        assert origin == {"Fn::Join": ["", ["'", *_origin(template)["Fn::Join"][1], "'"]]}
+        assert _text(origin) == f"'{_text(_origin(template))}'"
 
 
 def test_the_api_function_knows_the_console_origin(template: Template) -> None:
     # The function's own answers (lambdas/handlers/api.py) name the origin its environment gives
     variables = reading.function(template, constants.API)[1]["Environment"]["Variables"]
-    assert variables[ENV_CONSOLE_ORIGIN] == _origin(template)
+    assert _text(variables[ENV_CONSOLE_ORIGIN]) == _text(_origin(template))
 
 
 def test_the_outputs_give_the_url_and_the_config(template: Template) -> None:
