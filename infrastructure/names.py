@@ -87,6 +87,14 @@ API_NAME = "strongroom-backup-api"
 API_STAGE_NAME = "v1"
 API_ENDPOINT_OUTPUT = "BackupApiEndpoint"
 
+# The web console, deployed (constructs/console_site.py) only with `cdk deploy -c console=true` (docs/deploying.md).
+CONSOLE_CONTEXT = "console"
+CONSOLE_URL_OUTPUT = "ConsoleUrl"
+CONSOLE_BUCKET_OUTPUT = "ConsoleBucket"
+CONSOLE_DISTRIBUTION_OUTPUT = "ConsoleDistributionId"
+CONSOLE_USER_POOL_OUTPUT = "ConsoleUserPoolId"
+CONSOLE_CONFIG_OUTPUT = "ConsoleConfig"
+
 # Accounts whose Strongroom deployments may copy recovery points into this one's vaults (the copy
 # destination role trusts exactly these): `cdk deploy -c copy_source_accounts=111111111111,222222222222`.
 COPY_SOURCE_ACCOUNTS_CONTEXT = "copy_source_accounts"

@@ -9,6 +9,7 @@ from constructs import Construct
 
 from infrastructure import constants, names
 from infrastructure.constructs.api import BackupApi
+from infrastructure.constructs.console_site import ConsoleSite
 from infrastructure.constructs.copy_destination import CopyDestination, source_accounts_from
 from infrastructure.constructs.dashboard import Dashboard
 from infrastructure.constructs.efs_movers import EfsMovers, file_systems_from
@@ -19,6 +20,7 @@ from infrastructure.constructs.monitoring import Monitoring, alert_emails_from
 from infrastructure.constructs.restore_workflow import RestoreWorkflow
 from infrastructure.constructs.scheduling import Scheduling
 from infrastructure.constructs.storage import Storage, adoption_from
+from lambdas.common.env_keys import ENV_CONSOLE_ORIGIN
 
 
 class StrongroomStack(Stack):
@@ -76,6 +78,14 @@ class StrongroomStack(Stack):
         )
         self.scheduling.schedule(self.engine.functions)
         self.api = BackupApi(self, "Api", function=self.engine.functions[constants.API.key])
+        # The web console with Cognito sign-in, only when asked: it opens the API to one browser origin.
+        self.console = (
+            ConsoleSite(self, "Console", api=self.api)
+            if _flag(self.node.try_get_context(names.CONSOLE_CONTEXT))
+            else None
+        )
+        if self.console is not None:
+            self.engine.functions[constants.API.key].add_environment(ENV_CONSOLE_ORIGIN, self.console.url)
 
         # Other accounts' deployments that may copy into this one's vaults (none: no role, no door).
         sources = source_accounts_from(self.node.try_get_context(names.COPY_SOURCE_ACCOUNTS_CONTEXT))
@@ -142,3 +152,8 @@ class StrongroomStack(Stack):
             vault_bucket=self.storage.vault_bucket,
             alarm=self.monitoring.alarm_on_metric,
         )
+
+
+def _flag(value: Any) -> bool:
+    """A context flag: `-c console=true` arrives as the string "true", cdk.json may hold a boolean."""
+    return value is True or str(value).lower() == "true"

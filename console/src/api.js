@@ -26,7 +26,8 @@ export function signIn(config, credentials) {
   session = {
     config,
     backup: new BackupClient({ ...common, ...signedFor }),
-    tagging: new ResourceGroupsTaggingAPIClient(common),
+    // Deployed, the Tagging API is AWS's own (the signed-in role may call tag:GetResources); locally, the edge's.
+    tagging: new ResourceGroupsTaggingAPIClient(config.cognito ? { ...common, endpoint: undefined } : common),
   };
   return session;
 }

@@ -2,6 +2,7 @@
 // and the virtual clock in the header when local.
 import { current, loadConfig, now, signIn } from "./api.js";
 import { destroyAll } from "./charts.js";
+import { cognitoCredentials, redirectToSignIn } from "./cognito.js";
 import { esc } from "./format.js";
 import * as jobs from "./pages/jobs.js";
 import * as overview from "./pages/overview.js";
@@ -85,8 +86,22 @@ function start(config, credentials) {
   route();
 }
 
+// Deployed: Cognito's hosted UI, then the identity pool's credentials (cognito.js); the form only says where to go.
+async function cognitoSignIn(config) {
+  const credentials = await cognitoCredentials(config);
+  if (credentials) return start(config, credentials);
+  main.innerHTML = `<h1>Sign in</h1>
+    <form class="panel" id="sign-in"><p class="note">Sign in with your Strongroom console account.</p><button>Sign in</button></form>`;
+  main.dataset.loaded = "true";
+  main.querySelector("#sign-in").addEventListener("submit", (event) => {
+    event.preventDefault();
+    redirectToSignIn(config).catch(showError);
+  });
+}
+
 loadConfig().then(
   (config) => {
+    if (config.cognito) return cognitoSignIn(config).catch(showError);
     const saved = JSON.parse(sessionStorage.getItem("strongroom-credentials") || "null");
     if (saved) start(config, saved);
     else signInForm(config);

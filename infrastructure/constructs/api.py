@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import CfnOutput, RemovalPolicy
+from aws_cdk import CfnOutput, Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -28,6 +28,22 @@ from infrastructure.constructs.nag import acknowledge
 # Stage-wide defaults for every method; the account's API Gateway quota is shared, so stay well below it.
 THROTTLING_RATE_LIMIT = 50
 THROTTLING_BURST_LIMIT = 100
+
+# What a browser page may send the API (allow_browser_origin): the methods of AWS Backup's routes, and the headers
+# the AWS SDK for JavaScript signs or adds (CORS has no prefix wildcard: amz-sdk-* is spelled out).
+CORS_METHODS = ("GET", "PUT", "POST", "DELETE")
+CORS_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "X-Amz-Date",
+    "X-Amz-Security-Token",
+    "X-Amz-Content-Sha256",
+    "X-Amz-User-Agent",
+    "amz-sdk-invocation-id",
+    "amz-sdk-request",
+)
+# What the page may read of an answer beyond the basics: the SDK names an error from x-amzn-ErrorType.
+CORS_EXPOSED_HEADERS = ("x-amzn-ErrorType", "x-amzn-RequestId")
 
 # One JSON line per request. Requests refused before the function (a bad signature, a missing permission,
 # throttling) are only visible here, so the error and the caller are logged; bodies never are.
@@ -85,7 +101,7 @@ class BackupApi(Construct):
             ),
         )
         self.rest_api.root.add_method("ANY")
-        self.rest_api.root.add_proxy(any_method=True)
+        self.proxy = self.rest_api.root.add_proxy(any_method=True)
 
         # API Gateway would create the execution log group itself, kept forever; create it first, retained a month.
         execution_logs = logs.LogGroup(
@@ -107,6 +123,34 @@ class BackupApi(Construct):
         self.endpoint.override_logical_id(names.API_ENDPOINT_OUTPUT)
 
         self._acknowledge_findings()
+
+    def allow_browser_origin(self, origin: str) -> None:
+        """Let pages of one origin (the deployed console's) call the API from a browser, and read its answers.
+
+        The browser's preflight OPTIONS carries no signature, so API Gateway answers it itself (a mock integration,
+        no IAM authorization, never reaching the function) with only the methods and headers a SigV4-signed AWS SDK
+        request uses. Refusals made before the function (a bad signature, throttling) get the origin through the
+        DEFAULT_4XX/5XX gateway responses; the function's own answers through its environment (lambdas/handlers/api.py).
+        """
+        for resource in (self.rest_api.root, self.proxy):
+            resource.add_cors_preflight(
+                allow_origins=[origin],
+                allow_methods=list(CORS_METHODS),
+                allow_headers=list(CORS_HEADERS),
+                expose_headers=list(CORS_EXPOSED_HEADERS),
+                max_age=Duration.hours(1),
+            )
+        for kind in (apigw.ResponseType.DEFAULT_4_XX, apigw.ResponseType.DEFAULT_5_XX):
+            self.rest_api.add_gateway_response(
+                f"Cors{kind.response_type}",
+                type=kind,
+                response_headers={
+                    "Access-Control-Allow-Origin": f"'{origin}'",
+                    "Access-Control-Expose-Headers": f"'{', '.join(CORS_EXPOSED_HEADERS)}'",
+                    "Vary": "'Origin'",
+                },
+            )
+        # cdk-nag's APIG4 and COG4 leave OPTIONS methods alone: a preflight is unsigned by design.
 
     def _acknowledge_findings(self) -> None:
         acknowledge(

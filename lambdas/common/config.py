@@ -42,3 +42,9 @@ def get_settings() -> Settings:
         vault_bucket=env.get(env_keys.ENV_VAULT_BUCKET),
         backup_batch_queue_url=env.get(env_keys.ENV_BACKUP_BATCH_QUEUE_URL),
     )
+
+
+@lru_cache(maxsize=1)
+def console_origin() -> str | None:
+    """The one browser origin (the deployed console's) whose pages may read the API's answers; None: no CORS."""
+    return os.environ.get(env_keys.ENV_CONSOLE_ORIGIN) or None

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.api.dispatcher import dispatch
 from lambdas.common import clock
+from lambdas.common.config import console_origin
 from lambdas.common.observability import logger, metrics, tracer
 from lambdas.domain.access_policy import Caller
 from lambdas.handlers.wiring import service_context
@@ -52,4 +53,16 @@ def handler(event: APIGatewayProxyEvent, context: LambdaContext) -> dict[str, An
         clock.now(),
         caller,
     )
-    return {"statusCode": status, "headers": headers, "body": body}
+    return {"statusCode": status, "headers": {**headers, **cors_headers(console_origin())}, "body": body}
+
+
+def cors_headers(origin: str | None) -> dict[str, str]:
+    """What lets the deployed console's page (another origin than API Gateway's) read an answer: its origin only,
+    and the headers the AWS SDK reads an error's name and the request id from. No origin configured: nothing."""
+    if not origin:
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Expose-Headers": "x-amzn-ErrorType, x-amzn-RequestId",
+        "Vary": "Origin",
+    }
