@@ -142,7 +142,7 @@ class LocalRuntime:
         # without the socket; users' clients still come over HTTP.
         from local.in_process import router
 
-        self._route = router(app, self.endpoint)
+        self._route = router(app, self.endpoint, app.shortcut)
         aws.send_in_process(self._route)
 
         from local.bootstrap import bootstrap
