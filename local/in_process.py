@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -141,6 +142,57 @@ def dynamodb_directly(request: AWSPreparedRequest) -> AWSResponse | None:
     if not DISABLE_GLOBAL_CORS:
         answer["Access-Control-Allow-Origin"] = "*"  # what moto's server adds to every answer (flask-cors)
     return AWSResponse(request.url, status, answer, _RawBody(data))
+
+
+def _in_process_authorization(request_signer: Any, when: datetime) -> str:
+    """The Authorization header's credential scope, which tells moto the caller's account (by access key) and
+    Region, without the signature: nothing on the path to moto checks it (the edge verifies signatures on the
+    Backup API only, and moto's emulated services, like the edge, take the scope as it comes)."""
+    key = request_signer._credentials.get_frozen_credentials().access_key  # botocore keeps them there
+    scope = f"{key}/{when:%Y%m%d}/{request_signer.region_name}/{request_signer.signing_name}/aws4_request"
+    return f"AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host, Signature=in-process"
+
+
+def caller(shortcut: Shortcut, endpoint: str) -> Callable[..., tuple[AWSResponse, dict[str, Any]] | None]:
+    """A `before-call` handler for Strongroom's own clients in the local runtime: a DynamoDB call to `endpoint`
+    is answered by `shortcut` (the edge's: moto's DynamoDB handler) right after botocore has validated and
+    serialized it, and parsed by botocore's own parser, without what only a wire needs: signing the request
+    (an HMAC chain per call), preparing it for urllib3, the retry and CRC32 checks of a network answer. That
+    was about half the CPU of a DynamoDB call (docs/performance.md). The answer, its errors included, is the one
+    the `before-send` path parses (tests/integration/test_in_process_dynamodb.py). None leaves the call to
+    botocore (any other service, any other URL, a request the shortcut declines)."""
+    from botocore.awsrequest import create_request_object
+    from botocore.endpoint import convert_to_response_dict
+    from botocore.parsers import create_parser
+
+    target = urlsplit(endpoint)
+    host, port = target.hostname or "127.0.0.1", target.port or 80
+    parsers: dict[str, Any] = {}
+
+    def answer(model: Any, params: dict[str, Any], request_signer: Any, **_: Any) -> Any:
+        if model.service_model.signing_name != "dynamodb" or model.has_streaming_output:
+            return None
+        url = urlsplit(params["url"])
+        if url.hostname != host or (url.port or 80) != port:
+            return None
+        request = create_request_object(params)
+        request.headers["Authorization"] = _in_process_authorization(request_signer, datetime.now(UTC))
+        response = shortcut(request.prepare())
+        if response is None:
+            return None
+        protocol = model.service_model.resolved_protocol
+        parser = parsers.get(protocol) or parsers.setdefault(protocol, create_parser(protocol))
+        answered = convert_to_response_dict(response, model)
+        parsed = parser.parse(answered, model.output_shape)
+        code = parsed.get("Error", {}).get("Code") if response.status_code >= 300 else None
+        error_shape = model.service_model.shape_for_error_code(code) if code else None
+        if error_shape is not None:  # the error's modeled members, as botocore's endpoint adds them
+            parsed.update(parser.parse(answered, error_shape))
+        if "ResponseMetadata" in parsed:
+            parsed["ResponseMetadata"]["RetryAttempts"] = 0  # as botocore's endpoint adds it
+        return response, parsed
+
+    return answer
 
 
 def router(app: WsgiApp, endpoint: str, shortcut: Shortcut | None = None) -> Callable[..., AWSResponse | None]:

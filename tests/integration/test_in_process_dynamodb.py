@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.awsrequest import AWSPreparedRequest
+from botocore.exceptions import EndpointConnectionError
 
 from tests.integration import test_dynamodb_wire as wire
 from tests.integration.builders import REGION
@@ -43,7 +44,7 @@ def _run(route: Callable[..., Any]) -> tuple[list[tuple[str, int, Any]], list[An
         answer = route(request, **kwargs)
         headers = {name.lower(): value for name, value in answer.headers.items() if name.lower() not in _PER_CALL}
         if request.headers["X-Amz-Target"].endswith((b"CreateTable", b"DeleteTable")):
-            headers.pop("x-amz-crc32")  # of a body holding the table's creation time
+            del headers["x-amz-crc32"], headers["content-length"]  # of a body holding the table's creation time
         heads.append((answer.status_code, headers))
         return answer
 
@@ -108,6 +109,49 @@ def _table(name: str) -> dict[str, Any]:
         "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],
         "BillingMode": "PAY_PER_REQUEST",
     }
+
+
+def test_given_the_wire_story_when_answered_before_signing_then_the_client_returns_and_raises_the_same(
+    moto_app: Any,
+) -> None:
+    from local.in_process import caller, dynamodb_directly, router
+
+    # Given the wire story through the `before-send` path, the shortcut first
+    _run(router(moto_app, ENDPOINT, dynamodb_directly))
+    after_sending = list(wire._parsed)
+    # When it runs again with Strongroom's `before-call` handler answering calls before they are signed
+    answered: list[str] = []
+
+    def counting(request: AWSPreparedRequest) -> Any:
+        answered.append(str(request.headers["X-Amz-Target"]))
+        return dynamodb_directly(request)
+
+    client = _client()
+    client.meta.events.register("before-call", caller(counting, ENDPOINT))
+    wire._story(client)
+
+    # Then the client returned and raised exactly the same, and every call of the story was answered that way
+    assert wire._parsed == after_sending
+    assert len(answered) == len(after_sending) + 2  # and the story's CreateTable and DeleteTable
+    assert any("ConditionalCheckFailed" in str(answer.get("Error")) for answer in after_sending)
+    assert any("TransactionCanceled" in str(answer.get("Error")) for answer in after_sending)
+
+
+def test_given_the_before_call_handler_when_a_call_is_not_dynamodb_s_at_the_endpoint_then_botocore_makes_it(
+    moto_app: Any,
+) -> None:
+    from local.in_process import caller, dynamodb_directly
+
+    # Given the `before-call` handler of a runtime at another port
+    handler = caller(dynamodb_directly, "http://127.0.0.1:10")
+    seen: list[str] = []
+    client = _client()
+    client.meta.events.register("before-call", handler)
+    client.meta.events.register("before-send", lambda request, **_: seen.append(request.url))
+    # When a DynamoDB call goes to this test's endpoint, Then the handler leaves it to botocore, which sends it
+    with pytest.raises(EndpointConnectionError):  # nothing listens there
+        client.list_tables()
+    assert seen and set(seen) == {f"{ENDPOINT}/"}  # sent (and retried) on the wire
 
 
 @pytest.fixture
