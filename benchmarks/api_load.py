@@ -8,7 +8,9 @@ machine's core count and load average (os.getloadavg) before and after each run:
 figures mean little without them. It also prints the CPU time (user + sys) per call of the serving process
 and of the clients: steadier than wall times when other jobs share the cores. Last, it counts the emulated AWS
 calls Strongroom makes per API call of each operation (on a runtime in this process, where its clients can be
-listened to): figures that do not depend on the machine at all.
+listened to): figures that do not depend on the machine at all; there, too, the CPU time and Python function
+calls per API call with the local runtime's in-process DynamoDB paths and without them, back to back
+(benchmarks/api_in_process.py).
 
 Run: `make benchmark-api` or `.venv/bin/python -m benchmarks.api_load [--seconds 10] [--clients 1 16]`.
 Figures are printed, not asserted: they depend on the machine.
@@ -25,7 +27,6 @@ import sys
 import threading
 import time
 import urllib.request
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -270,43 +271,6 @@ def report(figures: Figures) -> str:
     return "\n".join(lines)
 
 
-def emulated_calls(repeats: int = 10) -> dict[str, dict[str, float]]:
-    """Per operation of the mix: the emulated AWS calls (service.Operation -> calls) Strongroom makes per API call,
-    heard by its clients' listeners (lambdas/common/aws.py) on a runtime started in this process and seeded as
-    `serve` is; no scheduler ticks meanwhile, so every call heard is the API's."""
-    from datetime import timedelta
-
-    from lambdas.common import aws
-    from local.runtime import LocalRuntime, LocalSettings
-
-    runtime = LocalRuntime(LocalSettings(quiet=True)).start()
-    try:
-        seeded = seed(runtime.endpoint, lambda: runtime.advance(timedelta(minutes=10)))
-        backup = _session().client("backup", endpoint_url=runtime.endpoint, config=CLIENT_CONFIG)
-        counted: dict[str, dict[str, float]] = {}
-        for name, call in operations(backup, seeded):
-            heard: Counter[str] = Counter()
-            stop = aws.listen_to_calls(lambda service, action, *_, into=heard: into.update([f"{service}.{action}"]))
-            try:
-                for n in range(repeats):
-                    call(n)
-            finally:
-                stop()
-            counted[name] = {key: value / repeats for key, value in heard.items()}
-        return counted
-    finally:
-        runtime.stop()
-
-
-def report_calls(counted: dict[str, dict[str, float]]) -> str:
-    per_call = {name: sum(calls.values()) for name, calls in counted.items()}
-    lines = [f"emulated AWS calls per API call: {sum(per_call.values()) / max(1, len(per_call)):.1f} over the mix"]
-    for name, calls in counted.items():
-        detail = ", ".join(f"{key} {value:g}" for key, value in sorted(calls.items()))
-        lines.append(f"    {name} {per_call[name]:g} ({detail or 'none'})")
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.api_load", description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each client count runs")
@@ -332,7 +296,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         with serving() as served:
             run(served.endpoint, served.pid)
-        print(report_calls(emulated_calls()), flush=True)
+        from benchmarks.api_in_process import measure, report
+
+        print(report(measure(operations, seed)), flush=True)
 
 
 if __name__ == "__main__":
