@@ -6,7 +6,11 @@ ListBackupPlans, DescribeBackupVault, ListBackupJobs, GetBackupPlan) first from 
 concurrent clients (threads, each with its own boto3 client), and prints p50, p95 and throughput, with the
 machine's core count and load average (os.getloadavg) before and after each run: on a shared machine the
 figures mean little without them. It also prints the CPU time (user + sys) per call of the serving process
-and of the clients: steadier than wall times when other jobs share the cores.
+and of the clients: steadier than wall times when other jobs share the cores. Last, it counts the emulated AWS
+calls Strongroom makes per API call of each operation (on a runtime in this process, where its clients can be
+listened to): figures that do not depend on the machine at all; there, too, the CPU time and Python function
+calls per API call with the local runtime's in-process DynamoDB paths and without them, back to back
+(benchmarks/api_in_process.py).
 
 Run: `make benchmark-api` or `.venv/bin/python -m benchmarks.api_load [--seconds 10] [--clients 1 16]`.
 Figures are printed, not asserted: they depend on the machine.
@@ -114,8 +118,13 @@ class Seeded:
     points: int
 
 
-def seed(endpoint: str) -> Seeded:
-    """Vaults, plans and recovery points: on-demand backups of a few EBS volumes, completed by TrackJobs."""
+def _wait_a_tick() -> None:
+    time.sleep(0.5)  # serve's scheduler runs TrackJobs every tick
+
+
+def seed(endpoint: str, settle: Callable[[], None] = _wait_a_tick) -> Seeded:
+    """Vaults, plans and recovery points: on-demand backups of a few EBS volumes, completed by TrackJobs
+    (`settle` lets it run: waiting for serve's scheduler, or advancing a runtime's clock)."""
     session = _session()
     backup = session.client("backup", endpoint_url=endpoint, config=CLIENT_CONFIG)
     ec2 = session.client("ec2", endpoint_url=endpoint, config=CLIENT_CONFIG)
@@ -141,12 +150,12 @@ def seed(endpoint: str) -> Seeded:
     expected = SEED_VOLUMES * POINTS_PER_VOLUME
     deadline = time.monotonic() + 120
     points = 0
-    while time.monotonic() < deadline:  # serve's scheduler runs TrackJobs every tick
+    while time.monotonic() < deadline:
         points = len(backup.list_recovery_points_by_backup_vault(BackupVaultName=vaults[0])["RecoveryPoints"])
         done = backup.list_backup_jobs(ByState="COMPLETED")["BackupJobs"]
         if points >= expected and len(done) >= expected:
             break
-        time.sleep(0.5)
+        settle()
     return Seeded(vaults, plan_ids, points)
 
 
@@ -283,9 +292,13 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.endpoint:
         run(args.endpoint, None)
+        print("emulated AWS calls per API call: counted only on a runtime this benchmark starts")
     else:
         with serving() as served:
             run(served.endpoint, served.pid)
+        from benchmarks.api_in_process import measure, report
+
+        print(report(measure(operations, seed)), flush=True)
 
 
 if __name__ == "__main__":

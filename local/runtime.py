@@ -147,10 +147,10 @@ class LocalRuntime:
         self._thread.start()
         # Strongroom's own clients (and the runtime's scheduler and poller) reach the edge in this thread,
         # without the socket; users' clients still come over HTTP.
-        from local.in_process import router
+        from local.in_process import caller, router
 
-        self._route = router(app, self.endpoint)
-        aws.send_in_process(self._route)
+        self._route = router(app, self.endpoint, app.shortcut)
+        aws.send_in_process(self._route, caller(app.shortcut, self.endpoint))
 
         from local.bootstrap import bootstrap
         from local.scheduler import LocalScheduler

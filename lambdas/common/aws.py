@@ -57,8 +57,10 @@ def _answered(model: Any, context: dict[str, Any], **_: Any) -> None:
 
 
 # The local runtime's in-process path to its emulator (local/in_process.py): a botocore `before-send` handler
-# that answers a request without the socket. None in Lambda, where every call goes on the wire.
+# that answers a request without the socket, and a `before-call` one that answers some calls before they are
+# even signed. None in Lambda, where every call goes on the wire.
 _sender: Callable[..., Any] | None = None
+_caller: Callable[..., Any] | None = None
 
 
 def _send(**kwargs: Any) -> Any:
@@ -66,15 +68,22 @@ def _send(**kwargs: Any) -> Any:
     return sender(**kwargs) if sender is not None else None
 
 
-def send_in_process(sender: Callable[..., Any] | None) -> None:
-    """For the local runtime: sender(request=...) -> the response, or None to send it over the wire."""
-    global _sender
-    _sender = sender
+def _call(**kwargs: Any) -> Any:
+    answer = _caller
+    return answer(**kwargs) if answer is not None else None
+
+
+def send_in_process(sender: Callable[..., Any] | None, caller: Callable[..., Any] | None = None) -> None:
+    """For the local runtime: sender(request=...) -> the response, or None to send it over the wire;
+    caller(model=..., params=..., request_signer=...) -> (response, parsed), or None to make the call as usual."""
+    global _sender, _caller
+    _sender, _caller = sender, caller
 
 
 def _heard(client: Any) -> Any:
     client.meta.events.register("before-parameter-build", _counted)
     client.meta.events.register("before-call", _started)
+    client.meta.events.register("before-call", _call)  # after _started: a call answered here is timed too
     client.meta.events.register("after-call", _answered)
     client.meta.events.register("before-send", _send)
     return client
