@@ -10,14 +10,23 @@ from typing import Any
 
 import pytest
 from click.testing import Result
+from rich.console import Console
 from typer.testing import CliRunner
 
+import strongroom_cli.app as cli_app
 from strongroom_cli.app import Connection, app
 from tests.cli.fake_backup import FakeBackup
 
 NOW = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/backup"
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rich fixes a console's width when it is made if COLUMNS is set then (as it is under some runners): the tests
+    # read whole table cells, so their console is wide whatever the environment says.
+    monkeypatch.setattr(cli_app, "console", Console(width=400))
 
 
 @pytest.fixture(autouse=True)

@@ -6,14 +6,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+import strongroom_cli.app as cli_app
 from local.runtime import LocalRuntime
 from strongroom_cli.app import app
 
 pytestmark = pytest.mark.e2e
 ROLE = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"
 WIDE = {"COLUMNS": "300"}
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rich fixes a console's width when it is made if COLUMNS is set then: the assertions read whole table cells.
+    monkeypatch.setattr(cli_app, "console", Console(width=300))
 
 
 def test_status_jobs_plans_and_a_restore_through_the_cli(runtime: LocalRuntime) -> None:
