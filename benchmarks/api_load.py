@@ -296,9 +296,10 @@ def main(argv: list[str] | None = None) -> None:
     else:
         with serving() as served:
             run(served.endpoint, served.pid)
-        from benchmarks.api_in_process import measure, report
+        from benchmarks.api_in_process import measure
+        from benchmarks.api_in_process import report as in_process_report
 
-        print(report(measure(operations, seed)), flush=True)
+        print(in_process_report(measure(operations, seed)), flush=True)
 
 
 if __name__ == "__main__":
