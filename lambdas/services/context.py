@@ -10,6 +10,8 @@ from lambdas.services.copy_destinations import CopyDestinations
 from lambdas.services.events import EventSink
 from lambdas.services.plan_scheduler import PlanScheduler
 from lambdas.services.report_delivery import ReportWriter
+from lambdas.services.restore_testing_checks import RestoreChecks
+from lambdas.services.restore_testing_scheduler import RestoreTestScheduler
 from lambdas.services.restore_workflow import RestoreWorkflow
 from lambdas.services.selection_resolver import ResourceResolver
 from lambdas.store.stores import Stores
@@ -32,3 +34,7 @@ class ServiceContext:
     backup_batches: BackupBatchQueue | None = None
     # Where Audit Manager reports are written; without it a report job is recorded and not run.
     reports: ReportWriter | None = None
+    # Restore testing: each plan's schedule, and the data check of each resource type (none: nothing recorded
+    # at backup time, and a test checks only that its restore completed).
+    restore_test_scheduler: RestoreTestScheduler | None = None
+    restore_checks: RestoreChecks | None = None
