@@ -1,34 +1,12 @@
-"""Restore testing's built-in data check, one per resource type (lambdas/resources/<type>/validation.py), behind
-one Protocol: what to record when a backup completes, the restore metadata a test uses (names that cannot
-collide with the source), how a restored copy compares with the record, and how the copy is deleted."""
+"""The data checks of restore testing, by resource type (the Protocol: lambdas/domain/restore_testing/checks.py;
+each type's check: lambdas/resources/<type>/validation.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable, Iterable
+from typing import Any
 
-
-@dataclass(frozen=True)
-class Verdict:
-    passed: bool
-    message: str
-
-
-class RestoreCheck(Protocol):
-    resource_type: str
-
-    def record(self, resource_arn: str) -> dict[str, str]:
-        """What the check will need, read from the source as its backup completes."""
-
-    def test_metadata(self, metadata: dict[str, str], run_id: str) -> dict[str, str]:
-        """The recovery point's restore metadata with the restored resource renamed for this run."""
-
-    def check(self, recorded: dict[str, str], restored_arn: str) -> Verdict:
-        """The restored resource against the record: passed, or a message saying what differs."""
-
-    def delete(self, restored_arn: str) -> bool:
-        """Deletes the restored resource: True once it is gone, False while its deletion is under way."""
+from lambdas.domain.restore_testing.checks import RestoreCheck, Verdict
 
 
 class RestoreChecks:
@@ -51,3 +29,17 @@ class RestoreChecks:
 
     def supported_types(self) -> list[str]:
         return sorted(self._by_type)
+
+
+ClientFactory = Callable[[str], Callable[[], Any]]
+
+
+def build_restore_checks(client: ClientFactory) -> RestoreChecks:
+    """The checks Strongroom ships; a type without one is tested by its restore completing (docs/restore-testing.md)."""
+    from lambdas.resources.dynamodb import validation as dynamodb
+    from lambdas.resources.s3 import validation as s3
+
+    return RestoreChecks([dynamodb.build(client), s3.build(client)])
+
+
+__all__ = ["RestoreCheck", "RestoreChecks", "Verdict", "build_restore_checks"]

@@ -22,10 +22,11 @@ from lambdas.domain.errors import (
 )
 from lambdas.domain.jobs import RestoreJob, RestoreJobStatus
 from lambdas.domain.recovery_points import RecoveryPoint
+from lambdas.domain.restore_testing.checks import Verdict
 from lambdas.domain.restore_testing.picking import pick_point, restored_name, vault_matches
 from lambdas.domain.restore_testing.plans import PointSelection, RestoreTestingPlan
 from lambdas.services import backup_service, job_queries, restore_service, vault_service
-from lambdas.services.restore_testing_checks import RestoreChecks, Verdict
+from lambdas.services.restore_testing_checks import RestoreChecks
 from lambdas.services.restore_testing_runs import run_plan
 from lambdas.services.restore_testing_validation import sweep
 from lambdas.services.tracking_service import track_jobs
