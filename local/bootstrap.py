@@ -185,7 +185,12 @@ def bootstrap(session: Any, region: str) -> Deployment:
         environments[spec.key] = environment
 
     # Functions that are told where the state machine and the scheduler role are come after those.
-    late = {c.ENV_RESTORE_STATE_MACHINE_ARN, c.ENV_SCHEDULER_ROLE_ARN, c.ENV_START_BACKUPS_FUNCTION_ARN}
+    late = {
+        c.ENV_RESTORE_STATE_MACHINE_ARN,
+        c.ENV_SCHEDULER_ROLE_ARN,
+        c.ENV_START_BACKUPS_FUNCTION_ARN,
+        c.ENV_RESTORE_TESTING_FUNCTION_ARN,
+    }
     for spec in c.FUNCTIONS:
         if not late & set(spec.env_keys):
             create_function(spec)
@@ -203,9 +208,14 @@ def bootstrap(session: Any, region: str) -> Deployment:
             c.ENV_START_BACKUPS_FUNCTION_ARN: function_arns[c.START_BACKUPS.key],
         }
     )
-    for spec in c.FUNCTIONS:
-        if late & set(spec.env_keys):
-            create_function(spec)
+    # The RestoreTesting function first: the Api is told its ARN (restore testing plans' schedules invoke it).
+    for spec in sorted(
+        (spec for spec in c.FUNCTIONS if late & set(spec.env_keys)),
+        key=lambda spec: c.ENV_RESTORE_TESTING_FUNCTION_ARN in spec.env_keys,
+    ):
+        create_function(spec)
+        if spec.key == c.RESTORE_TESTING.key:
+            values[c.ENV_RESTORE_TESTING_FUNCTION_ARN] = function_arns[spec.key]
 
     # Disabled: moto would deliver each message inside SendMessage, one per invocation, and drop partial batch
     # failures; local.queue_poller delivers from this mapping the way Lambda's poller does.

@@ -43,6 +43,7 @@ def powertools_layer_arn(scope: Construct, override: str | None) -> str:
 # Environment values that are ARNs of the engine's own functions: provided as soon as that function exists.
 OWN_FUNCTION_ARNS: dict[str, constants.FunctionSpec] = {
     constants.ENV_START_BACKUPS_FUNCTION_ARN: constants.START_BACKUPS,
+    constants.ENV_RESTORE_TESTING_FUNCTION_ARN: constants.RESTORE_TESTING,
 }
 
 

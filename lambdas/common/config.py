@@ -23,6 +23,7 @@ class Settings(BaseModel):
     start_backups_function_arn: str | None = None
     vault_bucket: str | None = None
     backup_batch_queue_url: str | None = None
+    restore_testing_function_arn: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -39,4 +40,5 @@ def get_settings() -> Settings:
         start_backups_function_arn=env.get(env_keys.ENV_START_BACKUPS_FUNCTION_ARN),
         vault_bucket=env.get(env_keys.ENV_VAULT_BUCKET),
         backup_batch_queue_url=env.get(env_keys.ENV_BACKUP_BATCH_QUEUE_URL),
+        restore_testing_function_arn=env.get(env_keys.ENV_RESTORE_TESTING_FUNCTION_ARN),
     )

@@ -17,6 +17,8 @@ from lambdas.services.copy_destinations import AwsCopyDestinations, Destination
 from lambdas.services.events import AwsEventSink
 from lambdas.services.plan_scheduler import EventBridgePlanScheduler, SchedulerTarget
 from lambdas.services.report_delivery import S3ReportWriter
+from lambdas.services.restore_testing_checks import build_restore_checks
+from lambdas.services.restore_testing_scheduler import EventBridgeRestoreTestScheduler
 from lambdas.services.restore_workflow import StepFunctionsRestoreWorkflow
 from lambdas.services.selection_resolver import SelectionResolver
 from lambdas.store.dynamodb_table import DynamoDbTable
@@ -39,6 +41,14 @@ def service_context() -> ServiceContext:
             client("scheduler"),
             SchedulerTarget(
                 settings.plan_schedule_group, settings.start_backups_function_arn, settings.scheduler_role_arn
+            ),
+        )
+    restore_test_scheduler = None
+    if settings.plan_schedule_group and settings.restore_testing_function_arn and settings.scheduler_role_arn:
+        restore_test_scheduler = EventBridgeRestoreTestScheduler(
+            client("scheduler"),
+            SchedulerTarget(
+                settings.plan_schedule_group, settings.restore_testing_function_arn, settings.scheduler_role_arn
             ),
         )
     workflow = None
@@ -69,4 +79,6 @@ def service_context() -> ServiceContext:
             else None
         ),
         reports=S3ReportWriter(client("s3")),
+        restore_test_scheduler=restore_test_scheduler,
+        restore_checks=build_restore_checks(client),
     )
