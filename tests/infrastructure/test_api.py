@@ -46,6 +46,9 @@ LATE_BINDINGS: dict[str, Callable[[dict[str, Any]], Any]] = {
     constants.ENV_PLAN_SCHEDULE_GROUP: lambda t: {"Ref": _only(t, "AWS::Scheduler::ScheduleGroup")[0]},
     constants.ENV_SCHEDULER_ROLE_ARN: lambda t: reading.arn_of(_scheduler_role_id(t)),
     constants.ENV_START_BACKUPS_FUNCTION_ARN: lambda t: reading.arn_of(reading.function_id(t, constants.START_BACKUPS)),
+    constants.ENV_RESTORE_TESTING_FUNCTION_ARN: lambda t: reading.arn_of(
+        reading.function_id(t, constants.RESTORE_TESTING)
+    ),
 }
 
 

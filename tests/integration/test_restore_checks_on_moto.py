@@ -97,7 +97,8 @@ def test_a_bucket_copy_with_an_object_changed_or_missing_fails_naming_the_keys()
     verdict = check.check(recorded, tampered)
     assert not verdict.passed
     assert verdict.message == (
-        "The restored bucket differs from the backup: missing 1: dir/b.txt; changed 1: a.txt; not in the backup 1: extra"
+        "The restored bucket differs from the backup: "
+        "missing 1: dir/b.txt; changed 1: a.txt; not in the backup 1: extra"
     )
 
 
