@@ -3,7 +3,8 @@
 The hourly sweep (and every firing of a plan) looks at the plans' restore jobs that are still to be judged or
 cleaned up: a COMPLETED job not yet validated is checked against what its recovery point recorded at backup
 time (ValidationStatus SUCCESSFUL or FAILED, the message saying what differs); once validated, its restored
-resource is kept ValidationWindowHours for the user's own checks (PutRestoreValidationResult), then deleted
+resource is kept ValidationWindowHours for the user's own checks (PutRestoreValidationResult; a VALIDATING left
+at the window's end becomes TIMED_OUT), then deleted
 (DeletionStatus DELETING, SUCCESSFUL, or FAILED with the reason). A deletion that fails is retried at every sweep
 and alerted on (a restore test job event with DeletionStatus FAILED) until it succeeds: a forgotten copy costs
 money. A FAILED restore has nothing to check nor delete: its ValidationStatus stays unset."""
@@ -131,9 +132,17 @@ def sweep(ctx: ServiceContext, now: datetime) -> SweepResult:
         if job.ValidationStatus is None:
             job = validate(ctx, job, now)
             result.validated.append(job.RestoreJobId)
+        due = job.DeleteAt is not None and now >= job.DeleteAt
         if job.ValidationStatus == VALIDATING:
-            continue  # the user's validation is under way: the copy stays until they give their verdict
-        if job.DeleteAt is not None and now >= job.DeleteAt:
+            if not due:
+                continue  # the user's validation is under way: the copy stays until the window ends
+            job = _save(
+                ctx,
+                job,
+                ValidationStatus=TIMED_OUT,
+                ValidationStatusMessage="No verdict came within the validation window (PutRestoreValidationResult)",
+            )
+        if due:
             job = clean_up(ctx, job, now)
             if job.DeletionStatus == SUCCESSFUL:
                 result.deleted.append(job.RestoreJobId)
@@ -160,7 +169,7 @@ def put_validation_result(ctx: ServiceContext, request: dict[str, Any], now: dat
     status = request["ValidationStatus"]
     message = request.get("ValidationStatusMessage")
     changes: dict[str, Any] = {"ValidationStatus": status, "ValidationStatusMessage": message}
-    if job.DeleteAt is None and status != VALIDATING:
+    if job.DeleteAt is None:  # the window starts with the first verdict, the built-in check's or the user's
         changes["DeleteAt"] = now + timedelta(hours=_validation_window_hours(ctx, job))
     updated = _save(ctx, job, **changes)
     ctx.events.publish_restore_job(updated, ctx.stores.vaults.find(job.BackupVaultName), now)

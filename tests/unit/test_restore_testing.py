@@ -425,16 +425,18 @@ def test_a_deletion_that_fails_is_recorded_alerted_and_retried_until_it_succeeds
     assert last.deleted == [job.RestoreJobId] and check.deleted == [job.CreatedResourceArn]
 
 
-def test_a_users_verdict_is_recorded_and_holds_the_copy_while_validating(tested: tuple[World, VolumeCheck]) -> None:
+def test_a_users_verdict_is_recorded_and_the_copy_kept_for_the_window(tested: tuple[World, VolumeCheck]) -> None:
     world, check = tested
     backed_up(world, 1, "orders", T0 - timedelta(days=1))
     call(world, "CreateRestoreTestingPlan", plan_request())
-    call(world, "CreateRestoreTestingSelection", selection_request(ValidationWindowHours=0))
+    call(world, "CreateRestoreTestingSelection", selection_request(ValidationWindowHours=6))
     run_plan(world.ctx, "weekly", T0, T0)
     (job,) = finish_restores(world, T0)
+    # Given the user's validation under way: the window of 6 hours starts
     call(world, "PutRestoreValidationResult", {"RestoreJobId": job.RestoreJobId, "ValidationStatus": "VALIDATING"})
     sweep(world.ctx, T0 + timedelta(hours=5))
-    assert check.deleted == []  # the user's validation is under way
+    assert check.deleted == []
+    # When the user gives the verdict, it is recorded
     call(
         world,
         "PutRestoreValidationResult",
@@ -443,8 +445,33 @@ def test_a_users_verdict_is_recorded_and_holds_the_copy_while_validating(tested:
     )
     judged = world.ctx.stores.jobs.get_restore_job(job.RestoreJobId)
     assert (judged.ValidationStatus, judged.ValidationStatusMessage) == ("SUCCESSFUL", "app ok")
+    # And the copy goes when the window ends
     sweep(world.ctx, T0 + timedelta(hours=6))
     assert check.deleted == [job.CreatedResourceArn]
     # And an ordinary restore job takes no verdict
     with pytest.raises(ResourceNotFoundException):
         call(world, "PutRestoreValidationResult", {"RestoreJobId": "nope", "ValidationStatus": "FAILED"})
+
+
+def test_a_validation_left_under_way_times_out_and_the_copy_is_deleted(tested: tuple[World, VolumeCheck]) -> None:
+    world, check = tested
+    backed_up(world, 1, "orders", T0 - timedelta(days=1))
+    call(world, "CreateRestoreTestingPlan", plan_request())
+    call(world, "CreateRestoreTestingSelection", selection_request(ValidationWindowHours=2))
+    run_plan(world.ctx, "weekly", T0, T0)
+    (job,) = finish_restores(world, T0)
+    call(world, "PutRestoreValidationResult", {"RestoreJobId": job.RestoreJobId, "ValidationStatus": "VALIDATING"})
+    # When the window ends with no verdict
+    sweep(world.ctx, T0 + timedelta(hours=2))
+    # Then the validation TIMED_OUT and the copy is deleted (a copy left behind costs money)
+    ended = world.ctx.stores.jobs.get_restore_job(job.RestoreJobId)
+    assert ended.ValidationStatus == "TIMED_OUT" and ended.DeletionStatus == "SUCCESSFUL"
+    assert check.deleted == [job.CreatedResourceArn]
+    # And a job no plan started takes no verdict
+    plain = restore_service.start_restore_job(
+        world.ctx,
+        {"RecoveryPointArn": job.RecoveryPointArn, "Metadata": {"name": "by-hand"}, "IamRoleArn": ROLE},
+        T0,
+    )
+    with pytest.raises(InvalidRequestException, match="not started by a restore testing plan"):
+        call(world, "PutRestoreValidationResult", {"RestoreJobId": plain.RestoreJobId, "ValidationStatus": "FAILED"})
