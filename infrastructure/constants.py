@@ -299,4 +299,16 @@ FAILURE_EVENT_PATTERNS: dict[str, dict[str, object]] = {
         "detail-type": [RESTORE_JOB_DETAIL_TYPE],
         "detail": {"status": ["FAILED", "ABORTED"]},
     },
+    # Restore testing: a copy that failed its data check or its user's validation, and a copy that could not be
+    # deleted (it costs money until it is).
+    "strongroom-restore-test-validation-failures": {
+        "source": [EVENT_SOURCE],
+        "detail-type": [RESTORE_JOB_DETAIL_TYPE],
+        "detail": {"validationStatus": ["FAILED", "TIMED_OUT"]},
+    },
+    "strongroom-restore-test-deletion-failures": {
+        "source": [EVENT_SOURCE],
+        "detail-type": [RESTORE_JOB_DETAIL_TYPE],
+        "detail": {"deletionStatus": ["FAILED"]},
+    },
 }

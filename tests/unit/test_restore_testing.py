@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from infrastructure.constants import FAILURE_EVENT_PATTERNS
 from lambdas.api.operations import load_all
 from lambdas.domain.errors import (
     AlreadyExistsException,
@@ -26,6 +27,7 @@ from lambdas.domain.restore_testing.checks import Verdict
 from lambdas.domain.restore_testing.picking import pick_point, restored_name, vault_matches
 from lambdas.domain.restore_testing.plans import PointSelection, RestoreTestingPlan
 from lambdas.services import backup_service, job_queries, restore_service, vault_service
+from lambdas.services.event_details import restore_job_detail
 from lambdas.services.restore_testing_checks import RestoreChecks
 from lambdas.services.restore_testing_runs import run_plan
 from lambdas.services.restore_testing_validation import sweep
@@ -402,7 +404,13 @@ def test_a_tampered_copy_fails_validation_saying_what_differs(tested: tuple[Worl
     failed = world.ctx.stores.jobs.get_restore_job(job.RestoreJobId)
     assert failed.ValidationStatus == "FAILED"
     assert failed.ValidationStatusMessage == "data is 'ord', the backup recorded 'orders'"
-    assert any(e.ValidationStatus == "FAILED" for e in world.events.restore)  # the event alerts on it
+    # And its event carries the verdict the alerting rule matches (infrastructure/constants.py)
+    (event,) = [e for e in world.events.restore if e.ValidationStatus == "FAILED"]
+    detail = restore_job_detail(event)
+    rule = FAILURE_EVENT_PATTERNS["strongroom-restore-test-validation-failures"]["detail"]
+    assert isinstance(rule, dict) and detail["validationStatus"] in rule["validationStatus"]
+    assert detail["validationStatusMessage"] == failed.ValidationStatusMessage
+    assert detail["restoreTestingPlanArn"].split(":restore-testing-plan:")[1].startswith("weekly-")
 
 
 def test_a_deletion_that_fails_is_recorded_alerted_and_retried_until_it_succeeds(
@@ -420,6 +428,11 @@ def test_a_deletion_that_fails_is_recorded_alerted_and_retried_until_it_succeeds
     failed = world.ctx.stores.jobs.get_restore_job(job.RestoreJobId)
     assert failed.DeletionStatus == "FAILED" and "VolumeInUse" in (failed.DeletionStatusMessage or "")
     assert world.events.restore[-1].DeletionStatus == "FAILED"
+    rule = FAILURE_EVENT_PATTERNS["strongroom-restore-test-deletion-failures"]["detail"]
+    assert (
+        isinstance(rule, dict)
+        and restore_job_detail(world.events.restore[-1])["deletionStatus"] in rule["deletionStatus"]
+    )
     sweep(world.ctx, T0 + timedelta(hours=2))
     last = sweep(world.ctx, T0 + timedelta(hours=3))
     assert last.deleted == [job.RestoreJobId] and check.deleted == [job.CreatedResourceArn]
