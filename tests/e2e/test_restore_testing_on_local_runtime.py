@@ -21,8 +21,9 @@ BUCKET_ARN = "arn:aws:s3:::photos"
 FILES = {"a.txt": "alpha", "dir/b.txt": "beta"}
 
 
-def protect(runtime: LocalRuntime, backup: Any) -> None:
-    """Given a table and a bucket, tagged, and a plan backing them up every day at 05:00 UTC."""
+def protect(runtime: LocalRuntime, backup: Any, bucket: str = "photos") -> None:
+    """Given a table and a bucket, tagged, and a plan backing them up every day at 05:00 UTC. (Each test names its
+    own bucket: after a runtime reset, moto answers 500 to creating a bucket of a name an earlier test used.)"""
     dynamodb = runtime.client("dynamodb")
     dynamodb.create_table(
         TableName="orders",
@@ -34,11 +35,11 @@ def protect(runtime: LocalRuntime, backup: Any) -> None:
     for n in range(7):
         dynamodb.put_item(TableName="orders", Item={"id": {"S": f"o{n}"}, "total": {"N": str(n)}})
     s3 = runtime.client("s3")
-    s3.create_bucket(Bucket="photos")
-    s3.put_bucket_versioning(Bucket="photos", VersioningConfiguration={"Status": "Enabled"})
-    s3.put_bucket_tagging(Bucket="photos", Tagging={"TagSet": [{"Key": "backup", "Value": "daily"}]})
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "backup", "Value": "daily"}]})
     for key, body in FILES.items():
-        s3.put_object(Bucket="photos", Key=key, Body=body.encode())
+        s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
     backup.create_backup_vault(BackupVaultName="main")
     rule = {"RuleName": "daily", "TargetBackupVaultName": "main", "ScheduleExpression": "cron(0 5 ? * * *)",
             "Lifecycle": {"DeleteAfterDays": 35}}  # fmt: skip
@@ -49,7 +50,7 @@ def protect(runtime: LocalRuntime, backup: Any) -> None:
     )
 
 
-def weekly_tests(backup: Any) -> str:
+def weekly_tests(backup: Any, bucket_arn: str = BUCKET_ARN) -> str:
     """A plan that tests the table and the bucket every Sunday at 08:00 UTC, from the last week's points."""
     selection = {"Algorithm": "LATEST_WITHIN_WINDOW", "IncludeVaults": ["*"], "RecoveryPointTypes": ["SNAPSHOT"],
                  "SelectionWindowDays": 7}  # fmt: skip
@@ -60,7 +61,7 @@ def weekly_tests(backup: Any) -> str:
             "RecoveryPointSelection": selection,
         }
     )["RestoreTestingPlanArn"]
-    for name, kind, resources in (("tables", "DynamoDB", ["*"]), ("buckets", "S3", [BUCKET_ARN])):
+    for name, kind, resources in (("tables", "DynamoDB", ["*"]), ("buckets", "S3", [bucket_arn])):
         backup.create_restore_testing_selection(
             RestoreTestingPlanName="weekly",
             RestoreTestingSelection={
@@ -126,8 +127,8 @@ def test_a_month_of_weekly_restore_tests_of_a_table_and_a_bucket(runtime: LocalR
 
 def test_a_bucket_backup_changed_behind_its_recovery_point_fails_validation(runtime: LocalRuntime) -> None:
     backup = runtime.client("backup")
-    protect(runtime, backup)
-    plan_arn = weekly_tests(backup)
+    protect(runtime, backup, "albums")
+    plan_arn = weekly_tests(backup, "arn:aws:s3:::albums")
     backup.delete_restore_testing_selection(RestoreTestingPlanName="weekly", RestoreTestingSelectionName="tables")
     # Given Friday's and Saturday's backups taken (the runtime starts on Friday 2026-05-01), and the plan moved to
     # Sundays at 04:00, before Sunday's backup
@@ -137,7 +138,7 @@ def test_a_bucket_backup_changed_behind_its_recovery_point_fails_validation(runt
     runtime.advance(timedelta(days=1, hours=6))
     # When the recovery points are changed behind them: their manifests now name another version of a.txt
     s3 = runtime.client("s3")
-    other = s3.put_object(Bucket="photos", Key="a.txt", Body=b"tampered")["VersionId"]
+    other = s3.put_object(Bucket="albums", Key="a.txt", Body=b"tampered")["VersionId"]
     vault = default_vault_bucket(ACCOUNT, "us-east-1")
     parts = [o["Key"] for o in s3.list_objects_v2(Bucket=vault)["Contents"] if "/manifest/" in o["Key"]]
     assert len(parts) == 2
