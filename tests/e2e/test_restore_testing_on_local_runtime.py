@@ -135,7 +135,7 @@ def test_a_bucket_backup_changed_behind_its_recovery_point_fails_validation(runt
     backup.update_restore_testing_plan(
         RestoreTestingPlanName="weekly", RestoreTestingPlan={"ScheduleExpression": "cron(0 4 ? * SUN *)"}
     )
-    runtime.advance(timedelta(days=1, hours=6))
+    runtime.advance(timedelta(days=1, hours=23))  # Saturday 23:00: both backups long complete
     # When the recovery points are changed behind them: their manifests now name another version of a.txt
     s3 = runtime.client("s3")
     other = s3.put_object(Bucket="albums", Key="a.txt", Body=b"tampered")["VersionId"]
@@ -148,7 +148,7 @@ def test_a_bucket_backup_changed_behind_its_recovery_point_fails_validation(runt
         assert forged != lines
         s3.put_object(Bucket=vault, Key=part, Body="\n".join(json.dumps(entry) for entry in forged).encode())
     # And Sunday's restore test runs
-    runtime.advance(timedelta(hours=22, minutes=30))
+    runtime.advance(timedelta(hours=5, minutes=30))
     settle(runtime, backup, plan_arn)
     runtime.advance(timedelta(hours=1))
     # Then its validation FAILED, naming the object that differs
