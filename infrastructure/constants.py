@@ -19,6 +19,7 @@ from lambdas.common.env_keys import (
     ENV_POWERTOOLS_METRICS_NAMESPACE,
     ENV_POWERTOOLS_SERVICE_NAME,
     ENV_RESTORE_STATE_MACHINE_ARN,
+    ENV_RESTORE_TESTING_FUNCTION_ARN,
     ENV_SCHEDULER_ROLE_ARN,
     ENV_START_BACKUPS_FUNCTION_ARN,
     ENV_TABLE_NAME,
@@ -51,6 +52,7 @@ __all__ = [
     "ENV_POWERTOOLS_METRICS_NAMESPACE",
     "ENV_POWERTOOLS_SERVICE_NAME",
     "ENV_RESTORE_STATE_MACHINE_ARN",
+    "ENV_RESTORE_TESTING_FUNCTION_ARN",
     "ENV_SCHEDULER_ROLE_ARN",
     "ENV_START_BACKUPS_FUNCTION_ARN",
     "ENV_TABLE_NAME",
@@ -75,6 +77,9 @@ RECONCILE_SCHEDULES_SCHEDULE = "rate(1 hour)"
 # change goes unnoticed); reports daily at 01:00 UTC (AWS makes them between 1 and 5 AM UTC).
 AUDIT_EVALUATE_SCHEDULE = "rate(1 hour)"
 AUDIT_REPORTS_SCHEDULE = "cron(0 1 * * ? *)"
+# Restore testing: each plan has its own schedule (made at run time in the plan group); the hourly sweep checks
+# the restored copies and deletes them once their validation window ends.
+RESTORE_TESTING_SWEEP_SCHEDULE = "rate(1 hour)"
 # Scheduler substitutes this placeholder in a target's Input with the firing time.
 SCHEDULED_TIME_PLACEHOLDER = "<aws.scheduler.scheduled-time>"
 
@@ -193,6 +198,7 @@ API = FunctionSpec(
         ENV_SCHEDULER_ROLE_ARN,
         ENV_START_BACKUPS_FUNCTION_ARN,
         ENV_AUDIT_EVALUATE_FUNCTION_ARN,
+        ENV_RESTORE_TESTING_FUNCTION_ARN,
     ),
     timeout_seconds=30,
     memory_mb=1024,
@@ -231,6 +237,14 @@ AUDIT_REPORTS = FunctionSpec(
     description="Audit Manager: the daily report of every report plan, written to its S3 bucket",
 )
 
+RESTORE_TESTING = FunctionSpec(
+    key="RestoreTesting",
+    handler="lambdas.handlers.restore_test.handler",
+    env_keys=(*COMMON_ENV, ENV_RESTORE_STATE_MACHINE_ARN),
+    timeout_seconds=900,
+    description="Restore testing: a plan's schedule starts its restores; hourly, check restored copies and delete them",
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     START_BACKUPS,
     START_BACKUP_BATCH,
@@ -244,6 +258,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     RECONCILE_SCHEDULES,
     AUDIT_EVALUATE,
     AUDIT_REPORTS,
+    RESTORE_TESTING,
 )
 
 # The EFS mover: not one of FUNCTIONS. The stack builds one per file system its `efs_file_systems` context
@@ -266,6 +281,7 @@ FIXED_SCHEDULES: dict[str, tuple[FunctionSpec, str]] = {
     "strongroom-reconcile-schedules": (RECONCILE_SCHEDULES, RECONCILE_SCHEDULES_SCHEDULE),
     "strongroom-audit-evaluate": (AUDIT_EVALUATE, AUDIT_EVALUATE_SCHEDULE),
     "strongroom-audit-reports": (AUDIT_REPORTS, AUDIT_REPORTS_SCHEDULE),
+    "strongroom-restore-testing-sweep": (RESTORE_TESTING, RESTORE_TESTING_SWEEP_SCHEDULE),
 }
 
 # Restore state machine: placeholders in the ASL file, substituted with function ARNs.
@@ -288,5 +304,17 @@ FAILURE_EVENT_PATTERNS: dict[str, dict[str, object]] = {
         "source": [EVENT_SOURCE],
         "detail-type": [RESTORE_JOB_DETAIL_TYPE],
         "detail": {"status": ["FAILED", "ABORTED"]},
+    },
+    # Restore testing: a copy that failed its data check or its user's validation, and a copy that could not be
+    # deleted (it costs money until it is).
+    "strongroom-restore-test-validation-failures": {
+        "source": [EVENT_SOURCE],
+        "detail-type": [RESTORE_JOB_DETAIL_TYPE],
+        "detail": {"validationStatus": ["FAILED", "TIMED_OUT"]},
+    },
+    "strongroom-restore-test-deletion-failures": {
+        "source": [EVENT_SOURCE],
+        "detail-type": [RESTORE_JOB_DETAIL_TYPE],
+        "detail": {"deletionStatus": ["FAILED"]},
     },
 }

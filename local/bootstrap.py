@@ -190,6 +190,7 @@ def bootstrap(session: Any, region: str) -> Deployment:
         c.ENV_SCHEDULER_ROLE_ARN,
         c.ENV_START_BACKUPS_FUNCTION_ARN,
         c.ENV_AUDIT_EVALUATE_FUNCTION_ARN,
+        c.ENV_RESTORE_TESTING_FUNCTION_ARN,
     }
     for spec in c.FUNCTIONS:
         if not late & set(spec.env_keys):
@@ -209,9 +210,14 @@ def bootstrap(session: Any, region: str) -> Deployment:
             c.ENV_AUDIT_EVALUATE_FUNCTION_ARN: function_arns[c.AUDIT_EVALUATE.key],
         }
     )
-    for spec in c.FUNCTIONS:
-        if late & set(spec.env_keys):
-            create_function(spec)
+    # The RestoreTesting function first: the Api is told its ARN (restore testing plans' schedules invoke it).
+    for spec in sorted(
+        (spec for spec in c.FUNCTIONS if late & set(spec.env_keys)),
+        key=lambda spec: c.ENV_RESTORE_TESTING_FUNCTION_ARN in spec.env_keys,
+    ):
+        create_function(spec)
+        if spec.key == c.RESTORE_TESTING.key:
+            values[c.ENV_RESTORE_TESTING_FUNCTION_ARN] = function_arns[spec.key]
 
     # Disabled: moto would deliver each message inside SendMessage, one per invocation, and drop partial batch
     # failures; local.queue_poller delivers from this mapping the way Lambda's poller does.

@@ -44,6 +44,7 @@ def powertools_layer_arn(scope: Construct, override: str | None) -> str:
 OWN_FUNCTION_ARNS: dict[str, constants.FunctionSpec] = {
     constants.ENV_START_BACKUPS_FUNCTION_ARN: constants.START_BACKUPS,
     constants.ENV_AUDIT_EVALUATE_FUNCTION_ARN: constants.AUDIT_EVALUATE,
+    constants.ENV_RESTORE_TESTING_FUNCTION_ARN: constants.RESTORE_TESTING,
 }
 
 

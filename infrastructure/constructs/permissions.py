@@ -17,6 +17,7 @@ A function's permissions are the jobs it does, each job the sum of what every re
     ReconcileSchedules   plan schedules and the plan group, passing the scheduler role; no vault storage
     AuditEvaluate    find resources (reads only) + find tagged resources + compliance events on the bus
     AuditReports     write report files (s3:PutObject with the bucket-owner-full-control ACL)
+    RestoreTesting   check and start restores + the restore workflow + read and delete restored copies ("-rt-")
 
 One entry per function key; a function not listed here cannot be built, so a new function has to state
 its permissions. Describe/List calls that IAM cannot scope to a resource are on "*"; everything that
@@ -35,6 +36,7 @@ from infrastructure import constants
 from infrastructure.constructs.arns import Arns
 from infrastructure.constructs.audit import deliver_reports, evaluate_compliance, write_reports
 from infrastructure.constructs.resource_access import Statements, allow, job_statements, vault_keys, via
+from infrastructure.constructs.restore_testing import record_data_checks, run_restore_tests
 from lambdas.services.audit_trigger import EVALUATION_SCHEDULE
 
 __all__ = ["ACCESS", "Arns", "Environment", "FunctionAccess", "compose"]
@@ -305,6 +307,8 @@ def _track_jobs(arns: Arns, environment: Environment) -> Statements:
         copy_backups(arns),
         discard_failed_copies(arns, environment),
         request_compliance_evaluations(arns, environment),
+        # A completed backup records what a restore test's data check will compare with.
+        record_data_checks(arns),
     )
 
 
@@ -454,4 +458,6 @@ ACCESS: dict[str, FunctionAccess] = {
     # Audit Manager (infrastructure/constructs/audit.py).
     constants.AUDIT_EVALUATE.key: FunctionAccess(evaluate_compliance, publishes_job_events=False),
     constants.AUDIT_REPORTS.key: FunctionAccess(write_reports, publishes_job_events=False),
+    # Restore testing (infrastructure/constructs/restore_testing.py): its events carry the verdicts.
+    constants.RESTORE_TESTING.key: FunctionAccess(run_restore_tests, publishes_job_events=True),
 }

@@ -23,6 +23,7 @@ SCHEDULED_FUNCTIONS = (
     constants.RECONCILE_SCHEDULES,
     constants.AUDIT_EVALUATE,
     constants.AUDIT_REPORTS,
+    constants.RESTORE_TESTING,
 )
 RECONCILE_ON_DEPLOY_TYPE = "Custom::PlanSchedulesReconcile"
 

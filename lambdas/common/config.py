@@ -24,6 +24,7 @@ class Settings(BaseModel):
     audit_evaluate_function_arn: str | None = None
     vault_bucket: str | None = None
     backup_batch_queue_url: str | None = None
+    restore_testing_function_arn: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +42,7 @@ def get_settings() -> Settings:
         audit_evaluate_function_arn=env.get(env_keys.ENV_AUDIT_EVALUATE_FUNCTION_ARN),
         vault_bucket=env.get(env_keys.ENV_VAULT_BUCKET),
         backup_batch_queue_url=env.get(env_keys.ENV_BACKUP_BATCH_QUEUE_URL),
+        restore_testing_function_arn=env.get(env_keys.ENV_RESTORE_TESTING_FUNCTION_ARN),
     )
 
 

@@ -29,8 +29,8 @@ class JobKindSpec:
     summary_states: frozenset[str]  # the State values its List...JobSummaries accepts
     # The List operation's filters: the state filter's name, the request fields that keep the jobs whose
     # attribute equals them, those that do too unless they say ANY or AGGREGATE_ALL, the one that names the
-    # resource (read through the resource's index), and those no Strongroom job matches (composite jobs,
-    # restore testing plans: Strongroom makes neither).
+    # resource (read through the resource's index), and those no Strongroom job matches (composite jobs:
+    # Strongroom makes none).
     state_filter: str
     equal_filters: Mapping[str, str] = field(default_factory=dict)
     category_filters: Mapping[str, str] = field(default_factory=dict)
@@ -71,8 +71,7 @@ SPECS: dict[JobKind, JobKindSpec] = {
         # AWS Backup's summaries count restore jobs in CREATED too, a state its restore jobs report
         frozenset({"CREATED", *RestoreJobStatus}),
         state_filter="ByStatus",
-        equal_filters={"ByResourceType": "ResourceType"},
-        never_matched=("ByParentJobId", "ByRestoreTestingPlanArn"),
+        equal_filters={"ByResourceType": "ResourceType", "ByRestoreTestingPlanArn": "RestoreTestingPlanArn"},
     ),
     JobKind.COPY: JobKindSpec(
         JobKind.COPY,

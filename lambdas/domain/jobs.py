@@ -176,6 +176,14 @@ def windows(scheduled: datetime, start_minutes: int, completion_minutes: int) ->
     return scheduled + timedelta(minutes=start_minutes), scheduled + timedelta(minutes=completion_minutes)
 
 
+class RestoreJobCreator(BaseModel):
+    """The model's RestoreJobCreator: the restore testing plan that started a restore job."""
+
+    model_config = ConfigDict(frozen=True)
+
+    RestoreTestingPlanArn: str | None = None
+
+
 class RestoreJob(MachineJob):
     model_config = ConfigDict(frozen=True)
     machine: ClassVar[JobMachine] = JobMachine("Restore job", "RestoreJobId", "Status", RESTORE_TRANSITIONS)
@@ -200,3 +208,18 @@ class RestoreJob(MachineJob):
     ExecutionArn: str | None = None
     NativeRestoreId: str | None = None
     CorrelationId: str
+    # Restore testing (lambdas/domain/restore_testing): the plan that started the job, the data check's and the
+    # cleanup's verdicts, and Strongroom's own bookkeeping for them (the selection, when the restored resource
+    # is deleted, the deletion attempts so far).
+    CreatedBy: RestoreJobCreator | None = None
+    ValidationStatus: str | None = None
+    ValidationStatusMessage: str | None = None
+    DeletionStatus: str | None = None
+    DeletionStatusMessage: str | None = None
+    RestoreTestingSelectionName: str | None = None
+    DeleteAt: datetime | None = None
+    DeletionAttempts: int = 0
+
+    @property
+    def RestoreTestingPlanArn(self) -> str | None:
+        return self.CreatedBy.RestoreTestingPlanArn if self.CreatedBy else None

@@ -52,6 +52,9 @@ class RecoveryPoint(BaseModel):
     CopyJobId: str | None = None
     NativeBackupId: str
     RestoreMetadata: dict[str, str] = Field(default_factory=dict)
+    # What restore testing's data check compares a restored copy with, recorded when the backup completed (an
+    # item count and digest, an object manifest): lambdas/resources/<type>/validation.py.
+    ValidationRecord: dict[str, str] = Field(default_factory=dict)
     DeletionAttempts: int = 0
     # After a lifecycle action failed (a deletion, a move to cold storage), the hourly run looks at the point
     # again no earlier than this: a point that keeps failing queues behind the others instead of before them.

@@ -31,6 +31,12 @@ class RuleFiredEvent(ScheduledEvent):
         return self.scheduled_time or clock.now()
 
 
+class RestoreTestingEvent(ScheduledEvent):
+    """A restore testing plan's schedule (plan_name), or the hourly sweep (no plan_name)."""
+
+    plan_name: str | None = None
+
+
 class RestoreStepEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 

@@ -18,6 +18,8 @@ from lambdas.services.copy_destinations import AwsCopyDestinations, Destination
 from lambdas.services.events import AwsEventSink
 from lambdas.services.plan_scheduler import EventBridgePlanScheduler, SchedulerTarget
 from lambdas.services.report_delivery import S3ReportWriter
+from lambdas.services.restore_testing_checks import build_restore_checks
+from lambdas.services.restore_testing_scheduler import EventBridgeRestoreTestScheduler
 from lambdas.services.restore_workflow import StepFunctionsRestoreWorkflow
 from lambdas.services.selection_resolver import SelectionResolver
 from lambdas.store.dynamodb_table import DynamoDbTable
@@ -40,6 +42,14 @@ def service_context() -> ServiceContext:
             client("scheduler"),
             SchedulerTarget(
                 settings.plan_schedule_group, settings.start_backups_function_arn, settings.scheduler_role_arn
+            ),
+        )
+    restore_test_scheduler = None
+    if settings.plan_schedule_group and settings.restore_testing_function_arn and settings.scheduler_role_arn:
+        restore_test_scheduler = EventBridgeRestoreTestScheduler(
+            client("scheduler"),
+            SchedulerTarget(
+                settings.plan_schedule_group, settings.restore_testing_function_arn, settings.scheduler_role_arn
             ),
         )
     workflow = None
@@ -87,4 +97,6 @@ def service_context() -> ServiceContext:
         ),
         reports=S3ReportWriter(client("s3")),
         audit_trigger=trigger,
+        restore_test_scheduler=restore_test_scheduler,
+        restore_checks=build_restore_checks(client),
     )

@@ -11,6 +11,8 @@ from lambdas.services.copy_destinations import CopyDestinations
 from lambdas.services.events import EventSink
 from lambdas.services.plan_scheduler import PlanScheduler
 from lambdas.services.report_delivery import ReportWriter
+from lambdas.services.restore_testing_checks import RestoreChecks
+from lambdas.services.restore_testing_scheduler import RestoreTestScheduler
 from lambdas.services.restore_workflow import RestoreWorkflow
 from lambdas.services.selection_resolver import ResourceResolver
 from lambdas.store.stores import Stores
@@ -35,3 +37,7 @@ class ServiceContext:
     reports: ReportWriter | None = None
     # Asks for a compliance evaluation soon after a change; without it compliance waits for the hourly run.
     audit_trigger: EvaluationTrigger | None = None
+    # Restore testing: each plan's schedule, and the data check of each resource type (none: nothing recorded
+    # at backup time, and a test checks only that its restore completed).
+    restore_test_scheduler: RestoreTestScheduler | None = None
+    restore_checks: RestoreChecks | None = None

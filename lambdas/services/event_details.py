@@ -116,6 +116,12 @@ def restore_job_detail(job: RestoreJob) -> dict[str, Any]:
             "createdResourceArn": job.CreatedResourceArn,
             "completionDate": _iso(job.CompletionDate),
             "correlationId": job.CorrelationId,
+            # A restore test's plan, its data check's verdict and its cleanup (docs/restore-testing.md)
+            "restoreTestingPlanArn": job.RestoreTestingPlanArn,
+            "validationStatus": job.ValidationStatus,
+            "validationStatusMessage": job.ValidationStatusMessage,
+            "deletionStatus": job.DeletionStatus,
+            "deletionStatusMessage": job.DeletionStatusMessage,
         }
     )
 

@@ -17,7 +17,7 @@ from lambdas.domain.errors import (
     ServiceUnavailableException,
 )
 from lambdas.domain.ids import idempotent_job_id, new_id
-from lambdas.domain.jobs import RestoreJob, RestoreJobStatus
+from lambdas.domain.jobs import RestoreJob, RestoreJobCreator, RestoreJobStatus
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.domain.validation import parse_model
 from lambdas.resources.base import NativeRestore, Phase
@@ -44,7 +44,15 @@ class StartRestoreJobInput(BaseModel):
     CopySourceTagsToRestoredResource: bool = False
 
 
-def start_restore_job(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> RestoreJob:
+def start_restore_job(
+    ctx: ServiceContext,
+    request: dict[str, Any],
+    now: datetime,
+    *,
+    created_by: RestoreJobCreator | None = None,
+    selection_name: str | None = None,
+) -> RestoreJob:
+    """created_by, selection_name: a restore testing plan's run (lambdas/services/restore_testing_runs.py)."""
     data = parse_model(StartRestoreJobInput, request)
     point = ctx.stores.recovery_points.get(data.RecoveryPointArn)
     if data.ResourceType and data.ResourceType != point.ResourceType:
@@ -75,6 +83,8 @@ def start_restore_job(ctx: ServiceContext, request: dict[str, Any], now: datetim
         RecoveryPointCreationDate=point.CreationDate,
         BackupSizeInBytes=point.BackupSizeInBytes,
         CorrelationId=point.BackupJobId or job_id,
+        CreatedBy=created_by,
+        RestoreTestingSelectionName=selection_name,
     )
     if not ctx.stores.jobs.create_restore_job(job):
         job = ctx.stores.jobs.get_restore_job(job_id)

@@ -332,6 +332,8 @@ def _new_recovery_point(
         BackupJobId=job.BackupJobId,
         NativeBackupId=job.NativeBackupId,
         RestoreMetadata=adapter.restore_metadata(job.NativeBackupId, source),
+        # Restore testing's data check compares a restored copy with this (lambdas/services/restore_testing_checks)
+        ValidationRecord=ctx.restore_checks.record(job.ResourceType, job.ResourceArn) if ctx.restore_checks else {},
     )
     return point
 

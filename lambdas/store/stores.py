@@ -16,6 +16,7 @@ from lambdas.store.legal_hold_store import LegalHoldStore
 from lambdas.store.plan_store import PlanStore
 from lambdas.store.protected_store import ProtectedResourceStore, protected_item
 from lambdas.store.recovery_point_store import RecoveryPointStore, counted, recovery_point_item
+from lambdas.store.restore_testing_store import RestoreTestingStore
 from lambdas.store.running_backup_store import RunningBackupStore, claim, release
 from lambdas.store.settings_store import SettingsStore
 from lambdas.store.table import MAX_TRANSACTION, Add, ConditionFailed, Put, Table, Write
@@ -44,6 +45,13 @@ class Stores:
         if self.table is None:
             raise RuntimeError("the audit store needs the table")
         return AuditStore(self.table)
+
+    @property
+    def restore_testing(self) -> RestoreTestingStore:
+        """Restore testing plans and selections, on the same table."""
+        if self.table is None:
+            raise RuntimeError("the restore testing store needs the table")
+        return RestoreTestingStore(self.table)
 
     def start_backups(
         self, jobs: list[BackupJob], expected_state: str, now: datetime, stale: Mapping[str, str] | None = None

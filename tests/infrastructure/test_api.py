@@ -49,6 +49,9 @@ LATE_BINDINGS: dict[str, Callable[[dict[str, Any]], Any]] = {
     constants.ENV_AUDIT_EVALUATE_FUNCTION_ARN: lambda t: reading.arn_of(
         reading.function_id(t, constants.AUDIT_EVALUATE)
     ),
+    constants.ENV_RESTORE_TESTING_FUNCTION_ARN: lambda t: reading.arn_of(
+        reading.function_id(t, constants.RESTORE_TESTING)
+    ),
 }
 
 

@@ -245,6 +245,9 @@ QUEUE_CONSUME = {
 }
 # Ask for a compliance evaluation soon after a change (services/audit_trigger.py): one schedule, the scheduler role.
 REQUEST_EVALUATION = {"scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:UpdateSchedule", "iam:PassRole"}
+# Restore testing (infrastructure/constructs/restore_testing.py): a completed backup records its data check's
+# inputs; the RestoreTesting function checks and starts restores, then reads and deletes the restored copies.
+RECORD_DATA_CHECKS = {"dynamodb:Scan", "s3:ListBucketVersions"}
 EXPECTED_ACTIONS: dict[str, set[str]] = {
     # Resolves the selection (tags, exact ARNs described, wildcards listed) and queues its batches: it starts no
     # backup, so it may only read the protected resources, and sends no job event
@@ -259,6 +262,7 @@ EXPECTED_ACTIONS: dict[str, set[str]] = {
         *JOB_EVENTS,
         *COPY_BACKUPS,
         *REQUEST_EVALUATION,
+        *RECORD_DATA_CHECKS,
     },
     # Expiry, and cold storage moves (EBS snapshots to the archive tier)
     constants.LIFECYCLE.key: {
@@ -349,6 +353,18 @@ EXPECTED_ACTIONS[constants.RECONCILE_SCHEDULES.key] = {
 # change events; the daily reports write report files (the bucket-owner-full-control ACL only: test_audit_stack.py).
 EXPECTED_ACTIONS[constants.AUDIT_EVALUATE.key] = {"tag:GetResources", *FIND_RESOURCES, "events:PutEvents"}
 EXPECTED_ACTIONS[constants.AUDIT_REPORTS.key] = {"s3:PutObject", "kms:GenerateDataKey", "kms:Encrypt"}
+EXPECTED_ACTIONS[constants.RESTORE_TESTING.key] = {
+    *FIND_RESOURCES,
+    *CHECK_RESTORES,
+    "iam:GetInstanceProfile",
+    "states:StartExecution",
+    *RECORD_DATA_CHECKS,
+    "dynamodb:DescribeTable",
+    "dynamodb:DeleteTable",
+    "s3:DeleteObjectVersion",
+    "s3:DeleteBucket",
+    *JOB_EVENTS,
+}
 # Locks that hold outside the API (infrastructure/constructs/locks.py, docs/locks.md): EBS snapshot lock and its
 # Recycle Bin tag for the functions that lock or unlock native backups; S3 Object Lock for those that reach the
 # vault bucket.
@@ -535,7 +551,9 @@ def test_only_lifecycle_and_the_api_may_delete_recovery_points(template: dict[st
     # Then only Lifecycle and the Api may (StartBackups, TrackJobs and the restore tasks never delete a backup);
     # TrackJobs deletes vault bucket objects only to discard a failed copy's parts (test_least_privilege.py)
     discards = {constants.TRACK_JOBS.key} if destructive.startswith("s3:") else set()
-    assert allowed == DELETERS | discards
+    # RestoreTesting deletes object versions only in restored copies' buckets (test_restore_testing_stack.py)
+    cleans = {constants.RESTORE_TESTING.key} if destructive == "s3:DeleteObjectVersion" else set()
+    assert allowed == DELETERS | discards | cleans
 
 
 @pytest.mark.parametrize("key", sorted(DELETERS))
@@ -602,6 +620,7 @@ def test_no_role_grants_a_wildcard_action_or_iam(template: dict[str, Any], spec:
     readers = {
         constants.API.key: {"iam:SimulatePrincipalPolicy", "iam:GetRole", "iam:GetInstanceProfile"},
         constants.RESTORE_START.key: {"iam:GetInstanceProfile"},
+        constants.RESTORE_TESTING.key: {"iam:GetInstanceProfile"},  # checks a restore as StartRestoreJob does
     }
     iam_actions = {action for action in granted if action.startswith("iam:")}
     assert iam_actions == ({"iam:PassRole"} if spec in passers else set()) | readers.get(spec.key, set())

@@ -40,14 +40,14 @@ def test_failed_aborted_and_expired_jobs_alert_the_topic(template: dict[str, Any
     ]
     # When a backup job ends FAILED, ABORTED or EXPIRED, or a restore job FAILED or ABORTED
     # (backup jobs report detail.state, restore jobs detail.status)
-    patterns = sorted((rule["EventPattern"] for rule in rules), key=lambda p: p["detail-type"])
+    # (and a restore test whose copy failed its validation or could not be deleted: docs/restore-testing.md)
+    patterns = sorted((rule["EventPattern"] for rule in rules), key=lambda p: (p["detail-type"], sorted(p["detail"])))
+    restore = {"source": [constants.EVENT_SOURCE], "detail-type": ["Restore Job State Change"]}
     assert patterns == [
         {"source": [constants.EVENT_SOURCE], "detail-type": ["Backup Job State Change"], "detail": {"state": FAILED}},
-        {
-            "source": [constants.EVENT_SOURCE],
-            "detail-type": ["Restore Job State Change"],
-            "detail": {"status": ["FAILED", "ABORTED"]},
-        },
+        {**restore, "detail": {"deletionStatus": ["FAILED"]}},
+        {**restore, "detail": {"status": ["FAILED", "ABORTED"]}},
+        {**restore, "detail": {"validationStatus": ["FAILED", "TIMED_OUT"]}},
     ]
     # Then the event goes to the alerts topic
     for rule in rules:

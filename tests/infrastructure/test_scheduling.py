@@ -18,6 +18,7 @@ SCHEDULED = (
     constants.RECONCILE_SCHEDULES,
     constants.AUDIT_EVALUATE,
     constants.AUDIT_REPORTS,
+    constants.RESTORE_TESTING,
 )
 
 

@@ -9,6 +9,7 @@ from lambdas.api.operations import (
     plans,  # noqa: F401
     recovery_points,  # noqa: F401
     report_plans,  # noqa: F401
+    restore_testing,  # noqa: F401
     selections,  # noqa: F401
     tags,  # noqa: F401
     vaults,  # noqa: F401

@@ -45,7 +45,9 @@ WIRES: dict[JobKind, JobWire] = {
     JobKind.RESTORE: JobWire(
         JobKind.RESTORE,
         "RestoreJob",
-        frozenset({"ExecutionArn", "NativeRestoreId", "CorrelationId", "Metadata", "BackupVaultName"}),
+        frozenset({"ExecutionArn", "NativeRestoreId", "CorrelationId", "Metadata", "BackupVaultName"})
+        | frozenset({"RestoreTestingSelectionName", "DeleteAt", "DeletionAttempts"}),
+        nested=("CreatedBy",),
         constants={"IsParent": False},
     ),
     JobKind.COPY: JobWire(

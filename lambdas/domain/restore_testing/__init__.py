@@ -1,0 +1,1 @@
+"""Restore testing: plans, selections, and the pure choices a run makes."""
