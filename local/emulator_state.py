@@ -159,12 +159,18 @@ MODULE_STATE = (
     "local.fakes.fsx.models:_emulated_tokens",
     "local.fakes.fsx.models:_emulated_copies",
     "local.fakes.fsx.models:_emulated_copy_tokens",
+    # S3's one namespace of bucket names across accounts: kept beside the backends, not in them. Without it a
+    # reset forgets the buckets but not their names, and CreateBucket of a name used before the reset fails.
+    "moto.s3.models:s3_backends.bucket_accounts",
 )
 
 
 def _module_dict(name: str) -> dict[Any, Any]:
-    module, _, attribute = name.partition(":")
-    found: dict[Any, Any] = getattr(importlib.import_module(module), attribute)
+    module, _, path = name.partition(":")
+    found: Any = importlib.import_module(module)
+    for attribute in path.split("."):
+        found = getattr(found, attribute)
+    assert isinstance(found, dict), name
     return found
 
 

@@ -20,10 +20,13 @@ RESTORED_MARK = "*-rt-*"
 
 
 def record_data_checks(arns: Arns) -> Statements:
-    """TrackJobs, as a backup completes: the item count and digest of a table, the object manifest of a bucket."""
+    """TrackJobs, as a backup completes: the item count and digest of a table (its size first, from DescribeTable),
+    the object manifest of a bucket. Any table or bucket a plan may select, as the backups themselves."""
+    tables = arns.stack.format_arn(service="dynamodb", resource="table", resource_name="*")
+    buckets = arns.stack.format_arn(service="s3", resource="*", region="", account="")
     return [
-        allow("ReadTablesForRestoreTests", ["dynamodb:Scan"], [arns.tables]),
-        allow("ListBucketsForRestoreTests", ["s3:ListBucketVersions"], [arns.buckets]),
+        allow("ReadTablesForRestoreTests", ["dynamodb:Scan", "dynamodb:DescribeTable"], [tables]),
+        allow("ListBucketsForRestoreTests", ["s3:ListBucketVersions"], [buckets]),
     ]
 
 

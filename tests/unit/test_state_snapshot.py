@@ -102,3 +102,24 @@ def test_given_a_locked_snapshot_and_fsx_records_then_reset_and_restart_put_back
         assert fsx_gaps._emulated_tokens == {"token": "fs-1"}
     finally:
         _restore_module_state(before)
+
+
+def test_given_a_bucket_made_after_the_state_was_taken_then_its_name_is_free_after_the_state_is_put_back() -> None:
+    """moto keeps S3's global bucket namespace beside its backends: a reset that put back the backends alone left
+    the name taken, and CreateBucket of it failed after `POST /_strongroom/reset`."""
+    from moto.s3.models import s3_backends
+
+    from local.emulator_state import _module_state, _restore_module_state
+
+    before = _module_state()
+    try:
+        # Given the state taken with no bucket named "photos"
+        s3_backends.bucket_accounts.pop("photos", None)
+        taken = pickle.loads(pickle.dumps(_module_state()))
+        # When a bucket of that name is made, and the state is put back
+        s3_backends.bucket_accounts["photos"] = ("aws", "123456789012")
+        _restore_module_state(taken)
+        # Then the name is free again
+        assert "photos" not in s3_backends.bucket_accounts
+    finally:
+        _restore_module_state(before)
