@@ -115,6 +115,25 @@ SCOPES: dict[str, Scope] = {
     "StartReportJob": Scope.REPORT_PLAN,
     "DescribeReportJob": Scope.ANY,
     "ListReportJobs": Scope.ANY,
+    # Restore testing: the reference's restoreTestingPlan resource type is not modelled yet, so these are asked
+    # of the caller's policy on "*" (a policy scoped to one restore testing plan's ARN does not match them).
+    **dict.fromkeys(
+        (
+            "CreateRestoreTestingPlan",
+            "GetRestoreTestingPlan",
+            "UpdateRestoreTestingPlan",
+            "DeleteRestoreTestingPlan",
+            "ListRestoreTestingPlans",
+            "CreateRestoreTestingSelection",
+            "GetRestoreTestingSelection",
+            "UpdateRestoreTestingSelection",
+            "DeleteRestoreTestingSelection",
+            "ListRestoreTestingSelections",
+            "GetRestoreTestingInferredMetadata",
+            "PutRestoreValidationResult",
+        ),
+        Scope.ANY,
+    ),
 }
 
 # Operations that pass the request's IamRoleArn to AWS Backup.

@@ -73,8 +73,8 @@ def test_serve_answers_aws_clients_until_interrupted() -> None:
         assert [v["BackupVaultName"] for v in backup.list_backup_vaults()["BackupVaultList"]] == ["served"]
         # and one it does not implement yet answers an error naming the operation
         with pytest.raises(ClientError) as refused:
-            backup.list_restore_testing_plans()
-        assert "ListRestoreTestingPlans" in str(refused.value)
+            backup.list_indexed_recovery_points()
+        assert "ListIndexedRecoveryPoints" in str(refused.value)
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)

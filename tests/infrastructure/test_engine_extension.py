@@ -44,14 +44,16 @@ def _engine_alone() -> tuple[App, Engine]:
 def test_functions_whose_environment_is_known_are_built_at_once_and_the_api_waits() -> None:
     # Given an engine that has not been told where the workflow and the plan schedules are
     _, engine = _engine_alone()
-    # Then every function exists but the Api, StartBackups, ReconcileSchedules, TrackJobs and Lifecycle, which wait
-    # for the workflow, the schedules and the batch queue (they would otherwise deploy without their configuration)
+    # Then every function exists but the Api, StartBackups, ReconcileSchedules, TrackJobs, Lifecycle and
+    # RestoreTesting, which wait for the workflow, the schedules and the batch queue (they would otherwise deploy
+    # without their configuration)
     assert set(engine.functions) == {spec.key for spec in constants.FUNCTIONS} - {
         constants.API.key,
         constants.START_BACKUPS.key,
         constants.RECONCILE_SCHEDULES.key,
         constants.TRACK_JOBS.key,
         constants.LIFECYCLE.key,
+        constants.RESTORE_TESTING.key,
     }
 
 

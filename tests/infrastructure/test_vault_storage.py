@@ -27,6 +27,9 @@ VAULT_USERS = [
         # Audit Manager reads the catalog and writes reports to the user's bucket, never the vault's.
         constants.AUDIT_EVALUATE,
         constants.AUDIT_REPORTS,
+        # Restore testing starts restores through the workflow (whose functions reach the vault) and checks and
+        # deletes the restored copies, never the vault's objects.
+        constants.RESTORE_TESTING,
     )
 ]
 USERS = pytest.mark.parametrize("spec", VAULT_USERS, ids=lambda spec: spec.key)
@@ -188,7 +191,9 @@ def test_every_function_may_use_the_vault_key_only_through_s3(
 def test_only_lifecycle_the_api_and_failed_copies_may_delete_objects_in_the_vault_bucket(
     template: dict[str, Any],
 ) -> None:
-    # Given every role's statements that let it delete objects (a Deny takes nothing away from this)
+    # Given every role's statements that let it delete objects in the vault bucket (a Deny takes nothing away from
+    # this; RestoreTesting's deletes of restored copies' buckets, "*-rt-*", are test_restore_testing_stack.py's)
+    bucket_id, _ = _bucket(template)
     deleters = {}
     for spec in constants.FUNCTIONS:
         statements = reading.statements_of_role(template, reading.role_id(template, spec))
@@ -197,6 +202,7 @@ def test_only_lifecycle_the_api_and_failed_copies_may_delete_objects_in_the_vaul
             for s in statements
             if s["Effect"] == "Allow"
             and any(a.startswith("s3:Delete") or a == "s3:*" for a in reading.as_list(s["Action"]))
+            and (reading.mentions(s["Resource"], bucket_id) or "*" in reading.as_list(s["Resource"]))
         ]
         if deleting:
             deleters[spec.key] = deleting
@@ -204,7 +210,6 @@ def test_only_lifecycle_the_api_and_failed_copies_may_delete_objects_in_the_vaul
     # data (TrackJobs and the Api, which run copies) may: a backup or restore task never
     assert set(deleters) == {constants.LIFECYCLE.key, constants.API.key, constants.TRACK_JOBS.key}
     # And only recovery points' data, every version of it (the bucket is listed by version to find them)
-    bucket_id, _ = _bucket(template)
     for statements in deleters.values():
         for action in ("s3:DeleteObject", "s3:DeleteObjectVersion"):
             granted = _resources(statements, action)
