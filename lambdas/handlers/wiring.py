@@ -36,35 +36,30 @@ def service_context() -> ServiceContext:
         return lambda: aws.client(service, region)
 
     adapters = AdapterRegistry(build_adapters(client, region, account, settings.vault_bucket))
-    scheduler = None
-    if settings.plan_schedule_group and settings.start_backups_function_arn and settings.scheduler_role_arn:
-        scheduler = EventBridgePlanScheduler(
-            client("scheduler"),
-            SchedulerTarget(
-                settings.plan_schedule_group, settings.start_backups_function_arn, settings.scheduler_role_arn
-            ),
-        )
-    restore_test_scheduler = None
-    if settings.plan_schedule_group and settings.restore_testing_function_arn and settings.scheduler_role_arn:
-        restore_test_scheduler = EventBridgeRestoreTestScheduler(
-            client("scheduler"),
-            SchedulerTarget(
-                settings.plan_schedule_group, settings.restore_testing_function_arn, settings.scheduler_role_arn
-            ),
-        )
+
+    def scheduled(function_arn: str | None) -> SchedulerTarget | None:
+        """Schedules in the plan group that invoke `function_arn` as the scheduler role, if this function is told
+        all three."""
+        if settings.plan_schedule_group and function_arn and settings.scheduler_role_arn:
+            return SchedulerTarget(settings.plan_schedule_group, function_arn, settings.scheduler_role_arn)
+        return None
+
+    plan_target = scheduled(settings.start_backups_function_arn)
+    scheduler = EventBridgePlanScheduler(client("scheduler"), plan_target) if plan_target else None
+    test_target = scheduled(settings.restore_testing_function_arn)
+    restore_test_scheduler = EventBridgeRestoreTestScheduler(client("scheduler"), test_target) if test_target else None
     workflow = None
     if settings.restore_state_machine_arn:
         workflow = StepFunctionsRestoreWorkflow(client("stepfunctions"), settings.restore_state_machine_arn)
     stores = Stores.over(DynamoDbTable(aws.client("dynamodb", region), settings.table_name))
-    trigger = None
-    if settings.plan_schedule_group and settings.audit_evaluate_function_arn and settings.scheduler_role_arn:
-        trigger = ScheduledEvaluationTrigger(
-            client("scheduler"),
-            SchedulerTarget(
-                settings.plan_schedule_group, settings.audit_evaluate_function_arn, settings.scheduler_role_arn
-            ),
-            lambda: bool(stores.audit.framework_page(1, None)[0]),
+    audit_target = scheduled(settings.audit_evaluate_function_arn)
+    trigger = (
+        ScheduledEvaluationTrigger(
+            client("scheduler"), audit_target, lambda: bool(stores.audit.framework_page(1, None)[0])
         )
+        if audit_target
+        else None
+    )
     destinations = AwsCopyDestinations(
         Destination(account, region, stores, adapters),
         aws.client_as,

@@ -62,6 +62,25 @@ def schedule_request(target: SchedulerTarget, plan: BackupPlan, rule: BackupRule
     }
 
 
+def put_schedule(client: Any, request: dict[str, Any]) -> None:
+    """The schedule as `request` says, whether or not it exists yet."""
+    try:
+        client.create_schedule(**request)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConflictException":
+            raise
+        client.update_schedule(**request)
+
+
+def delete_schedule(client: Any, name: str, group: str) -> None:
+    """Gone, whether or not it was there."""
+    try:
+        client.delete_schedule(Name=name, GroupName=group)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+
+
 class EventBridgePlanScheduler:
     def __init__(self, scheduler: Callable[[], Any], target: SchedulerTarget) -> None:
         self._scheduler = scheduler
@@ -73,13 +92,7 @@ class EventBridgePlanScheduler:
     def sync(self, plan: BackupPlan, previous: BackupPlan | None) -> None:
         client = self._scheduler()
         for rule in plan.Rules:
-            request = self._request(plan, rule)
-            try:
-                client.create_schedule(**request)
-            except ClientError as error:
-                if error.response["Error"]["Code"] != "ConflictException":
-                    raise
-                client.update_schedule(**request)
+            put_schedule(client, self._request(plan, rule))
         kept = {rule.RuleId for rule in plan.Rules}
         for rule in previous.Rules if previous else []:
             if rule.RuleId not in kept:
@@ -90,8 +103,4 @@ class EventBridgePlanScheduler:
             self._delete(rule.RuleId)
 
     def _delete(self, rule_id: str) -> None:
-        try:
-            self._scheduler().delete_schedule(Name=schedule_name(rule_id), GroupName=self._target.group)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ResourceNotFoundException":
-                raise
+        delete_schedule(self._scheduler(), schedule_name(rule_id), self._target.group)

@@ -7,10 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
-
 from lambdas.domain.restore_testing.plans import RestoreTestingPlan
-from lambdas.services.plan_scheduler import SCHEDULED_TIME, SchedulerTarget
+from lambdas.services.plan_scheduler import SCHEDULED_TIME, SchedulerTarget, delete_schedule, put_schedule
 
 # The backup plans' reconciler owns the "rule-" schedules of the group and leaves these alone.
 SCHEDULE_PREFIX = "restore-testing-"
@@ -52,18 +50,7 @@ class EventBridgeRestoreTestScheduler:
         self._target = target
 
     def sync(self, plan: RestoreTestingPlan) -> None:
-        request = schedule_request(self._target, plan)
-        client = self._scheduler()
-        try:
-            client.create_schedule(**request)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConflictException":
-                raise
-            client.update_schedule(**request)
+        put_schedule(self._scheduler(), schedule_request(self._target, plan))
 
     def remove(self, plan_name: str) -> None:
-        try:
-            self._scheduler().delete_schedule(Name=schedule_name(plan_name), GroupName=self._target.group)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ResourceNotFoundException":
-                raise
+        delete_schedule(self._scheduler(), schedule_name(plan_name), self._target.group)
