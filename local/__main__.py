@@ -18,7 +18,13 @@ def serve(port: int, tick_seconds: float, state_dir: str | None = None) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = LocalSettings.from_environment(port=port, follow_real_time=True, quiet=False, state_dir=state_dir)
-    runtime = LocalRuntime(settings).start()
+    from local.emulator_state import StateUnreadable
+
+    try:
+        runtime = LocalRuntime(settings).start()
+    except StateUnreadable as unreadable:
+        print(f"Strongroom cannot start: {unreadable}", file=sys.stderr, flush=True)
+        return 2
     d = runtime.deployment
     print(f"Strongroom local runtime serving at {runtime.endpoint}", flush=True)
     print(

@@ -123,6 +123,10 @@ def _live_dict(address: tuple[str, str]) -> Any:
     return getattr(importlib.import_module(module), attribute)
 
 
+class StateUnreadable(Exception):
+    """A saved state this runtime cannot load; the message says why and what to do."""
+
+
 @dataclass
 class Snapshot:
     """A runtime's state; `moto` maps a BackendDict's address to {account: {region: backend}}."""
@@ -227,7 +231,10 @@ def restore(runtime: Any, data: bytes, *, replay_missed: bool) -> None:
 
     from local.fakes.storagegateway.models import _backends, _backends_lock
 
-    snapshot: Snapshot = pickle.loads(data)  # the runtime's own snapshot, from its own state dir: trusted
+    try:
+        snapshot: Snapshot = pickle.loads(data)  # the runtime's own snapshot, from its own state dir: trusted
+    except Exception as error:  # whatever the unpickler meets, nothing has been changed yet
+        raise StateUnreadable(f"the saved state cannot be loaded ({error!r}); nothing was changed") from error
     scheduler_lock = runtime.scheduler._lock if runtime.scheduler is not None else threading.Lock()
     with scheduler_lock, backend_lock:
         wanted = {address: _live_dict(address) for address in snapshot.moto}

@@ -10,13 +10,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
 from local.clock import VirtualClock
 from local.emulator_gaps import InvocationLog
+
+if TYPE_CHECKING:
+    from local.state_dir import StateDir
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,11 @@ class LocalRuntime:
 
     def start(self) -> LocalRuntime:
         s = self.settings
+        from local.state_dir import StateDir
+
+        # Read first: a state this version cannot load is refused before anything starts (and is never overwritten).
+        state_dir = StateDir(s.state_dir) if s.state_dir else None
+        saved = state_dir.load() if state_dir else None
         self.port = s.port or _free_port(s.host)
         self._saved_environment = dict(os.environ)
         os.environ.update(
@@ -182,7 +190,11 @@ class LocalRuntime:
         self.scheduler = LocalScheduler(
             self._internal(self.client("scheduler")), invoker, self.clock, self.queues.drain_if_pending
         )
-        self._keep_state()
+        try:
+            self._keep_state(state_dir, saved)
+        except BaseException:
+            self.stop()  # no state keeper yet: the saved state is never overwritten
+            raise
         app.ready = True
         return self
 
@@ -191,17 +203,21 @@ class LocalRuntime:
         client.meta.events.register("before-send", self._route)
         return client
 
-    def _keep_state(self) -> None:
+    def _keep_state(self, state_dir: StateDir | None, saved: bytes | None) -> None:
         """Remember the fresh state for resets; with a state dir, go back to the state saved there and keep it."""
-        from local.emulator_state import capture, restore
-        from local.state_dir import StateDir, StateKeeper
+        from local.emulator_state import StateUnreadable, capture, restore
+        from local.state_dir import StateKeeper
 
         self._fresh_state = capture(self)
-        if self.settings.state_dir:
-            state_dir = StateDir(self.settings.state_dir)
-            saved = state_dir.load()
+        if state_dir is not None:
             if saved is not None:
-                restore(self, saved, replay_missed=True)
+                try:
+                    restore(self, saved, replay_missed=True)
+                except StateUnreadable as unreadable:
+                    raise StateUnreadable(
+                        f"{state_dir.path}: {unreadable}. It is left untouched: move it away, or pass another "
+                        "--state-dir, to start afresh."
+                    ) from unreadable
             self._state_keeper = StateKeeper(self, state_dir).start()
 
     @property

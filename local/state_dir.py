@@ -3,7 +3,11 @@ restart, clean or not. Restored at start; written by a background thread every I
 something changed (less often for a large state), after every control call that changes state, and once
 more on a clean stop. Each write
 goes to a temporary file in DIR, is flushed to disk, then renamed over the old one, so a kill -9 at any moment
-leaves the previous whole snapshot or the new one, never half of one."""
+leaves the previous whole snapshot or the new one, never half of one.
+
+The file starts with a stamp line naming the state's format and moto's version: a state another version wrote
+(moto's classes or the stand-ins' modules moved) is refused at start with a message saying so, and the file is
+left as it is, never overwritten by a fresh state."""
 
 from __future__ import annotations
 
@@ -15,9 +19,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from local.emulator_state import capture
+import moto
+
+from local.emulator_state import StateUnreadable, capture
 
 STATE_FILE = "state.pickle"
+# Raise it when a class the snapshot pickles moves or changes shape (local/emulator_state.py's Snapshot, the fakes).
+FORMAT = 2
+STAMP = f"strongroom-state/{FORMAT} moto/{moto.__version__}\n".encode()
 INTERVAL = 1.0
 # A large state (an EC2 backend alone pickles to ~1 MB in ~0.4 s) is written less often: at most this share of
 # the time goes to writing it, so a runtime that fires every tick is not kept busy saving itself.
@@ -32,12 +41,23 @@ class StateDir:
         self.path = self.directory / STATE_FILE
 
     def load(self) -> bytes | None:
-        return self.path.read_bytes() if self.path.exists() else None
+        if not self.path.exists():
+            return None
+        data = self.path.read_bytes()
+        if not data.startswith(STAMP):
+            first = data.split(b"\n", 1)[0][:60] if data[:16].isascii() else b"(none: written before stamps)"
+            raise StateUnreadable(
+                f"{self.path} was saved by another version of Strongroom or moto (its stamp: "
+                f"{first.decode(errors='replace')}; this one reads {STAMP.decode().strip()}), so it cannot be loaded. "
+                "It is left untouched: move it away, or pass another --state-dir, to start afresh."
+            )
+        return data[len(STAMP) :]
 
     def save(self, data: bytes) -> None:
         handle, temporary = tempfile.mkstemp(prefix=".state-", dir=self.directory)
         try:
             with os.fdopen(handle, "wb") as out:
+                out.write(STAMP)
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())

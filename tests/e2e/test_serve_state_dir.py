@@ -155,3 +155,27 @@ def test_given_state_dir_when_serve_is_killed_then_stopped_then_the_users_state_
         assert len(third.client("backup").list_backup_jobs()["BackupJobs"]) == 2
     finally:
         third.stop(signal.SIGTERM)
+
+
+def test_given_a_state_another_version_saved_when_serve_starts_then_it_refuses_at_once_and_keeps_the_file(
+    tmp_path: Path,
+) -> None:
+    # Given a state dir holding a state from before state files were stamped (another Strongroom, another moto)
+    written = b"\x80\x05not a state this version can read"
+    (tmp_path / "state.pickle").write_bytes(written)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    # When serve starts on it
+    started = subprocess.run(
+        [sys.executable, "-m", "local", "serve", "--port", str(_free_port()), "--state-dir", str(tmp_path)],
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # Then it stops with a message saying why and what to do, before serving anything, and the file is as it was
+    assert started.returncode == 2, started.stdout + started.stderr
+    assert "another version of Strongroom or moto" in started.stderr
+    assert "--state-dir" in started.stderr
+    assert "serving at" not in started.stdout
+    assert (tmp_path / "state.pickle").read_bytes() == written

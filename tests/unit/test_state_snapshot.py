@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.emulator_state import dumps
+from local.emulator_state import StateUnreadable, dumps, restore
 from local.state_dir import StateDir
 
 
@@ -72,6 +72,35 @@ def test_given_a_write_that_fails_midway_then_the_previous_state_stays_whole(
 
 def test_given_no_state_yet_then_load_finds_none(tmp_path: Path) -> None:
     assert StateDir(tmp_path / "new").load() is None
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        pickle.dumps({"saved": "before state files were stamped"}),
+        b"strongroom-state/1 moto/4.0.0\n" + pickle.dumps({"saved": "by an older format"}),
+    ],
+    ids=["unstamped", "older-stamp"],
+)
+def test_given_a_state_another_version_wrote_then_load_refuses_saying_so_and_leaves_it_untouched(
+    tmp_path: Path, written: bytes
+) -> None:
+    # Given a state file this version did not write (moto's classes or the stand-ins may have moved since)
+    (tmp_path / "state.pickle").write_bytes(written)
+    # When the runtime reads it
+    with pytest.raises(StateUnreadable, match="another version of Strongroom or moto") as refused:
+        StateDir(tmp_path).load()
+    # Then the message says how to start afresh, and the user's file is exactly as it was
+    assert "--state-dir" in str(refused.value)
+    assert (tmp_path / "state.pickle").read_bytes() == written
+
+
+def test_given_a_stamped_state_whose_classes_moved_then_restore_refuses_before_changing_anything() -> None:
+    # Given bytes that unpickle into a module that no longer exists
+    moved = pickle.dumps(Function("f")).replace(b"test_state_snapshot", b"test_state_gone_now")
+    # When restore reads them, then it refuses with StateUnreadable (before touching any backend)
+    with pytest.raises(StateUnreadable, match=r"cannot be loaded.*nothing was changed"):
+        restore(object(), moved, replay_missed=True)
 
 
 def test_given_a_locked_snapshot_and_fsx_records_then_reset_and_restart_put_back_exactly_those() -> None:
