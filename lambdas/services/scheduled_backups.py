@@ -87,11 +87,7 @@ def start_backups(
     if pending:
         inline = _added(inline, queue.send(pending))
         sent += len(pending)
-    ctx.stores.plans.record_execution(plan_id, scheduled_time)
-    logger.info(
-        "rule fired",
-        extra={"plan_id": plan_id, "rule_id": rule_id, "resources_selected": selected, "batches": sent},
-    )
+    ctx.stores.plans.record_execution(plan_id, scheduled_time)  # its summary is logged by the handler (run_summary)
     return StartBackupsResult(selected, sent, inline)
 
 
