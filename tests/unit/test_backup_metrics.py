@@ -166,3 +166,23 @@ def test_given_a_deletion_that_fails_then_the_point_left_expired_is_counted(
     run_lifecycle(world.ctx, T0 + timedelta(days=36))
     # Then NumberOfRecoveryPointsExpired counts the point left EXPIRED (billed until a later run deletes it)
     assert emf_counts(capsys.readouterr().out) == {("NumberOfRecoveryPointsExpired", "main", "EBS"): 1}
+
+
+def test_on_the_local_runtime_the_records_are_summed_into_the_invocation_log_not_printed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from lambdas.services import backup_metrics
+    from local.emulator_gaps import InvocationLog, in_process
+
+    log = InvocationLog()
+    # Given the local runtime's in-process patches
+    applied = in_process(log).apply()
+    try:
+        # When a count is written twice
+        backup_metrics.count("NumberOfBackupJobsCompleted", "main", "EBS")
+        backup_metrics.count("NumberOfBackupJobsCompleted", "main", "RDS")
+    finally:
+        applied.undo()
+    # Then the demo's summary has it, and the terminal is not flooded with EMF lines
+    assert log.metrics == {"NumberOfBackupJobsCompleted": 2.0}
+    assert capsys.readouterr().out == ""
