@@ -13,18 +13,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdas.common.observability import logger
-from lambdas.services.audit_compliance import Evaluation
-from lambdas.services.backup_batches import BatchResult
-from lambdas.services.context import ServiceContext
 from lambdas.services.event_details import RUN_SUMMARY_DETAIL_TYPE
-from lambdas.services.lifecycle_service import LifecycleResult
-from lambdas.services.restore_testing_runs import RunResult
-from lambdas.services.restore_testing_validation import SweepResult
-from lambdas.services.scheduled_backups import StartBackupsResult
-from lambdas.services.tracking_service import TrackResult
+
+if TYPE_CHECKING:  # read for their fields only: a function imports the service it runs, not every other one
+    from lambdas.services.audit_compliance import Evaluation
+    from lambdas.services.backup_batches import BatchResult
+    from lambdas.services.context import ServiceContext
+    from lambdas.services.lifecycle_service import LifecycleResult
+    from lambdas.services.restore_testing_runs import RunResult
+    from lambdas.services.restore_testing_validation import SweepResult
+    from lambdas.services.scheduled_backups import StartBackupsResult
+    from lambdas.services.tracking_service import TrackResult
 
 __all__ = ["RUN_SUMMARY_DETAIL_TYPE", "RunSummary", "report"]
 
