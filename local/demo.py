@@ -242,6 +242,14 @@ def run_demo(out: Any = sys.stdout, days: int = DAYS) -> int:
         n.say(f"  Lambda invocations: {', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}")
         fired = sum(rt.scheduler.fired.values())
         n.say(f"  schedules fired: {fired}; virtual time now {rt.clock.now():%Y-%m-%d %H:%M} UTC")
+
+        # The summary a person would ask for, through the `strongroom` command's own code on this runtime's API.
+        from strongroom_cli import embedded
+
+        for command in (["status"], ["jobs", "--since", "24h"], ["plans", "--runs", "2"]):
+            n.say(f"strongroom {' '.join(command)}")
+            code = embedded.run(command, lambda: backup, now=rt.clock.now(), out=n.out)
+            n.check(f"strongroom {command[0]} answered", code == 0, f"exit code {code}")
     if n.failures:
         n.say(f"{len(n.failures)} check(s) FAILED: {'; '.join(n.failures)}")
         return 1

@@ -68,14 +68,17 @@ class InvocationLog:
                 self.errors[name] = self.errors.get(name, 0) + 1
 
 
-def _capture_metrics(log: InvocationLog | None) -> Callable[[Any], Callable[..., None]]:
+def _capture_metrics(
+    log: InvocationLog | None, provider_of: Callable[[], Any] | None = None
+) -> Callable[[Any], Callable[..., None]]:
     """On Lambda, Powertools prints metrics as EMF lines that CloudWatch turns into metrics. Here they are
-    summed into the invocation log instead of flooding the terminal."""
+    summed into the invocation log instead of flooding the terminal. `provider_of`: the provider whose flush is
+    replaced (the shared Metrics' by default)."""
 
     def make(_powertools_flush: Any) -> Callable[..., None]:
         from lambdas.common.observability import metrics
 
-        provider = metrics.provider
+        provider = provider_of() if provider_of else metrics.provider
 
         def flush(raise_on_empty_metrics: bool = False) -> None:
             if log is not None and provider.metric_set:
@@ -87,6 +90,12 @@ def _capture_metrics(log: InvocationLog | None) -> Callable[[Any], Callable[...,
         return flush
 
     return make
+
+
+def _backup_metrics_provider() -> Any:
+    from lambdas.services import backup_metrics
+
+    return backup_metrics._provider  # the provider whose flush the patch replaces
 
 
 def _resolve(handler: str) -> Callable[[Any, Any], Any]:
@@ -213,6 +222,12 @@ def in_process(log: InvocationLog | None = None) -> PatchSet:
                 "flush_metrics",
                 _capture_metrics(log),
                 why="EMF lines become CloudWatch metrics on Lambda (Powertools Metrics); here they are summed",
+            ),
+            Patch.wrap(
+                "lambdas.services.backup_metrics:_provider",
+                "flush_metrics",
+                _capture_metrics(log, _backup_metrics_provider),
+                why="AWS Backup's metrics are an EMF record each (lambdas/services/backup_metrics.py); summed too",
             ),
         ],
     )

@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
+from typing import Any
 
 from lambdas.domain.copies import CopyJob
 from lambdas.domain.jobs import BackupJob, RestoreJob
@@ -211,6 +212,7 @@ class RecordingEvents:
     recovery_points: list[RecoveryPoint] = field(default_factory=list)
     plans: list[tuple[PlanState, BackupPlan, list[str]]] = field(default_factory=list)  # with the vaults told
     object_failures: list[tuple[str, ObjectFailure]] = field(default_factory=list)  # (restore job id, object)
+    run_summaries: list[dict[str, Any]] = field(default_factory=list)  # scheduled runs' summary details
 
     def batched(self) -> AbstractContextManager[None]:
         return nullcontext()
@@ -236,6 +238,9 @@ class RecordingEvents:
         self, job: RestoreJob, failures: Sequence[ObjectFailure], vault: BackupVault | None
     ) -> None:
         self.object_failures.extend((job.RestoreJobId, failure) for failure in failures)
+
+    def publish_run_summary(self, detail: dict[str, Any], now: datetime) -> None:
+        self.run_summaries.append(detail)
 
 
 @dataclass

@@ -1,11 +1,11 @@
 """The CloudWatch dashboard people look at, and the alarms on failed jobs and RPO misses.
 
-AWS Backup publishes NumberOfBackupJobsCompleted, NumberOfBackupJobsFailed... in AWS/Backup (docs/monitoring.md
-lists them). Strongroom's engine counts the same events in its own namespace under its own names
-(BackupJobsCompleted, from lambdas/services/job_transitions.py), so each graph reads the metric the engine emits and
-labels it with AWS Backup's name; restores are the restore workflow's executions (one per restore job). What the
-engine does not emit (recovery points by state, bytes of native backups by tier) is not drawn: docs/monitoring.md
-says so rather than show an empty graph."""
+The engine counts jobs and recovery points under AWS Backup's own metric names (NumberOfBackupJobsCompleted,
+NumberOfRestoreJobsFailed, NumberOfRecoveryPointsCold...: lambdas/services/backup_metrics.py) in Strongroom's
+namespace, each with the dimension sets AWS Backup gives them (BackupVaultName; BackupVaultName and ResourceType)
+and the deployment's total (service). The dashboard and the alarms read the total: an alarm watches one dimension
+combination, and a failure in any vault must fire it. What the engine does not emit (bytes of native backups by
+tier) is not drawn: docs/monitoring.md says so rather than show an empty graph."""
 
 from __future__ import annotations
 
@@ -20,26 +20,35 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infrastructure import constants
+from lambdas.services.backup_metrics import RECOVERY_POINTS_COLD, RECOVERY_POINTS_COMPLETED, RECOVERY_POINTS_EXPIRED
 
 PERIOD = Duration.minutes(5)
 STORAGE_PERIOD = Duration.days(1)  # S3 reports bucket sizes once a day
 WIDTH = 12
 
-# AWS Backup's metric name -> the metric Strongroom's engine emits for the same count (namespace Strongroom,
-# dimension service=strongroom, as Powertools Metrics publishes it).
-JOB_METRICS = {
-    "NumberOfBackupJobsCompleted": "BackupJobsCompleted",
-    "NumberOfBackupJobsFailed": "BackupJobsFailed",
-    "NumberOfBackupJobsAborted": "BackupJobsAborted",
-    "NumberOfBackupJobsExpired": "BackupJobsExpired",
-    "NumberOfCopyJobsCompleted": "CopyJobsCompleted",
-    "NumberOfCopyJobsFailed": "CopyJobsFailed",
-}
-FAILED_JOB_METRICS = ("NumberOfBackupJobsFailed", "NumberOfCopyJobsFailed")
+# The jobs drawn by state: how many ended in each state per five minutes, named as AWS Backup names them.
+JOB_METRICS = (
+    "NumberOfBackupJobsCompleted",
+    "NumberOfBackupJobsFailed",
+    "NumberOfBackupJobsAborted",
+    "NumberOfBackupJobsExpired",
+    "NumberOfCopyJobsCompleted",
+    "NumberOfCopyJobsFailed",
+    "NumberOfRestoreJobsCompleted",
+    "NumberOfRestoreJobsFailed",
+)
+FAILED_JOB_METRICS = ("NumberOfBackupJobsFailed", "NumberOfCopyJobsFailed", "NumberOfRestoreJobsFailed")
+ALARMED_FAILURES = ("NumberOfBackupJobsFailed", "NumberOfCopyJobsFailed")  # restores alarm on their workflow
 # A backup job EXPIRED when it could not start within its start window: that window's recovery point will never
 # exist, so the resource's recovery point objective is missed.
 RPO_MISS_METRIC = "NumberOfBackupJobsExpired"
-LIFECYCLE_METRICS = ("RecoveryPointsMovedToCold", "RecoveryPointsDeleted")
+# Points made, moved to cold storage, deleted by their lifecycle, and left EXPIRED by a deletion that failed.
+RECOVERY_POINT_METRICS = (
+    RECOVERY_POINTS_COMPLETED,
+    RECOVERY_POINTS_COLD,
+    "RecoveryPointsDeleted",
+    RECOVERY_POINTS_EXPIRED,
+)
 # The vault bucket (S3 and EFS backups): STANDARD is warm, GLACIER_IR (vault_storage.COLD_STORAGE_CLASS) is cold.
 BUCKET_TIERS = {"WARM": "StandardStorage", "COLD": "GlacierInstantRetrievalStorage"}
 
@@ -58,14 +67,8 @@ def engine_metric(name: str, label: str | None = None, statistic: str = "Sum") -
 
 
 def job_metric(aws_name: str) -> cloudwatch.Metric:
-    """The engine's count labelled with AWS Backup's name for it."""
-    return engine_metric(JOB_METRICS[aws_name], label=aws_name)
-
-
-def alarm_metric(aws_name: str) -> cloudwatch.Metric:
-    """The same count unlabelled: a labelled metric makes CloudFormation's alarm a metric-math one (Metrics
-    instead of MetricName), which says less in the console and in the tests of every other alarm."""
-    return engine_metric(JOB_METRICS[aws_name])
+    """The deployment's total of one of AWS Backup's metrics, labelled with its name."""
+    return engine_metric(aws_name, label=aws_name)
 
 
 class Dashboard(Construct):
@@ -84,22 +87,16 @@ class Dashboard(Construct):
         alarm: AlarmFactory,
     ) -> None:
         super().__init__(scope, construct_id)
-        restores_completed = restore_workflow.metric_succeeded(
-            period=PERIOD, statistic="Sum", label="NumberOfRestoreJobsCompleted"
-        )
-        restores_failed = restore_workflow.metric_failed(
-            period=PERIOD, statistic="Sum", label="NumberOfRestoreJobsFailed"
-        )
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=Duration.days(7))
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="Jobs by state",
-                left=[job_metric(name) for name in JOB_METRICS] + [restores_completed, restores_failed],
+                left=[job_metric(name) for name in JOB_METRICS],
                 width=WIDTH,
             ),
             cloudwatch.GraphWidget(
                 title="Failed jobs",
-                left=[job_metric(name) for name in FAILED_JOB_METRICS] + [restores_failed],
+                left=[job_metric(name) for name in FAILED_JOB_METRICS],
                 width=WIDTH,
             ),
         )
@@ -135,8 +132,8 @@ class Dashboard(Construct):
                 width=WIDTH,
             ),
             cloudwatch.GraphWidget(
-                title="Lifecycle: recovery points moved to cold storage and deleted",
-                left=[engine_metric(name) for name in LIFECYCLE_METRICS],
+                title="Recovery points: made, moved to cold storage, deleted, left EXPIRED by a failed deletion",
+                left=[engine_metric(name, label=name) for name in RECOVERY_POINT_METRICS],
                 width=WIDTH,
             ),
         )
@@ -160,14 +157,12 @@ class Dashboard(Construct):
             )
         )
 
-        for aws_name in FAILED_JOB_METRICS:
-            alarm(
-                f"{aws_name}Alarm",
-                alarm_metric(aws_name),
-                f"Strongroom: {aws_name.removeprefix('NumberOf')} ({JOB_METRICS[aws_name]}) in five minutes",
-            )
+        # Unlabelled: a labelled metric makes CloudFormation's alarm a metric-math one (Metrics instead of
+        # MetricName), which says less in the console and in the tests of every other alarm.
+        for aws_name in ALARMED_FAILURES:
+            alarm(f"{aws_name}Alarm", engine_metric(aws_name), f"Strongroom: {aws_name} in five minutes")
         alarm(
             "RpoMissesAlarm",
-            alarm_metric(RPO_MISS_METRIC),
+            engine_metric(RPO_MISS_METRIC),
             "Strongroom: a backup job expired before it could start, so a recovery point objective was missed",
         )

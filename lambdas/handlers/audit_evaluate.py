@@ -13,6 +13,7 @@ from lambdas.common.config import get_settings
 from lambdas.common.observability import logger, metrics, tracer
 from lambdas.handlers.events import ScheduledEvent
 from lambdas.handlers.wiring import service_context
+from lambdas.services import run_summary
 from lambdas.services.audit_compliance import EventBridgeComplianceEvents, evaluate_frameworks
 
 
@@ -23,4 +24,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     scheduled = parse(event=event, model=ScheduledEvent)
     settings = get_settings()
     events = EventBridgeComplianceEvents(lambda: aws.client("events", settings.region), settings.event_bus_name)
-    return asdict(evaluate_frameworks(service_context(), scheduled.now(), events))
+    ctx = service_context()
+    result = evaluate_frameworks(ctx, scheduled.now(), events)
+    run_summary.report(ctx, run_summary.of_audit(result), scheduled.now())
+    return asdict(result)

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambdas.common.observability import logger, metrics, tracer
 from lambdas.handlers.events import ScheduledEvent
 from lambdas.handlers.wiring import service_context
+from lambdas.services import run_summary
 from lambdas.services.lifecycle_service import run_lifecycle
 
 
@@ -19,4 +20,8 @@ from lambdas.services.lifecycle_service import run_lifecycle
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     scheduled = parse(event=event, model=ScheduledEvent)
-    return asdict(run_lifecycle(service_context(), scheduled.now()))
+    ctx = service_context()
+    with ctx.events.batched():  # the summary's event goes with the run's own
+        result = run_lifecycle(ctx, scheduled.now())
+        run_summary.report(ctx, run_summary.of_lifecycle(result), scheduled.now())
+    return asdict(result)

@@ -14,6 +14,7 @@ from lambdas.common import clock
 from lambdas.common.observability import logger, metrics, tracer
 from lambdas.handlers.events import RestoreTestingEvent
 from lambdas.handlers.wiring import service_context
+from lambdas.services import run_summary
 from lambdas.services.restore_testing_runs import run_plan
 from lambdas.services.restore_testing_validation import sweep
 
@@ -26,7 +27,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ctx = service_context()
     now = clock.now()
     answer: dict[str, Any] = {}
-    if fired.plan_name:
-        answer["run"] = asdict(run_plan(ctx, fired.plan_name, fired.now(), now))
-    answer["sweep"] = asdict(sweep(ctx, now))
+    run = run_plan(ctx, fired.plan_name, fired.now(), now) if fired.plan_name else None
+    if run is not None:
+        answer["run"] = asdict(run)
+    swept = sweep(ctx, now)
+    answer["sweep"] = asdict(swept)
+    run_summary.report(ctx, run_summary.of_restore_tests(fired.plan_name, run, swept), now)
     return answer

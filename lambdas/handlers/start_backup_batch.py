@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambdas.common import clock
 from lambdas.common.observability import logger, metrics, tracer
 from lambdas.handlers.wiring import service_context
+from lambdas.services import run_summary
 from lambdas.services.backup_batches import BackupBatch
 from lambdas.services.scheduled_backups import start_backup_batch
 
@@ -36,11 +37,11 @@ def _start(record: SQSRecord, lambda_context: LambdaContext) -> dict[str, int]:
     batch = BackupBatch.model_validate_json(record.body)
     logger.append_keys(correlation_id=batch.correlation_id)
     ctx = service_context()
+    now = clock.now()
     with ctx.events.batched():
-        result = start_backup_batch(ctx, batch, clock.now())
-    counts = {f"jobs_{name}": value for name, value in vars(result).items()}  # LogRecord owns "created"
-    logger.info("batch started", extra={"resources": len(batch.resources), **counts})
-    return counts
+        result = start_backup_batch(ctx, batch, now)
+        run_summary.report(ctx, run_summary.of_backup_batch(batch.correlation_id, len(batch.resources), result), now)
+    return {f"jobs_{name}": value for name, value in vars(result).items()}
 
 
 @logger.inject_lambda_context(clear_state=True)

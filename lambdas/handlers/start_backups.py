@@ -12,6 +12,7 @@ from lambdas.common import clock
 from lambdas.common.observability import logger, metrics, tracer
 from lambdas.handlers.events import RuleFiredEvent
 from lambdas.handlers.wiring import service_context
+from lambdas.services import run_summary
 from lambdas.services.scheduled_backups import start_backups
 
 
@@ -21,6 +22,8 @@ from lambdas.services.scheduled_backups import start_backups
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     fired = parse(event=event, model=RuleFiredEvent)
     ctx = service_context()
+    now = clock.now()
     with ctx.events.batched():
-        result = start_backups(ctx, fired.plan_id, fired.rule_id, fired.window_start(), clock.now())
+        result = start_backups(ctx, fired.plan_id, fired.rule_id, fired.window_start(), now)
+        run_summary.report(ctx, run_summary.of_rule_firing(fired.plan_id, fired.rule_id, result), now)
     return asdict(result)

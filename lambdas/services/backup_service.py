@@ -27,6 +27,7 @@ from lambdas.domain.plans import (
     check_windows,
 )
 from lambdas.domain.validation import parse_model
+from lambdas.services.backup_metrics import count_job
 from lambdas.services.context import ServiceContext
 from lambdas.services.job_starts import start_job
 from lambdas.services.job_transitions import publish
@@ -85,6 +86,7 @@ def start_backup_job(ctx: ServiceContext, request: dict[str, Any], now: datetime
     )
     if not ctx.stores.jobs.create_backup_job(job):
         return ctx.stores.jobs.get_backup_job(job_id)  # same IdempotencyToken: the same job, not a new one
+    count_job(job)
     return start_job(ctx, job, now, just_created=True)
 
 

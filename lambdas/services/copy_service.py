@@ -45,6 +45,7 @@ from lambdas.resources.base import SOURCE_TAG, CopyCapable, CopySource, Phase
 from lambdas.resources.types import spec_of
 from lambdas.resources.vault_storage import WorkBudget
 from lambdas.services import native_locks
+from lambdas.services.backup_metrics import count_job
 from lambdas.services.context import ServiceContext
 from lambdas.services.copy_checks import COPYABLE, check_copy, check_destination_policy, failure_category
 from lambdas.services.copy_destinations import CopyRefused, Destination
@@ -80,6 +81,7 @@ def start_copy_job(ctx: ServiceContext, request: dict[str, Any], now: datetime) 
     job = _new_job(ctx, job_id, point, source_vault, destination, data.IamRoleArn, data.Lifecycle, now)
     if not ctx.stores.jobs.create_copy_job(job):
         return ctx.stores.jobs.get_copy_job(job_id)  # same IdempotencyToken: the same job
+    count_job(job)
     return start_copy(ctx, job, now)
 
 
@@ -100,6 +102,7 @@ def copies_after_backup(
         copy = _new_job(ctx, job_id, point, source_vault, destination, job.IamRoleArn, action.Lifecycle, now)
         copy = copy.model_copy(update={"CreatedByBackupJobId": job.BackupJobId, "CorrelationId": job.CorrelationId})
         if ctx.stores.jobs.create_copy_job(copy):
+            count_job(copy)
             copy = start_copy(ctx, copy, now, slots)
         else:
             copy = ctx.stores.jobs.get_copy_job(job_id)

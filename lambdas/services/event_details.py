@@ -30,6 +30,8 @@ RESTORE_JOB_DETAIL_TYPE = "Restore Job State Change"
 COPY_JOB_DETAIL_TYPE = "Copy Job State Change"
 RECOVERY_POINT_DETAIL_TYPE = "Recovery Point State Change"
 BACKUP_PLAN_DETAIL_TYPE = "Backup Plan State Change"
+# Strongroom's own, not AWS Backup's: what a scheduled run did (services/run_summary.py, docs/monitoring.md).
+RUN_SUMMARY_DETAIL_TYPE = "Strongroom Scheduled Run Summary"
 
 
 class PlanState(StrEnum):

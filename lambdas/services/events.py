@@ -32,6 +32,7 @@ from lambdas.services.event_details import (
     EVENT_SOURCE,
     RECOVERY_POINT_DETAIL_TYPE,
     RESTORE_JOB_DETAIL_TYPE,
+    RUN_SUMMARY_DETAIL_TYPE,
     PlanState,
     backup_job_detail,
     backup_job_resources,
@@ -98,6 +99,9 @@ class EventSink(Protocol):
         self, job: RestoreJob, failures: Sequence[ObjectFailure], vault: BackupVault | None
     ) -> None:
         """Objects of a restore that failed while the job goes on: one notification each, SNS only."""
+
+    def publish_run_summary(self, detail: dict[str, Any], now: datetime) -> None:
+        """What a scheduled run did (run_summary.py): an event of Strongroom's own detail type; no vault is told."""
 
     def batched(self) -> AbstractContextManager[None]:
         """Within it, EventBridge events are sent ten to a call (PutEvents' limit) instead of one by one: for
@@ -196,6 +200,9 @@ class AwsEventSink:
                 f"{failure.reason}"
             )
             self._notify(vault, event, restore_object_failure_detail(job, failure), summary)
+
+    def publish_run_summary(self, detail: dict[str, Any], now: datetime) -> None:
+        self._emit(RUN_SUMMARY_DETAIL_TYPE, [], detail, now)
 
     def _changed(self, now: datetime) -> None:
         if self._on_change is not None:

@@ -8,12 +8,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
-from aws_lambda_powertools.metrics import MetricUnit
-
-from lambdas.common.observability import logger, metrics
+from lambdas.common.observability import logger
 from lambdas.domain.copies import CopyJob
 from lambdas.domain.errors import ConflictException
 from lambdas.domain.jobs import BackupJob, BackupJobState, MachineJob
+from lambdas.services.backup_metrics import count_job
 from lambdas.services.context import ServiceContext
 
 J = TypeVar("J", bound=MachineJob)
@@ -33,15 +32,13 @@ def save_job(ctx: ServiceContext, job: MachineJob, expected: StrEnum) -> bool:
 
 
 def publish(ctx: ServiceContext, job: BackupJob | CopyJob, now: datetime) -> None:
-    """The state change as an event, to the vault AWS Backup notifies (a copy's is its SOURCE vault), and a
-    metric per state (BackupJobsCompleted, CopyJobsFailed...)."""
+    """The state change as an event, to the vault AWS Backup notifies (a copy's is its SOURCE vault), and counted
+    under AWS Backup's metric name for the state (NumberOfBackupJobsCompleted, NumberOfCopyJobsFailed...)."""
     if isinstance(job, CopyJob):
         ctx.events.publish_copy_job(job, ctx.stores.vaults.cached(job.SourceBackupVaultName), now)
-        counted = "CopyJobs"
     else:
         ctx.events.publish_backup_job(job, ctx.stores.vaults.cached(job.BackupVaultName), now)
-        counted = "BackupJobs"
-    metrics.add_metric(name=f"{counted}{job.state.value.title()}", unit=MetricUnit.Count, value=1)
+    count_job(job)
 
 
 def finish(

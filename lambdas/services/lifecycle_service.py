@@ -29,6 +29,7 @@ from lambdas.domain.vaults import BackupVault
 from lambdas.resources.base import ColdMovePending, CompositeBackup, NativeBackupInUse, NativeLockable
 from lambdas.resources.vault_storage import WorkBudget
 from lambdas.services import native_locks, notifications
+from lambdas.services.backup_metrics import RECOVERY_POINTS_COLD, RECOVERY_POINTS_EXPIRED, count_point
 from lambdas.services.context import ServiceContext
 from lambdas.services.leftovers import LeftoverResult, dispose_leftovers
 from lambdas.services.legal_hold_service import (
@@ -142,8 +143,6 @@ def run_lifecycle(
     metrics.add_metric(name="RecoveryPointsDeleted", unit=MetricUnit.Count, value=len(result.deleted))
     if result.failed:
         metrics.add_metric(name="RecoveryPointDeletionFailures", unit=MetricUnit.Count, value=len(result.failed))
-    if result.moved_to_cold:
-        metrics.add_metric(name="RecoveryPointsMovedToCold", unit=MetricUnit.Count, value=len(result.moved_to_cold))
     if result.cold_failed:
         metrics.add_metric(name="ColdStorageMovesUnfinished", unit=MetricUnit.Count, value=len(result.cold_failed))
     return result
@@ -191,6 +190,7 @@ def _move_due(ctx: ServiceContext, point: RecoveryPoint, now: datetime, result: 
     (result.moved_to_cold if moved.StorageClass == "COLD" else result.cold_ignored).append(point.RecoveryPointArn)
     if moved.StorageClass == "COLD":  # a type with no cold tier only drops the setting, as AWS Backup ignores it
         notifications.recovery_point_changed(ctx, moved, now)
+        count_point(RECOVERY_POINTS_COLD, moved)
 
 
 def move_to_cold(ctx: ServiceContext, point: RecoveryPoint) -> RecoveryPoint:
@@ -243,6 +243,7 @@ def _expire_due(ctx: ServiceContext, page: _Page, point: RecoveryPoint, now: dat
         )
         _save_quietly(ctx, failed, point)
         result.failed.append(point.RecoveryPointArn)
+        count_point(RECOVERY_POINTS_EXPIRED, failed)
 
 
 class ProtectedByLock(InvalidRequestException):

@@ -22,6 +22,7 @@ from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.domain.validation import parse_model
 from lambdas.resources.base import NativeRestore, Phase
 from lambdas.services import notifications
+from lambdas.services.backup_metrics import count_job
 from lambdas.services.context import ServiceContext
 
 
@@ -86,7 +87,9 @@ def start_restore_job(
         CreatedBy=created_by,
         RestoreTestingSelectionName=selection_name,
     )
-    if not ctx.stores.jobs.create_restore_job(job):
+    if ctx.stores.jobs.create_restore_job(job):
+        count_job(job)  # NumberOfRestoreJobsPending
+    else:
         job = ctx.stores.jobs.get_restore_job(job_id)
         if job.ExecutionArn or job.Status != RestoreJobStatus.PENDING:
             return job  # the same IdempotencyToken: the same restore
@@ -130,6 +133,7 @@ def begin_restore(ctx: ServiceContext, restore_job_id: str, now: datetime) -> Re
     )
     ctx.stores.jobs.save_restore_job(running, job.Status.value)
     ctx.events.publish_restore_job(running, ctx.stores.vaults.find(job.BackupVaultName), now)
+    count_job(running)
     return running
 
 
@@ -162,6 +166,7 @@ def finalize_restore(
     if outcome == RestoreJobStatus.COMPLETED:
         _note_restore_on_point(ctx, job.RecoveryPointArn, now)
     ctx.events.publish_restore_job(done, ctx.stores.vaults.find(job.BackupVaultName), now)
+    count_job(done)
     logger.info("restore finished", extra={"restore_job_id": restore_job_id, "status": done.Status.value})
     return done
 

@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 
-from aws_lambda_powertools.metrics import MetricUnit
-
-from lambdas.common.observability import logger, metrics
+from lambdas.common.observability import logger
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.ids import scheduled_backup_job_id
 from lambdas.domain.jobs import BackupJob, BackupJobState, RecoveryPointCreator, windows
@@ -33,6 +31,7 @@ from lambdas.services.backup_batches import (
     BatchResult,
     InlineBackupBatches,
 )
+from lambdas.services.backup_metrics import count_job
 from lambdas.services.context import ServiceContext
 from lambdas.services.job_starts import start_jobs
 from lambdas.services.job_transitions import finish_job
@@ -45,6 +44,7 @@ class StartBackupsResult:
     # What starting the batches did, when they were started in this invocation (a context without a queue);
     # None when they were queued for StartBackupBatch.
     inline: BatchResult | None
+    skipped: str | None = None  # why nothing was selected, when the firing itself was moot
 
 
 def start_backups(
@@ -52,7 +52,7 @@ def start_backups(
 ) -> StartBackupsResult:
     found = _firing(ctx, plan_id, rule_id, scheduled_time)
     if found is None:
-        return StartBackupsResult(0, 0, None)
+        return StartBackupsResult(0, 0, None, skipped="the plan or its rule was deleted since the schedule was made")
     _, group = found
     ctx.stores.vaults.get(group.winner.TargetBackupVaultName)  # a vault gone fails the firing, not every batch
     selections = ctx.stores.plans.selections(plan_id)
@@ -87,11 +87,7 @@ def start_backups(
     if pending:
         inline = _added(inline, queue.send(pending))
         sent += len(pending)
-    ctx.stores.plans.record_execution(plan_id, scheduled_time)
-    logger.info(
-        "rule fired",
-        extra={"plan_id": plan_id, "rule_id": rule_id, "resources_selected": selected, "batches": sent},
-    )
+    ctx.stores.plans.record_execution(plan_id, scheduled_time)  # its summary is logged by the handler (run_summary)
     return StartBackupsResult(selected, sent, inline)
 
 
@@ -139,6 +135,9 @@ def start_backup_batch(ctx: ServiceContext, batch: BackupBatch, now: datetime) -
     # Created together, each only if absent: a batch delivered twice finds its jobs and makes none.
     new_ids = ctx.stores.jobs.create_backup_jobs_if_absent(jobs)
     to_start: list[tuple[BackupJob, bool]] = []
+    for job in jobs:
+        if job.BackupJobId in new_ids:
+            count_job(job)  # NumberOfBackupJobsCreated, before the job moves on
     # A batch delivered again: its jobs exist already, read in one call, and those still CREATED are started.
     existing = ctx.stores.jobs.find_backup_jobs([job.BackupJobId for job in jobs if job.BackupJobId not in new_ids])
     for job in jobs:
@@ -154,7 +153,6 @@ def start_backup_batch(ctx: ServiceContext, batch: BackupBatch, now: datetime) -
     left = start_jobs(ctx, to_start, now)
     started = sum(1 for job in left.values() if job.State == BackupJobState.RUNNING)
     waiting = sum(1 for job in left.values() if job.State == BackupJobState.CREATED)
-    metrics.add_metric(name="BackupJobsCreated", unit=MetricUnit.Count, value=len(new_ids))
     return BatchResult(created=len(new_ids), started=started, already_existed=len(jobs) - len(new_ids), waiting=waiting)
 
 

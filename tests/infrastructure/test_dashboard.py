@@ -1,6 +1,6 @@
 """The dashboard: each widget draws a metric that something really publishes (the engine's own, by the names in
-lambdas/, or an AWS service's for the stack's own resources), Strongroom's counts labelled with AWS Backup's names;
-and the alarms on failed jobs and RPO misses alert the topic."""
+lambdas/, or an AWS service's for the stack's own resources), the job and recovery point counts under AWS Backup's
+own names; and the alarms on failed jobs and RPO misses, pinned by name and dimension, alert the topic."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from infrastructure import constants
-from infrastructure.constructs.dashboard import FAILED_JOB_METRICS, JOB_METRICS, RPO_MISS_METRIC
-from lambdas.domain.copies import CopyJobState
-from lambdas.domain.jobs import BackupJobState
+from infrastructure.constructs.dashboard import ALARMED_FAILURES, RPO_MISS_METRIC
+from lambdas.services import backup_metrics
 from tests.infrastructure import reading
 
 LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
@@ -22,6 +21,7 @@ AWS_BACKUP_METRICS = {
     *(f"NumberOfCopyJobs{s}" for s in ("Created", "Running", "Completed", "Failed")),
     *(f"NumberOfRestoreJobs{s}" for s in ("Pending", "Running", "Completed", "Failed")),
     *(f"NumberOfRecoveryPoints{s}" for s in ("Completed", "Partial", "Expired", "Deleting", "Cold")),
+    "NumberOfBackupJobsPartial",  # in CloudWatch's list of AWS/Backup metrics, not in AWS Backup's guide
 }
 # What AWS services publish for the stack's resources, per namespace.
 SERVICE_METRICS = {
@@ -33,13 +33,17 @@ SERVICE_METRICS = {
 
 
 def emitted_by_the_engine() -> set[str]:
-    """Every metric name the code under lambdas/ adds: literal names, and a state change per job kind and state."""
+    """Every metric name the code under lambdas/ adds: literal names, and AWS Backup's names the engine counts."""
     names: set[str] = set()
     for source in LAMBDAS.rglob("*.py"):
         names |= set(re.findall(r'add_metric\(\s*name="(\w+)"', source.read_text(encoding="utf-8")))
-    names |= {f"BackupJobs{state.value.title()}" for state in BackupJobState}
-    names |= {f"CopyJobs{state.value.title()}" for state in CopyJobState}
-    return names
+    return names | set(backup_metrics.ALL_METRICS)
+
+
+def test_the_engine_counts_only_aws_backups_own_metric_names() -> None:
+    # Given every name backup_metrics counts jobs and recovery points under
+    # Then each is one AWS Backup publishes in AWS/Backup: no name of Strongroom's own passes for one of AWS's
+    assert set(backup_metrics.ALL_METRICS) <= AWS_BACKUP_METRICS
 
 
 def _body(template: dict[str, Any]) -> dict[str, Any]:
@@ -87,13 +91,12 @@ def test_job_counts_carry_aws_backups_metric_names(template: dict[str, Any]) -> 
     # Given the "Jobs by state" widget
     jobs = [m for m in _metrics(_body(template)) if m[0] == "Jobs by state"]
     labels = {m[4].get("label") for m in jobs}
-    # Then every line is labelled with one of AWS Backup's own metric names, backup, copy and restore alike
+    # Then every line is one of AWS Backup's own metric names, backup, copy and restore alike, in Strongroom's
+    # namespace, labelled with its name
     assert labels <= AWS_BACKUP_METRICS
     assert {"NumberOfBackupJobsCompleted", "NumberOfBackupJobsFailed", "NumberOfRestoreJobsCompleted"} <= labels
-    # And each Strongroom line is the engine's count for that very name
     for _, namespace, name, _, options in jobs:
-        if namespace == constants.METRICS_NAMESPACE:
-            assert JOB_METRICS[options["label"]] == name
+        assert (namespace, options["label"]) == (constants.METRICS_NAMESPACE, name)
 
 
 def test_aws_service_metrics_are_of_the_stacks_own_resources(template: dict[str, Any]) -> None:
@@ -129,9 +132,14 @@ def test_aws_service_metrics_are_of_the_stacks_own_resources(template: dict[str,
 def test_failed_jobs_and_rpo_misses_alarm_the_alerts_topic(template: dict[str, Any]) -> None:
     alarms = [a["Properties"] for a in reading.resources(template, "AWS::CloudWatch::Alarm").values()]
     (topic_id,) = reading.resources(template, "AWS::SNS::Topic")
-    for aws_name in (*FAILED_JOB_METRICS, RPO_MISS_METRIC):
-        # Given the alarm on the engine's count behind AWS Backup's metric
-        (alarm,) = [a for a in alarms if a.get("MetricName") == JOB_METRICS[aws_name]]
+    assert (*ALARMED_FAILURES, RPO_MISS_METRIC) == (
+        "NumberOfBackupJobsFailed",
+        "NumberOfCopyJobsFailed",
+        "NumberOfBackupJobsExpired",
+    )
+    for aws_name in (*ALARMED_FAILURES, RPO_MISS_METRIC):
+        # Given the alarm on the deployment's total of AWS Backup's metric
+        (alarm,) = [a for a in alarms if a.get("MetricName") == aws_name]
         # Then one such job in five minutes alerts the topic
         assert alarm["Namespace"] == constants.METRICS_NAMESPACE
         assert alarm["Dimensions"] == [{"Name": "service", "Value": constants.SERVICE_NAME}]
