@@ -102,11 +102,18 @@ def back_up(rt: LocalRuntime, backup: Any, arns: dict[str, str]) -> None:
 
 
 def restore_testing_plan(backup: Any, arns: dict[str, str], hour: int) -> str:
-    selection = {"Algorithm": "LATEST_WITHIN_WINDOW", "IncludeVaults": ["*"], "RecoveryPointTypes": ["SNAPSHOT"],
-                 "SelectionWindowDays": 7}  # fmt: skip
+    selection = {
+        "Algorithm": "LATEST_WITHIN_WINDOW",
+        "IncludeVaults": ["*"],
+        "RecoveryPointTypes": ["SNAPSHOT"],
+        "SelectionWindowDays": 7,
+    }
     plan_arn = backup.create_restore_testing_plan(
-        RestoreTestingPlan={"RestoreTestingPlanName": "every_type", "ScheduleExpression": f"cron(0 {hour} * * ? *)",
-                            "RecoveryPointSelection": selection}  # fmt: skip
+        RestoreTestingPlan={
+            "RestoreTestingPlanName": "every_type",
+            "ScheduleExpression": f"cron(0 {hour} * * ? *)",
+            "RecoveryPointSelection": selection,
+        }
     )["RestoreTestingPlanArn"]
     for n, (resource_type, arn) in enumerate(sorted(arns.items())):
         backup.create_restore_testing_selection(

@@ -48,7 +48,9 @@ class Ec2Validation:
         found = {"InstanceType": str(instance.get("InstanceType") or "")}
         if devices:
             for volume in self._ec2().describe_volumes(VolumeIds=list(devices))["Volumes"]:
-                found[f"{_DEVICE}{devices[volume['VolumeId']]}"] = f"{volume.get('Size')} GiB {volume.get('VolumeType')}"
+                found[f"{_DEVICE}{devices[volume['VolumeId']]}"] = (
+                    f"{volume.get('Size')} GiB {volume.get('VolumeType')}"
+                )
         return found
 
     def record(self, resource_arn: str) -> dict[str, str]:

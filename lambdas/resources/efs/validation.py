@@ -128,8 +128,11 @@ class EfsValidation:
         if _digest(manifest) == recorded["treeDigest"]:
             return Verdict(True, f"{entries} files and directories, {size} bytes, with the contents recorded")
         if "tree" not in recorded:
-            return Verdict(False, f"The restored {what} holds {entries} entries, {size} bytes; the backup recorded "
-                                  f"{recorded['treeEntries']}, {recorded['treeBytes']} bytes, other contents")  # fmt: skip
+            return Verdict(
+                False,
+                f"The restored {what} holds {entries} entries, {size} bytes; the backup recorded "
+                f"{recorded['treeEntries']}, {recorded['treeBytes']} bytes, other contents",
+            )
         expected: dict[str, str] = json.loads(recorded["tree"])
         missing = sorted(set(expected) - set(manifest))
         added = sorted(set(manifest) - set(expected))
@@ -170,5 +173,7 @@ def _local_trees() -> TreeReader | None:
     return reader
 
 
-def build(client: Callable[[str], Callable[[], Any]], trees: Callable[[], TreeReader | None] = _local_trees) -> EfsValidation:
+def build(
+    client: Callable[[str], Callable[[], Any]], trees: Callable[[], TreeReader | None] = _local_trees
+) -> EfsValidation:
     return EfsValidation(client("efs"), trees)

@@ -71,13 +71,23 @@ class _Kind:
 
 
 INSTANCE = _Kind(
-    "DB instance", "DBInstanceIdentifier", "describe_db_instances", "DBInstances", "DBInstanceStatus",
-    _INSTANCE_GONE, instance_settings,
-)  # fmt: skip
+    "DB instance",
+    "DBInstanceIdentifier",
+    "describe_db_instances",
+    "DBInstances",
+    "DBInstanceStatus",
+    _INSTANCE_GONE,
+    instance_settings,
+)
 CLUSTER = _Kind(
-    "DB cluster", "DBClusterIdentifier", "describe_db_clusters", "DBClusters", "Status", _CLUSTER_GONE,
+    "DB cluster",
+    "DBClusterIdentifier",
+    "describe_db_clusters",
+    "DBClusters",
+    "Status",
+    _CLUSTER_GONE,
     cluster_settings,
-)  # fmt: skip
+)
 
 
 class RdsFamilyValidation:

@@ -69,7 +69,9 @@ class RedshiftValidation:
         status = found.get("ClusterStatus") if found else None
         restoring = ((found or {}).get("RestoreStatus") or {}).get("Status")
         if found is None or status != "available" or restoring not in (None, "completed"):
-            return unavailable("Redshift cluster", identifier, f"{status} (restore {restoring})" if restoring else status)
+            return unavailable(
+                "Redshift cluster", identifier, f"{status} (restore {restoring})" if restoring else status
+            )
         return settings_verdict(f"Redshift cluster {identifier}", recorded, settings(found))
 
     def delete(self, restored_arn: str) -> bool:

@@ -73,7 +73,9 @@ class StorageGatewayValidation:
             if ebs is None or ebs.get("State") not in ("available", "in-use"):
                 return unavailable("EBS volume", volume_id, ebs.get("State") if ebs else None)
             size = {"VolumeSizeInBytes": str(int(ebs.get("Size") or 0) * GIB)}
-            return settings_verdict(f"EBS volume {volume_id}", {"VolumeSizeInBytes": recorded["VolumeSizeInBytes"]}, size)
+            return settings_verdict(
+                f"EBS volume {volume_id}", {"VolumeSizeInBytes": recorded["VolumeSizeInBytes"]}, size
+            )
         volume = self._volume(restored_arn)
         status = volume.get("VolumeStatus") if volume else None
         if volume is None or status != "AVAILABLE":
