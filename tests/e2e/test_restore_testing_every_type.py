@@ -168,13 +168,13 @@ def exists(rt: LocalRuntime, resource_type: str, arn: str) -> bool:
 
 
 def test_a_restore_test_of_every_type_is_validated_by_its_check_then_deleted(runtime: LocalRuntime) -> None:
-    # Given one resource of every type, each backed up on demand (the runtime starts on 2026-05-01 00:00 UTC)
+    # Given one resource of every type, to be backed up on demand (the runtime starts on 2026-05-01 00:00 UTC)
     backup = runtime.client("backup")
     backup.create_backup_vault(BackupVaultName="main")
     arns = {kind: make(runtime, f"src-{kind.lower().replace(' ', '-')}") for kind, make in SOURCES.items()}
-    back_up(runtime, backup, arns)
-    # And a plan testing each of them at 02:00
+    # And a plan testing each of them at 02:00 (its selections make their backups take their checks' records)
     plan_arn = restore_testing_plan(backup, arns, hour=2)
+    back_up(runtime, backup, arns)
 
     # When the plan fires and its restores end, and the sweeps check them (03:00) and delete them (04:00, 05:00)
     runtime.advance(timedelta(hours=1, minutes=45))
@@ -199,8 +199,8 @@ def test_an_efs_recovery_point_whose_file_changed_behind_it_fails_its_check(runt
     backup = runtime.client("backup")
     backup.create_backup_vault(BackupVaultName="main")
     arns = {"EFS": make_efs(runtime, "home")}
-    back_up(runtime, backup, arns)
     plan_arn = restore_testing_plan(backup, arns, hour=2)
+    back_up(runtime, backup, arns)
     # When the recovery point's copy of photo.bin is changed in vault storage, behind the point
     s3 = runtime.client("s3")
     vault = default_vault_bucket(ACCOUNT, REGION)
