@@ -499,3 +499,12 @@ def test_a_gateway_volume_restored_to_ebs_is_compared_by_its_size() -> None:
     assert verdict.passed, verdict.message
     ec2.volumes["vol-ebs"]["Size"] = 12
     assert not check.check(check.record(source), ARN.format(service="ec2", resource="volume/vol-ebs")).passed
+
+
+def test_the_iam_conditions_name_the_tags_restores_and_cleanups_put_on_what_they_make() -> None:
+    from lambdas.resources.ec2.iam import MARK_RESTORED_VOLUMES
+    from lambdas.resources.grants import RESTORE_TAG_KEY, restored_only
+
+    assert RESTORE_TAG_KEY == RESTORE_TAG
+    assert restored_only() == (("StringLike", ((f"aws:ResourceTag/{RESTORE_TAG}", "*"),)),)
+    assert MARK_RESTORED_VOLUMES.conditions[0][1][0][0] == f"aws:RequestTag/{RESTORED_WITH_TAG}"
