@@ -53,12 +53,19 @@ def tree_manifest(tree: FileTree, under: str = "") -> dict[str, str]:
             continue  # a tree's earlier in-place restores are not its data
         digest = ""
         if entry.kind == "file":
-            with closing(tree.open_read(entry.path)) as source:
-                digest = hashlib.file_digest(source, "sha256").hexdigest()
+            digest = _sha256(tree, entry.path)
         elif entry.kind == "symlink":
             digest = entry.target or ""
         manifest[entry.path[len(prefix) :]] = f"{entry.kind}:{entry.size}:{digest}"
     return manifest
+
+
+def _sha256(tree: FileTree, path: str) -> str:
+    hashed = hashlib.sha256()
+    with closing(tree.open_read(path)) as source:
+        for chunk in iter(lambda: source.read(1024 * 1024), b""):
+            hashed.update(chunk)
+    return hashed.hexdigest()
 
 
 def _digest(manifest: dict[str, str]) -> str:
