@@ -2,9 +2,9 @@
 local runtime: one resource of each type backed up on demand, one plan with a selection per type, one firing.
 Each restore COMPLETED, was checked by its type's data check against what its backup recorded (SUCCESSFUL, the
 message naming what was compared), kept for its validation window, then deleted: gone from the emulated service,
-its source untouched. And an EFS recovery point whose stored file was changed behind it fails its check, naming
-the file (EFS, DynamoDB and S3 are the types whose data the emulator keeps; DynamoDB's and S3's tampering is in
-test_restore_testing_on_local_runtime.py)."""
+its source untouched. And a recovery point whose data was changed behind it fails its check saying what differs, for
+each type whose data the emulator keeps: an EFS point's stored file changed, a DynamoDB table backup with an item
+dropped (S3's changed manifest is in test_restore_testing_on_local_runtime.py)."""
 
 from __future__ import annotations
 
@@ -217,3 +217,29 @@ def test_an_efs_recovery_point_whose_file_changed_behind_it_fails_its_check(runt
     assert job["Status"] == "COMPLETED", job.get("StatusMessage")
     assert job["ValidationStatus"] == "FAILED"
     assert job["ValidationStatusMessage"].endswith("differs from the backup: changed 1: photo.bin")
+
+
+def test_a_table_backup_that_lost_an_item_behind_its_recovery_point_fails_its_check(runtime: LocalRuntime) -> None:
+    from moto.dynamodb.models import dynamodb_backends
+
+    # Given a table of 3 items backed up, and a plan testing it
+    backup = runtime.client("backup")
+    backup.create_backup_vault(BackupVaultName="main")
+    arns = {"DynamoDB": make_table(runtime, "ledger")}
+    plan_arn = restore_testing_plan(backup, arns, hour=2)
+    back_up(runtime, backup, arns)
+    # When the emulated table backup behind the recovery point drops an item
+    (point,) = backup.list_recovery_points_by_backup_vault(BackupVaultName="main")["RecoveryPoints"]
+    table_backup = dynamodb_backends[ACCOUNT][REGION].backups[point["RecoveryPointArn"]].table
+    table_backup.items.pop(next(iter(table_backup.items)))
+    # And the test runs
+    runtime.advance(timedelta(hours=1, minutes=45))
+    restore_tests(runtime, backup, plan_arn)
+    runtime.advance(timedelta(hours=1))
+    # Then its restore completed, and its check FAILED with the counts
+    job = restore_tests(runtime, backup, plan_arn)["DynamoDB"]
+    assert job["Status"] == "COMPLETED", job.get("StatusMessage")
+    assert (job["ValidationStatus"], job["ValidationStatusMessage"]) == (
+        "FAILED",
+        "The restored table holds 2 items; the backup recorded 3 (1 missing)",
+    )
