@@ -34,6 +34,11 @@ class InProcessMover:
     def reaches(self, file_system_id: str) -> bool:
         return True
 
+    def tree(self, file_system_id: str) -> FileTree:
+        """The file system's files, for restore testing's check of an EFS restore (lambdas/resources/efs/validation.py):
+        here they can be read, as the mover reads them."""
+        return self._trees(file_system_id)
+
     def launch(self, request: MoveRequest) -> None:
         budget = WorkBudget(self._slice_seconds, self._slice_operations)
         run_move(request, self._trees(request.file_system_id), VaultStorage(self._s3, request.vault_bucket), budget)

@@ -5,6 +5,10 @@
   and storage.
 - moto's RestoreDBClusterFromSnapshot raises KeyError('_master_user_password') for a cluster made without a
   master password (every Neptune cluster): such a cluster now has none, as in RDS.
+- Stricter than moto: DeleteDBInstance and DeleteDBCluster refuse a request that neither skips the final snapshot
+  nor names it, or does both (InvalidParameterCombination), as RDS does (Amazon RDS API Reference,
+  DeleteDBInstance and DeleteDBCluster, SkipFinalSnapshot); moto deletes without a snapshot. Restore testing's
+  cleanup (lambdas/resources/rds_family/validation.py) must say SkipFinalSnapshot, and a test proves it.
 
 PATCHES is applied with the local runtime's other sets (local/patch_sets.py); tests that run moto without the
 local runtime apply it on their own. Real AWS needs neither."""
@@ -18,6 +22,7 @@ from local.patching import Patch, PatchSet
 
 DOCDB_ENGINE = "docdb"
 _CLUSTER = "moto.rds.models:DBCluster"
+_RESPONSES = "moto.rds.responses:RDSResponse"
 
 
 def _with_docdb(engines: Callable[[], list[str]]) -> classmethod[Any, [], list[str]]:
@@ -33,6 +38,29 @@ def _allocated_storage(moto_default: Callable[..., Any]) -> staticmethod[[str, s
         return 1 if engine == DOCDB_ENGINE else int(moto_default(engine=engine, storage_type=storage_type))
 
     return staticmethod(allocated_storage)
+
+
+_FINAL_SNAPSHOT = (
+    "RDS refuses DeleteDBInstance and DeleteDBCluster unless exactly one of SkipFinalSnapshot and "
+    "FinalDBSnapshotIdentifier is given (Amazon RDS API Reference)"
+)
+
+
+def _final_snapshot_decided(delete: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def strict_delete(self: Any) -> Any:
+        from moto.rds.exceptions import InvalidParameterCombination
+
+        skip = str(self.params.get("SkipFinalSnapshot", "false")).lower() == "true"
+        named = bool(self.params.get("FinalDBSnapshotIdentifier"))
+        if skip == named:
+            raise InvalidParameterCombination(
+                "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified"
+                if not skip
+                else "FinalDBSnapshotIdentifier cannot be specified when SkipFinalSnapshot is enabled"
+            )
+        return delete(self)
+
+    return strict_delete
 
 
 def _cfg_with_password(get_cfg: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
@@ -58,5 +86,7 @@ PATCHES = PatchSet(
             why="a cluster made without a master password (every Neptune cluster) restores from its snapshots "
             "(Amazon RDS API Reference, RestoreDBClusterFromSnapshot)",
         ),
+        Patch.wrap(_RESPONSES, "delete_db_instance", _final_snapshot_decided, why=_FINAL_SNAPSHOT),
+        Patch.wrap(_RESPONSES, "delete_db_cluster", _final_snapshot_decided, why=_FINAL_SNAPSHOT),
     ],
 )

@@ -15,6 +15,9 @@ The jobs (lambdas.resources.spec.JOBS), each with the adapter calls it makes and
     poll_restore   restore_status (the restore workflow's poll task)
     catalog        describe, list_resources, and for the types whose backups can be listed list_native_backups,
                    backup_status, restore_metadata: read-only (ImportNativeBackups, services/native_backup_import)
+    record_restore_test  a restore test's record, read from the source as its backup completes (TrackJobs:
+                   lambdas/resources/<type>/validation.py record)
+    test_restore   a restore test's check of the restored copy and its deletion (RestoreTesting: check, delete)
 
 The rules the grants follow are lambdas/resources/grants.py's. Statements with the same Sid are merged by
 `permissions.compose`, so two types may both ask for, say, `DescribeEc2`.

@@ -3,10 +3,11 @@ its hourly sweep is in constants.FIXED_SCHEDULES; each plan's schedule is made a
 group, which the Api may already manage), and what TrackJobs reads to record a backup's data check.
 
 RestoreTesting starts restores as StartRestoreJob does (check them, start the restore workflow), reads the
-restored copies to check them, and deletes them. It deletes only what restore tests name: tables and buckets
-whose names carry the "-rt-" suffix restore testing gives them (lambdas/domain/restore_testing/picking.py), so a
-mistake can never delete a source. A selection's RestoreMetadataOverrides that renames the copy to something else
-makes its deletion fail, alerted on, and left to the user (docs/restore-testing.md)."""
+restored copies to check them, and deletes them. Each type says what that takes in its package's iam.py (jobs
+record_restore_test and test_restore): it deletes only what restore tests make, resources named with the "-rt-"
+mark restore testing gives them (lambdas/domain/restore_testing/picking.py) or carrying the restore job's tag, so
+a mistake can never delete a source. A selection's RestoreMetadataOverrides that renames the copy to something
+else makes its deletion fail, alerted on, and left to the user (docs/restore-testing.md)."""
 
 from __future__ import annotations
 
@@ -14,28 +15,13 @@ from collections.abc import Mapping
 
 from infrastructure import constants
 from infrastructure.constructs.arns import Arns
-from infrastructure.constructs.resource_access import Statements, allow
-
-RESTORED_MARK = "*-rt-*"
+from infrastructure.constructs.resource_access import Statements, allow, job_statements
 
 
 def record_data_checks(arns: Arns) -> Statements:
-    """TrackJobs, as a backup completes: the item count and digest of a table (its size first, from DescribeTable),
-    the object manifest of a bucket. Any table or bucket a plan may select, as the backups themselves."""
-    tables = arns.stack.format_arn(service="dynamodb", resource="table", resource_name="*")
-    buckets = arns.stack.format_arn(service="s3", resource="*", region="", account="")
-    return [
-        allow("ReadTablesForRestoreTests", ["dynamodb:Scan", "dynamodb:DescribeTable"], [tables]),
-        allow("ListBucketsForRestoreTests", ["s3:ListBucketVersions"], [buckets]),
-    ]
-
-
-def _restored_tables(arns: Arns) -> str:
-    return arns.stack.format_arn(service="dynamodb", resource="table", resource_name=RESTORED_MARK)
-
-
-def _restored_buckets(arns: Arns) -> str:
-    return arns.stack.format_arn(service="s3", resource=RESTORED_MARK, region="", account="")
+    """TrackJobs, as a backup completes: what each type's check records (a table's item count and digest, a bucket's
+    object manifest, a database's engine and size...), from any resource a plan may select, as the backups do."""
+    return job_statements("record_restore_test", arns)
 
 
 def run_restore_tests(arns: Arns, environment: Mapping[str, str]) -> Statements:
@@ -52,14 +38,8 @@ def run_restore_tests(arns: Arns, environment: Mapping[str, str]) -> Statements:
                 "StartRestoreWorkflow",
                 ["states:StartExecution"],
                 [environment[constants.ENV_RESTORE_STATE_MACHINE_ARN]],
-            ),
-            allow("CheckRestoredTables", ["dynamodb:Scan", "dynamodb:DescribeTable"], [_restored_tables(arns)]),
-            allow("DeleteRestoredTables", ["dynamodb:DeleteTable"], [_restored_tables(arns)]),
-            allow("CheckRestoredBuckets", ["s3:ListBucketVersions"], [_restored_buckets(arns)]),
-            allow(
-                "DeleteRestoredBuckets",
-                ["s3:DeleteObjectVersion", "s3:DeleteBucket"],
-                [_restored_buckets(arns), f"{_restored_buckets(arns)}/*"],
-            ),
+            )
         ],
+        # The sweep checks each restored copy and deletes it after its validation window.
+        job_statements("test_restore", arns),
     )

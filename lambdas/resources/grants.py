@@ -130,3 +130,21 @@ def copy_vault_storage() -> tuple[Grant, ...]:
         Grant("FindVaultStorageToCopy", ("s3:ListBucket",), (VAULT_BUCKETS,)),
         *keys_for_copies("S3", "s3"),
     )
+
+
+# Restore testing (lambdas/resources/<type>/validation.py) deletes only what a restore made: resources named with
+# the "-rt-" mark restore tests give them (lambdas/domain/restore_testing/picking.py), or carrying the restore job's
+# tag (lambdas.resources.base.RESTORE_TAG) where the service's IAM can condition on tags.
+RESTORED_MARK = "*-rt-*"
+# lambdas.resources.base.RESTORE_TAG, spelled here: base imports the domain, which imports the type specs (a cycle)
+RESTORE_TAG_KEY = "strongroom:restore-job-id"
+
+
+def restored_only() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """The condition: the resource carries the restore job's tag."""
+    return (("StringLike", ((f"aws:ResourceTag/{RESTORE_TAG_KEY}", "*"),)),)
+
+
+def delete_restored_volumes() -> Grant:
+    """An EBS volume a restore made (EBS, a Storage Gateway restore to EBS, an EC2 instance's volumes)."""
+    return Grant("DeleteRestoredVolumes", ("ec2:DeleteVolume",), (EBS_VOLUMES,), conditions=restored_only())

@@ -33,6 +33,8 @@ JOBS = (
     "start_restore",
     "poll_restore",
     "catalog",
+    "record_restore_test",
+    "test_restore",
 )
 
 

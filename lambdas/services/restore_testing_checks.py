@@ -1,11 +1,16 @@
 """The data checks of restore testing, by resource type (the Protocol: lambdas/domain/restore_testing/checks.py;
-each type's check: lambdas/resources/<type>/validation.py)."""
+each type's check: lambdas/resources/<type>/validation.py, found by its package: a package with a validation
+module whose build(client) gives the type's check)."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import pkgutil
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import lambdas.resources
 from lambdas.domain.restore_testing.checks import RestoreCheck, Verdict
 
 
@@ -34,12 +39,23 @@ class RestoreChecks:
 ClientFactory = Callable[[str], Callable[[], Any]]
 
 
+def validation_modules() -> list[str]:
+    """lambdas.resources.<package>.validation of every resource package that has one (a type gains its check
+    with that module alone; rds_family's is the four RDS types' shared code, built by their own modules)."""
+    found = []
+    for package in pkgutil.iter_modules(lambdas.resources.__path__):
+        if not package.ispkg:
+            continue
+        name = f"lambdas.resources.{package.name}.validation"
+        if importlib.util.find_spec(name) is not None:
+            found.append(name)
+    return sorted(found)
+
+
 def build_restore_checks(client: ClientFactory) -> RestoreChecks:
-    """The checks Strongroom ships; a type without one is tested by its restore completing (docs/restore-testing.md)."""
-    from lambdas.resources.dynamodb import validation as dynamodb
-    from lambdas.resources.s3 import validation as s3
-
-    return RestoreChecks([dynamodb.build(client), s3.build(client)])
+    """The checks Strongroom ships, one per type (docs/restore-testing.md)."""
+    modules = [importlib.import_module(name) for name in validation_modules()]
+    return RestoreChecks(module.build(client) for module in modules if hasattr(module, "build"))
 
 
-__all__ = ["RestoreCheck", "RestoreChecks", "Verdict", "build_restore_checks"]
+__all__ = ["RestoreCheck", "RestoreChecks", "Verdict", "build_restore_checks", "validation_modules"]

@@ -22,6 +22,12 @@ from lambdas.services.context import ServiceContext
 
 VALIDATING, SUCCESSFUL, FAILED, TIMED_OUT = "VALIDATING", "SUCCESSFUL", "FAILED", "TIMED_OUT"
 DELETING = "DELETING"
+# A point whose backup completed before a selection covered its resource (records are taken only for covered
+# resources: restore_testing_coverage), or whose source was too large or unreadable to record.
+NOTHING_RECORDED = (
+    "The restore completed; only that was checked: its recovery point recorded nothing to compare with (its backup "
+    "was taken before a restore testing selection covered the resource, or the source was too large to record)"
+)
 
 
 @dataclass
@@ -65,7 +71,7 @@ def validate(ctx: ServiceContext, job: RestoreJob, now: datetime) -> RestoreJob:
     if check is None or job.CreatedResourceArn is None:
         status, message = SUCCESSFUL, f"The restore completed; Strongroom has no data check for {job.ResourceType}"
     elif point is None or not point.ValidationRecord:
-        status, message = SUCCESSFUL, "The restore completed; its recovery point recorded nothing to compare with"
+        status, message = SUCCESSFUL, NOTHING_RECORDED
     else:
         try:
             verdict = check.check(point.ValidationRecord, job.CreatedResourceArn)

@@ -23,6 +23,7 @@ from lambdas.services.copy_service import CopySlots, CopyTrackResult, copies_aft
 from lambdas.services.job_starts import start_job, start_jobs
 from lambdas.services.job_transitions import finish_job, publish, save_job
 from lambdas.services.leftovers import leave_over
+from lambdas.services.restore_testing_coverage import RestoreTestCoverage
 
 COMPLETIONS_PER_WRITE = 20  # finished backups per transaction: four writes each + their vaults' counters, 100
 PAGE_SIZE = 200  # open jobs read, polled and recorded together
@@ -68,6 +69,7 @@ def _track_all(ctx: ServiceContext, now: datetime, budget: WorkBudget, page_size
     if marker.nothing_open:
         return result
     slots = CopySlots(ctx)  # the run's count of running copies, read once however many copies start
+    coverage = RestoreTestCoverage(ctx.stores.restore_testing)  # restore tests' selections, read once if needed
     token: str | None = None
     while True:
         if budget.exhausted:
@@ -76,7 +78,7 @@ def _track_all(ctx: ServiceContext, now: datetime, budget: WorkBudget, page_size
             logger.warning("tracking budget spent; the next run goes on", extra={"examined": result.examined})
             break
         jobs, token = ctx.stores.jobs.open_backup_jobs(limit=page_size, token=token)
-        _track_page(ctx, jobs, now, result, slots, budget)
+        _track_page(ctx, jobs, now, result, slots, budget, coverage)
         budget.spend()
         if token is None:
             break
@@ -96,6 +98,7 @@ def _track_page(
     result: TrackResult,
     slots: CopySlots,
     budget: WorkBudget,
+    coverage: RestoreTestCoverage | None = None,
 ) -> None:
     """A page of open jobs: the running ones polled with one status call per type where the service allows it,
     the finished backups recorded a transaction per COMPLETIONS_PER_WRITE jobs, then the waiting ones started
@@ -112,11 +115,11 @@ def _track_page(
             if progress.phase == Phase.COMPLETED and not _has_copies(job):
                 finished.append((job, progress))  # recorded together below
                 continue
-            result.count(track_job(ctx, job, now, progress, slots))
+            result.count(track_job(ctx, job, now, progress, slots, coverage))
         except Exception as error:  # noqa: BLE001 - isolate each job; the failure is reported below
             logger.exception("tracking a job failed", extra={"backup_job_id": job.BackupJobId})
             result.errors.append(f"{job.BackupJobId}: {error}")
-    _complete_all(ctx, finished, now, result)
+    _complete_all(ctx, finished, now, result, coverage)
     # After the running ones: a job waiting for the backup of its resource that just completed starts now.
     waiting = [job for job in jobs if job.State in (BackupJobState.CREATED, BackupJobState.PENDING)]
     try:
@@ -129,7 +132,11 @@ def _track_page(
 
 
 def _complete_all(
-    ctx: ServiceContext, finished: list[tuple[BackupJob, Progress]], now: datetime, result: TrackResult
+    ctx: ServiceContext,
+    finished: list[tuple[BackupJob, Progress]],
+    now: datetime,
+    result: TrackResult,
+    coverage: RestoreTestCoverage | None = None,
 ) -> None:
     """Recovery points, protected resources and COMPLETED states of finished backups, several jobs to a
     transaction; a transaction that fails (one of its jobs moved meanwhile) is done again job by job."""
@@ -139,7 +146,7 @@ def _complete_all(
     done: list[tuple[BackupJob, RecoveryPoint, BackupJob]] = []
     for job, progress in finished:
         try:
-            point = _new_recovery_point(ctx, job, progress.size_bytes, now, sources)
+            point = _new_recovery_point(ctx, job, progress.size_bytes, now, sources, coverage)
         except Exception as error:  # noqa: BLE001 - isolate each job
             logger.exception("recording a backup failed", extra={"backup_job_id": job.BackupJobId})
             result.errors.append(f"{job.BackupJobId}: {error}")
@@ -251,6 +258,7 @@ def track_job(
     now: datetime,
     known: Progress | None = None,
     slots: CopySlots | None = None,
+    coverage: RestoreTestCoverage | None = None,
 ) -> BackupJob:
     if job.State in (BackupJobState.CREATED, BackupJobState.PENDING):
         return start_job(ctx, job, now)
@@ -260,7 +268,7 @@ def track_job(
     # Polled before the completion window is judged: a backup that finished between two polls counts.
     progress = known or adapter.backup_status(job.NativeBackupId)
     if progress.phase == Phase.COMPLETED:
-        point = _new_recovery_point(ctx, job, progress.size_bytes, now)
+        point = _new_recovery_point(ctx, job, progress.size_bytes, now, coverage=coverage)
         if not _has_copies(job):
             return _complete_one(ctx, job, point, _completed(job, progress.size_bytes, now), now)
         point = _record_recovery_point(ctx, point)
@@ -298,8 +306,10 @@ def _new_recovery_point(
     size: int | None,
     now: datetime,
     described: dict[str, ResourceInfo] | None = None,
+    coverage: RestoreTestCoverage | None = None,
 ) -> RecoveryPoint:
-    """described: sources described already (a batch); the others are described here, one by one."""
+    """described: sources described already (a batch); the others are described here, one by one. coverage: the
+    run's restore testing selections (read here when not given)."""
     assert job.RecoveryPointArn and job.NativeBackupId
     adapter = ctx.adapters.for_type(job.ResourceType)
     vault = ctx.stores.vaults.cached_get(job.BackupVaultName)
@@ -332,10 +342,22 @@ def _new_recovery_point(
         BackupJobId=job.BackupJobId,
         NativeBackupId=job.NativeBackupId,
         RestoreMetadata=adapter.restore_metadata(job.NativeBackupId, source),
-        # Restore testing's data check compares a restored copy with this (lambdas/services/restore_testing_checks)
-        ValidationRecord=ctx.restore_checks.record(job.ResourceType, job.ResourceArn) if ctx.restore_checks else {},
+        ValidationRecord=_validation_record(ctx, job, source, coverage),
     )
     return point
+
+
+def _validation_record(
+    ctx: ServiceContext, job: BackupJob, source: ResourceInfo | None, coverage: RestoreTestCoverage | None
+) -> dict[str, str]:
+    """What restore testing's data check will compare a restored copy with (restore_testing_checks), taken only for
+    a resource some restore testing selection covers: reading a source (a Scan, a listing) costs."""
+    if ctx.restore_checks is None or ctx.restore_checks.for_type(job.ResourceType) is None:
+        return {}
+    coverage = coverage or RestoreTestCoverage(ctx.stores.restore_testing)
+    if not coverage.covers(job.ResourceType, job.ResourceArn, source.tags if source else {}):
+        return {}
+    return ctx.restore_checks.record(job.ResourceType, job.ResourceArn)
 
 
 def _record_recovery_point(ctx: ServiceContext, point: RecoveryPoint) -> RecoveryPoint:

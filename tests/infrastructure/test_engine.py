@@ -353,6 +353,22 @@ EXPECTED_ACTIONS[constants.RECONCILE_SCHEDULES.key] = {
 # change events; the daily reports write report files (the bucket-owner-full-control ACL only: test_audit_stack.py).
 EXPECTED_ACTIONS[constants.AUDIT_EVALUATE.key] = {"tag:GetResources", *FIND_RESOURCES, "events:PutEvents"}
 EXPECTED_ACTIONS[constants.AUDIT_REPORTS.key] = {"s3:PutObject", "kms:GenerateDataKey", "kms:Encrypt"}
+# Every type's restored copies, deleted after their validation window (only copies: test_restore_testing_stack.py)
+CLEAN_UP_RESTORE_TESTS = {
+    "dynamodb:DeleteTable",
+    "s3:DeleteObjectVersion",
+    "s3:DeleteBucket",
+    "ec2:TerminateInstances",
+    "ec2:CreateTags",
+    "ec2:DeleteVolume",
+    "rds:DeleteDBInstance",
+    "rds:DeleteDBCluster",
+    "redshift:DeleteCluster",
+    "elasticfilesystem:DeleteMountTarget",
+    "elasticfilesystem:DeleteFileSystem",
+    "fsx:DeleteFileSystem",
+    "storagegateway:DeleteVolume",
+}
 EXPECTED_ACTIONS[constants.RESTORE_TESTING.key] = {
     *FIND_RESOURCES,
     *CHECK_RESTORES,
@@ -360,9 +376,9 @@ EXPECTED_ACTIONS[constants.RESTORE_TESTING.key] = {
     "states:StartExecution",
     *RECORD_DATA_CHECKS,
     "dynamodb:DescribeTable",
-    "dynamodb:DeleteTable",
-    "s3:DeleteObjectVersion",
-    "s3:DeleteBucket",
+    *CLEAN_UP_RESTORE_TESTS,
+    # Each type's check reads the restored copy (lambdas/resources/<type>/validation.py)
+    "elasticfilesystem:DescribeMountTargets",
     *JOB_EVENTS,
 }
 # Locks that hold outside the API (infrastructure/constructs/locks.py, docs/locks.md): EBS snapshot lock and its

@@ -30,7 +30,7 @@ from lambdas.services import backup_service, job_queries, restore_service, vault
 from lambdas.services.event_details import restore_job_detail
 from lambdas.services.restore_testing_checks import RestoreChecks
 from lambdas.services.restore_testing_runs import run_plan
-from lambdas.services.restore_testing_validation import sweep
+from lambdas.services.restore_testing_validation import NOTHING_RECORDED, sweep
 from lambdas.services.tracking_service import track_jobs
 from tests.fakes import ROLE, T0, World, make_world, volume_arn
 
@@ -373,9 +373,9 @@ def test_the_sweep_validates_keeps_the_copy_for_the_window_then_deletes_it(
     tested: tuple[World, VolumeCheck],
 ) -> None:
     world, check = tested
-    backed_up(world, 1, "orders", T0 - timedelta(days=1))
     call(world, "CreateRestoreTestingPlan", plan_request())
     call(world, "CreateRestoreTestingSelection", selection_request())
+    backed_up(world, 1, "orders", T0 - timedelta(days=1))  # covered by the selection: its backup is recorded
     run_plan(world.ctx, "weekly", T0, T0)
     (job,) = finish_restores(world, T0 + timedelta(minutes=10))
     # When the sweep runs, the copy is checked against the record and passes
@@ -393,9 +393,9 @@ def test_the_sweep_validates_keeps_the_copy_for_the_window_then_deletes_it(
 
 def test_a_tampered_copy_fails_validation_saying_what_differs(tested: tuple[World, VolumeCheck]) -> None:
     world, check = tested
-    backed_up(world, 1, "orders", T0 - timedelta(days=1))
     call(world, "CreateRestoreTestingPlan", plan_request())
     call(world, "CreateRestoreTestingSelection", selection_request())
+    backed_up(world, 1, "orders", T0 - timedelta(days=1))  # covered by the selection: its backup is recorded
     run_plan(world.ctx, "weekly", T0, T0)
     (job,) = finish_restores(world, T0)
     assert job.CreatedResourceArn
@@ -411,6 +411,40 @@ def test_a_tampered_copy_fails_validation_saying_what_differs(tested: tuple[Worl
     assert isinstance(rule, dict) and detail["validationStatus"] in rule["validationStatus"]
     assert detail["validationStatusMessage"] == failed.ValidationStatusMessage
     assert detail["restoreTestingPlanArn"].split(":restore-testing-plan:")[1].startswith("weekly-")
+
+
+def test_only_resources_a_selection_covers_are_recorded_and_an_older_point_is_tested_saying_so(
+    tested: tuple[World, VolumeCheck],
+) -> None:
+    world, _ = tested
+    records = world.ctx.stores.recovery_points
+    # Given a plan whose selection keeps the volumes tagged tier=gold, and volume 1 so tagged
+    call(world, "CreateRestoreTestingPlan", plan_request())
+    gold = {"ProtectedResourceConditions": {"StringEquals": [{"Key": "tier", "Value": "gold"}]}}
+    call(world, "CreateRestoreTestingSelection", selection_request(**gold))
+    world.ebs.add_volume(1, tier="gold")
+    # When volume 1 and the untagged volume 2 are backed up
+    covered = backed_up(world, 1, "orders", T0 - timedelta(days=2))
+    uncovered = backed_up(world, 2, "logs", T0 - timedelta(days=2))
+    # Then only the covered one's backup took the check's record (the other's source was never read for it)
+    assert records.get(covered.RecoveryPointArn).ValidationRecord == {"data": "orders"}
+    assert records.get(uncovered.RecoveryPointArn).ValidationRecord == {}
+    # When volume 2 is added to the plan by its ARN, its next backup is recorded
+    call(world, "CreateRestoreTestingSelection", selection_request(
+        RestoreTestingSelectionName="logs", ProtectedResourceArns=[volume_arn(2)]))  # fmt: skip
+    later = backed_up(world, 2, "logs", T0 - timedelta(days=1))
+    assert records.get(later.RecoveryPointArn).ValidationRecord == {"data": "logs"}
+    # And a test of its older point checks only that the restore completed, and says so
+    selection = {"Algorithm": "RANDOM_WITHIN_WINDOW", "SelectionWindowDays": 7}
+    call(world, "CreateRestoreTestingPlan", plan_request("older", **selection) | {"CreatorRequestId": "req-2"})
+    call(world, "CreateRestoreTestingSelection", selection_request(
+        "older", RestoreTestingSelectionName="logs", ProtectedResourceArns=[volume_arn(2)]))  # fmt: skip
+    run_plan(world.ctx, "older", T0 - timedelta(days=1, hours=12), T0 - timedelta(days=1, hours=12))
+    (job,) = finish_restores(world, T0 - timedelta(days=1, hours=12))
+    assert job.RecoveryPointArn == uncovered.RecoveryPointArn
+    sweep(world.ctx, T0)
+    tested_old = world.ctx.stores.jobs.get_restore_job(job.RestoreJobId)
+    assert (tested_old.ValidationStatus, tested_old.ValidationStatusMessage) == ("SUCCESSFUL", NOTHING_RECORDED)
 
 
 def test_a_deletion_that_fails_is_recorded_alerted_and_retried_until_it_succeeds(

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from lambdas.resources.grants import arn, describe, key_grants, use_keys
+from lambdas.resources.grants import RESTORED_MARK, arn, describe, key_grants, use_keys
 from lambdas.resources.spec import Grant
 
 TABLES = arn("dynamodb", "table/*")
@@ -21,6 +21,8 @@ _RESTORE_TABLE_ITEM_ACTIONS = tuple(
     f"dynamodb:{action}"
     for action in ("BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query", "Scan", "UpdateItem")
 )
+
+RESTORED_TABLES = arn("dynamodb", f"table/{RESTORED_MARK}")
 
 IAM: dict[str, tuple[Grant, ...]] = {
     "start_backup": (
@@ -54,5 +56,13 @@ IAM: dict[str, tuple[Grant, ...]] = {
         LIST,
         Grant("ReadTables", ("dynamodb:DescribeTable", "dynamodb:ListTagsOfResource"), (TABLES,)),
         DESCRIBE_BACKUPS,
+    ),
+    # Restore testing (validation.py): the record is a consistent Scan of the source, the check one of the copy.
+    "record_restore_test": (
+        Grant("ReadTablesForRestoreTests", ("dynamodb:Scan", "dynamodb:DescribeTable"), (TABLES,)),
+    ),
+    "test_restore": (
+        Grant("CheckRestoredTables", ("dynamodb:Scan", "dynamodb:DescribeTable"), (RESTORED_TABLES,)),
+        Grant("DeleteRestoredTables", ("dynamodb:DeleteTable",), (RESTORED_TABLES,)),
     ),
 }

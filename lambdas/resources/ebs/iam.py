@@ -9,6 +9,7 @@ from lambdas.resources.grants import (
     archive_snapshots,
     copy_snapshots,
     create_volumes,
+    delete_restored_volumes,
     describe,
     key_grants,
     restore_archived_snapshots,
@@ -37,4 +38,7 @@ IAM: dict[str, tuple[Grant, ...]] = {
     "start_restore": (READ, *restore_archived_snapshots(), *create_volumes(), *KEYS),
     "poll_restore": (describe("Ec2", "ec2", "DescribeVolumes"),),
     "catalog": (describe("Ec2", "ec2", "DescribeVolumes", "DescribeSnapshots"),),
+    # Restore testing (validation.py): the volume's size, type and encryption; a restored volume deleted.
+    "record_restore_test": (describe("Ec2", "ec2", "DescribeVolumes"),),
+    "test_restore": (describe("Ec2", "ec2", "DescribeVolumes"), delete_restored_volumes()),
 }

@@ -8,9 +8,11 @@ from lambdas.resources.grants import (
     EBS_SNAPSHOTS,
     EBS_VOLUMES,
     arn,
+    delete_restored_volumes,
     describe,
     key_grants,
     keys_for_copies,
+    restored_only,
     use_keys,
 )
 from lambdas.resources.spec import Grant
@@ -32,6 +34,15 @@ MAKE_IMAGES = (
     Grant("CreateImages", ("ec2:CreateImage",), (INSTANCES, IMAGES, EBS_SNAPSHOTS)),
     # The AMI is tagged as it is made; its snapshots right after (and again once it is available).
     Grant("TagImagesAndSnapshots", ("ec2:CreateTags",), (IMAGES, EBS_SNAPSHOTS)),
+)
+
+# Restore testing (validation.py): a restored instance's volumes are tagged as the restore's before it is
+# terminated (only with that tag: ec2/validation.RESTORED_WITH_TAG), so those left after it are found and deleted.
+MARK_RESTORED_VOLUMES = Grant(
+    "MarkRestoredInstancesVolumes",
+    ("ec2:CreateTags",),
+    (EBS_VOLUMES,),
+    conditions=(("StringLike", (("aws:RequestTag/strongroom:restored-with-instance", "i-*"),)),),
 )
 
 IAM: dict[str, tuple[Grant, ...]] = {
@@ -98,4 +109,11 @@ IAM: dict[str, tuple[Grant, ...]] = {
     "poll_restore": (describe("Ec2", "ec2", "DescribeInstances", "DescribeVolumes"),),
     # The instance's AMIs, and the snapshots whose descriptions say CreateImage made them from it.
     "catalog": (READ_BACKUPS,),
+    "record_restore_test": (describe("Ec2", "ec2", "DescribeInstances", "DescribeVolumes"),),
+    "test_restore": (
+        describe("Ec2", "ec2", "DescribeInstances", "DescribeVolumes"),
+        Grant("TerminateRestoredInstances", ("ec2:TerminateInstances",), (INSTANCES,), conditions=restored_only()),
+        MARK_RESTORED_VOLUMES,
+        delete_restored_volumes(),
+    ),
 }

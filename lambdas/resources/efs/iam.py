@@ -5,7 +5,7 @@ the engine looks up and invokes: the stack creates one per file system its efs_f
 
 from __future__ import annotations
 
-from lambdas.resources.grants import arn, copy_vault_storage, describe, key_grants
+from lambdas.resources.grants import arn, copy_vault_storage, describe, key_grants, restored_only
 from lambdas.resources.spec import Grant
 
 MOVER_FUNCTION_PREFIX = "strongroom-efs-mover-"
@@ -36,4 +36,16 @@ IAM: dict[str, tuple[Grant, ...]] = {
     # restore_status waits for a new file system to be available before it starts the mover.
     "poll_restore": (READ, RUN_MOVERS),
     "catalog": (READ,),
+    # Restore testing (validation.py): the file system's settings; a file system a restore made, its mount
+    # targets first (the files are read only where the function can see them: not in Lambda).
+    "record_restore_test": (READ,),
+    "test_restore": (
+        describe("Efs", "elasticfilesystem", "DescribeFileSystems", "DescribeMountTargets"),
+        Grant(
+            "DeleteRestoredFileSystems",
+            ("elasticfilesystem:DeleteMountTarget", "elasticfilesystem:DeleteFileSystem"),
+            (arn("elasticfilesystem", "file-system/*"),),
+            conditions=restored_only(),
+        ),
+    ),
 }

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from lambdas.resources.grants import ANY_REGION, arn, describe, key_grants, keys_for_copies
+from lambdas.resources.grants import ANY_REGION, arn, describe, key_grants, keys_for_copies, restored_only
 from lambdas.resources.spec import Grant
 
 FILE_SYSTEMS = arn("fsx", "file-system/*")
@@ -35,4 +35,11 @@ IAM: dict[str, tuple[Grant, ...]] = {
     "poll_restore": (describe("Fsx", "fsx", "DescribeFileSystems"),),
     # FsxAdapter.list_native_backups reads the file system's backups.
     "catalog": (READ,),
+    # Restore testing (validation.py): the file system's type and size; a restored one deleted without a final
+    # backup.
+    "record_restore_test": (describe("Fsx", "fsx", "DescribeFileSystems"),),
+    "test_restore": (
+        describe("Fsx", "fsx", "DescribeFileSystems"),
+        Grant("DeleteRestoredFsxFileSystems", ("fsx:DeleteFileSystem",), (FILE_SYSTEMS,), conditions=restored_only()),
+    ),
 }

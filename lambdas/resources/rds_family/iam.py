@@ -4,7 +4,7 @@ and cluster snapshots, restores to new instances and clusters, and their copies.
 
 from __future__ import annotations
 
-from lambdas.resources.grants import ANY_REGION, arn, describe, key_grants, keys_for_copies
+from lambdas.resources.grants import ANY_REGION, RESTORED_MARK, arn, describe, key_grants, keys_for_copies
 from lambdas.resources.spec import Grant
 
 
@@ -19,6 +19,8 @@ READ_ALL = describe(
 )
 READ_RESTORES = describe("Rds", "rds", "DescribeDBInstances", "DescribeDBClusters", "DescribeDBClusterSnapshots")
 READ_SNAPSHOTS = describe("Rds", "rds", "DescribeDBSnapshots", "DescribeDBClusterSnapshots")
+
+READ_INSTANCES_AND_CLUSTERS = describe("Rds", "rds", "DescribeDBInstances", "DescribeDBClusters")
 
 IAM: dict[str, tuple[Grant, ...]] = {
     "start_backup": (
@@ -75,4 +77,15 @@ IAM: dict[str, tuple[Grant, ...]] = {
     # A cluster's type (Aurora, DocumentDB, Neptune) is read from the cluster itself; the snapshots come with their
     # tags (TagList), which tell those a job made.
     "catalog": (READ_ALL,),
+    # Restore testing (validation.py): the engine, size and parameter group; a restored copy (named with the
+    # restore test's mark) deleted without a final snapshot, a cluster's instances first.
+    "record_restore_test": (READ_INSTANCES_AND_CLUSTERS,),
+    "test_restore": (
+        READ_INSTANCES_AND_CLUSTERS,
+        Grant(
+            "DeleteRestoredDatabases",
+            ("rds:DeleteDBInstance", "rds:DeleteDBCluster"),
+            (arn("rds", f"db:{RESTORED_MARK}"), arn("rds", f"cluster:{RESTORED_MARK}")),
+        ),
+    ),
 }

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from lambdas.resources.grants import describe, key_grants
+from lambdas.resources.grants import RESTORED_MARK, describe, key_grants
 from lambdas.resources.spec import Grant
 
 
@@ -45,4 +45,11 @@ IAM: dict[str, tuple[Grant, ...]] = {
     ),
     "poll_restore": (READ_CLUSTERS,),
     "catalog": (READ,),
+    # Restore testing (validation.py): node type, nodes, parameter group; a restored copy deleted without a final
+    # snapshot.
+    "record_restore_test": (READ_CLUSTERS,),
+    "test_restore": (
+        READ_CLUSTERS,
+        Grant("DeleteRestoredClusters", ("redshift:DeleteCluster",), (_arn(f"cluster:{RESTORED_MARK}"),)),
+    ),
 }

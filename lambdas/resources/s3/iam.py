@@ -4,7 +4,7 @@ into a destination bucket. The customer's buckets are whatever the plans select 
 
 from __future__ import annotations
 
-from lambdas.resources.grants import copy_vault_storage, use_keys
+from lambdas.resources.grants import RESTORED_MARK, copy_vault_storage, use_keys
 from lambdas.resources.spec import Grant
 
 BUCKETS = "arn:{partition}:s3:::*"
@@ -18,6 +18,8 @@ DESCRIBE_BUCKETS = Grant(
 )
 # HeadBucket on a restore's destination; HeadObject there answers 404, not 403, for a missing key only with it.
 FIND_DESTINATIONS = Grant("FindDestinationBuckets", ("s3:ListBucket",), (BUCKETS,))
+
+RESTORED_BUCKETS = f"arn:{{partition}}:s3:::{RESTORED_MARK}"
 
 IAM: dict[str, tuple[Grant, ...]] = {
     "start_backup": (LIST_BUCKETS, DESCRIBE_BUCKETS),
@@ -54,4 +56,14 @@ IAM: dict[str, tuple[Grant, ...]] = {
         use_keys("S3", "s3", "Decrypt", "GenerateDataKey"),
     ),
     "catalog": (LIST_BUCKETS, DESCRIBE_BUCKETS),
+    # Restore testing (validation.py): the manifest of the source's versions; the copy's, then its deletion.
+    "record_restore_test": (Grant("ListBucketsForRestoreTests", ("s3:ListBucketVersions",), (BUCKETS,)),),
+    "test_restore": (
+        Grant("CheckRestoredBuckets", ("s3:ListBucketVersions",), (RESTORED_BUCKETS,)),
+        Grant(
+            "DeleteRestoredBuckets",
+            ("s3:DeleteObjectVersion", "s3:DeleteBucket"),
+            (RESTORED_BUCKETS, f"{RESTORED_BUCKETS}/*"),
+        ),
+    ),
 }

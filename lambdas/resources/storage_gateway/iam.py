@@ -9,9 +9,11 @@ from lambdas.resources.grants import (
     arn,
     copy_snapshots,
     create_volumes,
+    delete_restored_volumes,
     describe,
     key_grants,
     restore_archived_snapshots,
+    restored_only,
 )
 from lambdas.resources.spec import Grant
 
@@ -55,4 +57,13 @@ IAM: dict[str, tuple[Grant, ...]] = {
         describe("Ec2", "ec2", "DescribeVolumes"),
     ),
     "catalog": (describe("StorageGateway", "storagegateway", "ListGateways", *_READ_VOLUMES),),
+    # Restore testing (validation.py): the volume's size and kind; a restored gateway volume (or EBS volume, for a
+    # restore to EBS) deleted.
+    "record_restore_test": (describe("StorageGateway", "storagegateway", *_READ_VOLUMES),),
+    "test_restore": (
+        describe("StorageGateway", "storagegateway", *_READ_VOLUMES),
+        Grant("DeleteRestoredGatewayVolumes", ("storagegateway:DeleteVolume",), (VOLUMES,), conditions=restored_only()),
+        describe("Ec2", "ec2", "DescribeVolumes"),
+        delete_restored_volumes(),
+    ),
 }

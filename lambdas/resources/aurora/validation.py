@@ -1,0 +1,12 @@
+"""Restore testing's check of Aurora clusters: the RDS family's, written once (rds_family/validation.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lambdas.resources.rds_family.validation import RdsFamilyValidation, cluster_check
+
+
+def build(client: Callable[[str], Callable[[], Any]]) -> RdsFamilyValidation:
+    return cluster_check("Aurora", client("rds"))
