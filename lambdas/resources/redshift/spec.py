@@ -52,4 +52,5 @@ REDSHIFT = native_type(
         ("redshift", "parametergroup"): "A Redshift restore uses the parameter group its restore metadata names.",
     },
     iam=IAM,
+    local_emulation=("local.redshift_gaps",),  # DescribeClusterSnapshots' filters
 )
