@@ -27,14 +27,17 @@ from local.patching import PatchSet
 
 
 def for_types(specs: Iterable[TypeSpec] = TYPES) -> tuple[PatchSet, ...]:
-    """The PATCHES of every module the types name for their local emulation, each module once."""
+    """The PATCHES of every module the types name for their local emulation, each module once (a module may be a
+    stand-in instead, with an install(host) that local/type_stand_ins.py calls; one with neither is a mistake)."""
     modules = dict.fromkeys(module for spec in specs for module in spec.local_emulation)
     sets: list[PatchSet] = []
-    for module in modules:
-        patches = getattr(importlib.import_module(module), "PATCHES", None)
-        if not isinstance(patches, PatchSet):
-            raise TypeError(f"{module}, named for a type's local emulation, has no PATCHES patch set")
-        sets.append(patches)
+    for name in modules:
+        module = importlib.import_module(name)
+        patches = getattr(module, "PATCHES", None)
+        if isinstance(patches, PatchSet):
+            sets.append(patches)
+        elif not callable(getattr(module, "install", None)):
+            raise TypeError(f"{name}, named for a type's local emulation, has neither PATCHES nor install(host)")
     return tuple(sets)
 
 

@@ -108,8 +108,9 @@ class TypeSpec:
     # reasons live beside its grants, in lambdas/resources/grants.py or the family's iam.py).
     wildcard_reasons: dict[tuple[str, str], str] = field(default_factory=dict)
     # What the local runtime needs to emulate the type where the emulator falls short or is laxer than AWS: dotted
-    # paths of modules under local/, each with a PATCHES patch set (local/patch_sets.py applies each named module
-    # once, in the registry's order). Names, not imports: Lambda code never imports local/.
+    # paths of modules under local/, each with a PATCHES patch set (local/patch_sets.py applies it), an
+    # install(host) stand-in (local/type_stand_ins.py installs it), or both; each module once, in the registry's
+    # order. Names, not imports: Lambda code never imports local/.
     local_emulation: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

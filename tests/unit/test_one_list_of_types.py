@@ -116,13 +116,42 @@ def test_given_the_modules_outside_the_packages_then_none_imports_a_types_emulat
     assert found == {}, "a type's emulation is applied through the registry (local/patch_sets.for_types)"
 
 
-def test_given_the_registry_then_the_runtime_applies_each_types_emulation_once() -> None:
+def test_given_the_registry_then_the_runtime_applies_each_types_patches_once() -> None:
+    import importlib
+
     from local import patch_sets
 
     named = dict.fromkeys(module for spec in TYPES for module in spec.local_emulation)
-    applied = [patch_set for patch_set in patch_sets.GAPS if patch_set in patch_sets.for_types()]
-    assert len(applied) == len(named) == len(set(map(id, applied)))
-    assert all(spec.local_emulation for spec in TYPES if spec.resource_type in ("Redshift", "DocumentDB", "Neptune"))
+    with_patches = [
+        importlib.import_module(module).PATCHES for module in named if module.rsplit(".", 1)[1] != "stand_in"
+    ]
+    applied = [patch_set for patch_set in patch_sets.GAPS if any(patch_set is own for own in with_patches)]
+    assert len(applied) == len(with_patches) == len(set(map(id, applied))) > 0
+
+
+def test_given_the_registry_when_the_stand_ins_are_installed_then_each_answers_at_the_edge_until_undone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lambdas.common import aws
+    from local import type_stand_ins
+    from local.fakes.storagegateway import GatewayTagging
+
+    # Given the edge of a runtime (its stand-ins) and no moto behind it (clients are made, never called)
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(variable, "test")
+    host = type_stand_ins.StandInHost("us-east-1", "123456789012", {}, lambda service, region: None)
+
+    # When the types' stand-ins are installed from the registry
+    undo = type_stand_ins.install(host)
+    try:
+        # Then FSx and Storage Gateway answer at the edge, and the Tagging API lists gateway volumes
+        assert set(host.stand_ins) == {"fsx", "storagegateway"}
+        assert isinstance(aws.client("resourcegroupstaggingapi", "us-east-1"), GatewayTagging)
+    finally:
+        undo()
+    # and undoing leaves the edge and the clients as they were
+    assert host.stand_ins == {}
+    assert not isinstance(aws.client("resourcegroupstaggingapi", "us-east-1"), GatewayTagging)
 
 
 def test_given_a_type_naming_a_module_without_patches_then_the_runtime_refuses_to_start() -> None:
@@ -131,7 +160,7 @@ def test_given_a_type_naming_a_module_without_patches_then_the_runtime_refuses_t
     from local import patch_sets
 
     (redshift,) = [spec for spec in TYPES if spec.resource_type == "Redshift"]
-    with pytest.raises(TypeError, match=r"local\.clock"):
+    with pytest.raises(TypeError, match=r"local\.clock, named for a type's local emulation, has neither"):
         patch_sets.for_types([replace(redshift, local_emulation=("local.clock",))])
     with pytest.raises(ValueError, match="outside local/"):
         replace(redshift, local_emulation=("lambdas.resources.redshift.adapter",))

@@ -20,4 +20,5 @@ FSX = native_type(
         ("fsx", "file-system"): "The FSx file systems plans select, and those restores create, are chosen at run time.",
         ("fsx", "backup"): "FSx backups are recovery points with ids FSx chooses; copies land in any Region.",
     },
+    local_emulation=("local.fakes.fsx.stand_in",),  # moto's FSx lacks restores from backups and copies
 )

@@ -34,4 +34,7 @@ STORAGE_GATEWAY = TypeSpec(
         ("storagegateway", "gateway"): "The Storage Gateway volumes plans select, and those restores create, are the "
         "user's gateways' volumes.",
     },
+    # moto has no Storage Gateway: an in-memory one, and its volumes in the Tagging API; EBS's emulation for the
+    # snapshots its points are (copies, locks).
+    local_emulation=("local.fakes.storagegateway.stand_in", "local.copy_gaps", "local.snapshot_locks"),
 )
