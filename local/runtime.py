@@ -77,6 +77,7 @@ class LocalRuntime:
         self._uninstall: Callable[[], None] | None = None
         self._efs_root: Any = None
         self._efs_owned = True
+        self._undo_type_stand_ins: Callable[[], None] | None = None
         self._edge: Any = None
         self._moto_app: Any = None
         self._route: Callable[..., Any] = lambda **_: None
@@ -257,48 +258,30 @@ class LocalRuntime:
         return (self._edge.writes if self._edge else 0, fired, id(self.deployment))
 
     def _install_stand_ins(self) -> None:
-        """What the emulator lacks, the local runtime stands in for, behind the same clients and interfaces:
-        Storage Gateway (absent from moto, and so from moto's Resource Groups Tagging API), FSx restores (partly
-        absent), EFS data (no data plane)."""
+        """What the emulator lacks, the local runtime stands in for, behind the same clients and interfaces: the
+        types' stand-ins their specs name (Storage Gateway, absent from moto; FSx restores and copies, partly
+        absent: local/type_stand_ins.py), and EFS data (no data plane), kept in folders the runtime owns."""
         import tempfile
         from pathlib import Path
 
         from lambdas.common import aws
         from lambdas.resources import catalog
         from lambdas.resources.efs.file_tree import LocalDirectoryTree
+        from local import type_stand_ins
         from local.efs_in_process import InProcessMover
-        from local.fakes.fsx import MotoFsxGaps
-        from local.fakes.storagegateway import FakeStorageGatewayClient, GatewayTagging, backend_for, reset_backends
-
-        account = self.settings.account
-        reset_backends()
-        # Storage Gateway and FSx answer at the edge, to users' clients and Strongroom's alike.
         from local.in_process import router
-        from local.stand_in_services import JsonStandIn
 
-        self._edge.stand_ins["storagegateway"] = JsonStandIn(
-            lambda region: FakeStorageGatewayClient(backend_for(region, account), lambda: aws.client("ec2", region)),
-            self.settings.region,
-        )
-        to_moto = router(self._moto_app, self.endpoint)  # past the edge: straight to moto's own FSx
+        to_moto = router(self._moto_app, self.endpoint)  # past the edge: straight to moto's own service
 
-        def moto_fsx(region: str) -> Any:
-            client = self.session().client("fsx", region_name=region, endpoint_url=self.endpoint)
+        def moto_client(service: str, region: str) -> Any:
+            client = self.session().client(service, region_name=region, endpoint_url=self.endpoint)
             client.meta.events.register("before-send", to_moto)
-            return MotoFsxGaps(client)
+            return client
 
-        fsx_clients: dict[str, Any] = {}
-
-        def fsx_for(region: str) -> Any:
-            if region not in fsx_clients:
-                fsx_clients[region] = moto_fsx(region)
-            return fsx_clients[region]
-
-        self._edge.stand_ins["fsx"] = JsonStandIn(fsx_for, self.settings.region)
-        aws.use_stand_in(
-            "resourcegroupstaggingapi",
-            lambda real, region: GatewayTagging(real, backend_for(region or self.settings.region, account)),
+        host = type_stand_ins.StandInHost(
+            self.settings.region, self.settings.account, self._edge.stand_ins, moto_client
         )
+        self._undo_type_stand_ins = type_stand_ins.install(host)
         # Where EFS file systems keep their files: STRONGROOM_LOCAL_EFS_DIR (kept), else a temporary folder.
         chosen = os.environ.get(EFS_DIR_VARIABLE)
         self._efs_owned = not chosen
@@ -324,10 +307,11 @@ class LocalRuntime:
     def _remove_stand_ins(self) -> None:
         import shutil
 
-        from lambdas.common import aws
         from lambdas.resources import catalog
 
-        aws.use_stand_in("resourcegroupstaggingapi", None)
+        if self._undo_type_stand_ins is not None:
+            self._undo_type_stand_ins()
+            self._undo_type_stand_ins = None
         catalog.efs_mover_stand_in = None
         if self._efs_root is not None:
             if self._efs_owned:

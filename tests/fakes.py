@@ -23,6 +23,7 @@ from lambdas.resources.base import (
     Phase,
     Progress,
     ResourceInfo,
+    RunMemo,
 )
 from lambdas.resources.registry import AdapterRegistry
 from lambdas.services.context import ServiceContext
@@ -99,7 +100,9 @@ class FakeEbs:
                 return NativeBackup(snapshot_id, f"arn:aws:ec2:{REGION}::snapshot/{snapshot_id}")
         return None
 
-    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+    def start_backup(
+        self, resource_arn: str, job_id: str, tags: dict[str, str], *, memo: RunMemo | None = None
+    ) -> NativeBackup:
         if resource_arn in self.fail_start_for:
             raise RuntimeError("ThrottlingException: Rate exceeded")
         if resource_arn not in self.volumes or resource_arn in self.vanished:
@@ -162,7 +165,9 @@ class FakeEbs:
         }
         return NativeBackup(snapshot_id, f"arn:aws:ec2:{self.region}::snapshot/{snapshot_id}")
 
-    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+    def restore_metadata(
+        self, native_id: str, source: ResourceInfo | None, *, memo: RunMemo | None = None
+    ) -> dict[str, str]:
         return {"availabilityZone": f"{REGION}a", "volumeSize": "8"}
 
     def check_restore(self, native_id: str, metadata: dict[str, str]) -> None:

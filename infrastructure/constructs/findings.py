@@ -3,7 +3,9 @@
 A finding names one wildcard resource (`Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::snapshot/*`) or action
 (`Action::kms:ReEncrypt*`). The reason is chosen by what the wildcard stands for (the service and resource type of
 the ARN, or the action), so a reviewer reads why THAT wildcard is there, not one paragraph for all of them.
-An unknown wildcard has no reason: synth fails (UnexplainedWildcard) until one is written here.
+A resource type's wildcards are explained by its own package (TypeSpec.wildcard_reasons), so no type is named
+here. An unknown wildcard has no reason: synth fails (UnexplainedWildcard) until one is written, in the package of
+the type whose grant it is, or here for the stack's own resources.
 """
 
 from __future__ import annotations
@@ -15,45 +17,17 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 
 from infrastructure.constructs.nag import printed
+from lambdas.resources.spec import TypeSpec
 from lambdas.resources.types import TYPES
 
-_BY_RESOURCE: dict[tuple[str, str], str] = {
-    ("ec2", "snapshot"): "EBS snapshots (the recovery points of EBS, EC2 and Storage Gateway) get ids from EC2 at "
-    "backup time; copies land in whatever Region a copy action names.",
-    ("ec2", "image"): "AMIs (EC2 recovery points) get ids from EC2 at backup time; copies land in whatever Region a "
-    "copy action names.",
-    ("ec2", "volume"): "The volumes plans select, and those restores create, are the user's and chosen at run time.",
-    ("ec2", "instance"): "The instances plans select, and those restores launch, are chosen at run time.",
-    ("ec2", "subnet"): "A restored instance goes into the subnet its restore metadata names.",
-    ("ec2", "network-interface"): "RunInstances creates the restored instance's network interface.",
-    ("ec2", "security-group"): "A restored instance gets the security groups its restore metadata names.",
-    ("ec2", "key-pair"): "A restored instance may get the key pair its restore metadata names.",
-    ("ec2", "placement-group"): "A restored instance may go into the placement group its restore metadata names.",
-    ("dynamodb", "table"): "The tables plans select, their backups (table/*/backup/*) and the tables restores create "
-    "are named at run time; a copy reaches Strongroom's catalog table of its destination Region.",
-    ("rds", "db"): "The DB instances plans select and restores create are named at run time.",
-    ("rds", "cluster"): "The DB clusters (Aurora, DocumentDB, Neptune) plans select and restores create are named at "
-    "run time.",
-    ("rds", "snapshot"): "DB snapshots are recovery points named after their job; copies land in any Region.",
-    ("rds", "cluster-snapshot"): "DB cluster snapshots are recovery points named after their job; copies land in any "
-    "Region.",
-    ("rds", "subgrp"): "A restore uses the DB subnet group its restore metadata names.",
-    ("rds", "og"): "A restore uses the option group its restore metadata names.",
-    ("rds", "pg"): "A restore uses the parameter group its restore metadata names.",
-    ("rds", "cluster-pg"): "A restore uses the cluster parameter group its restore metadata names.",
-    ("elasticfilesystem", "file-system"): "Restores create new EFS file systems, with ids EFS chooses.",
-    ("fsx", "file-system"): "The FSx file systems plans select, and those restores create, are chosen at run time.",
-    ("fsx", "backup"): "FSx backups are recovery points with ids FSx chooses; copies land in any Region.",
-    ("storagegateway", "gateway"): "The Storage Gateway volumes plans select, and those restores create, are the "
-    "user's gateways' volumes.",
-    ("lambda", "function"): "EFS movers are the functions named strongroom-efs-mover-<file system id>.",
+# What every role may hold whatever the types: the stack's own resources. Each resource type's wildcards are
+# explained by its package (TypeSpec.wildcard_reasons, lambdas/resources/<type>/spec.py), merged below.
+_SHARED: dict[tuple[str, str], str] = {
     ("iam", "role"): "Roles passed to EC2 (a restored instance's profile) only for ec2.amazonaws.com "
     "(iam:PassedToService); other accounts are reached only through their strongroom-copy-destination-<Region> role; "
     "the Api simulates the calling role's own policies (per-operation authorization), whichever role calls.",
     ("iam", "user"): "The Api simulates the calling user's own policies (per-operation authorization, "
     "iam:SimulatePrincipalPolicy), whichever user calls.",
-    ("iam", "instance-profile"): "A restore's metadata may name any instance profile: it is read (GetInstanceProfile) "
-    "to check that its role is marked for restores (path /strongroom-restore/).",
     ("scheduler", "schedule"): "Plan rule schedules are created at run time, only in Strongroom's plan schedule group.",
     ("kms", "key"): "Vault keys are chosen per vault at run time: only keys tagged strongroom:vault-key=true "
     "(aws:ResourceTag), only through the service that stores the data (kms:ViaService).",
@@ -62,8 +36,22 @@ _BY_RESOURCE: dict[tuple[str, str], str] = {
     ("logs", "log-group"): "A function writes its own log group's streams, named by Lambda at run time.",
 }
 
-# The types whose IAM is data in their spec give their own reasons (lambdas/resources/types.py).
-_BY_RESOURCE.update({kind: reason for spec in TYPES for kind, reason in spec.wildcard_reasons.items()})
+
+def _merged_reasons(specs: Iterable[TypeSpec]) -> dict[tuple[str, str], str]:
+    """The shared reasons, then every type's own; a kind two types grant must be explained alike by both (a shared
+    grant block's reasons live beside it), else a reviewer would read one type's reason for another's wildcard."""
+    merged = dict(_SHARED)
+    given_by: dict[tuple[str, str], str] = {}
+    for spec in specs:
+        for kind, reason in spec.wildcard_reasons.items():
+            if kind in given_by and merged[kind] != reason:
+                raise ValueError(f"{spec.resource_type} and {given_by[kind]} explain the wildcard {kind} differently")
+            merged[kind] = reason
+            given_by[kind] = spec.resource_type
+    return merged
+
+
+_BY_RESOURCE = _merged_reasons(TYPES)
 
 _BY_ACTION: dict[str, str] = {
     "kms:ReEncrypt*": "Copies and restores re-encrypt data keys from one key to another (ReEncryptFrom and "
@@ -96,6 +84,8 @@ def wildcard_kind(finding: str) -> tuple[str, ...]:
 
 
 def _s3_reason(resource: str) -> str:
+    """S3 is where Strongroom keeps its vaults' data (of every type that has none of its own) as well as a type:
+    its buckets and objects are explained here, for both."""
     for prefix, reason in _S3_VAULT_PREFIXES.items():
         if f"/{prefix}/" in resource:
             return reason

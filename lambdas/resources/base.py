@@ -1,5 +1,8 @@
 """The one Protocol every resource type implements. Adding a type is adding one module and registering it.
 
+What a batch call saw is passed, not hidden: the caller creates a RunMemo per run and passes it to the batch call
+and to the calls that follow it (RunMemo says how).
+
 Every native call that creates something is findable afterwards by the job that made it (a tag or a
 name carrying the job id), so a crash between "created" and "recorded" is healed by adopting, not by
 creating a second snapshot."""
@@ -92,7 +95,10 @@ class ResourceAdapter(Protocol):
 
     def find_backup(self, resource_arn: str, job_id: str) -> NativeBackup | None: ...
 
-    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup: ...
+    def start_backup(
+        self, resource_arn: str, job_id: str, tags: dict[str, str], *, memo: RunMemo | None = None
+    ) -> NativeBackup:
+        """memo: the run's, in which start_capacity (StartQuota) may have described the resource already."""
 
     def backup_status(self, native_id: str) -> Progress: ...
 
@@ -105,7 +111,11 @@ class ResourceAdapter(Protocol):
         has no cold tier (the setting is ignored). ColdMovePending when the move is under way and this call
         ran out of time: the next call resumes it."""
 
-    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]: ...
+    def restore_metadata(
+        self, native_id: str, source: ResourceInfo | None, *, memo: RunMemo | None = None
+    ) -> dict[str, str]:
+        """memo: the run's, in which backup_statuses or describe_many may have described the backup or its source
+        already (BatchStatus, BatchDescribe)."""
 
     def check_restore(self, native_id: str, metadata: dict[str, str]) -> None:
         """InvalidParameterValueException for metadata the restore would fail on, before any job exists."""
@@ -118,10 +128,10 @@ class ResourceAdapter(Protocol):
 
 
 class BatchMemo:
-    """What one batch call described (backup_statuses, describe_many, start_capacity), by identifier, for the call
-    that follows it for the same jobs (restore_metadata, start_backup): the explicit, one way an adapter keeps what
-    it saw instead of describing it again. remember() replaces the last batch's (never an older batch's, even when
-    the describe fails); take() hands an entry out once; seen() is the whole batch, for another batch call."""
+    """What one batch call of one adapter described (backup_statuses, describe_many, start_capacity), by identifier,
+    for the call that follows it for the same jobs (restore_metadata, start_backup). remember() replaces the last
+    batch's (never an older batch's, even when the describe fails); take() hands an entry out once; seen() is the
+    whole batch, for another batch call. An adapter finds its own in the RunMemo its caller passes (memo_in)."""
 
     def __init__(self) -> None:
         self._seen: dict[str, dict[str, Any]] = {}
@@ -139,6 +149,29 @@ class BatchMemo:
 
     def take(self, identifier: str) -> dict[str, Any] | None:
         return self._seen.pop(identifier, None)
+
+
+class RunMemo:
+    """What one run's batch calls saw, for the calls of the same run that follow them for the same jobs: the
+    caller (a page of tracked jobs, a batch of starts) creates one and passes it to each of those calls, so a
+    method that answers from an earlier call says so in its signature (`memo`), and nothing it saw outlives the
+    run. Each adapter keeps each batch's entries apart (of(adapter, batch)), so one RunMemo serves every type in
+    the run. A call given no memo has seen nothing before it and describes what it needs itself."""
+
+    def __init__(self) -> None:
+        # id(adapter), batch -> (the adapter, kept alive so its id is not reused within the run; its memo)
+        self._memos: dict[tuple[int, str], tuple[object, BatchMemo]] = {}
+
+    def of(self, adapter: object, batch: str) -> BatchMemo:
+        key = (id(adapter), batch)
+        if key not in self._memos:
+            self._memos[key] = (adapter, BatchMemo())
+        return self._memos[key][1]
+
+
+def memo_in(memo: RunMemo | None, adapter: object, batch: str) -> BatchMemo:
+    """The adapter's BatchMemo for `batch` in the caller's run, or an empty one that nothing follows (no run)."""
+    return memo.of(adapter, batch) if memo is not None else BatchMemo()
 
 
 class OneTypeAdapter:
@@ -213,8 +246,9 @@ class BatchStatus(Protocol):
     """Adapters whose service describes many backups in one call: tracking asks for a page of jobs at once
     instead of once per job."""
 
-    def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
-        """The progress of each backup asked for; one that no longer exists is FAILED, as backup_status says."""
+    def backup_statuses(self, native_ids: list[str], *, memo: RunMemo | None = None) -> dict[str, Progress]:
+        """The progress of each backup asked for; one that no longer exists is FAILED, as backup_status says. What
+        the call described is kept in `memo` for the run's later calls (describe_many, restore_metadata)."""
 
 
 @runtime_checkable
@@ -232,8 +266,9 @@ class BatchDescribe(Protocol):
     """Adapters whose service describes many resources in one call: a completed page of jobs has its sources
     (encryption, restore metadata) described at once instead of once per job."""
 
-    def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
-        """The resources asked for that still exist, by ARN; one that is gone is simply absent."""
+    def describe_many(self, resource_arns: list[str], *, memo: RunMemo | None = None) -> dict[str, ResourceInfo]:
+        """The resources asked for that still exist, by ARN; one that is gone is simply absent. `memo`: the run's,
+        which this call may answer from (backup_statuses saw the sources) and fill (for restore_metadata)."""
 
 
 @dataclass(frozen=True)
@@ -252,7 +287,8 @@ class StartQuota(Protocol):
     """Adapters whose service bounds how many backups may run at once. Asked once per batch of jobs before any
     of them starts; a job that may not start waits in CREATED and is tried again within its start window."""
 
-    def start_capacity(self, resource_arns: list[str]) -> StartCapacity: ...
+    def start_capacity(self, resource_arns: list[str], *, memo: RunMemo | None = None) -> StartCapacity:
+        """What the call described is kept in `memo` for the run's start_backup calls."""
 
 
 @dataclass(frozen=True)

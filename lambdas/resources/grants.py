@@ -77,6 +77,12 @@ def keys_for_copies(label: str, service: str) -> tuple[Grant, ...]:
 
 EBS_VOLUMES = arn("ec2", "volume/*")
 EBS_SNAPSHOTS = arn("ec2", "snapshot/*", account="")  # snapshot and image ARNs carry no account id
+# Why those wildcards cannot be narrower (the wildcard_reasons of every type granting them).
+EBS_REASONS: dict[tuple[str, str], str] = {
+    ("ec2", "snapshot"): "EBS snapshots (the recovery points of EBS, EC2 and Storage Gateway) get ids from EC2 at "
+    "backup time; copies land in whatever Region a copy action names.",
+    ("ec2", "volume"): "The volumes plans select, and those restores create, are the user's and chosen at run time.",
+}
 
 
 def copy_snapshots() -> tuple[Grant, ...]:

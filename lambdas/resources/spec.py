@@ -104,14 +104,24 @@ class TypeSpec:
     # IAM per job (a name in JOBS): what the adapter's calls for that job need (the package's iam.py; the shared
     # blocks are lambdas/resources/grants.py). The stack turns them into statements (resource_access.py).
     iam: dict[str, tuple[Grant, ...]] = field(default_factory=dict)
-    # Why each wildcard resource of those grants cannot be narrower, for the cdk-nag findings the stack explains:
-    # (service, resource kind) -> reason, e.g. ("redshift", "cluster") -> "The clusters plans select...".
+    # Why each wildcard resource of those grants cannot be narrower, for the cdk-nag findings the stack explains
+    # (infrastructure/constructs/findings.py): (service, resource kind) -> reason, e.g. ("redshift", "cluster") ->
+    # "The clusters plans select...". Two types granting the same kind must give the same reason (a shared block's
+    # reasons live beside its grants, in lambdas/resources/grants.py or the family's iam.py).
     wildcard_reasons: dict[tuple[str, str], str] = field(default_factory=dict)
+    # What the local runtime needs to emulate the type where the emulator falls short or is laxer than AWS: dotted
+    # paths of modules under local/, each with a PATCHES patch set (local/patch_sets.py applies it), an
+    # install(host) stand-in (local/type_stand_ins.py installs it), or both; each module once, in the registry's
+    # order. Names, not imports: Lambda code never imports local/.
+    local_emulation: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = set(self.iam) - set(JOBS)
         if unknown:
             raise ValueError(f"{self.resource_type}: IAM for unknown jobs {sorted(unknown)}; jobs are {JOBS}")
+        outside = [module for module in self.local_emulation if not module.startswith("local.")]
+        if outside:
+            raise ValueError(f"{self.resource_type}: local emulation outside local/: {outside}")
 
 
 def native_type(

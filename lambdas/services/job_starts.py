@@ -16,7 +16,7 @@ from datetime import datetime
 from lambdas.common.observability import logger
 from lambdas.domain.errors import BackupError
 from lambdas.domain.jobs import BackupJob, BackupJobState
-from lambdas.resources.base import SOURCE_TAG, NativeBackup, StartQuota
+from lambdas.resources.base import SOURCE_TAG, NativeBackup, RunMemo, StartQuota
 from lambdas.resources.vault_storage import WorkBudget
 from lambdas.resources.waits import BackupMustWait
 from lambdas.services.context import ServiceContext
@@ -49,7 +49,8 @@ def start_jobs(
             left[job.BackupJobId] = _expire(ctx, job, now)
         else:
             candidates.append((job, just_created))
-    gate = _gate(ctx, [job for job, _ in candidates], now)
+    memo = RunMemo()  # what the gate's capacity calls described, for the starts that follow (start_backup)
+    gate = _gate(ctx, [job for job, _ in candidates], now, memo)
     running: list[tuple[BackupJob, BackupJob, NativeBackup]] = []
     for job, just_created in candidates:
         if job.BackupJobId in gate.running_already or (budget is not None and budget.exhausted):
@@ -59,7 +60,7 @@ def start_jobs(
         else:
             if budget is not None:
                 budget.spend()
-            moved, native = _begin(ctx, job, now, just_created)
+            moved, native = _begin(ctx, job, now, just_created, memo)
             if native is None:
                 left[job.BackupJobId] = moved
             else:
@@ -87,7 +88,7 @@ class _Gate:
     stale: dict[str, str]  # resource ARN -> the ended job whose claim is left over, taken over by the next job
 
 
-def _gate(ctx: ServiceContext, jobs: list[BackupJob], now: datetime) -> _Gate:
+def _gate(ctx: ServiceContext, jobs: list[BackupJob], now: datetime, memo: RunMemo) -> _Gate:
     """Which jobs may not start now, and why: one read of the resources' claims (and of the jobs holding them)
     and one capacity question per resource type for the whole batch."""
     if not jobs:
@@ -118,16 +119,16 @@ def _gate(ctx: ServiceContext, jobs: list[BackupJob], now: datetime) -> _Gate:
         if job.BackupJobId not in waits and job.BackupJobId not in running_already:
             by_type.setdefault(job.ResourceType, []).append(job)
     for resource_type, typed in by_type.items():
-        waits.update(_over_quota(ctx, resource_type, typed))
+        waits.update(_over_quota(ctx, resource_type, typed, memo))
     return _Gate(waits, frozenset(running_already), stale)
 
 
-def _over_quota(ctx: ServiceContext, resource_type: str, jobs: list[BackupJob]) -> dict[str, str]:
+def _over_quota(ctx: ServiceContext, resource_type: str, jobs: list[BackupJob], memo: RunMemo) -> dict[str, str]:
     adapter = ctx.adapters.for_type(resource_type)
     if not isinstance(adapter, StartQuota):
         return {}
     try:
-        capacity = adapter.start_capacity(list(dict.fromkeys(job.ResourceArn for job in jobs)))
+        capacity = adapter.start_capacity(list(dict.fromkeys(job.ResourceArn for job in jobs)), memo=memo)
     except Exception:  # noqa: BLE001 - unknown capacity: the native calls say no themselves if they must
         logger.exception("start capacity unknown", extra={"resource_type": resource_type})
         return {}
@@ -179,7 +180,7 @@ def _wait(ctx: ServiceContext, job: BackupJob, reason: str) -> BackupJob:
 
 
 def _begin(
-    ctx: ServiceContext, job: BackupJob, now: datetime, just_created: bool
+    ctx: ServiceContext, job: BackupJob, now: datetime, just_created: bool, memo: RunMemo
 ) -> tuple[BackupJob, NativeBackup | None]:
     """Starts (or adopts) the native backup: the RUNNING job to save with it, or the job as already saved
     (failed, left to retry) and no native backup."""
@@ -189,7 +190,7 @@ def _begin(
         native = None if just_created else adapter.find_backup(job.ResourceArn, job.BackupJobId)
         if native is None:
             tags = {**job.RecoveryPointTags, SOURCE_TAG: job.ResourceArn}
-            native = adapter.start_backup(job.ResourceArn, job.BackupJobId, tags)
+            native = adapter.start_backup(job.ResourceArn, job.BackupJobId, tags, memo=memo)
     except BackupError as error:
         return finish_job(ctx, job, BackupJobState.FAILED, now, error.message), None
     except BackupMustWait as refusal:

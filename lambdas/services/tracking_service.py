@@ -15,7 +15,7 @@ from lambdas.common.observability import logger, metrics
 from lambdas.domain.jobs import BackupJob, BackupJobState
 from lambdas.domain.lifecycle import calculate
 from lambdas.domain.recovery_points import RecoveryPoint
-from lambdas.resources.base import BatchDescribe, BatchStatus, DuplicateSweep, Phase, Progress, ResourceInfo
+from lambdas.resources.base import BatchDescribe, BatchStatus, DuplicateSweep, Phase, Progress, ResourceInfo, RunMemo
 from lambdas.resources.vault_storage import WorkBudget
 from lambdas.services import native_locks
 from lambdas.services.context import ServiceContext
@@ -105,7 +105,8 @@ def _track_page(
     together (start_jobs gates and batches them)."""
     result.examined += len(jobs)
     running = [job for job in jobs if job.State == BackupJobState.RUNNING and job.NativeBackupId]
-    known = _statuses(ctx, running, now)
+    memo = RunMemo()  # what the page's batch calls described, for the recovery points that follow
+    known = _statuses(ctx, running, now, memo)
     finished: list[tuple[BackupJob, Progress]] = []
     for job in running:
         try:
@@ -115,11 +116,11 @@ def _track_page(
             if progress.phase == Phase.COMPLETED and not _has_copies(job):
                 finished.append((job, progress))  # recorded together below
                 continue
-            result.count(track_job(ctx, job, now, progress, slots, coverage))
+            result.count(track_job(ctx, job, now, progress, slots, coverage, memo))
         except Exception as error:  # noqa: BLE001 - isolate each job; the failure is reported below
             logger.exception("tracking a job failed", extra={"backup_job_id": job.BackupJobId})
             result.errors.append(f"{job.BackupJobId}: {error}")
-    _complete_all(ctx, finished, now, result, coverage)
+    _complete_all(ctx, finished, now, result, memo, coverage)
     # After the running ones: a job waiting for the backup of its resource that just completed starts now.
     waiting = [job for job in jobs if job.State in (BackupJobState.CREATED, BackupJobState.PENDING)]
     try:
@@ -136,17 +137,18 @@ def _complete_all(
     finished: list[tuple[BackupJob, Progress]],
     now: datetime,
     result: TrackResult,
+    memo: RunMemo,
     coverage: RestoreTestCoverage | None = None,
 ) -> None:
     """Recovery points, protected resources and COMPLETED states of finished backups, several jobs to a
     transaction; a transaction that fails (one of its jobs moved meanwhile) is done again job by job."""
     if not finished:
         return
-    sources = _sources(ctx, [job for job, _ in finished])
+    sources = _sources(ctx, [job for job, _ in finished], memo)
     done: list[tuple[BackupJob, RecoveryPoint, BackupJob]] = []
     for job, progress in finished:
         try:
-            point = _new_recovery_point(ctx, job, progress.size_bytes, now, sources, coverage)
+            point = _new_recovery_point(ctx, job, progress.size_bytes, now, sources, coverage, memo)
         except Exception as error:  # noqa: BLE001 - isolate each job
             logger.exception("recording a backup failed", extra={"backup_job_id": job.BackupJobId})
             result.errors.append(f"{job.BackupJobId}: {error}")
@@ -205,7 +207,7 @@ def _complete_one(
     return _finish_completed(ctx, job, point.BackupSizeInBytes, now)
 
 
-def _sources(ctx: ServiceContext, jobs: list[BackupJob]) -> dict[str, ResourceInfo]:
+def _sources(ctx: ServiceContext, jobs: list[BackupJob], memo: RunMemo) -> dict[str, ResourceInfo]:
     """The backed-up resources, described once per type where the service describes many at once."""
     by_type: dict[str, list[str]] = {}
     for job in jobs:
@@ -215,13 +217,13 @@ def _sources(ctx: ServiceContext, jobs: list[BackupJob]) -> dict[str, ResourceIn
         adapter = ctx.adapters.for_type(resource_type)
         if isinstance(adapter, BatchDescribe):
             try:
-                found.update(adapter.describe_many(list(dict.fromkeys(arns))))
+                found.update(adapter.describe_many(list(dict.fromkeys(arns)), memo=memo))
             except Exception:  # noqa: BLE001 - each is then described on its own
                 logger.exception("batch describe failed", extra={"resource_type": resource_type})
     return found
 
 
-def _statuses(ctx: ServiceContext, jobs: list[BackupJob], now: datetime) -> dict[str, Progress]:
+def _statuses(ctx: ServiceContext, jobs: list[BackupJob], now: datetime, memo: RunMemo) -> dict[str, Progress]:
     """The progress of a page's RUNNING jobs, one call per type for the types whose service can describe many
     backups at once (BatchStatus); the others are asked job by job in track_job. Before that, a second backup
     a job made (a create whose answer was lost and that was sent again) is left over for Lifecycle to delete
@@ -246,7 +248,7 @@ def _statuses(ctx: ServiceContext, jobs: list[BackupJob], now: datetime) -> dict
         if not isinstance(adapter, BatchStatus):
             continue
         try:
-            known.update(adapter.backup_statuses(native_ids))
+            known.update(adapter.backup_statuses(native_ids, memo=memo))
         except Exception:  # noqa: BLE001 - each job is then asked on its own
             logger.exception("batch status failed", extra={"resource_type": resource_type})
     return known
@@ -259,6 +261,7 @@ def track_job(
     known: Progress | None = None,
     slots: CopySlots | None = None,
     coverage: RestoreTestCoverage | None = None,
+    memo: RunMemo | None = None,
 ) -> BackupJob:
     if job.State in (BackupJobState.CREATED, BackupJobState.PENDING):
         return start_job(ctx, job, now)
@@ -268,7 +271,7 @@ def track_job(
     # Polled before the completion window is judged: a backup that finished between two polls counts.
     progress = known or adapter.backup_status(job.NativeBackupId)
     if progress.phase == Phase.COMPLETED:
-        point = _new_recovery_point(ctx, job, progress.size_bytes, now, coverage=coverage)
+        point = _new_recovery_point(ctx, job, progress.size_bytes, now, coverage=coverage, memo=memo)
         if not _has_copies(job):
             return _complete_one(ctx, job, point, _completed(job, progress.size_bytes, now), now)
         point = _record_recovery_point(ctx, point)
@@ -307,9 +310,11 @@ def _new_recovery_point(
     now: datetime,
     described: dict[str, ResourceInfo] | None = None,
     coverage: RestoreTestCoverage | None = None,
+    memo: RunMemo | None = None,
 ) -> RecoveryPoint:
     """described: sources described already (a batch); the others are described here, one by one. coverage: the
-    run's restore testing selections (read here when not given)."""
+    run's restore testing selections (read here when not given). memo: what the run's batch calls saw, for
+    restore_metadata."""
     assert job.RecoveryPointArn and job.NativeBackupId
     adapter = ctx.adapters.for_type(job.ResourceType)
     vault = ctx.stores.vaults.cached_get(job.BackupVaultName)
@@ -341,7 +346,7 @@ def _new_recovery_point(
         Tags=job.RecoveryPointTags,
         BackupJobId=job.BackupJobId,
         NativeBackupId=job.NativeBackupId,
-        RestoreMetadata=adapter.restore_metadata(job.NativeBackupId, source),
+        RestoreMetadata=adapter.restore_metadata(job.NativeBackupId, source, memo=memo),
         ValidationRecord=_validation_record(ctx, job, source, coverage),
     )
     return point

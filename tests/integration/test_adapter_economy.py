@@ -92,18 +92,22 @@ def table(name: str, kms_key: str | None = None) -> str:
 
 def backup_cycle(adapter: Any, arns: list[str]) -> dict[str, tuple[Any, dict[str, str]]]:
     """What the services do for a page of scheduled jobs with the capabilities: capacity once for the batch,
-    each start, statuses and sources once for the page, restore metadata per job. ARN -> (source, metadata)."""
-    from lambdas.resources.base import BatchDescribe, BatchStatus, Phase, StartQuota
+    each start, statuses and sources once for the page, restore metadata per job, each run passing its memo from
+    the batch call to the calls that follow it (job_starts, tracking_service). ARN -> (source, metadata)."""
+    from lambdas.resources.base import BatchDescribe, BatchStatus, Phase, RunMemo, StartQuota
 
     assert isinstance(adapter, BatchStatus) and isinstance(adapter, BatchDescribe)
+    starts, page = RunMemo(), RunMemo()
     if isinstance(adapter, StartQuota):
-        capacity = adapter.start_capacity(arns)
+        capacity = adapter.start_capacity(arns, memo=starts)
         assert not capacity.busy and (capacity.room is None or capacity.room >= len(arns))
-    natives = {arn: adapter.start_backup(arn, f"JOB-{n}", {"plan": "daily"}) for n, arn in enumerate(arns)}
-    statuses = adapter.backup_statuses([native.native_id for native in natives.values()])
+    natives = {arn: adapter.start_backup(arn, f"JOB-{n}", {"plan": "daily"}, memo=starts) for n, arn in enumerate(arns)}
+    statuses = adapter.backup_statuses([native.native_id for native in natives.values()], memo=page)
     assert {progress.phase for progress in statuses.values()} == {Phase.COMPLETED}
-    sources = adapter.describe_many(arns)
-    return {arn: (sources[arn], adapter.restore_metadata(natives[arn].native_id, sources[arn])) for arn in arns}
+    sources = adapter.describe_many(arns, memo=page)
+    return {
+        arn: (sources[arn], adapter.restore_metadata(natives[arn].native_id, sources[arn], memo=page)) for arn in arns
+    }
 
 
 @pytest.mark.parametrize("kind", ["EBS", "EC2", "DynamoDB", "RDS", "Aurora"])

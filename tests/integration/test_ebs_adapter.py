@@ -312,7 +312,7 @@ def test_given_many_snapshots_when_their_status_is_asked_at_once_then_one_call_a
     ec2: Any, adapter: Any
 ) -> None:
     from lambdas.common import aws
-    from lambdas.resources.base import Phase
+    from lambdas.resources.base import Phase, RunMemo
 
     # Given three snapshots, one of which has been deleted meanwhile
     snapshots = [ec2.create_snapshot(VolumeId=make_volume(ec2)[0])["SnapshotId"] for _ in range(3)]
@@ -320,18 +320,21 @@ def test_given_many_snapshots_when_their_status_is_asked_at_once_then_one_call_a
     calls: list[str] = []
     stop = aws.listen_to_calls(lambda service, operation, *_: calls.append(operation))
     try:
-        # When their statuses are asked together
-        statuses = adapter.backup_statuses(snapshots)
+        # When their statuses are asked together, in one run
+        run = RunMemo()
+        statuses = adapter.backup_statuses(snapshots, memo=run)
         # Then the two that exist are COMPLETED and the gone one FAILED, as backup_status would say
         assert [statuses[s].phase for s in snapshots] == [Phase.COMPLETED, Phase.COMPLETED, Phase.FAILED]
         # and a page of ids cost one call, plus one per id when a gone id spoiled the page
         assert calls.count("DescribeSnapshots") == 1 + len(snapshots)
-        # and the restore metadata of a snapshot just described needs no describe of its own
+        # and the restore metadata of a snapshot the run just described needs no describe of its own
         calls.clear()
         volume_id = ec2.describe_snapshots(SnapshotIds=[snapshots[0]])["Snapshots"][0]["VolumeId"]
         source = adapter.describe(f"arn:aws:ec2:{REGION}:{ACCOUNT}:volume/{volume_id}")
         calls.clear()
-        metadata = adapter.restore_metadata(snapshots[0], source)
+        metadata = adapter.restore_metadata(snapshots[0], source, memo=run)
         assert calls == [] and metadata["availabilityZone"] == "us-east-1b"
+        # but another run (no memo) describes it again: nothing seen outlives the run that saw it
+        assert adapter.restore_metadata(snapshots[0], source) == metadata and calls == ["DescribeSnapshots"]
     finally:
         stop()

@@ -192,22 +192,29 @@ def test_given_a_db_instance_being_backed_up_when_a_batch_asks_then_it_is_busy_a
 ) -> None:
     from moto.rds.models import rds_backends
 
+    from lambdas.resources.base import RunMemo
+
     rds = boto3.client("rds", region_name=REGION)
     busy, free = db_instance(rds, "db-busy"), db_instance(rds, "db-free")
     # Given RDS is snapshotting one instance already (its status is backing-up)
     rds_backends[ACCOUNT][REGION].databases["db-busy"].status = "backing-up"
     adapter = rds_adapter()
 
-    # When the batch's capacity is asked, then the free instance's backup starts
-    capacity = adapter.start_capacity([busy, free])
+    # When the batch's capacity is asked, then the free instance's backup starts, both in one run
+    run = RunMemo()
+    capacity = adapter.start_capacity([busy, free], memo=run)
     aws_calls.clear()
-    adapter.start_backup(free, "JOB-1", {})
+    adapter.start_backup(free, "JOB-1", {}, memo=run)
 
     # Then the instance being backed up waits, saying why
     assert set(capacity.busy) == {busy}
     assert "already being backed up" in capacity.busy[busy]
-    # and the start used the batch's description of the instance instead of describing it again
+    # and the start used the run's description of the instance instead of describing it again
     assert aws_calls == Counter({"CreateDBSnapshot": 1})
+    # while a start outside that run describes the instance itself
+    aws_calls.clear()
+    adapter.start_backup(free, "JOB-2", {})
+    assert aws_calls == Counter({"DescribeDBInstances": 1, "CreateDBSnapshot": 1})
 
 
 def test_given_aurora_clusters_when_a_batch_asks_then_the_cluster_quota_and_a_cluster_backing_up_are_told(

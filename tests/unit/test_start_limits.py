@@ -10,7 +10,7 @@ from typing import Any
 
 from lambdas.domain.jobs import BackupJob, BackupJobState
 from lambdas.domain.plans import BackupPlan
-from lambdas.resources.base import StartCapacity
+from lambdas.resources.base import RunMemo, StartCapacity
 from lambdas.resources.registry import AdapterRegistry
 from lambdas.resources.waits import BackupMustWait
 from lambdas.services import plan_service, scheduled_backups, vault_service
@@ -28,7 +28,7 @@ class QuotaEbs(FakeEbs):
     busy: dict[str, str] = field(default_factory=dict)
     asked: list[list[str]] = field(default_factory=list)
 
-    def start_capacity(self, resource_arns: list[str]) -> StartCapacity:
+    def start_capacity(self, resource_arns: list[str], *, memo: RunMemo | None = None) -> StartCapacity:
         self.asked.append(resource_arns)
         return StartCapacity(busy=dict(self.busy), room=self.room, room_reason="quota reached (test)")
 
@@ -179,7 +179,7 @@ def test_given_a_stale_created_view_of_a_job_already_running_then_it_is_not_star
 class RefusingEbs(FakeEbs):
     """EBS whose CreateSnapshot says the volume has too many pending snapshots."""
 
-    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> Any:
+    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str], *, memo: RunMemo | None = None) -> Any:
         raise BackupMustWait(f"{resource_arn} already has 5 pending snapshots; the backup waits for one to complete")
 
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from lambdas.resources.rds_family.spec import cluster_type
+from lambdas.resources.rds_family.spec import LOCAL_EMULATION, cluster_type
 
-AURORA = cluster_type("Aurora", package="lambdas.resources.aurora", owns_cluster_arns=True, concurrent_copies=20)
+AURORA = cluster_type(
+    "Aurora",
+    package="lambdas.resources.aurora",
+    owns_cluster_arns=True,
+    concurrent_copies=20,
+    local_emulation=LOCAL_EMULATION,
+)

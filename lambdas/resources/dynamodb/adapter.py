@@ -7,9 +7,10 @@ and naming the alternatives (a global table replica, or an export to S3 that Str
 
 Economy: a backup's DescribeBackup says what tracking and its recovery point need of the table as the backup saw
 it (SourceTableDetails: name, size; SourceTableFeatureDetails: the SSE key). backup_statuses keeps the page's
-descriptions, and describe_many and restore_metadata answer from them without a call of their own. DynamoDB
-lists no more than one backup per call by id (ListBackups lists a table's or an account's backups by time, which
-at scale pages through many other jobs' backups), so status stays one DescribeBackup per job."""
+descriptions in the run's memo, and describe_many and restore_metadata, given that memo, answer from them without a
+call of their own. DynamoDB lists no more than one backup per call by id (ListBackups lists a table's or an
+account's backups by time, which at scale pages through many other jobs' backups), so status stays one
+DescribeBackup per job."""
 
 from __future__ import annotations
 
@@ -21,11 +22,21 @@ from botocore.exceptions import ClientError
 
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
-from lambdas.resources.base import BatchMemo, NativeBackup, NativeRestore, OneTypeAdapter, Phase, Progress, ResourceInfo
+from lambdas.resources.base import (
+    NativeBackup,
+    NativeRestore,
+    OneTypeAdapter,
+    Phase,
+    Progress,
+    ResourceInfo,
+    RunMemo,
+    memo_in,
+)
 from lambdas.resources.dynamodb.spec import DYNAMODB
 from lambdas.resources.snapshot_engine import refused_as, unless_gone
 from lambdas.resources.spec import AdapterContext
 
+_BACKUPS = "backups"  # backup_statuses' BackupDescriptions by ARN, in the run's memo
 _TABLE_NAME = re.compile(r"^[a-zA-Z0-9_.\-]{3,255}$")
 
 
@@ -55,7 +66,6 @@ class DynamoDbAdapter(OneTypeAdapter):
     def __init__(self, dynamodb: Callable[[], Any], region: str, account: str) -> None:
         self._dynamodb = dynamodb
         super().__init__(DYNAMODB, region, account)
-        self._seen = BatchMemo()  # backup_statuses' BackupDescriptions by ARN, for describe_many and restore_metadata
 
     def _table_arn(self, name: str) -> str:
         return self._arn_here("dynamodb", f"table/{name}")
@@ -86,13 +96,13 @@ class DynamoDbAdapter(OneTypeAdapter):
         tags = self._dynamodb().list_tags_of_resource(ResourceArn=table["TableArn"]).get("Tags", [])
         return self._info(table, {tag["Key"]: tag["Value"] for tag in tags})
 
-    def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
-        """A table one of the backups just tracked is of is described as that backup saw it (no call, and its
-        encryption is the backup's); another with DescribeTable. Tags are left out (ListTagsOfResource is a call
-        per table): describe gives them."""
+    def describe_many(self, resource_arns: list[str], *, memo: RunMemo | None = None) -> dict[str, ResourceInfo]:
+        """A table one of the backups the run just tracked (backup_statuses, in `memo`) is of is described as that
+        backup saw it (no call, and its encryption is the backup's); another with DescribeTable. Tags are left out
+        (ListTagsOfResource is a call per table): describe gives them."""
         by_table = {
             description["SourceTableDetails"]["TableArn"]: description
-            for description in sorted(self._seen.seen(), key=_created)
+            for description in sorted(memo_in(memo, self, _BACKUPS).seen(), key=_created)
             if (description.get("SourceTableDetails") or {}).get("TableArn")
         }
         found: dict[str, ResourceInfo] = {}
@@ -128,7 +138,9 @@ class DynamoDbAdapter(OneTypeAdapter):
                 return None
             request["ExclusiveStartBackupArn"] = response["LastEvaluatedBackupArn"]
 
-    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+    def start_backup(
+        self, resource_arn: str, job_id: str, tags: dict[str, str], *, memo: RunMemo | None = None
+    ) -> NativeBackup:
         name = parse_arn(resource_arn).resource_id
         details = self._dynamodb().create_backup(TableName=name, BackupName=backup_name(job_id))["BackupDetails"]
         return NativeBackup(details["BackupArn"], details["BackupArn"])
@@ -143,15 +155,15 @@ class DynamoDbAdapter(OneTypeAdapter):
     def backup_status(self, native_id: str) -> Progress:
         return _progress(self._backup(native_id), native_id)
 
-    def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
-        """One DescribeBackup each, kept for describe_many and restore_metadata (module docstring)."""
+    def backup_statuses(self, native_ids: list[str], *, memo: RunMemo | None = None) -> dict[str, Progress]:
+        """One DescribeBackup each, kept in `memo` for describe_many and restore_metadata (module docstring)."""
         described: dict[str, dict[str, Any] | None] = {}
 
         def describe() -> dict[str, dict[str, Any]]:
             described.update((native_id, self._backup(native_id)) for native_id in native_ids)
             return {native_id: found for native_id, found in described.items() if found is not None}
 
-        self._seen.remember(describe)
+        memo_in(memo, self, _BACKUPS).remember(describe)
         return {native_id: _progress(found, native_id) for native_id, found in described.items()}
 
     def delete_backup(self, native_id: str) -> None:
@@ -166,9 +178,12 @@ class DynamoDbAdapter(OneTypeAdapter):
         needs its advanced backups, which Strongroom does not make): the setting is ignored."""
         return False
 
-    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+    def restore_metadata(
+        self, native_id: str, source: ResourceInfo | None, *, memo: RunMemo | None = None
+    ) -> dict[str, str]:
         description = (
-            self._seen.take(native_id) or self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"]
+            memo_in(memo, self, _BACKUPS).take(native_id)
+            or self._dynamodb().describe_backup(BackupArn=native_id)["BackupDescription"]
         )
         table_name = description["SourceTableDetails"]["TableName"]
         return {"targetTableName": table_name, "originalTableName": table_name}

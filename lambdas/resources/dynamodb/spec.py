@@ -19,4 +19,9 @@ DYNAMODB = native_type(
     manageable=True,
     imports_native_backups=True,
     iam=IAM,
+    wildcard_reasons={
+        ("dynamodb", "table"): "The tables plans select, their backups (table/*/backup/*) and the tables restores "
+        "create are named at run time; a copy reaches Strongroom's catalog table of its destination Region.",
+    },
+    local_emulation=("local.adapter_gaps",),  # DescribeBackup's SourceTableFeatureDetails and BillingMode
 )

@@ -18,7 +18,6 @@ from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFou
 from lambdas.resources.base import (
     JOB_TAG,
     RESTORE_TAG,
-    BatchMemo,
     CopySource,
     NativeBackup,
     NativeRestore,
@@ -26,7 +25,9 @@ from lambdas.resources.base import (
     Phase,
     Progress,
     ResourceInfo,
+    RunMemo,
     StartCapacity,
+    memo_in,
 )
 from lambdas.resources.ebs.spec import EBS
 from lambdas.resources.ebs_snapshots import (
@@ -45,6 +46,7 @@ from lambdas.resources.waits import PENDING_SNAPSHOTS_PER_VOLUME, BackupMustWait
 
 STATUS_PAGE = 200  # snapshot ids per DescribeSnapshots call when tracking many jobs
 _FILTER_VALUES = 200  # the most values one EC2 filter takes
+_SNAPSHOTS = "snapshots"  # backup_statuses' snapshots by id, in the run's memo, for restore_metadata
 
 
 def _volume_details(volume: dict[str, Any]) -> dict[str, str]:
@@ -59,7 +61,6 @@ class EbsAdapter(OneSnapshotPoint, OneTypeAdapter):
     def __init__(self, ec2: Callable[[], Any], region: str, account: str) -> None:
         self._ec2 = ec2
         super().__init__(EBS, region, account)
-        self._described = BatchMemo()  # backup_statuses' snapshots, for restore_metadata
 
     def _volume_arn(self, volume_id: str) -> str:
         return self._arn_here("ec2", f"volume/{volume_id}")
@@ -84,7 +85,7 @@ class EbsAdapter(OneSnapshotPoint, OneTypeAdapter):
             volumes = self._ec2().describe_volumes(VolumeIds=[volume_id])["Volumes"]
         return self._info(volumes[0])
 
-    def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
+    def describe_many(self, resource_arns: list[str], *, memo: RunMemo | None = None) -> dict[str, ResourceInfo]:
         """One DescribeVolumes per 200 volumes, by a volume-id filter (VolumeIds would fail the whole call for
         one volume gone)."""
         by_id = {parse_arn(arn).resource_id: arn for arn in resource_arns}
@@ -96,7 +97,7 @@ class EbsAdapter(OneSnapshotPoint, OneTypeAdapter):
     def _volumes_filtered(self, name: str, values: list[str]) -> Iterator[dict[str, Any]]:
         return filtered(self._ec2(), "describe_volumes", "Volumes", name, values, _FILTER_VALUES)
 
-    def start_capacity(self, resource_arns: list[str]) -> StartCapacity:
+    def start_capacity(self, resource_arns: list[str], *, memo: RunMemo | None = None) -> StartCapacity:
         """EC2 takes at most 5 pending snapshots of one volume: those of the batch's volumes are counted with one
         DescribeSnapshots (per 200 volumes), and a volume at the limit is busy. No account-wide room."""
         by_id = {parse_arn(arn).resource_id: arn for arn in resource_arns}
@@ -123,7 +124,9 @@ class EbsAdapter(OneSnapshotPoint, OneTypeAdapter):
             for volume in page["Volumes"]:
                 yield self._info(volume)
 
-    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+    def start_backup(
+        self, resource_arn: str, job_id: str, tags: dict[str, str], *, memo: RunMemo | None = None
+    ) -> NativeBackup:
         volume_id = parse_arn(resource_arn).resource_id
         try:
             snapshot = self._ec2().create_snapshot(
@@ -149,10 +152,11 @@ class EbsAdapter(OneSnapshotPoint, OneTypeAdapter):
     def backup_status(self, native_id: str) -> Progress:
         return snapshot_progress(self._one_snapshot(native_id), native_id)
 
-    def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
+    def backup_statuses(self, native_ids: list[str], *, memo: RunMemo | None = None) -> dict[str, Progress]:
         """DescribeSnapshots by id, a page of ids per call; one id gone fails the whole call in EC2, so those
-        are asked for again one by one."""
-        self._described.forget()  # never an older batch's, if a call below fails
+        are asked for again one by one. The snapshots are kept in `memo` for restore_metadata."""
+        seen = memo_in(memo, self, _SNAPSHOTS)
+        seen.forget()  # never an older batch's, if a call below fails
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(native_ids), STATUS_PAGE):
             ids = native_ids[start : start + STATUS_PAGE]
@@ -166,7 +170,7 @@ class EbsAdapter(OneSnapshotPoint, OneTypeAdapter):
                     snapshot = self._one_snapshot(native_id)
                     if snapshot is not None:
                         found[native_id] = snapshot
-        self._described.remember(lambda: found)
+        seen.remember(lambda: found)
         return {native_id: snapshot_progress(found.get(native_id), native_id) for native_id in native_ids}
 
     def find_duplicates(self, owners: dict[str, str]) -> list[NativeBackup]:
@@ -195,9 +199,12 @@ class EbsAdapter(OneSnapshotPoint, OneTypeAdapter):
         snapshot_id = copy_snapshot(self._ec2(), source, description, kms_key_arn, {**tags, JOB_TAG: copy_job_id})
         return NativeBackup(snapshot_id, self._snapshot_arn(snapshot_id))
 
-    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+    def restore_metadata(
+        self, native_id: str, source: ResourceInfo | None, *, memo: RunMemo | None = None
+    ) -> dict[str, str]:
         snapshot = (
-            self._described.take(native_id) or self._ec2().describe_snapshots(SnapshotIds=[native_id])["Snapshots"][0]
+            memo_in(memo, self, _SNAPSHOTS).take(native_id)
+            or self._ec2().describe_snapshots(SnapshotIds=[native_id])["Snapshots"][0]
         )
         metadata = {
             "volumeId": snapshot["VolumeId"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lambdas.resources.ebs.iam import IAM
+from lambdas.resources.grants import EBS_REASONS
 from lambdas.resources.spec import native_type
 
 EBS = native_type(
@@ -15,4 +16,7 @@ EBS = native_type(
     start_quota="5 pending snapshots per volume (SnapshotCreationPerVolumeRateExceeded)",
     imports_native_backups=True,
     iam=IAM,
+    wildcard_reasons=EBS_REASONS,
+    # Copies of shared snapshots, DescribeSnapshots and tags at scale, snapshot locks (each module says why).
+    local_emulation=("local.copy_gaps", "local.ec2_gaps", "local.snapshot_locks"),
 )

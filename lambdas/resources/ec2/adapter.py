@@ -39,6 +39,8 @@ from lambdas.resources.base import (
     Phase,
     Progress,
     ResourceInfo,
+    RunMemo,
+    memo_in,
 )
 from lambdas.resources.ebs_snapshots import ebs_tags
 from lambdas.resources.ec2 import images as amis
@@ -46,6 +48,7 @@ from lambdas.resources.ec2.copies import Ec2Copies, image_name
 from lambdas.resources.ec2.restore import (
     GIB,
     LIVE_STATES,
+    SEEN_IMAGES,
     Ec2Restores,
     _launch_settings,
 )
@@ -70,8 +73,6 @@ class Ec2Adapter(Ec2Restores, Ec2Copies, OneTypeAdapter):
         self._ec2 = ec2
         self._iam = iam  # reads instance profiles; without it no restore may name one
         super().__init__(EC2, region, account)
-        # The AMIs the last status call described, kept for the restore metadata that follows it.
-        self._seen_images: dict[str, dict[str, Any]] = {}
 
     def _instance_arn(self, instance_id: str) -> str:
         return self._arn_here("ec2", f"instance/{instance_id}")
@@ -125,7 +126,7 @@ class Ec2Adapter(Ec2Restores, Ec2Copies, OneTypeAdapter):
             raise ResourceNotFoundException(f"EC2 instance {resource_arn} does not exist or is terminated")
         return self._info(instance, self._volumes([instance_id])[instance_id])
 
-    def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
+    def describe_many(self, resource_arns: list[str], *, memo: RunMemo | None = None) -> dict[str, ResourceInfo]:
         """A filter on instance ids, not InstanceIds: one id gone would fail the whole call. 100 ids a call, as
         the volume lookup that follows filters on them (a filter takes at most 200 values)."""
         by_id = {parse_arn(arn).resource_id: arn for arn in resource_arns}
@@ -223,7 +224,9 @@ class Ec2Adapter(Ec2Restores, Ec2Copies, OneTypeAdapter):
                     image_ids.add(found.group(1))
         return image_ids
 
-    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+    def start_backup(
+        self, resource_arn: str, job_id: str, tags: dict[str, str], *, memo: RunMemo | None = None
+    ) -> NativeBackup:
         """CreateImage alone: the AMI's snapshots are tagged once it is available (module docstring)."""
         instance_id = parse_arn(resource_arn).resource_id
         name = image_name(job_id)
@@ -251,10 +254,12 @@ class Ec2Adapter(Ec2Restores, Ec2Copies, OneTypeAdapter):
     def backup_status(self, native_id: str) -> Progress:
         return self.backup_statuses([native_id])[native_id]
 
-    def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
+    def backup_statuses(self, native_ids: list[str], *, memo: RunMemo | None = None) -> dict[str, Progress]:
         """One DescribeImages and one DescribeSnapshots a page (filters on ids, not ImageIds and SnapshotIds: one
-        id gone would fail the whole call); a completed AMI's snapshots that lack its tags get them."""
-        self._seen_images = {}  # never an older batch's, if a call below fails
+        id gone would fail the whole call); a completed AMI's snapshots that lack its tags get them. The AMIs are
+        kept in `memo` for restore_metadata."""
+        seen = memo_in(memo, self, SEEN_IMAGES)
+        seen.forget()  # never an older batch's, if a call below fails
         images = self._images(native_ids)
         wanted = [
             i
@@ -263,7 +268,7 @@ class Ec2Adapter(Ec2Restores, Ec2Copies, OneTypeAdapter):
             for i in amis.snapshot_ids(image)
         ]
         snapshots = self._snapshots(wanted)
-        self._seen_images = images
+        seen.remember(lambda: images)
         return {native_id: self._progress(native_id, images.get(native_id), snapshots) for native_id in native_ids}
 
     def _progress(self, native_id: str, image: dict[str, Any] | None, snapshots: dict[str, dict[str, Any]]) -> Progress:

@@ -12,12 +12,13 @@ from botocore.exceptions import ClientError
 
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException
-from lambdas.resources.base import RESTORE_TAG, NativeRestore, Phase, Progress, ResourceInfo
+from lambdas.resources.base import RESTORE_TAG, NativeRestore, Phase, Progress, ResourceInfo, RunMemo, memo_in
 from lambdas.resources.ec2.iam import RESTORE_ROLE_PATH
 from lambdas.resources.restore_metadata import flag, json_list, json_value, metadata_value
 from lambdas.resources.snapshot_engine import error_code, tag_list
 
 GIB = 1024**3
+SEEN_IMAGES = "images"  # backup_statuses' AMIs by id, in the run's memo, for restore_metadata
 LIVE_STATES = ("pending", "running", "stopping", "stopped")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
 _BOOLEAN_KEYS = ("EbsOptimized", "RequireIMDSv2", "DisableApiTermination")
@@ -70,7 +71,6 @@ class Ec2Restores:
     # Provided by Ec2Adapter, which takes these methods (declared here for the type checker).
     _ec2: Callable[[], Any]
     _iam: Callable[[], Any] | None
-    _seen_images: dict[str, dict[str, Any]]
 
     def _image(self, image_id: str) -> dict[str, Any] | None:
         raise NotImplementedError
@@ -84,16 +84,19 @@ class Ec2Restores:
     def _volumes(self, instance_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         raise NotImplementedError
 
-    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+    def restore_metadata(
+        self, native_id: str, source: ResourceInfo | None, *, memo: RunMemo | None = None
+    ) -> dict[str, str]:
         """The source instance's launch settings, read when the backup completes (AWS Backup's keys): those its
-        description just read (`source.details`), else the instance's, described now."""
+        description just read (`source.details`), else the instance's, described now (its AMI as the run's status
+        call saw it, in `memo`)."""
         metadata = {"WindowsVSS": WINDOWS_VSS}
         if source is not None and source.details.get("InstanceType"):
             return {**metadata, **source.details}
         if source is not None:
             instance_id: str | None = parse_arn(source.arn).resource_id
         else:
-            image = self._seen_images.get(native_id) or self._image(native_id)
+            image = memo_in(memo, self, SEEN_IMAGES).take(native_id) or self._image(native_id)
             instance_id = (image or {}).get("SourceInstanceId")
         instance = self._instance(instance_id) if instance_id else None
         if instance is None:

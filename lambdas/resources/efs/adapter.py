@@ -19,6 +19,7 @@ from lambdas.resources.base import (
     Phase,
     Progress,
     ResourceInfo,
+    RunMemo,
 )
 from lambdas.resources.efs.mover import MoveRequest, MoverLauncher, mover_function_name
 from lambdas.resources.efs.restore_plan import EfsRestorePlan, restore_plan
@@ -134,7 +135,9 @@ class EfsAdapter(VaultPoints[EfsPointState, EfsRestoreState]):
 
     # backup
 
-    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+    def start_backup(
+        self, resource_arn: str, job_id: str, tags: dict[str, str], *, memo: RunMemo | None = None
+    ) -> NativeBackup:
         file_system_id = parse_arn(resource_arn).resource_id
         fs = self._file_system(file_system_id)
         if fs is None:
@@ -255,7 +258,9 @@ class EfsAdapter(VaultPoints[EfsPointState, EfsRestoreState]):
 
     # restore
 
-    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+    def restore_metadata(
+        self, native_id: str, source: ResourceInfo | None, *, memo: RunMemo | None = None
+    ) -> dict[str, str]:
         state = self._load_point(native_id)
         recorded = state.file_system if state else None
         file_system_id = state.file_system_id if state else None

@@ -29,4 +29,8 @@ EFS = native_type(
     supports_cold_storage=True,  # the file contents in the vault bucket go to S3 Glacier Instant Retrieval
     manageable=True,
     iam=IAM,
+    wildcard_reasons={
+        ("elasticfilesystem", "file-system"): "Restores create new EFS file systems, with ids EFS chooses.",
+        ("lambda", "function"): "EFS movers are the functions named strongroom-efs-mover-<file system id>.",
+    },
 )

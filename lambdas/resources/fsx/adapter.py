@@ -36,6 +36,7 @@ from lambdas.resources.base import (
     Phase,
     Progress,
     ResourceInfo,
+    RunMemo,
 )
 from lambdas.resources.fsx.restore import GIB, FsxRestores, _code, _tags, request_token
 from lambdas.resources.fsx.spec import FSX
@@ -131,7 +132,9 @@ class FsxAdapter(FsxRestores, OneTypeAdapter):
     def _all_backups(self) -> Iterator[dict[str, Any]]:
         return listed(self._fsx().describe_backups, "Backups", "NextToken")
 
-    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+    def start_backup(
+        self, resource_arn: str, job_id: str, tags: dict[str, str], *, memo: RunMemo | None = None
+    ) -> NativeBackup:
         info = self._file_system(self._file_system_id(resource_arn))
         if info is None:
             raise ResourceNotFoundException(f"FSx file system {resource_arn} does not exist")

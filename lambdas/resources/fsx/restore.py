@@ -11,7 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError, ParamValidationError
 
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
-from lambdas.resources.base import RESTORE_TAG, NativeRestore, Phase, Progress, ResourceInfo
+from lambdas.resources.base import RESTORE_TAG, NativeRestore, Phase, Progress, ResourceInfo, RunMemo
 
 GIB = 1024**3
 _SUBNET = re.compile(r"^subnet-[0-9a-f]{8,}$")
@@ -100,7 +100,9 @@ class FsxRestores:
     def _file_systems(self) -> Iterator[dict[str, Any]]:
         raise NotImplementedError
 
-    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+    def restore_metadata(
+        self, native_id: str, source: ResourceInfo | None, *, memo: RunMemo | None = None
+    ) -> dict[str, str]:
         backup = self._backup(native_id)
         if backup is None:
             raise ResourceNotFoundException(f"FSx backup {native_id} does not exist")

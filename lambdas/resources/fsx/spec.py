@@ -16,4 +16,9 @@ FSX = native_type(
     concurrent_copies=5,
     imports_native_backups=True,
     iam=IAM,
+    wildcard_reasons={
+        ("fsx", "file-system"): "The FSx file systems plans select, and those restores create, are chosen at run time.",
+        ("fsx", "backup"): "FSx backups are recovery points with ids FSx chooses; copies land in any Region.",
+    },
+    local_emulation=("local.fakes.fsx.stand_in",),  # moto's FSx lacks restores from backups and copies
 )

@@ -29,8 +29,16 @@ from typing import Any
 
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException
-from lambdas.resources.base import RESTORE_TAG, BatchMemo, NativeBackup, NativeRestore, ResourceInfo, StartCapacity
-from lambdas.resources.rds_family.adapter import RdsFamilyAdapter, family_calls
+from lambdas.resources.base import (
+    RESTORE_TAG,
+    NativeBackup,
+    NativeRestore,
+    ResourceInfo,
+    RunMemo,
+    StartCapacity,
+    memo_in,
+)
+from lambdas.resources.rds_family.adapter import SEEN_RESOURCES, RdsFamilyAdapter, family_calls
 from lambdas.resources.rds_family.common import (
     busy_resources,
     check_identifier,
@@ -41,6 +49,7 @@ from lambdas.resources.restore_metadata import flag, json_list, metadata_value
 from lambdas.resources.snapshot_engine import tag_list
 from lambdas.resources.spec import AdapterContext
 
+_SEEN_FOR_START = "instances for starts"  # start_capacity's, in the run's memo, for start_backup
 _INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9-]+(\.[a-z0-9-]+)?$")
 _FAILED_STATES = frozenset(
     {
@@ -82,25 +91,26 @@ class RdsAdapter(RdsFamilyAdapter):
 
     def __init__(self, rds: Callable[[], Any], region: str, account: str) -> None:
         super().__init__(INSTANCES, rds, region, account)
-        self._described_for_start = BatchMemo()  # start_capacity's, for start_backup
 
     def resource_type_for(self, resource_arn: str) -> str:
         return self.resource_type
 
-    def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
-        seen = self._seen_resources.remember(lambda: self._resources(resource_arns))
+    def describe_many(self, resource_arns: list[str], *, memo: RunMemo | None = None) -> dict[str, ResourceInfo]:
+        seen = memo_in(memo, self, SEEN_RESOURCES).remember(lambda: self._resources(resource_arns))
         return {
             arn: self._info(seen[identifier], self.resource_type)
             for arn in resource_arns
             if (identifier := parse_arn(arn).resource_id) in seen
         }
 
-    def start_capacity(self, resource_arns: list[str]) -> StartCapacity:
+    def start_capacity(self, resource_arns: list[str], *, memo: RunMemo | None = None) -> StartCapacity:
         """The RDS manual snapshot quota (one DescribeAccountAttributes) and the instances being backed up
-        already (one DescribeDBInstances per 100, whose answers start_backup uses instead of describing again)."""
-        self._described_for_start.forget()  # never an older batch's, if a call below fails
+        already (one DescribeDBInstances per 100, kept in `memo`: start_backup uses them instead of describing
+        again)."""
+        seen = memo_in(memo, self, _SEEN_FOR_START)
+        seen.forget()  # never an older batch's, if a call below fails
         room, reason = snapshot_room(self._rds(), "ManualSnapshots", "manual snapshot")
-        instances = self._described_for_start.remember(lambda: self._resources(resource_arns))
+        instances = seen.remember(lambda: self._resources(resource_arns))
         by_arn = {arn: instances.get(parse_arn(arn).resource_id, {}) for arn in resource_arns}
         return StartCapacity(busy_resources(by_arn, "DBInstanceStatus", "DB instance"), room, reason)
 
@@ -114,9 +124,11 @@ class RdsAdapter(RdsFamilyAdapter):
 
     # backup
 
-    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+    def start_backup(
+        self, resource_arn: str, job_id: str, tags: dict[str, str], *, memo: RunMemo | None = None
+    ) -> NativeBackup:
         identifier = parse_arn(resource_arn).resource_id
-        instance = self._described_for_start.take(identifier) or self._existing(resource_arn)
+        instance = memo_in(memo, self, _SEEN_FOR_START).take(identifier) or self._existing(resource_arn)
         if instance.get("DBClusterIdentifier"):
             raise InvalidParameterValueException(
                 f"RDS DB instance {identifier} belongs to the cluster {instance['DBClusterIdentifier']}: "
@@ -126,10 +138,12 @@ class RdsAdapter(RdsFamilyAdapter):
 
     # restore
 
-    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+    def restore_metadata(
+        self, native_id: str, source: ResourceInfo | None, *, memo: RunMemo | None = None
+    ) -> dict[str, str]:
         """RestoreDBInstanceFromDBSnapshot's parameters as the source had them. DBInstanceIdentifier is the
         source's: a restore must name a new one while the source exists."""
-        snapshot = self._seen_snapshot(native_id)
+        snapshot = self._seen_snapshot(native_id, memo)
         identifier = snapshot.get("DBInstanceIdentifier") or (parse_arn(source.arn).resource_id if source else "")
         metadata: dict[str, str] = {"DBInstanceIdentifier": identifier}
         for key in ("Engine", "EngineVersion", "StorageType", "LicenseModel"):
@@ -140,7 +154,7 @@ class RdsAdapter(RdsFamilyAdapter):
             metadata["KmsKeyId"] = str(snapshot["KmsKeyId"])
         if snapshot.get("Port"):
             metadata["Port"] = str(snapshot["Port"])
-        instance = self._seen_resource(identifier)
+        instance = self._seen_resource(identifier, memo)
         if instance is None:
             return metadata
         metadata["DBInstanceClass"] = instance["DBInstanceClass"]

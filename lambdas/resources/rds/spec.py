@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lambdas.resources.rds_family.iam import IAM
+from lambdas.resources.rds_family.spec import LOCAL_EMULATION, WILDCARD_REASONS
 from lambdas.resources.spec import native_type
 
 RDS = native_type(
@@ -14,4 +15,6 @@ RDS = native_type(
     start_quota="the RDS manual snapshot quota; one snapshot at a time per instance",
     imports_native_backups=True,
     iam=IAM,
+    wildcard_reasons=WILDCARD_REASONS,
+    local_emulation=LOCAL_EMULATION,
 )

@@ -4,9 +4,10 @@ DBInstanceIdentifier and DBInstanceArn; describe_db_clusters -> DBClusters, with
 DBClusterArn), so each adapter states its names in an RdsResourceCalls and its snapshots' in a SnapshotCalls,
 and keeps only what truly differs: what a restore's metadata holds and how a restore is asked for.
 
-Batches: describe_many and backup_statuses describe a page of jobs at once; what they saw is kept in a
-BatchMemo (lambdas/resources/base.py) for restore_metadata, which follows them for the same jobs (each entry used
-once, never an older batch's). The instance adapter also keeps what start_capacity described for start_backup."""
+Batches: describe_many and backup_statuses describe a page of jobs at once; what they saw is kept in the caller's
+RunMemo (lambdas/resources/base.py) for restore_metadata, which follows them for the same jobs and is given the
+same memo (each entry used once, never an older batch's). The instance adapter also keeps what start_capacity
+described for start_backup, in the memo its caller gives both."""
 
 from __future__ import annotations
 
@@ -20,13 +21,14 @@ from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
 from lambdas.resources.base import (
     RESTORE_TAG,
-    BatchMemo,
     CopySource,
     NativeBackup,
     NativeRestore,
     Phase,
     Progress,
     ResourceInfo,
+    RunMemo,
+    memo_in,
 )
 from lambdas.resources.rds_family.common import (
     AUTOMATED_PREFIX,
@@ -42,6 +44,10 @@ from lambdas.resources.rds_family.common import (
 )
 from lambdas.resources.restore_metadata import metadata_value
 from lambdas.resources.snapshot_engine import SnapshotCalls, SnapshotEngine, refused_as, unless_gone
+
+# The batches whose answers a run's memo keeps for restore_metadata (and, for RDS instances, start_backup).
+SEEN_RESOURCES = "resources"  # describe_many's
+SEEN_SNAPSHOTS = "snapshots"  # backup_statuses'
 
 
 @dataclass(frozen=True)
@@ -146,8 +152,6 @@ class RdsFamilyAdapter:
         self._region = region
         self._account = account
         self._snapshots = SnapshotEngine(calls.snapshots, rds, region, account)
-        self._seen_resources = BatchMemo()  # describe_many's, for restore_metadata
-        self._seen_snapshots = BatchMemo()  # backup_statuses', for restore_metadata
 
     # resources
 
@@ -203,14 +207,15 @@ class RdsFamilyAdapter:
     def backup_status(self, native_id: str) -> Progress:
         return self._snapshots.backup_status(native_id)
 
-    def backup_statuses(self, native_ids: list[str]) -> dict[str, Progress]:
+    def backup_statuses(self, native_ids: list[str], *, memo: RunMemo | None = None) -> dict[str, Progress]:
+        """One describe per 100 snapshots; what it saw is kept in `memo` for restore_metadata."""
         calls = self.calls.snapshots
 
         def snapshots() -> dict[str, dict[str, Any]]:
             found = described(self._rds(), calls.describe, calls.listed, self.calls.snapshot_filter, native_ids)
             return {snapshot[calls.id_field]: snapshot for snapshot in found}
 
-        seen = self._seen_snapshots.remember(snapshots)
+        seen = memo_in(memo, self, SEEN_SNAPSHOTS).remember(snapshots)
         return {i: snapshot_progress(seen.get(i), self._snapshots.label(i)) for i in native_ids}
 
     def delete_backup(self, native_id: str) -> None:
@@ -241,13 +246,15 @@ class RdsFamilyAdapter:
 
     # restores
 
-    def _seen_snapshot(self, native_id: str) -> dict[str, Any]:
-        """The snapshot as the batch before described it, or as described now; {} once it is gone."""
-        return self._seen_snapshots.take(native_id) or self._snapshot(native_id) or {}
+    def _seen_snapshot(self, native_id: str, memo: RunMemo | None) -> dict[str, Any]:
+        """The snapshot as the run's batch before described it, or as described now; {} once it is gone."""
+        return memo_in(memo, self, SEEN_SNAPSHOTS).take(native_id) or self._snapshot(native_id) or {}
 
-    def _seen_resource(self, identifier: str) -> dict[str, Any] | None:
-        """The source resource as the batch before described it, or as described now; None if it is gone."""
-        return (self._seen_resources.take(identifier) or self._resource(identifier)) if identifier else None
+    def _seen_resource(self, identifier: str, memo: RunMemo | None) -> dict[str, Any] | None:
+        """The source resource as the run's batch before described it, or as described now; None if it is gone."""
+        if not identifier:
+            return None
+        return memo_in(memo, self, SEEN_RESOURCES).take(identifier) or self._resource(identifier)
 
     def _in_use(self, identifier: str) -> InvalidParameterValueException:
         calls = self.calls

@@ -27,8 +27,16 @@ from typing import Any
 
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException
-from lambdas.resources.base import RESTORE_TAG, NativeBackup, NativeRestore, ResourceInfo, StartCapacity
-from lambdas.resources.rds_family.adapter import RdsFamilyAdapter, family_calls
+from lambdas.resources.base import (
+    RESTORE_TAG,
+    NativeBackup,
+    NativeRestore,
+    ResourceInfo,
+    RunMemo,
+    StartCapacity,
+    memo_in,
+)
+from lambdas.resources.rds_family.adapter import SEEN_RESOURCES, RdsFamilyAdapter, family_calls
 from lambdas.resources.rds_family.common import (
     busy_resources,
     check_identifier,
@@ -83,9 +91,10 @@ class RdsClusterAdapter(RdsFamilyAdapter):
         self.resource_type = resource_type
         self._owns_cluster_arns = owns_cluster_arns
 
-    def describe_many(self, resource_arns: list[str]) -> dict[str, ResourceInfo]:
-        """Like describe, many at once; a cluster of an engine Strongroom does not back up is absent."""
-        seen = self._seen_resources.remember(lambda: self._resources(resource_arns))
+    def describe_many(self, resource_arns: list[str], *, memo: RunMemo | None = None) -> dict[str, ResourceInfo]:
+        """Like describe, many at once; a cluster of an engine Strongroom does not back up is absent. What it saw is
+        kept in `memo` for restore_metadata."""
+        seen = memo_in(memo, self, SEEN_RESOURCES).remember(lambda: self._resources(resource_arns))
         infos: dict[str, ResourceInfo] = {}
         for arn in resource_arns:
             cluster = seen.get(parse_arn(arn).resource_id)
@@ -94,7 +103,7 @@ class RdsClusterAdapter(RdsFamilyAdapter):
                 infos[arn] = self._info(cluster, kind)
         return infos
 
-    def start_capacity(self, resource_arns: list[str]) -> StartCapacity:
+    def start_capacity(self, resource_arns: list[str], *, memo: RunMemo | None = None) -> StartCapacity:
         """The RDS manual cluster snapshot quota (one DescribeAccountAttributes) and the clusters being backed
         up already (one DescribeDBClusters per 100)."""
         room, reason = snapshot_room(self._rds(), "ManualClusterSnapshots", "manual cluster snapshot")
@@ -128,15 +137,19 @@ class RdsClusterAdapter(RdsFamilyAdapter):
 
     # backup
 
-    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+    def start_backup(
+        self, resource_arn: str, job_id: str, tags: dict[str, str], *, memo: RunMemo | None = None
+    ) -> NativeBackup:
         return self._snapshots.start_backup(parse_arn(resource_arn).resource_id, resource_arn, job_id, tags)
 
     # restore
 
-    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+    def restore_metadata(
+        self, native_id: str, source: ResourceInfo | None, *, memo: RunMemo | None = None
+    ) -> dict[str, str]:
         """RestoreDBClusterFromSnapshot's parameters as the source had them. DBClusterIdentifier is the
         source's: a restore must name a new one while the source exists."""
-        snapshot = self._seen_snapshot(native_id)
+        snapshot = self._seen_snapshot(native_id, memo)
         identifier = snapshot.get("DBClusterIdentifier") or (parse_arn(source.arn).resource_id if source else "")
         metadata: dict[str, str] = {"DBClusterIdentifier": identifier}
         for key in ("Engine", "EngineVersion"):
@@ -149,7 +162,7 @@ class RdsClusterAdapter(RdsFamilyAdapter):
         metadata["StorageEncrypted"] = str(bool(snapshot.get("StorageEncrypted"))).lower()
         if snapshot.get("StorageEncrypted") and snapshot.get("KmsKeyId"):
             metadata["KmsKeyId"] = str(snapshot["KmsKeyId"])
-        cluster = self._seen_resource(identifier)
+        cluster = self._seen_resource(identifier, memo)
         if cluster is None:
             return metadata
         if cluster.get("Port"):

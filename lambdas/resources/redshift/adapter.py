@@ -26,6 +26,7 @@ from lambdas.resources.base import (
     Phase,
     Progress,
     ResourceInfo,
+    RunMemo,
 )
 from lambdas.resources.redshift.spec import REDSHIFT, RESTORE_METADATA_KEYS
 from lambdas.resources.restore_metadata import flag, json_list, metadata_value, refuse_unknown_keys
@@ -207,7 +208,9 @@ class RedshiftAdapter(OneTypeAdapter):
     def list_native_backups(self, resource_arn: str) -> Iterator[tuple[NativeBackup, datetime]]:
         return self._snapshots.list_native_backups(parse_arn(resource_arn).resource_id)
 
-    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+    def start_backup(
+        self, resource_arn: str, job_id: str, tags: dict[str, str], *, memo: RunMemo | None = None
+    ) -> NativeBackup:
         return self._snapshots.start_backup(parse_arn(resource_arn).resource_id, resource_arn, job_id, tags)
 
     def backup_status(self, native_id: str) -> Progress:
@@ -222,7 +225,9 @@ class RedshiftAdapter(OneTypeAdapter):
 
     # restore
 
-    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+    def restore_metadata(
+        self, native_id: str, source: ResourceInfo | None, *, memo: RunMemo | None = None
+    ) -> dict[str, str]:
         """RestoreFromClusterSnapshot's parameters as the snapshot records them. ClusterIdentifier is the source's:
         a restore must name a new one while the source exists."""
         snapshot = self._snapshots.snapshot(native_id) or {}

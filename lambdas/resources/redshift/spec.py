@@ -3,7 +3,16 @@
 Copies are refused: Redshift has no call that copies a manual snapshot to another Region or account
 (CopyClusterSnapshot copies an automated snapshot to a manual one in its own Region; cross-Region copies are a
 cluster setting, EnableSnapshotCopy, for every snapshot it takes; AuthorizeSnapshotAccess lets another account
-restore a snapshot, not own a copy of it)."""
+restore a snapshot, not own a copy of it). In Redshift's own words:
+- CopyClusterSnapshot (AWS CLI Command Reference, redshift copy-cluster-snapshot): "Copies the specified automated
+  cluster snapshot to a new manual cluster snapshot. The source must be an automated snapshot and it must be in the
+  available state."
+- Amazon Redshift Management Guide, "Copying a snapshot to another AWS Region": "You can configure Amazon Redshift
+  to automatically copy snapshots (automated or manual) for a cluster to another AWS Region." (a setting of the
+  cluster, EnableSnapshotCopy, not a call on one snapshot).
+Whether AWS Backup itself copies Redshift recovery points across Regions and accounts is its "Feature
+availability by resource" table's to say; the documentation this was checked against (December 2026) did not give
+that table's Redshift row, so the refusal says why Strongroom cannot, not that AWS Backup refuses too."""
 
 from __future__ import annotations
 
@@ -52,4 +61,5 @@ REDSHIFT = native_type(
         ("redshift", "parametergroup"): "A Redshift restore uses the parameter group its restore metadata names.",
     },
     iam=IAM,
+    local_emulation=("local.redshift_gaps",),  # DescribeClusterSnapshots' filters
 )

@@ -21,6 +21,7 @@ from lambdas.resources.base import (
     Phase,
     Progress,
     ResourceInfo,
+    RunMemo,
 )
 from lambdas.resources.s3.listing import MISSING_BUCKET, list_slice
 from lambdas.resources.s3.moving import copy_slice, restore_slice
@@ -147,7 +148,9 @@ class S3Adapter(VaultPoints[S3PointState, S3RestoreState]):
 
     # backup
 
-    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+    def start_backup(
+        self, resource_arn: str, job_id: str, tags: dict[str, str], *, memo: RunMemo | None = None
+    ) -> NativeBackup:
         """Quick on purpose (start_backups starts many jobs in one Lambda): it only records the cutoff. The
         state's LastModified, S3's clock, is the backup's point in time."""
         bucket = self._check_protectable(resource_arn)
@@ -223,7 +226,9 @@ class S3Adapter(VaultPoints[S3PointState, S3RestoreState]):
 
     # restore
 
-    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+    def restore_metadata(
+        self, native_id: str, source: ResourceInfo | None, *, memo: RunMemo | None = None
+    ) -> dict[str, str]:
         state = self._load_point(native_id)
         bucket = (state.bucket if state else "") or (source.name if source and source.name else "")
         return {"DestinationBucketName": bucket, "NewBucket": "false"}

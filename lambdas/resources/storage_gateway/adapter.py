@@ -26,6 +26,7 @@ from lambdas.resources.base import (
     OneTypeAdapter,
     Progress,
     ResourceInfo,
+    RunMemo,
 )
 from lambdas.resources.ebs_snapshots import (
     SNAPSHOT_GONE,
@@ -107,7 +108,9 @@ class StorageGatewayAdapter(OneSnapshotPoint, GatewayRestores, OneTypeAdapter):
 
     # backups: EBS snapshots made by the gateway
 
-    def start_backup(self, resource_arn: str, job_id: str, tags: dict[str, str]) -> NativeBackup:
+    def start_backup(
+        self, resource_arn: str, job_id: str, tags: dict[str, str], *, memo: RunMemo | None = None
+    ) -> NativeBackup:
         gateway_of(resource_arn)
         try:
             snapshot = self._sgw().create_snapshot(

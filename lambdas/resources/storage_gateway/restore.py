@@ -18,6 +18,7 @@ from lambdas.resources.base import (
     Phase,
     Progress,
     ResourceInfo,
+    RunMemo,
 )
 from lambdas.resources.ebs_snapshots import (
     thaw_snapshot,
@@ -99,7 +100,9 @@ class GatewayRestores:
     def _snapshot(self, snapshot_id: str) -> dict[str, Any] | None:
         raise NotImplementedError
 
-    def restore_metadata(self, native_id: str, source: ResourceInfo | None) -> dict[str, str]:
+    def restore_metadata(
+        self, native_id: str, source: ResourceInfo | None, *, memo: RunMemo | None = None
+    ) -> dict[str, str]:
         snapshot = self._snapshot(native_id)
         if snapshot is None:
             raise ResourceNotFoundException(f"Snapshot {native_id} does not exist")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lambdas.resources.grants import EBS_REASONS
 from lambdas.resources.spec import ArnForm, TypeSpec, adapter_in
 from lambdas.resources.storage_gateway.iam import IAM
 
@@ -28,4 +29,12 @@ STORAGE_GATEWAY = TypeSpec(
     build=adapter_in("lambdas.resources.storage_gateway.adapter"),
     supports_cold_storage=True,  # its points are EBS snapshots: the EBS archive tier
     iam=IAM,
+    wildcard_reasons={
+        **EBS_REASONS,
+        ("storagegateway", "gateway"): "The Storage Gateway volumes plans select, and those restores create, are the "
+        "user's gateways' volumes.",
+    },
+    # moto has no Storage Gateway: an in-memory one, and its volumes in the Tagging API; EBS's emulation for the
+    # snapshots its points are (copies, locks).
+    local_emulation=("local.fakes.storagegateway.stand_in", "local.copy_gaps", "local.snapshot_locks"),
 )
