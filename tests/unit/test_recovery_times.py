@@ -6,11 +6,13 @@ publishes them as metrics with a ResourceType dimension; Audit Manager's restore
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from infrastructure import constants
 from lambdas.api.operations import load_all
 from lambdas.domain.audit.controls import restore_time_meets_target
 from lambdas.domain.audit.frameworks import FrameworkControl
@@ -183,3 +185,51 @@ def test_expected_minutes_round_up_and_prefer_the_sources_own_history() -> None:
     assert expected_minutes([61.0], typed) == 2
     assert expected_minutes([], typed) == 50
     assert expected_minutes([], None) is None
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "strongroom-RestorePoll"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:strongroom-RestorePoll"
+    aws_request_id: str = "request-1"
+
+
+def _path(state: dict[str, Any], path: str) -> Any:
+    """A JSONPath of the simple `$.a.b` form the restore workflow uses."""
+    value: Any = state
+    for part in path.removeprefix("$.").split("."):
+        value = value[part]
+    return value
+
+
+def test_given_the_workflow_file_then_the_polls_ready_time_reaches_the_last_step_as_the_recovery_times_end(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambdas.handlers import restore_finalize, restore_poll
+
+    # Given a restore asked for at T0 whose volume the poll handler finds ready at T0 + 6 minutes
+    _, point = protected_volume(world)
+    job = restore_service.start_restore_job(world.ctx, {"RecoveryPointArn": point, "Metadata": {}}, T0)
+    restore_service.begin_restore(world.ctx, job.RestoreJobId, T0)
+    for native in world.ebs.restores.values():
+        native["state"] = "available"
+    for handler in (restore_poll, restore_finalize):
+        monkeypatch.setattr(handler, "service_context", lambda: world.ctx)
+    monkeypatch.setattr(restore_poll.clock, "now", lambda: T0 + timedelta(minutes=6))
+    state: dict[str, Any] = {"restore_job_id": job.RestoreJobId}
+    asl = json.loads(constants.RESTORE_ASL_PATH.read_text(encoding="utf-8"))["States"]
+    poll_step, record_step = asl["PollRestore"], asl["RecordSuccess"]
+    state[poll_step["ResultPath"].removeprefix("$.")] = restore_poll.handler(
+        {"restore_job_id": job.RestoreJobId}, LambdaContext()
+    )
+    # When the workflow builds the last step's input from its Parameters, and that step runs 20 minutes later
+    event = {
+        name.removesuffix(".$"): _path(state, value) if name.endswith(".$") else value
+        for name, value in record_step["Parameters"].items()
+    }
+    monkeypatch.setattr(restore_finalize.clock, "now", lambda: T0 + timedelta(minutes=26))
+    restore_finalize.handler(event, LambdaContext(function_name="strongroom-RestoreFinalize"))
+    # Then the job's recovery time ends when the poll found the volume ready
+    done = world.ctx.stores.jobs.get_restore_job(job.RestoreJobId)
+    assert (done.Status, done.RecoveryTimeSeconds) == (RestoreJobStatus.COMPLETED, 360)
