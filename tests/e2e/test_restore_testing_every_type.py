@@ -12,6 +12,7 @@ have a check from the code, so a type that gains one is held to the check from t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -29,6 +30,7 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AWSBackupDefaultServiceRole"
 GIB = 1024**3
+ALERTS_TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:strongroom-alerts"
 SUNDAYS_IN_MAY = 5  # the runtime starts on Friday 2026-05-01
 CHECKED = set(build_restore_checks(lambda service: lambda: None).supported_types())
 # The types whose restore metadata names the restored resource after its source (an identifier unique in the
@@ -205,6 +207,26 @@ def _missing() -> object:
     raise ClientError({"Error": {"Code": "NotFound", "Message": "terminated"}}, "DescribeInstances")
 
 
+def listen_to_alerts(rt: LocalRuntime) -> str:
+    """An SQS queue subscribed to the stack's alerts topic (strongroom-alerts): its URL."""
+    sqs = rt.client("sqs")
+    url = str(sqs.create_queue(QueueName="alerts-listener")["QueueUrl"])
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rt.client("sns").subscribe(TopicArn=ALERTS_TOPIC, Protocol="sqs", Endpoint=queue_arn)
+    return url
+
+
+def alerts(rt: LocalRuntime, url: str) -> list[dict[str, Any]]:
+    """The events the alerts topic delivered (SNS wraps each EventBridge event in its Message)."""
+    found: list[dict[str, Any]] = []
+    while messages := rt.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        found += [json.loads(json.loads(m["Body"])["Message"]) for m in messages]
+        rt.client("sqs").delete_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)]
+        )
+    return found
+
+
 def protect_every_type(rt: LocalRuntime, backup: Any) -> dict[str, str]:
     """Given one source of each type, backed up every Saturday at 05:00 UTC into the vault `main`."""
     sources = {resource_type: make(rt) for resource_type, make in SOURCES.items()}
@@ -226,6 +248,7 @@ def test_every_type_restore_tested_weekly_for_a_month_completes_validates_cleans
     # Given the registry's every type, each with a source backed up weekly
     assert set(SOURCES) == {spec.resource_type for spec in TYPES}
     sources = protect_every_type(runtime, backup)
+    alerts_queue = listen_to_alerts(runtime)
     # And a plan that tests every type on Sundays at 08:00 UTC, from the last week's points
     point_selection = {"Algorithm": "LATEST_WITHIN_WINDOW", "IncludeVaults": ["*"], "RecoveryPointTypes": ["SNAPSHOT"],
                        "SelectionWindowDays": 7}  # fmt: skip
@@ -254,6 +277,15 @@ def test_every_type_restore_tested_weekly_for_a_month_completes_validates_cleans
     for week in range(SUNDAYS_IN_MAY):
         for job in backup.list_restore_jobs(ByRestoreTestingPlanArn=plan_arn)["RestoreJobs"]:
             wait_for_restore_job(backup, job["RestoreJobId"], seconds=120)
+        if week == SUNDAYS_IN_MAY - 1:
+            # (and on the last Sunday the user's own validation finds the restored table wrong, before the check)
+            tables = backup.list_restore_jobs(ByRestoreTestingPlanArn=plan_arn, ByResourceType="DynamoDB")
+            user_failed = max(tables["RestoreJobs"], key=lambda j: j["CreationDate"])
+            backup.put_restore_validation_result(
+                RestoreJobId=user_failed["RestoreJobId"],
+                ValidationStatus="FAILED",
+                ValidationStatusMessage="the orders do not add up",
+            )
         runtime.advance(timedelta(days=7) if week < SUNDAYS_IN_MAY - 1 else timedelta(hours=3))
     # (the last Sunday's hourly sweeps: check, validation window, delete)
 
@@ -277,7 +309,13 @@ def test_every_type_restore_tested_weekly_for_a_month_completes_validates_cleans
             assert job["Status"] == "COMPLETED", context
             assert job["SourceResourceArn"] == sources[resource_type]
             assert job["CreatedBy"] == {"RestoreTestingPlanArn": plan_arn}
-            # And was validated: by the type's data check, or by its restore completing where there is none
+            # And was validated: by the type's data check, or by its restore completing where there is none (but
+            # for the one the user judged first)
+            if job["RestoreJobId"] == user_failed["RestoreJobId"]:
+                verdict = (job["ValidationStatus"], job["ValidationStatusMessage"])
+                assert verdict == ("FAILED", "the orders do not add up")
+                assert job["DeletionStatus"] == "SUCCESSFUL"
+                continue
             assert job["ValidationStatus"] == "SUCCESSFUL", context
             restored = job["CreatedResourceArn"]
             if resource_type in CHECKED:
@@ -295,6 +333,17 @@ def test_every_type_restore_tested_weekly_for_a_month_completes_validates_cleans
                 )
         # And the sources themselves are untouched
         assert _exists(runtime, resource_type, sources[resource_type]), resource_type
+
+    # And the failed validation alerted through the stack's alerts topic, as a Restore Job State Change event: the
+    # verdict itself, and again each later event of that job (its copy's deletion), which still carries it
+    alerted = [a for a in alerts(runtime, alerts_queue) if a["detail"].get("validationStatus") == "FAILED"]
+    assert {(a["detail-type"], a["detail"]["restoreJobId"]) for a in alerted} == {
+        ("Restore Job State Change", user_failed["RestoreJobId"])
+    }
+    verdicts = [a["detail"] for a in alerted if "deletionStatus" not in a["detail"]]
+    assert [(d["validationStatusMessage"], d["restoreTestingPlanArn"]) for d in verdicts] == [
+        ("the orders do not add up", plan_arn)
+    ]
 
     # And each type's recovery time is measured. The virtual clock stood at Sunday 08:00 while the restores ran, so
     # each took 0 virtual minutes from request to usable resource: the source's latest restore says so, and every
