@@ -208,6 +208,11 @@ class RestoreJob(MachineJob):
     ExecutionArn: str | None = None
     NativeRestoreId: str | None = None
     CorrelationId: str
+    # Recovery time (lambdas/domain/restore_times.py): the whole seconds from the request to a usable resource,
+    # recorded when the job completes (never answered: the API's minutes are derived from it), and the minutes
+    # its restore was expected to take when it was asked for, read from the history of earlier restores.
+    RecoveryTimeSeconds: int | None = None
+    ExpectedCompletionTimeMinutes: int | None = None
     # Restore testing (lambdas/domain/restore_testing): the plan that started the job, the data check's and the
     # cleanup's verdicts, and Strongroom's own bookkeeping for them (the selection, when the restored resource
     # is deleted, the deletion attempts so far).

@@ -46,6 +46,8 @@ class RestoreStepEvent(BaseModel):
 class RestoreFinalizeEvent(RestoreStepEvent):
     outcome: Literal["COMPLETED", "FAILED"]
     error: dict[str, Any] | None = None
+    # When the poll found the restored resource usable (its answer's ready_at, passed on by the workflow).
+    ready_at: datetime | None = None
 
 
 class MoverEvent(BaseModel):

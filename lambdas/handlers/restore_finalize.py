@@ -21,6 +21,6 @@ from lambdas.services.restore_service import finalize_restore
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse(event=event, model=RestoreFinalizeEvent)
     job = finalize_restore(
-        service_context(), step.restore_job_id, RestoreJobStatus(step.outcome), step.error, clock.now()
+        service_context(), step.restore_job_id, RestoreJobStatus(step.outcome), step.error, clock.now(), step.ready_at
     )
     return {"restore_job_id": job.RestoreJobId, "status": job.Status.value, "status_message": job.StatusMessage}

@@ -1,4 +1,5 @@
-"""Restore workflow, step 2: raise RestorePending until the restored resource is ready."""
+"""Restore workflow, step 2: raise RestorePending until the restored resource is ready, then answer the moment
+it was found ready, which the workflow hands the last step as the end of the job's recovery time."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lambdas.common import clock
 from lambdas.common.observability import logger, metrics, tracer
 from lambdas.handlers.events import RestoreStepEvent
 from lambdas.handlers.wiring import service_context
@@ -19,4 +21,8 @@ from lambdas.services.restore_service import poll_restore
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = parse(event=event, model=RestoreStepEvent)
     job = poll_restore(service_context(), step.restore_job_id)
-    return {"restore_job_id": job.RestoreJobId, "created_resource_arn": job.CreatedResourceArn}
+    return {
+        "restore_job_id": job.RestoreJobId,
+        "created_resource_arn": job.CreatedResourceArn,
+        "ready_at": clock.now().isoformat(),
+    }

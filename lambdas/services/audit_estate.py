@@ -15,9 +15,10 @@ from typing import TypeVar
 from lambdas.common.observability import logger
 from lambdas.domain.audit.facts import Estate, LockFacts, PlanFacts, PointFacts, ResourceFacts, RuleFacts, VaultFacts
 from lambdas.domain.errors import BackupError
-from lambdas.domain.jobs import RestoreJob, RestoreJobStatus
+from lambdas.domain.jobs import RestoreJob
 from lambdas.domain.plans import BackupPlan
 from lambdas.domain.recovery_points import RecoveryPoint
+from lambdas.domain.restore_times import measured_seconds
 from lambdas.domain.schedule_expressions import InvalidScheduleExpression, parse_schedule_expression
 from lambdas.services.context import ServiceContext
 
@@ -108,12 +109,12 @@ def gather(ctx: ServiceContext, now: datetime) -> Estate:
             last_point[point.ResourceArn] = point.CreationDate
     restore_minutes: dict[str, tuple[datetime, float]] = {}
     for job in _every(lambda token: stores.jobs.search(RestoreJob, limit=PAGE, token=token)):
-        if job.Status != RestoreJobStatus.COMPLETED or job.CompletionDate is None:
+        seconds = measured_seconds(job)  # the recovery time the job recorded (lambdas/domain/restore_times.py)
+        if seconds is None or job.CompletionDate is None:
             continue
         seen = restore_minutes.get(job.SourceResourceArn)
         if seen is None or job.CompletionDate > seen[0]:
-            minutes = (job.CompletionDate - job.CreationDate).total_seconds() / 60
-            restore_minutes[job.SourceResourceArn] = (job.CompletionDate, minutes)
+            restore_minutes[job.SourceResourceArn] = (job.CompletionDate, seconds / 60)
     resources = []
     for adapter in ctx.adapters.all():
         for info in adapter.list_resources():

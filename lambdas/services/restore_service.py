@@ -19,9 +19,10 @@ from lambdas.domain.errors import (
 from lambdas.domain.ids import idempotent_job_id, new_id
 from lambdas.domain.jobs import RestoreJob, RestoreJobCreator, RestoreJobStatus
 from lambdas.domain.recovery_points import RecoveryPoint
+from lambdas.domain.restore_times import recovery_seconds
 from lambdas.domain.validation import parse_model
 from lambdas.resources.base import NativeRestore, Phase
-from lambdas.services import notifications
+from lambdas.services import notifications, recovery_times
 from lambdas.services.backup_metrics import count_job
 from lambdas.services.context import ServiceContext
 
@@ -86,6 +87,9 @@ def start_restore_job(
         CorrelationId=point.BackupJobId or job_id,
         CreatedBy=created_by,
         RestoreTestingSelectionName=selection_name,
+        ExpectedCompletionTimeMinutes=recovery_times.expected_completion_minutes(
+            ctx, point.ResourceArn, point.ResourceType
+        ),
     )
     if ctx.stores.jobs.create_restore_job(job):
         count_job(job)  # NumberOfRestoreJobsPending
@@ -153,18 +157,32 @@ def poll_restore(ctx: ServiceContext, restore_job_id: str) -> RestoreJob:
 
 
 def finalize_restore(
-    ctx: ServiceContext, restore_job_id: str, outcome: RestoreJobStatus, error: dict[str, Any] | None, now: datetime
+    ctx: ServiceContext,
+    restore_job_id: str,
+    outcome: RestoreJobStatus,
+    error: dict[str, Any] | None,
+    now: datetime,
+    ready_at: datetime | None = None,
 ) -> RestoreJob:
+    """ready_at: when the workflow's poll found the restored resource usable, the end of its recovery time (a
+    workflow started before polls told it: now)."""
     job = ctx.stores.jobs.get_restore_job(restore_job_id)
     if not job.is_open:
         return job
     if outcome == RestoreJobStatus.COMPLETED:
-        done = job.transition(RestoreJobStatus.COMPLETED, CompletionDate=now, PercentDone="100.0")
+        ready = min(ready_at or now, now)
+        done = job.transition(
+            RestoreJobStatus.COMPLETED,
+            CompletionDate=now,
+            PercentDone="100.0",
+            RecoveryTimeSeconds=recovery_seconds(job.CreationDate, ready),
+        )
     else:
         done = job.transition(RestoreJobStatus.FAILED, CompletionDate=now, StatusMessage=_cause(error))
     ctx.stores.jobs.save_restore_job(done, job.Status.value)
     if outcome == RestoreJobStatus.COMPLETED:
         _note_restore_on_point(ctx, job.RecoveryPointArn, now)
+        recovery_times.on_restore_completed(ctx, done, now)
     ctx.events.publish_restore_job(done, ctx.stores.vaults.find(job.BackupVaultName), now)
     count_job(done)
     logger.info("restore finished", extra={"restore_job_id": restore_job_id, "status": done.Status.value})

@@ -17,6 +17,7 @@ from lambdas.store.plan_store import PlanStore
 from lambdas.store.protected_store import ProtectedResourceStore, protected_item
 from lambdas.store.recovery_point_store import RecoveryPointStore, counted, recovery_point_item
 from lambdas.store.restore_testing_store import RestoreTestingStore
+from lambdas.store.restore_time_store import RestoreTimeStore
 from lambdas.store.running_backup_store import RunningBackupStore, claim, release
 from lambdas.store.settings_store import SettingsStore
 from lambdas.store.table import MAX_TRANSACTION, Add, ConditionFailed, Put, Table, Write
@@ -52,6 +53,13 @@ class Stores:
         if self.table is None:
             raise RuntimeError("the restore testing store needs the table")
         return RestoreTestingStore(self.table)
+
+    @property
+    def restore_times(self) -> RestoreTimeStore:
+        """The recovery time summary of each resource type, on the same table."""
+        if self.table is None:
+            raise RuntimeError("the restore time store needs the table")
+        return RestoreTimeStore(self.table)
 
     def start_backups(
         self, jobs: list[BackupJob], expected_state: str, now: datetime, stale: Mapping[str, str] | None = None

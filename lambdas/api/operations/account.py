@@ -8,8 +8,10 @@ from typing import Any
 from lambdas.api.operations import operation
 from lambdas.api.operations.paging import page_size
 from lambdas.domain.errors import InvalidParameterValueException
+from lambdas.domain.restore_times import measured_seconds, whole_minutes
 from lambdas.domain.settings import GlobalSettings, RegionSettings
 from lambdas.resources.types import TYPES
+from lambdas.services import recovery_times
 from lambdas.services.context import ServiceContext
 
 # The types whose backups AWS Backup can manage itself ("advanced features"), per the API reference.
@@ -95,16 +97,14 @@ def list_protected_resources_by_backup_vault(
 
 @operation("DescribeProtectedResource")
 def describe_protected_resource(ctx: ServiceContext, request: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The Latest... members: the resource's newest restore job, and the recovery time of its newest completed
+    one (a restore still running has taken no time yet)."""
     resource = ctx.stores.protected.get(request["ResourceArn"])
-    restores = [j for j in ctx.stores.jobs.restore_jobs()[0] if j.SourceResourceArn == resource.ResourceArn]
-    latest = max(restores, key=lambda j: j.CreationDate, default=None)
+    latest, completed = recovery_times.latest_restores(ctx, resource.ResourceArn)
+    seconds = measured_seconds(completed) if completed else None
     return {
         **resource.model_dump(),
-        "LatestRestoreExecutionTimeMinutes": (
-            int((latest.CompletionDate - latest.CreationDate).total_seconds() // 60)
-            if latest and latest.CompletionDate
-            else None
-        ),
+        "LatestRestoreExecutionTimeMinutes": whole_minutes(seconds) if seconds is not None else None,
         "LatestRestoreJobCreationDate": latest.CreationDate if latest else None,
         "LatestRestoreRecoveryPointCreationDate": latest.RecoveryPointCreationDate if latest else None,
     }

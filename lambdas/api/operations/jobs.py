@@ -46,7 +46,7 @@ WIRES: dict[JobKind, JobWire] = {
         JobKind.RESTORE,
         "RestoreJob",
         frozenset({"ExecutionArn", "NativeRestoreId", "CorrelationId", "Metadata", "BackupVaultName"})
-        | frozenset({"RestoreTestingSelectionName", "DeleteAt", "DeletionAttempts"}),
+        | frozenset({"RestoreTestingSelectionName", "DeleteAt", "DeletionAttempts", "RecoveryTimeSeconds"}),
         nested=("CreatedBy",),
         constants={"IsParent": False},
     ),
