@@ -50,9 +50,7 @@ def _partition_items(table: Any, wanted: tuple[Any, list[tuple[str, Any]]]) -> l
             ]
         else:
             items = [
-                item
-                for item in stored_items
-                if all(_same(item.attrs.get(name), value) for name, value in conditions)
+                item for item in stored_items if all(_same(item.attrs.get(name), value) for name, value in conditions)
             ]
     return items
 

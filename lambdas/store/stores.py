@@ -13,9 +13,9 @@ from lambdas.store.codec import sortable
 from lambdas.store.job_store import JobStore, backup_job_item
 from lambdas.store.leftover_store import LeftoverStore
 from lambdas.store.legal_hold_store import LegalHoldStore
+from lambdas.store.lifecycle_work import LifecycleWork, announced
 from lambdas.store.plan_store import PlanStore
 from lambdas.store.protected_store import ProtectedResourceStore, protected_item
-from lambdas.store.lifecycle_work import LifecycleWork, announced
 from lambdas.store.recovery_point_store import RecoveryPointStore, counted, recovery_point_item
 from lambdas.store.restore_testing_store import RestoreTestingStore
 from lambdas.store.running_backup_store import RunningBackupStore, claim, release
