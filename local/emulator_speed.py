@@ -36,15 +36,22 @@ def _partition_items(table: Any, wanted: tuple[Any, list[tuple[str, Any]]]) -> l
             return []
         items = list(stored.values()) if table.range_key_attr else [stored]
     else:
-        items = []
         ranges = list(table.items.values())
         stored_items = (
             [item for by_range in ranges for item in list(by_range.values())] if table.range_key_attr else ranges
         )
-        for item in stored_items:
-            attrs = item.attrs
-            if all(_same(attrs.get(name), value) for name, value in conditions):
-                items.append(item)
+        if len(conditions) == 1:  # an index with one hash key attribute (every index Strongroom has): one look each
+            ((name, expected),) = conditions
+            kind, value = expected.type, expected.value
+            items = [
+                item
+                for item in stored_items
+                if (stored := item.attrs.get(name)) is not None and stored.type == kind and stored.value == value
+            ]
+        else:
+            items = [
+                item for item in stored_items if all(_same(item.attrs.get(name), value) for name, value in conditions)
+            ]
     return items
 
 

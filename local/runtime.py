@@ -189,7 +189,11 @@ class LocalRuntime:
         invoker = BackendInvoker(lambda_client, s.account, s.region)
         self.queues = LocalQueuePoller(invoker, self._internal(self.client("sqs")), queue_may_hold_messages)
         self.scheduler = LocalScheduler(
-            self._internal(self.client("scheduler")), invoker, self.clock, self.queues.drain_if_pending
+            self._internal(self.client("scheduler")),
+            invoker,
+            self.clock,
+            self.queues.drain_if_pending,
+            activity=lambda: app.writes,  # work by hand between advances (local/scheduler.py)
         )
         try:
             self._keep_state(state_dir, saved)

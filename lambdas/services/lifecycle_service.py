@@ -109,6 +109,10 @@ def run_lifecycle(
 ) -> LifecycleResult:
     """Every point due at `now`, earliest first. `budget` bounds the run (time, and a count in tests)."""
     budget = budget or WorkBudget(RUN_SECONDS)
+    work = ctx.stores.lifecycle_work
+    marker = work.read()
+    if marker.nothing_to_do(now):  # most hourly runs: one small read (lambdas/store/lifecycle_work.py)
+        return LifecycleResult()
     result = LifecycleResult(leftovers=dispose_leftovers(ctx))
     # The vaults are read once for the run: the graces below and the missing-backup check both need their locks.
     vaults = _every_vault(ctx)
@@ -118,12 +122,14 @@ def run_lifecycle(
         logger.warning("hardening native locks failed", extra={"error": str(error)})
     token: str | None = None
     holds: HoldsView | None = None
+    any_due = False
     while result.finished:
         points, token = ctx.stores.recovery_points.due(now, limit=page_size, token=token)
         if not points:  # nothing due (most hourly runs): the holds need not be read
             if token is None:
                 break
             continue
+        any_due = True
         holds = HoldsView.read(ctx) if holds is None else holds.fresh(ctx)
         page = _Page(holds)
         with ctx.events.batched():  # the page's events go ten to a PutEvents call
@@ -138,8 +144,14 @@ def run_lifecycle(
             _save_deletions(ctx, page, now, result)
         if token is None:
             break
+    locked = [vault for vault in vaults if vault.Lock is not None]
+    open_holds = ctx.stores.legal_holds.open_holds() if holds is None else None  # else the due pages read them
     if result.finished:  # with what is left of the run's budget: protected points whose backup was deleted
-        result.missing = find_missing(ctx, now, budget, [vault for vault in vaults if vault.Lock is not None])
+        result.missing = find_missing(ctx, now, budget, locked, open_holds)
+    leftovers = result.leftovers
+    if not (any_due or locked or open_holds or leftovers.deleted or leftovers.kept or leftovers.failed):
+        # Nothing to do, and nothing that makes work every hour: say so, and until when (the earliest point).
+        work.found_nothing(marker, now, ctx.stores.recovery_points.next_due())
     metrics.add_metric(name="RecoveryPointsDeleted", unit=MetricUnit.Count, value=len(result.deleted))
     if result.failed:
         metrics.add_metric(name="RecoveryPointDeletionFailures", unit=MetricUnit.Count, value=len(result.failed))

@@ -21,6 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from lambdas.common.observability import logger, metrics
 from lambdas.domain.errors import ConflictException
+from lambdas.domain.legal_holds import LegalHold
 from lambdas.domain.recovery_points import RecoveryPoint, RecoveryPointStatus
 from lambdas.domain.vaults import BackupVault
 from lambdas.resources.base import BatchStatus, Phase, Progress
@@ -31,9 +32,11 @@ _PAGE = 200
 _CHECKED = (RecoveryPointStatus.COMPLETED, RecoveryPointStatus.AVAILABLE)
 
 
-def protected_points(ctx: ServiceContext, locked_vaults: list[BackupVault]) -> Iterator[RecoveryPoint]:
+def protected_points(
+    ctx: ServiceContext, locked_vaults: list[BackupVault], open_holds: list[LegalHold] | None = None
+) -> Iterator[RecoveryPoint]:
     """Live points of the locked vaults (the run read the vaults once), then live points under a hold that is
-    not canceled (each once)."""
+    not canceled (each once; `open_holds` if the caller read them already)."""
     seen: set[str] = set()
     for vault in locked_vaults:
         point_token: str | None = None
@@ -47,7 +50,7 @@ def protected_points(ctx: ServiceContext, locked_vaults: list[BackupVault]) -> I
             if point_token is None:
                 break
     # The sparse index of the holds not canceled: the canceled ones, which protect nothing, are never read.
-    for hold in ctx.stores.legal_holds.open_holds():
+    for hold in ctx.stores.legal_holds.open_holds() if open_holds is None else open_holds:
         if not hold.protects:
             continue
         hold_token: str | None = None
@@ -68,12 +71,18 @@ def _checkable(point: RecoveryPoint) -> bool:
     return point.StorageClass != "DELETED" and point.Status in _CHECKED
 
 
-def find_missing(ctx: ServiceContext, now: datetime, budget: WorkBudget, locked_vaults: list[BackupVault]) -> list[str]:
+def find_missing(
+    ctx: ServiceContext,
+    now: datetime,
+    budget: WorkBudget,
+    locked_vaults: list[BackupVault],
+    open_holds: list[LegalHold] | None = None,
+) -> list[str]:
     """Marks the protected points (of `locked_vaults`, and under a hold) whose native backup is gone; returns
     their ARNs."""
     missing: list[str] = []
     batch: list[RecoveryPoint] = []
-    for point in protected_points(ctx, locked_vaults):
+    for point in protected_points(ctx, locked_vaults, open_holds):
         if budget.exhausted:
             break
         budget.spend()

@@ -13,6 +13,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from lambdas.store.codec import from_item, sortable, to_item
+from lambdas.store.lifecycle_work import LifecycleWork
 from lambdas.store.table import ConditionFailed, Query, Table
 
 _PK = "LEFTOVERS"
@@ -39,6 +40,7 @@ class LeftoverStore:
 
     def add(self, leftover: Leftover) -> None:
         """Once: a backup found again (a sweep repeated before Lifecycle ran) keeps its first record."""
+        LifecycleWork(self._table).announce()  # Lifecycle deletes it: its marker must not say "nothing to do"
         with contextlib.suppress(ConditionFailed):
             self._table.put(_item(leftover), if_absent=True)
 

@@ -17,6 +17,7 @@ from lambdas.domain.errors import ConflictException, ResourceNotFoundException
 from lambdas.domain.legal_holds import HeldRecoveryPoint, LegalHold, LegalHoldStatus
 from lambdas.store.codec import decode_token, encode_token, from_item, sortable, to_item
 from lambdas.store.job_store import Slice, newest_first
+from lambdas.store.lifecycle_work import LifecycleWork
 from lambdas.store.table import ConditionFailed, Item, Query, Table
 
 _SK = "HOLD"
@@ -56,6 +57,7 @@ class LegalHoldStore:
 
     def create(self, hold: LegalHold) -> bool:
         """False when a hold with this id exists already (the same IdempotencyToken): nothing is written."""
+        LifecycleWork(self._table).announce()  # a hold gives the hourly Lifecycle run work (its missing check)
         try:
             self._table.put(_item(hold), if_absent=True)
         except ConditionFailed:

@@ -20,6 +20,7 @@ from lambdas.domain.errors import ConflictException, ResourceNotFoundException
 from lambdas.domain.recovery_points import RecoveryPoint
 from lambdas.store.codec import decode_token, encode_token, from_item, sortable, to_item
 from lambdas.store.job_store import Slice, newest_first
+from lambdas.store.lifecycle_work import LifecycleWork, announced
 from lambdas.store.table import MAX_TRANSACTION, Add, ConditionFailed, Item, Put, Query, Table
 
 _SK = "POINT"
@@ -73,7 +74,8 @@ class RecoveryPointStore:
             if point.StorageClass == "DELETED":
                 self._table.put(_item(point), if_absent=True)
             else:
-                self._table.transact([Put(_item(point), if_absent=True), counted(point, +1)])
+                # Lifecycle's marker hears of the new point in the same transaction (lambdas/store/lifecycle_work.py)
+                self._table.transact([Put(_item(point), if_absent=True), counted(point, +1), announced()])
         except ConditionFailed:
             return False
         return True
@@ -92,6 +94,7 @@ class RecoveryPointStore:
     def save(self, point: RecoveryPoint, expected_status: str) -> None:
         try:
             if point.StorageClass != "DELETED":
+                LifecycleWork(self._table).announce()  # its lifecycle may now fall due sooner
                 self._table.put(_item(point), expect={"State": expected_status})
                 return
             # Deleting: the vault's counter goes down with the point, only if the stored point was still live
@@ -195,3 +198,11 @@ class RecoveryPointStore:
             )
         )
         return [from_item(RecoveryPoint, item) for item in page.items], encode_token(page.next_key)
+
+    def next_due(self) -> datetime | None:
+        """The earliest next lifecycle moment of any live point (None: no point has one), from one item of the
+        lifecycle index."""
+        page = self._table.query(Query(LIFECYCLE_DUE, index="GSI3", limit=1))
+        if not page.items:
+            return None
+        return from_item(RecoveryPoint, page.items[0]).next_lifecycle_moment()

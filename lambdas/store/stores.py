@@ -13,6 +13,7 @@ from lambdas.store.codec import sortable
 from lambdas.store.job_store import JobStore, backup_job_item
 from lambdas.store.leftover_store import LeftoverStore
 from lambdas.store.legal_hold_store import LegalHoldStore
+from lambdas.store.lifecycle_work import LifecycleWork, announced
 from lambdas.store.plan_store import PlanStore
 from lambdas.store.protected_store import ProtectedResourceStore, protected_item
 from lambdas.store.recovery_point_store import RecoveryPointStore, counted, recovery_point_item
@@ -48,6 +49,13 @@ class Stores:
         return AuditStore(self.table)
 
     @property
+    def lifecycle_work(self) -> LifecycleWork:
+        """Whether the hourly Lifecycle run may have work (lambdas/store/lifecycle_work.py)."""
+        if self.table is None:
+            raise RuntimeError("the lifecycle marker needs the table")
+        return LifecycleWork(self.table)
+
+    @property
     def restore_testing(self) -> RestoreTestingStore:
         """Restore testing plans and selections, on the same table."""
         if self.table is None:
@@ -80,7 +88,7 @@ class Stores:
         resource (if this point is the newest), the job's new state (if the job is still in `expected_state`)
         and its claim on the resource released. False, with nothing written, when any of them does not hold."""
         vaults = {point.BackupVaultName for point, _ in done}
-        if self.table is None or not done or COMPLETION_WRITES * len(done) + len(vaults) > MAX_TRANSACTION:
+        if self.table is None or not done or COMPLETION_WRITES * len(done) + len(vaults) + 1 > MAX_TRANSACTION:
             return False
         puts: list[Write] = []
         for point, job in done:
@@ -93,6 +101,7 @@ class Stores:
         for vault in sorted(vaults):  # one counter write per vault (a transaction writes an item once)
             adds = [counted(point, +1) for point, _ in done if point.BackupVaultName == vault]
             puts.append(Add(adds[0].pk, adds[0].sk, {k: sum(a.amounts[k] for a in adds) for k in adds[0].amounts}))
+        puts.append(announced())  # new points: Lifecycle's marker hears of them (lambdas/store/lifecycle_work.py)
         return self._transact(puts)
 
     def _transact(self, puts: list[Write]) -> bool:

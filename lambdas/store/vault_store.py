@@ -9,6 +9,7 @@ import time
 from lambdas.domain.errors import AlreadyExistsException, ConflictException, ResourceNotFoundException
 from lambdas.domain.vaults import BackupVault
 from lambdas.store.codec import decode_token, encode_token, from_item, to_item
+from lambdas.store.lifecycle_work import LifecycleWork, announced
 from lambdas.store.recovery_point_store import COUNTS_SK, vault_counts_item
 from lambdas.store.table import ConditionFailed, Item, Put, Query, Table
 
@@ -75,7 +76,9 @@ class VaultStore:
         self._forget(vault.BackupVaultName)
         try:
             # with its recovery point counter (recovery_point_store), at zero
-            self._table.transact([Put(_item(vault), if_absent=True), Put(vault_counts_item(vault.BackupVaultName))])
+            writes = [Put(_item(vault), if_absent=True), Put(vault_counts_item(vault.BackupVaultName))]
+            # A locked vault gives the hourly Lifecycle run work (lambdas/store/lifecycle_work.py)
+            self._table.transact([*writes, announced()] if vault.Lock is not None else writes)
         except ConditionFailed:
             raise AlreadyExistsException(f"Backup vault {vault.BackupVaultName} already exists") from None
 
@@ -90,6 +93,8 @@ class VaultStore:
         """Writes the vault over the version it was read at and returns it with its new version."""
         saved = vault.model_copy(update={"Version": vault.Version + 1})
         self._forget(vault.BackupVaultName)
+        if saved.Lock is not None:  # a lock set or changed gives the hourly Lifecycle run work
+            LifecycleWork(self._table).announce()
         try:
             self._table.put(_item(saved), expect={"GSI1PK": _LIST_PARTITION, "Version": vault.Version or None})
         except ConditionFailed:
