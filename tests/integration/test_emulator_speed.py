@@ -160,3 +160,29 @@ def test_given_results_of_every_form_when_made_plain_then_as_moto_makes_them() -
     # Then both make the same plain values (blobs decoded to bytes, datetimes kept)
     assert faster == [original(result) for result in results]
     assert faster[0]["Item"]["Blob"] == {"B": b"\x00\x01"}
+
+
+def test_given_items_of_every_kind_when_sized_then_as_moto_sizes_them() -> None:
+    # Given items holding every kind of attribute value (unicode text, numbers, blobs, sets, nested maps, lists)
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    from local import emulator_speed
+    from tests.integration.test_dynamodb_wire import EVERY_KIND
+
+    items = [
+        Item(
+            DynamoType({"S": "P#1"}), DynamoType({"S": "S#1"}), {"PK": {"S": "P#1"}, "SK": {"S": "S#1"}, **EVERY_KIND}
+        ),
+        Item(DynamoType({"S": "é"}), None, {"PK": {"S": "é"}, "Zahl": {"N": "123.456"}, "Wahr": {"BOOL": True}}),
+    ]
+    values = [DynamoType(value) for value in (*EVERY_KIND.values(), {"S": "☃☃"}, {"N": "-0.5"}, {"NULL": True})]
+    by_moto = ([item.size() for item in items], [value.size() for value in values])
+    # When they are sized with strings and text numbers sized at once
+    undo = emulator_speed.ANSWER_COSTS.apply()
+    try:
+        faster = ([item.size() for item in items], [value.size() for value in values])
+    finally:
+        undo()
+    # Then every size is moto's own (a string's size is its UTF-8 length, not its characters)
+    assert faster == by_moto
+    assert DynamoType({"S": "☃☃"}).size() == 6
