@@ -53,7 +53,7 @@ def measure(seed: Any, rounds: int = 40) -> float:
         try:
             made = _run_client(runtime.endpoint, seeded, rounds)
         finally:
-            threading.setprofile(None)  # type: ignore[arg-type]
+            threading.setprofile(None)
         return calls[0] / made
     finally:
         runtime.stop()
