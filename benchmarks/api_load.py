@@ -10,7 +10,8 @@ and of the clients: steadier than wall times when other jobs share the cores. La
 calls Strongroom makes per API call of each operation (on a runtime in this process, where its clients can be
 listened to): figures that do not depend on the machine at all; there, too, the CPU time and Python function
 calls per API call with the local runtime's in-process DynamoDB paths and without them, back to back
-(benchmarks/api_in_process.py).
+(benchmarks/api_in_process.py); and the Python function calls per API call of the serving side over HTTP, HTTP
+server included (benchmarks/api_server_calls.py).
 
 Run: `make benchmark-api` or `.venv/bin/python -m benchmarks.api_load [--seconds 10] [--clients 1 16]`.
 Figures are printed, not asserted: they depend on the machine.
@@ -300,6 +301,9 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks.api_in_process import report as in_process_report
 
         print(in_process_report(measure(operations, seed)), flush=True)
+        from benchmarks import api_server_calls
+
+        print(api_server_calls.report(api_server_calls.measure(seed)), flush=True)
 
 
 if __name__ == "__main__":

@@ -12,19 +12,23 @@ _log = logging.getLogger("strongroom.local.serving")
 
 
 def make_edge_server(host: str, port: int, app: Any) -> Any:
-    """werkzeug's threaded server (HTTP/1.1, keep-alive) with Nagle's algorithm off on every connection.
+    """werkzeug's threaded server (HTTP/1.1), with connections kept alive between requests and Nagle's algorithm
+    off on every connection.
 
-    werkzeug writes a response's headers and its body in two sends. With Nagle's algorithm on, the body waits
-    for the client to acknowledge the headers, and clients delay that acknowledgement (about 40 ms on Linux):
-    a py-spy profile of `serve` under the API benchmark found 20% of its samples in that write, and no call
-    answered faster than ~40 ms however little it did (docs/performance.md). AWS's endpoints and moto's server
-    answer without that wait; so does this one now."""
+    Keep-alive (local/keep_alive.py): werkzeug's own handler closes every connection after one answer, so each
+    SDK call paid a new TCP connection and the server a new thread (docs/performance.md).
+
+    Nagle's algorithm: a response's headers and its body go out in two sends. With Nagle's algorithm on, the body
+    waits for the client to acknowledge the headers, and clients delay that acknowledgement (about 40 ms on
+    Linux): a py-spy profile of `serve` under the API benchmark found 20% of its samples in that write, and no
+    call answered faster than ~40 ms however little it did. AWS's endpoints and moto's server answer without that
+    wait; so does this one. What the HTTP server refuses itself (an over-long request line) is API Gateway's JSON,
+    not HTML (local/gateway_errors.py)."""
     from werkzeug.serving import make_server
 
-    from local.gateway_errors import GatewayErrorRequestHandler
+    from local.keep_alive import KeepAliveRequestHandler
 
-    # What the HTTP server refuses itself (an over-long request line) is API Gateway's JSON, not HTML.
-    class EdgeRequestHandler(GatewayErrorRequestHandler):
+    class EdgeRequestHandler(KeepAliveRequestHandler):
         disable_nagle_algorithm = True  # socketserver sets TCP_NODELAY on each accepted connection
 
     return make_server(host, port, app, threaded=True, request_handler=EdgeRequestHandler)

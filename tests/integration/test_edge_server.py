@@ -38,3 +38,94 @@ def test_given_the_edge_server_when_a_client_connects_then_its_connection_has_na
     # Then the connection it answered on sends without waiting (TCP_NODELAY), and it still speaks HTTP/1.1
     assert body == b"on"
     assert protocol == 11
+
+
+def _echo(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """A WSGI app that answers with the client's port (one per connection) and the body it was sent; on
+    /ignore it reads no body at all, on /crash it fails, on /unsized it answers without a Content-Length."""
+    path = environ["PATH_INFO"]
+    if path == "/crash":
+        raise RuntimeError("the app failed")
+    body = b"" if path == "/ignore" else environ["wsgi.input"].read()
+    start_response(
+        "200 OK",
+        [("Content-Type", "text/plain")]
+        if path == "/unsized"
+        else [
+            ("Content-Type", "text/plain"),
+            ("Content-Length", str(len(str(environ["REMOTE_PORT"])) + 1 + len(body))),
+        ],
+    )
+    return [str(environ["REMOTE_PORT"]).encode(), b" ", body]
+
+
+class _Served:
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        from local.serving import make_edge_server
+
+        self.server = make_edge_server("127.0.0.1", 0, app)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Any:
+        self.thread.start()
+        import http.client
+
+        return http.client.HTTPConnection("127.0.0.1", self.server.server_port, timeout=10)
+
+    def __exit__(self, *_: Any) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+def test_given_the_edge_server_when_a_client_sends_several_requests_then_one_connection_carries_them_all() -> None:
+    # Given the edge's HTTP server, and one client connection
+    with _Served(_echo) as connection:
+        answers = []
+        # When the client sends requests with bodies, one whose body the app never reads, and one answered
+        # without a Content-Length, one after the other on that connection
+        for method, path, body in [
+            ("POST", "/", b'{"a": 1}'),
+            ("POST", "/ignore", b"x" * 70_000),
+            ("GET", "/unsized", b""),
+            ("PUT", "/", b"last"),
+        ]:
+            connection.request(method, path, body=body)
+            answer = connection.getresponse()
+            answers.append((answer.status, answer.getheader("Connection"), answer.read().decode()))
+        connection.close()
+
+    # Then every answer came on the same connection (the same client port), kept open, with its own body: an
+    # unread body was dropped, not read as the next request line, and a length was added where the app gave none
+    ports = {text.split(" ")[0] for _, _, text in answers}
+    assert len(ports) == 1
+    assert [(status, header) for status, header, _ in answers] == [(200, None)] * 4
+    assert [text.split(" ", 1)[1] for _, _, text in answers] == ['{"a": 1}', "", "", "last"]
+
+
+def test_given_the_edge_server_when_the_app_fails_then_the_answer_is_a_500_and_the_connection_closes() -> None:
+    # Given the edge's HTTP server and an app that fails
+    with _Served(_echo) as connection:
+        # When a client calls it
+        connection.request("GET", "/crash")
+        answer = connection.getresponse()
+        body = answer.read()
+        # Then it answers 500, as werkzeug does, and closes the connection; a new connection is answered
+        assert answer.status == 500
+        assert answer.getheader("Connection") == "close"
+        assert b"Internal Server Error" in body
+        connection.close()
+        connection.request("POST", "/", body=b"again")
+        assert connection.getresponse().read().endswith(b" again")
+
+
+def test_given_the_edge_server_when_a_body_comes_chunked_then_werkzeug_reads_it_and_the_connection_closes() -> None:
+    # Given the edge's HTTP server
+    with _Served(_echo) as connection:
+        # When a client sends a chunked body (no length to drain it by)
+        connection.request("POST", "/", body=iter([b"one ", b"two"]), encode_chunked=True)
+        answer = connection.getresponse()
+        text = answer.read()
+        # Then werkzeug's own path reads and answers it, and closes the connection as it always did
+        assert text.endswith(b" one two")
+        assert answer.getheader("Connection") == "close"
+        connection.close()
