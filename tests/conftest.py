@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from local.shared_loader import share_one_loader
+from tests import cpu_per_file
 from tests.fakes import World, make_world
 
 share_one_loader()  # before any test makes a Session: see local/shared_loader.py
@@ -19,6 +20,10 @@ _SLOWEST_FIRST = (
     "tests/integration/",
     "tests/unit/",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    cpu_per_file.install(config)  # STRONGROOM_TEST_CPU=path: CPU per test file (tests/cpu_per_file.py)
 
 
 def _kind(item: pytest.Item) -> int:
