@@ -3,11 +3,11 @@
 xdist (`--dist loadfile --no-loadscope-reorder`) hands out files in collection order, one to whichever worker is
 nearly out of work: longest first is the classic longest-processing-time rule, which on two workers ends within
 7/6 of the best possible split. The figures, in file_costs.json beside this file, are seconds per file from a
-measured run: CPU seconds from tests/cpu_per_file.py, or (the first table) the wall seconds of the junit report of
-a whole run on 0f889c7 under load; only their ratios matter. They only order the files, so a stale figure costs
-balance, never a test. A file the table does not know yet (a new one) is given the median of its directory's, and
-one in a directory it has no figure for (tests/browser: its run on 0f889c7 errored at once) the longest known, so
-that it starts early: a long file started last is what leaves one worker running alone.
+measured run: CPU seconds from tests/cpu_per_file.py (the whole suite at -n 2, docs/testing.md); only their ratios
+matter. They only order the files, so a stale figure costs balance, never a test. A file the table does not know
+yet (a new one) is given the median of its directory's, and one in a directory it has no figure for
+(tests/browser: it errored in the measured run, esbuild missing) the longest known, so that it starts early: a long
+file started last is what leaves one worker running alone.
 
 Regenerate after a run with `STRONGROOM_TEST_CPU=/tmp/costs.jsonl`:
     python -m tests.file_costs /tmp/costs.jsonl > tests/file_costs.json
