@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-
-def _aws_command() -> str:
-    found = shutil.which("aws", path=str(Path(sys.executable).parent)) or shutil.which("aws")
-    if found is None:
-        pytest.fail("the AWS CLI is missing: pip install -r requirements-dev.txt (it pins awscli)")
-    return found
+from tests.api.aws_cli_forks import fork_server
 
 
 class Cli:
@@ -28,7 +19,6 @@ class Cli:
 
     def __init__(self, endpoint: str, home: Path, secret: str = "test") -> None:
         self._endpoint = endpoint
-        self._command = _aws_command()
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(
             {
@@ -44,8 +34,9 @@ class Cli:
         self._env = env
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        command = [self._command, "backup", *args, "--endpoint-url", self._endpoint, "--output", "json"]
-        return subprocess.run(command, env=self._env, capture_output=True, text=True, timeout=120, check=False)
+        """One `aws backup ...` process: forked from a server that has imported awscli already (aws_cli_forks.py)."""
+        argv = ["backup", *args, "--endpoint-url", self._endpoint, "--output", "json"]
+        return fork_server().run(argv, self._env, timeout=120)
 
     def __call__(self, *args: str) -> Any:
         done = self.run(*args)

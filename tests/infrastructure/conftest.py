@@ -1,9 +1,14 @@
 """One synth per context for the whole infrastructure suite: the real app (cdk-nag included), offline.
-A synth costs seconds of jsii; a context used by more than one file is synthesized here, once per worker."""
+A synth costs about 25 s of CPU (jsii); a context used by more than one file is synthesized here once per run:
+the first xdist worker to need it synthesizes it into the run's shared temporary directory, under a file lock,
+and the other reads that cloud assembly (a synth is deterministic: same sources, same context, same template)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +20,24 @@ from infrastructure.synth import stack_template, synthesize
 from tests.infrastructure.contexts import COPY_SOURCES
 
 
+def synthesized_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, context: Mapping[str, str] | None = None
+) -> Path:
+    """The cloud assembly directory of the app under `context`, synthesized by whichever worker asked first."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if "PYTEST_XDIST_WORKER" in os.environ else base  # xdist: the run's, above each worker's
+    outdir = shared / f"synth-{name}"
+    with (shared / f"synth-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits here, then finds it done
+        if not (outdir / "synthesized").exists():
+            synthesize(context, outdir=str(outdir))
+            (outdir / "synthesized").touch()
+    return outdir
+
+
 @pytest.fixture(scope="session")
 def assembly(tmp_path_factory: pytest.TempPathFactory) -> cx_api.CloudAssembly:
-    return synthesize(outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    return cx_api.CloudAssembly(str(synthesized_once(tmp_path_factory, "default")))
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +58,6 @@ def validation_report(assembly: cx_api.CloudAssembly) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def with_sources(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
     """The stack of a deployment that accepts copies from two accounts (COPY_SOURCES), and its cdk-nag report."""
-    outdir = tmp_path_factory.mktemp("with-sources")
-    assembly = synthesize({"copy_source_accounts": ",".join(COPY_SOURCES)}, outdir=str(outdir))
+    outdir = synthesized_once(tmp_path_factory, "with-sources", {"copy_source_accounts": ",".join(COPY_SOURCES)})
     report = json.loads((outdir / "validation-report.json").read_text())
-    return stack_template(assembly), report
+    return stack_template(cx_api.CloudAssembly(str(outdir))), report
