@@ -24,7 +24,26 @@ from lambdas.store.table import (
 class MemoryTable:
     def __init__(self) -> None:
         self._items: dict[tuple[str, str], Item] = {}
+        # partition attribute (the table's and each index's) -> its value -> keys of the items holding it, so a
+        # query reads its partition, as DynamoDB does, not every item (a year's simulation made 155,000 queries)
+        self._partitions: dict[str, dict[Any, set[tuple[str, str]]]] = {
+            name: {} for name in {TABLE_PARTITION_KEY, *(pk for pk, _ in TABLE_INDEXES.values())}
+        }
         self._lock = threading.Lock()
+
+    def _store(self, key: tuple[str, str], item: Item) -> None:
+        self._drop(key)
+        self._items[key] = item
+        for name, partitions in self._partitions.items():
+            if name in item:
+                partitions.setdefault(item[name], set()).add(key)
+
+    def _drop(self, key: tuple[str, str]) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            for name, partitions in self._partitions.items():
+                if name in old:
+                    partitions[old[name]].discard(key)
 
     @staticmethod
     def _key(item: Item) -> tuple[str, str]:
@@ -52,7 +71,7 @@ class MemoryTable:
             current = self._items.get(key)
             self._check(current, if_absent, expect)
             self._check_newer(current, newer)
-            self._items[key] = copy.deepcopy(item)
+            self._store(key, copy.deepcopy(item))
 
     @staticmethod
     def _check_newer(current: Item | None, newer: tuple[str, str] | None) -> None:
@@ -75,7 +94,7 @@ class MemoryTable:
         with self._lock:
             if expect:
                 self._check(self._items.get((pk, sk)), False, expect)
-            self._items.pop((pk, sk), None)
+            self._drop((pk, sk))
 
     def put_many(self, items: list[Item]) -> None:
         for item in items:
@@ -93,9 +112,11 @@ class MemoryTable:
                     self._check_newer(current, write.newer)
             for key, write in zip(keys, puts, strict=True):
                 if isinstance(write, Put):
-                    self._items[key] = copy.deepcopy(write.item)
+                    self._store(key, copy.deepcopy(write.item))
                     continue
-                item = self._items.setdefault(key, {TABLE_PARTITION_KEY: write.pk, TABLE_SORT_KEY: write.sk})
+                if key not in self._items:
+                    self._store(key, {TABLE_PARTITION_KEY: write.pk, TABLE_SORT_KEY: write.sk})
+                item = self._items[key]
                 for name, amount in write.amounts.items():
                     item[name] = int(item.get(name, 0)) + amount
 
@@ -106,7 +127,7 @@ class MemoryTable:
         with self._lock:
             matches = [
                 copy.deepcopy(item)
-                for item in self._items.values()
+                for item in (self._items[key] for key in self._partitions[pk_name].get(query.partition, ()))
                 if item.get(pk_name) == query.partition
                 and sk_name in item
                 and (query.sort_prefix is None or str(item[sk_name]).startswith(query.sort_prefix))
