@@ -1,9 +1,7 @@
-"""Restore testing of every resource type Strongroom backs up, end to end through boto3's `backup` client on one
-local runtime: one resource of each type backed up on demand, one plan with a selection per type, one firing.
-Each restore COMPLETED, was checked by its type's data check against what its backup recorded (SUCCESSFUL, the
-message naming what was compared), kept for its validation window, then deleted: gone from the emulated service,
-its source untouched. And a recovery point whose data was changed behind it fails its check saying what differs, for
-each type whose data the emulator keeps: an EFS point's stored file changed, a DynamoDB table backup with an item
+"""Restore testing's data checks end to end through boto3's `backup` client on the local runtime: the sources of
+every type and what a passed check says of each (test_restore_testing_month_every_type.py runs them for a month),
+and a recovery point whose data was changed behind it failing its check saying what differs, for each type whose
+data the emulator keeps: an EFS point's stored file changed, a DynamoDB table backup with an item
 dropped (S3's changed manifest is in test_restore_testing_on_local_runtime.py)."""
 
 from __future__ import annotations
@@ -165,33 +163,6 @@ def exists(rt: LocalRuntime, resource_type: str, arn: str) -> bool:
         return bool(calls[resource_type]())
     except ClientError:
         return False
-
-
-def test_a_restore_test_of_every_type_is_validated_by_its_check_then_deleted(runtime: LocalRuntime) -> None:
-    # Given one resource of every type, to be backed up on demand (the runtime starts on 2026-05-01 00:00 UTC)
-    backup = runtime.client("backup")
-    backup.create_backup_vault(BackupVaultName="main")
-    arns = {kind: make(runtime, f"src-{kind.lower().replace(' ', '-')}") for kind, make in SOURCES.items()}
-    # And a plan testing each of them at 02:00 (its selections make their backups take their checks' records)
-    plan_arn = restore_testing_plan(backup, arns, hour=2)
-    back_up(runtime, backup, arns)
-
-    # When the plan fires and its restores end, and the sweeps check them (03:00) and delete them (04:00, 05:00)
-    runtime.advance(timedelta(hours=1, minutes=45))
-    tests = restore_tests(runtime, backup, plan_arn)
-    runtime.advance(timedelta(hours=3, minutes=30))
-
-    # Then every type was restored, validated by its own check and deleted
-    tests = restore_tests(runtime, backup, plan_arn)
-    assert set(tests) == set(SOURCES)
-    for kind, job in tests.items():
-        assert job["Status"] == "COMPLETED", (kind, job.get("StatusMessage"))
-        assert (job["ValidationStatus"], kind) == ("SUCCESSFUL", kind), job.get("ValidationStatusMessage")
-        assert job["ValidationStatusMessage"].startswith(PASSED[kind]), (kind, job["ValidationStatusMessage"])
-        assert (job["DeletionStatus"], kind) == ("SUCCESSFUL", kind), job.get("DeletionStatusMessage")
-        # And the restored resource is gone from the emulated service, the source still there
-        assert not exists(runtime, kind, job["CreatedResourceArn"]), kind
-        assert exists(runtime, kind, arns[kind]), kind
 
 
 def test_an_efs_recovery_point_whose_file_changed_behind_it_fails_its_check(runtime: LocalRuntime) -> None:

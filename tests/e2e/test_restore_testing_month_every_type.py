@@ -13,23 +13,21 @@ have a check from the code, so a type that gains one is held to the check from t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from lambdas.resources.types import TYPES
 from lambdas.services.restore_testing_checks import build_restore_checks
 from local.runtime import LocalRuntime
+from tests.e2e.test_restore_testing_every_type import PASSED, SOURCES, exists
 from tests.e2e.waiting import wait_for_restore_job
 
 pytestmark = pytest.mark.e2e
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AWSBackupDefaultServiceRole"
-GIB = 1024**3
 ALERTS_TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:strongroom-alerts"
 SUNDAYS_IN_MAY = 5  # the runtime starts on Friday 2026-05-01
 CHECKED = set(build_restore_checks(lambda service: lambda: None).supported_types())
@@ -46,165 +44,8 @@ NAMED_AFTER_SOURCE = {
 REFUSED = set(NAMED_AFTER_SOURCE) - CHECKED
 
 
-def _ebs(rt: LocalRuntime) -> str:
-    volume = rt.client("ec2").create_volume(AvailabilityZone=f"{REGION}a", Size=8, VolumeType="gp3")["VolumeId"]
-    return f"arn:aws:ec2:{REGION}:{ACCOUNT}:volume/{volume}"
-
-
-def _ec2(rt: LocalRuntime) -> str:
-    ec2 = rt.client("ec2")
-    image = ec2.register_image(Name="base", RootDeviceName="/dev/sda1")["ImageId"]
-    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro")["Instances"][0]
-    return f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{instance['InstanceId']}"
-
-
-def _rds(rt: LocalRuntime) -> str:
-    db = rt.client("rds").create_db_instance(
-        DBInstanceIdentifier="ledger",
-        Engine="postgres",
-        DBInstanceClass="db.t3.micro",
-        AllocatedStorage=20,
-        MasterUsername="admin",
-        MasterUserPassword="password123",
-    )["DBInstance"]
-    return str(db["DBInstanceArn"])
-
-
-def _cluster(service: str, engine: str, name: str) -> Callable[[LocalRuntime], str]:
-    def make(rt: LocalRuntime) -> str:
-        request: dict[str, Any] = {"DBClusterIdentifier": name, "Engine": engine}
-        if service != "neptune":
-            request.update(MasterUsername="admin", MasterUserPassword="password123")
-        return str(rt.client(service).create_db_cluster(**request)["DBCluster"]["DBClusterArn"])
-
-    return make
-
-
-def _dynamodb(rt: LocalRuntime) -> str:
-    ddb = rt.client("dynamodb")
-    table = ddb.create_table(
-        TableName="orders",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )["TableDescription"]
-    for n in range(3):
-        ddb.put_item(TableName="orders", Item={"id": {"S": f"o{n}"}})
-    return str(table["TableArn"])
-
-
-def _s3(rt: LocalRuntime) -> str:
-    s3 = rt.client("s3")
-    s3.create_bucket(Bucket="every-type-photos")
-    s3.put_bucket_versioning(Bucket="every-type-photos", VersioningConfiguration={"Status": "Enabled"})
-    s3.put_object(Bucket="every-type-photos", Key="a.txt", Body=b"alpha")
-    return "arn:aws:s3:::every-type-photos"
-
-
-def _efs(rt: LocalRuntime) -> str:
-    fs_id = rt.client("efs").create_file_system(CreationToken="shared")["FileSystemId"]
-    (rt.efs_directory(fs_id) / "notes.txt").write_text("kept\n")  # a file on its mount, as `efs put` leaves it
-    return f"arn:aws:elasticfilesystem:{REGION}:{ACCOUNT}:file-system/{fs_id}"
-
-
-def _fsx(rt: LocalRuntime) -> str:
-    fs = rt.client("fsx").create_file_system(
-        FileSystemType="LUSTRE",
-        StorageCapacity=1200,
-        SubnetIds=["subnet-0123456789abcdef0"],
-        LustreConfiguration={"DeploymentType": "PERSISTENT_2", "PerUnitStorageThroughput": 125},
-    )["FileSystem"]
-    return str(fs["ResourceARN"])
-
-
-def _storage_gateway(rt: LocalRuntime) -> str:
-    sgw = rt.client("storagegateway")
-    gateway = sgw.activate_gateway(
-        ActivationKey="AAAAA-BBBBB-CCCCC-DDDDD-EEEEE",
-        GatewayName="office",
-        GatewayTimezone="GMT",
-        GatewayRegion=REGION,
-        GatewayType="CACHED",
-    )["GatewayARN"]
-    interface = sgw.describe_gateway_information(GatewayARN=gateway)["GatewayNetworkInterfaces"][0]
-    return str(
-        sgw.create_cached_iscsi_volume(
-            GatewayARN=gateway,
-            VolumeSizeInBytes=10 * GIB,
-            TargetName="data",
-            NetworkInterfaceId=interface["Ipv4Address"],
-            ClientToken="token-data",
-        )["VolumeARN"]
-    )
-
-
-def _redshift(rt: LocalRuntime) -> str:
-    rt.client("redshift").create_cluster(
-        ClusterIdentifier="sales",
-        NodeType="ra3.xlplus",
-        MasterUsername="admin",
-        MasterUserPassword="Passw0rd!",
-        ClusterType="multi-node",
-        NumberOfNodes=2,
-    )
-    return f"arn:aws:redshift:{REGION}:{ACCOUNT}:cluster:sales"
-
-
-# One source per type, made with the type's own client.
-SOURCES: dict[str, Callable[[LocalRuntime], str]] = {
-    "EBS": _ebs,
-    "EC2": _ec2,
-    "RDS": _rds,
-    "Aurora": _cluster("rds", "aurora-postgresql", "books"),
-    "DocumentDB": _cluster("docdb", "docdb", "notes"),
-    "Neptune": _cluster("neptune", "neptune", "graph"),
-    "DynamoDB": _dynamodb,
-    "S3": _s3,
-    "EFS": _efs,
-    "FSx": _fsx,
-    "Storage Gateway": _storage_gateway,
-    "Redshift": _redshift,
-}
-
-
 def _tail(arn: str) -> str:
     return arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-
-
-def _exists(rt: LocalRuntime, resource_type: str, arn: str) -> bool:
-    """Whether the type's own client still finds the resource."""
-    name = _tail(arn)
-    reads: dict[str, Callable[[], object]] = {
-        "EBS": lambda: rt.client("ec2").describe_volumes(VolumeIds=[name]),
-        "EC2": lambda: (
-            [
-                i
-                for r in rt.client("ec2").describe_instances(InstanceIds=[name])["Reservations"]
-                for i in r["Instances"]
-                if i["State"]["Name"] != "terminated"
-            ]
-            or _missing()
-        ),
-        "RDS": lambda: rt.client("rds").describe_db_instances(DBInstanceIdentifier=name),
-        "Aurora": lambda: rt.client("rds").describe_db_clusters(DBClusterIdentifier=name),
-        "DocumentDB": lambda: rt.client("docdb").describe_db_clusters(DBClusterIdentifier=name),
-        "Neptune": lambda: rt.client("neptune").describe_db_clusters(DBClusterIdentifier=name),
-        "DynamoDB": lambda: rt.client("dynamodb").describe_table(TableName=name),
-        "S3": lambda: rt.client("s3").head_bucket(Bucket=name),
-        "EFS": lambda: rt.client("efs").describe_file_systems(FileSystemId=name),
-        "FSx": lambda: rt.client("fsx").describe_file_systems(FileSystemIds=[name]),
-        "Storage Gateway": lambda: rt.client("storagegateway").describe_cached_iscsi_volumes(VolumeARNs=[arn]),
-        "Redshift": lambda: rt.client("redshift").describe_clusters(ClusterIdentifier=name),
-    }
-    try:
-        reads[resource_type]()
-    except ClientError:
-        return False
-    return True
-
-
-def _missing() -> object:
-    raise ClientError({"Error": {"Code": "NotFound", "Message": "terminated"}}, "DescribeInstances")
 
 
 def listen_to_alerts(rt: LocalRuntime) -> str:
@@ -229,7 +70,7 @@ def alerts(rt: LocalRuntime, url: str) -> list[dict[str, Any]]:
 
 def protect_every_type(rt: LocalRuntime, backup: Any) -> dict[str, str]:
     """Given one source of each type, backed up every Saturday at 05:00 UTC into the vault `main`."""
-    sources = {resource_type: make(rt) for resource_type, make in SOURCES.items()}
+    sources = {kind: make(rt, f"month-{kind.lower().replace(' ', '-')}") for kind, make in SOURCES.items()}
     backup.create_backup_vault(BackupVaultName="main")
     rule = {"RuleName": "saturdays", "TargetBackupVaultName": "main", "ScheduleExpression": "cron(0 5 ? * SAT *)",
             "Lifecycle": {"DeleteAfterDays": 35}}  # fmt: skip
@@ -319,10 +160,10 @@ def test_every_type_restore_tested_weekly_for_a_month_completes_validates_cleans
             assert job["ValidationStatus"] == "SUCCESSFUL", context
             restored = job["CreatedResourceArn"]
             if resource_type in CHECKED:
-                assert "no data check" not in job["ValidationStatusMessage"], context
+                assert job["ValidationStatusMessage"].startswith(PASSED[resource_type]), context
                 # And cleaned up: deleted, and gone from the emulated service
                 assert job["DeletionStatus"] == "SUCCESSFUL", (resource_type, job.get("DeletionStatusMessage"))
-                assert not _exists(runtime, resource_type, restored), context
+                assert not exists(runtime, resource_type, restored), context
             else:
                 assert job["ValidationStatusMessage"] == (
                     f"The restore completed; Strongroom has no data check for {resource_type}"
@@ -332,7 +173,7 @@ def test_every_type_restore_tested_weekly_for_a_month_completes_validates_cleans
                     f"Strongroom cannot delete a restored {resource_type} resource yet: delete {restored} yourself"
                 )
         # And the sources themselves are untouched
-        assert _exists(runtime, resource_type, sources[resource_type]), resource_type
+        assert exists(runtime, resource_type, sources[resource_type]), resource_type
 
     # And the failed validation alerted through the stack's alerts topic, as a Restore Job State Change event: the
     # verdict itself, and again each later event of that job (its copy's deletion), which still carries it
