@@ -228,3 +228,12 @@ class RestoreJob(MachineJob):
     @property
     def RestoreTestingPlanArn(self) -> str | None:
         return self.CreatedBy.RestoreTestingPlanArn if self.CreatedBy else None
+
+    @property
+    def awaits_restore_test_follow_up(self) -> bool:
+        """A restore test whose copy is still there: to validate, then delete (the hourly sweep's work)."""
+        return (
+            self.CreatedBy is not None
+            and self.Status == RestoreJobStatus.COMPLETED
+            and self.DeletionStatus != "SUCCESSFUL"
+        )

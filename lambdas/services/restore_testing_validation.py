@@ -41,21 +41,10 @@ def _test_jobs(ctx: ServiceContext) -> list[RestoreJob]:
     jobs: list[RestoreJob] = []
     token: str | None = None
     while True:
-        page, token = ctx.stores.jobs.search(
-            RestoreJob, keep=lambda job: _needs_attention(job), limit=1000, token=token
-        )
-        jobs += page
+        page, token = ctx.stores.jobs.restore_tests_to_follow(limit=1000, token=token)
+        jobs += [job for job in page if job.awaits_restore_test_follow_up]  # the index is read eventually consistently
         if token is None:
             return jobs
-
-
-def _needs_attention(job: Any) -> bool:
-    return (
-        isinstance(job, RestoreJob)
-        and job.CreatedBy is not None
-        and job.Status == RestoreJobStatus.COMPLETED
-        and job.DeletionStatus != SUCCESSFUL
-    )
 
 
 def _save(ctx: ServiceContext, job: RestoreJob, **changes: Any) -> RestoreJob:

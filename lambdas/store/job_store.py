@@ -40,6 +40,11 @@ def every_partition(spec: JobKindSpec) -> str:
     return f"{spec.prefix}S"
 
 
+# GSI3's partition of restore tests that are closed as jobs (COMPLETED) but not yet followed up: validated and
+# their restored copy deleted (RestoreJob.awaits_restore_test_follow_up). Sparse: a job leaves it once its copy is gone.
+RESTORE_TESTS_TO_FOLLOW = "FOLLOW#RESTORETEST"
+
+
 def open_partition(spec: JobKindSpec) -> str:
     """GSI3 (sparse): the kind's open jobs (OPEN#BACKUPJOB, ...)."""
     return f"OPEN#{spec.prefix}"
@@ -144,6 +149,7 @@ def newest_first(
 
 def job_item(job: MachineJob) -> Item:
     spec = spec_of(job)
+    follow_up = isinstance(job, RestoreJob) and job.awaits_restore_test_follow_up
     order = f"{sortable(job.created)}#{job.job_id}"
     return to_item(
         f"{spec.prefix}#{job.job_id}",
@@ -154,8 +160,8 @@ def job_item(job: MachineJob) -> Item:
         GSI1SK=order,
         GSI2PK=f"RESOURCE#{getattr(job, spec.resource_field)}",
         GSI2SK=f"{spec.prefix}#{order}",
-        GSI3PK=open_partition(spec) if job.is_open else None,
-        GSI3SK=order if job.is_open else None,
+        GSI3PK=open_partition(spec) if job.is_open else (RESTORE_TESTS_TO_FOLLOW if follow_up else None),
+        GSI3SK=order if job.is_open or follow_up else None,
     )
 
 
@@ -207,6 +213,14 @@ class JobStore:
             raise ConflictException(
                 f"{job.machine.noun} {job.job_id} is no longer {expected_state}; another worker moved it"
             ) from None
+
+    def restore_tests_to_follow(
+        self, limit: int = 1000, token: str | None = None
+    ) -> tuple[list[RestoreJob], str | None]:
+        """Restore tests whose copy is still there (validation, then deletion due), oldest first: their own sparse
+        partition of GSI3, so the hourly sweep never reads the restore jobs that are done with."""
+        query = Query(RESTORE_TESTS_TO_FOLLOW, index="GSI3", limit=limit, start_after=decode_token(token))
+        return self._page(RestoreJob, query)
 
     def open_jobs(self, model: type[J], limit: int = 1000, token: str | None = None) -> tuple[list[J], str | None]:
         """Oldest first (queued copies start in the order they were asked for)."""

@@ -379,6 +379,30 @@ def test_given_a_restore_job_when_created_twice_or_saved_over_a_stale_status_the
     assert [job.Status for job in stores.jobs.restore_jobs()[0]] == [RestoreJobStatus.RUNNING]
 
 
+def test_given_restore_jobs_when_the_sweep_asks_which_tests_to_follow_then_only_tests_whose_copy_is_there(
+    stores,
+) -> None:
+    """The hourly restore-testing sweep reads its own sparse partition, not every restore job ever made."""
+    from lambdas.domain.jobs import RestoreJobCreator, RestoreJobStatus
+
+    plan_arn = f"arn:aws:backup:{REGION}:123456789012:restore-testing-plan:weekly-1"
+    plan = RestoreJobCreator(RestoreTestingPlanArn=plan_arn)
+    # Given an ordinary restore and two restore tests, all still running
+    ordinary = restore_job("RESTORE-USER", status=RestoreJobStatus.RUNNING)
+    tested, cleaned = (restore_job(i, status=RestoreJobStatus.RUNNING).model_copy(update={"CreatedBy": plan})
+                       for i in ("RESTORE-T1", "RESTORE-T2"))  # fmt: skip
+    for job in (ordinary, tested, cleaned):
+        assert stores.jobs.create_restore_job(job) is True
+    assert stores.jobs.restore_tests_to_follow()[0] == []
+    # When all three complete, and the second test's copy is then deleted
+    for job in (ordinary, tested, cleaned):
+        stores.jobs.save_restore_job(job.transition(RestoreJobStatus.COMPLETED), expected_status="RUNNING")
+    gone = stores.jobs.get_restore_job("RESTORE-T2").model_copy(update={"DeletionStatus": "SUCCESSFUL"})
+    stores.jobs.save_restore_job(gone, expected_status="COMPLETED")
+    # Then only the first test is left to follow: the ordinary restore never was, the cleaned one left
+    assert [job.RestoreJobId for job in stores.jobs.restore_tests_to_follow()[0]] == ["RESTORE-T1"]
+
+
 # Recovery points
 
 
