@@ -130,18 +130,23 @@ class KeepAliveRequestHandler(GatewayErrorRequestHandler):
         code_text, _, message = status.partition(" ")
         code = int(code_text)
         self.send_response(code, message)
+        # A HEAD answer, a 1xx, 204 or 304 never carries a body (RFC 9110): a client reads none after its headers, so
+        # bytes sent there would be read as the start of the next answer on the kept connection. Whatever the app
+        # gave is dropped, as a proxy (API Gateway) drops it; 1xx and 204 carry no Content-Length either.
+        bodiless = self.command == "HEAD" or 100 <= code < 200 or code in _NO_BODY
+        no_length = 100 <= code < 200 or code == 204
         length = None
         for name, value in headers:
-            self.send_header(name, value)
             if name.lower() == "content-length":
                 length = value
-        if length is None:
-            if self.command == "HEAD" or 100 <= code < 200 or code in _NO_BODY:
-                if data:  # a body where none may be: the client cannot tell where it ends
-                    self.close_connection = True
-            else:
-                self.send_header("Content-Length", str(len(data)))
-        elif bool(data) if self.command == "HEAD" else length.strip() != str(len(data)):
+                if no_length:
+                    continue
+            self.send_header(name, value)
+        if bodiless:
+            data = b""
+        elif length is None:
+            self.send_header("Content-Length", str(len(data)))
+        elif length.strip() != str(len(data)):
             self.close_connection = True  # a body that does not match its framing: the client reads to the close
         if self.close_connection:
             self.send_header("Connection", "close")

@@ -129,3 +129,29 @@ def test_given_the_edge_server_when_a_body_comes_chunked_then_werkzeug_reads_it_
         assert text.endswith(b" one two")
         assert answer.getheader("Connection") == "close"
         connection.close()
+
+
+def _no_content_with_a_body(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """As Strongroom's API answers a deletion: 204 No Content, yet with a JSON body and its Content-Length."""
+    if environ["PATH_INFO"] == "/delete":
+        start_response("204 No Content", [("Content-Type", "application/json"), ("Content-Length", "2")])
+        return [b"{}"]
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"next"]
+
+
+def test_given_a_204_with_a_body_when_the_next_request_uses_the_connection_then_it_reads_its_own_answer() -> None:
+    # Given the edge's HTTP server, and an app that answers a deletion 204 with a body
+    with _Served(_no_content_with_a_body) as connection:
+        # When a client deletes, then asks again on the same connection
+        connection.request("DELETE", "/delete")
+        deleted = connection.getresponse()
+        deleted.read()
+        connection.request("GET", "/next")
+        after = connection.getresponse()
+        # Then the 204 came without body or length, and the next answer is the next request's: the body was not
+        # left in the connection to be read as the start of it (a client would retry the next request elsewhere,
+        # and a deletion retried that way answers "does not exist")
+        assert (deleted.status, deleted.getheader("Content-Length")) == (204, None)
+        assert (after.status, after.read()) == (200, b"next")
+        connection.close()
