@@ -88,6 +88,16 @@ def delete_plan(ctx: ServiceContext, name: str) -> RestoreTestingPlan:
     return plan
 
 
+def plan_by_arn(ctx: ServiceContext, arn: str) -> RestoreTestingPlan:
+    """The plan an ARN names (restore-testing-plan:Name-id; a plan's name has no hyphen), the same plan only: a plan
+    deleted and made again under the name has another id."""
+    name = arn.split(":restore-testing-plan:", 1)[-1].rsplit("-", 1)[0]
+    plan = ctx.stores.restore_testing.find_plan(name)
+    if plan is None or plan.RestoreTestingPlanArn != arn:
+        raise ResourceNotFoundException(f"No restore testing plan has the ARN {arn}")
+    return plan
+
+
 def set_plan_tags(ctx: ServiceContext, plan: RestoreTestingPlan, tags: dict[str, str]) -> None:
     ctx.stores.restore_testing.save_plan(plan.model_copy(update={"Tags": tags}))
 

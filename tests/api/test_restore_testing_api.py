@@ -111,3 +111,27 @@ def test_bad_input_gets_the_models_errors_and_writes_nothing(backup: Any) -> Non
     # And ListRestoreJobs filters by a plan's ARN: no job of an unknown plan
     unknown = "arn:aws:backup:us-east-1:123456789012:restore-testing-plan:none-abc"
     assert backup.list_restore_jobs(ByRestoreTestingPlanArn=unknown)["RestoreJobs"] == []
+
+
+def test_a_restore_testing_plans_tags_are_read_and_changed_through_its_arn(backup: Any) -> None:
+    # Given a plan made with a tag
+    plan = name("tagged")
+    arn = backup.create_restore_testing_plan(
+        RestoreTestingPlan={
+            "RestoreTestingPlanName": plan,
+            "ScheduleExpression": "cron(0 8 ? * SUN *)",
+            "RecoveryPointSelection": SELECTION,
+        },
+        Tags={"team": "ops"},
+    )["RestoreTestingPlanArn"]
+    # When its tags are listed, added to and removed through its ARN, then each call sees the last
+    assert backup.list_tags(ResourceArn=arn)["Tags"] == {"team": "ops"}
+    backup.tag_resource(ResourceArn=arn, Tags={"cost": "lab"})
+    backup.untag_resource(ResourceArn=arn, TagKeyList=["team"])
+    assert backup.list_tags(ResourceArn=arn)["Tags"] == {"cost": "lab"}
+    # And once the plan is gone, or for a made-up id under its name, its ARN names nothing
+    with pytest.raises(backup.exceptions.ResourceNotFoundException):
+        backup.list_tags(ResourceArn=arn.rsplit("-", 1)[0] + "-000000")
+    backup.delete_restore_testing_plan(RestoreTestingPlanName=plan)
+    with pytest.raises(backup.exceptions.ResourceNotFoundException):
+        backup.list_tags(ResourceArn=arn)

@@ -1,4 +1,5 @@
-"""Tags on Strongroom's own resources: backup vaults, backup plans, recovery points and legal holds."""
+"""Tags on Strongroom's own resources: backup vaults, backup plans, recovery points, legal holds, frameworks,
+report plans and restore testing plans."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from lambdas.api.operations import operation
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.errors import InvalidParameterValueException, ResourceNotFoundException
-from lambdas.services import audit_frameworks, audit_reports, vault_service
+from lambdas.services import audit_frameworks, audit_reports, restore_testing_plans, vault_service
 from lambdas.services.context import ServiceContext
 
 MAX_TAGS = 50
@@ -26,6 +27,8 @@ def _read(ctx: ServiceContext, arn: str) -> dict[str, str]:
         return dict(audit_frameworks.find_by_arn(ctx, arn).Tags)
     if parsed.service == "backup" and parsed.resource.startswith("report-plan:"):
         return dict(audit_reports.plan_by_arn(ctx, arn).Tags)
+    if parsed.service == "backup" and parsed.resource.startswith("restore-testing-plan:"):
+        return dict(restore_testing_plans.plan_by_arn(ctx, arn).Tags)
     point = ctx.stores.recovery_points.find(arn)
     if point is None or point.StorageClass == "DELETED":
         raise ResourceNotFoundException(f"No backup vault, backup plan or recovery point has the ARN {arn}")
@@ -47,6 +50,8 @@ def _write(ctx: ServiceContext, arn: str, tags: dict[str, str]) -> None:
         audit_frameworks.set_tags(ctx, arn, tags)
     elif parsed.service == "backup" and parsed.resource.startswith("report-plan:"):
         audit_reports.set_plan_tags(ctx, arn, tags)
+    elif parsed.service == "backup" and parsed.resource.startswith("restore-testing-plan:"):
+        restore_testing_plans.set_plan_tags(ctx, restore_testing_plans.plan_by_arn(ctx, arn), tags)
     else:
         point = ctx.stores.recovery_points.get(arn)
         ctx.stores.recovery_points.save(point.model_copy(update={"Tags": tags}), point.Status.value)
