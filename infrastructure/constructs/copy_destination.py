@@ -39,6 +39,9 @@ from infrastructure.constructs.resource_access import VAULT_KEY_TAG, Statements,
 # (lambdas/store: vault_store, recovery_point_store, protected_store, leftover_store).
 READS_KEYS = ("VAULT#*", "RP#*", "PROTECTED#*")
 WRITES_KEYS = ("RP#*", "PROTECTED#*", "LEFTOVERS")
+# Lifecycle's "nothing to do" marker (lambdas/store/lifecycle_work.py): recording a live point or a leftover adds to
+# its count in the same transaction, so the hourly run looks again.
+LIFECYCLE_MARKER_KEY = "LIFECYCLE#WORK"
 
 # The services a copy goes through, and so the only ones that may use a key on the role's behalf.
 COPY_SERVICES = ("ec2", "rds", "s3")
@@ -113,6 +116,15 @@ def copy_in_statements(
             **{
                 "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["VAULT#*"]},
                 "ForAllValues:StringEquals": {"dynamodb:Attributes": ["PK", "SK", "Points", "Bytes"]},
+            },
+        ),
+        allow(
+            "AnnounceLifecycleWork",
+            ["dynamodb:UpdateItem"],
+            [table_arn],
+            **{
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [LIFECYCLE_MARKER_KEY]},
+                "ForAllValues:StringEquals": {"dynamodb:Attributes": ["PK", "SK", "Changes"]},
             },
         ),
         allow("DescribeCopies", _DESCRIBE, ["*"]),

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from infrastructure import constants
-from infrastructure.constructs.copy_destination import READS_KEYS, WRITES_KEYS
+from infrastructure.constructs.copy_destination import LIFECYCLE_MARKER_KEY, READS_KEYS, WRITES_KEYS
 from infrastructure.constructs.findings import wildcard_kind
 from infrastructure.constructs.resource_access import VAULT_KEY_TAG
 from tests.infrastructure import reading
@@ -144,18 +144,21 @@ def test_the_copy_destination_role_touches_catalog_items_only_by_their_partition
         "dynamodb:UpdateItem",
     }
     keys = {
-        reading.as_list(s["Action"])[0]: set(s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"])
+        (
+            reading.as_list(s["Action"])[0],
+            frozenset(s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]),
+            frozenset(s["Condition"].get("ForAllValues:StringEquals", {}).get("dynamodb:Attributes", [])),
+        )
         for s in item_statements
     }
+    # And the only updates are counters: the vault's recovery point counter (no other attribute of a vault item),
+    # and Lifecycle's count of changes that may give it work
     assert keys == {
-        "dynamodb:GetItem": set(READS_KEYS),
-        "dynamodb:PutItem": set(WRITES_KEYS),
-        "dynamodb:UpdateItem": {"VAULT#*"},
+        ("dynamodb:GetItem", frozenset(READS_KEYS), frozenset()),
+        ("dynamodb:PutItem", frozenset(WRITES_KEYS), frozenset()),
+        ("dynamodb:UpdateItem", frozenset({"VAULT#*"}), frozenset({"PK", "SK", "Points", "Bytes"})),
+        ("dynamodb:UpdateItem", frozenset({LIFECYCLE_MARKER_KEY}), frozenset({"PK", "SK", "Changes"})),
     }
-    # And the only update is the vault's recovery point counter: no other attribute of a vault item
-    (update,) = [s for s in item_statements if reading.as_list(s["Action"]) == ["dynamodb:UpdateItem"]]
-    attributes = update["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]
-    assert set(attributes) == {"PK", "SK", "Points", "Bytes"}
 
 
 def test_the_leading_keys_cover_exactly_what_recording_a_copy_writes() -> None:
@@ -188,9 +191,11 @@ def test_the_leading_keys_cover_exactly_what_recording_a_copy_writes() -> None:
     written = {(pk, sk) for pk, sk in table._items}
     # Then every item put has a key the role may put; the vault's only item touched is its counter, which the
     # role may update (its counter attributes only: test_the_copy_destination_role_touches_catalog_items...)
-    put = {pk for pk, sk in written if not pk.startswith("VAULT#")}
+    counters = {(pk, sk) for pk, sk in written if pk.startswith("VAULT#") or pk == LIFECYCLE_MARKER_KEY}
+    put = {pk for pk, sk in written if (pk, sk) not in counters}
     assert put and all(any(fnmatch.fnmatch(pk, k) for k in WRITES_KEYS) for pk in put)
-    assert {(pk, sk) for pk, sk in written if pk.startswith("VAULT#")} == {("VAULT#vault", COUNTS_SK)}
+    assert counters == {("VAULT#vault", COUNTS_SK), (LIFECYCLE_MARKER_KEY, "MARKER")}
+    assert set(table._items[(LIFECYCLE_MARKER_KEY, "MARKER")]) == {"PK", "SK", "Changes"}
     assert not any(fnmatch.fnmatch("VAULT#vault", k) for k in WRITES_KEYS)
 
 
