@@ -3,10 +3,11 @@ has one answer (a CloudWatch Logs query on the message, or an EventBridge rule o
 
 AWS Backup sends no such event (its detail types are state changes of jobs, points, plans, vaults), so this one is
 Strongroom's own: source `strongroom.backup`, detail type RUN_SUMMARY_DETAIL_TYPE, documented in
-docs/monitoring.md. The log line is written for every run; the event only for a run that did something, failed at
-something or was cut short, and always for a plan rule's firing (a schedule its owner set and expects to hear of):
-a TrackJobs run every five minutes that found nothing open sends nothing. The event goes with the run's other
-events (the handler batches them), so most runs pay no extra PutEvents call for it."""
+docs/monitoring.md. The log line is written for every run (at DEBUG for a run with nothing to do); the event only
+for a run that did something, failed at something or was cut short, and always for a plan rule's firing (a
+schedule its owner set and expects to hear of): a TrackJobs run every five minutes that found nothing open sends
+nothing. The event goes with the run's other events (the handler batches them), so most runs pay no extra
+PutEvents call for it."""
 
 from __future__ import annotations
 
@@ -75,8 +76,11 @@ class RunSummary:
 
 
 def report(ctx: ServiceContext, summary: RunSummary, now: datetime) -> RunSummary:
-    """The run's log line, and its event when it did something (or is always told)."""
-    logger.info(summary.line(), extra={"run_summary": summary.detail()})
+    """The run's log line, and its event when it did something (or is always told). A run that found nothing to do
+    logs at DEBUG: TrackJobs runs every five minutes (every tick on a serving local runtime), and its idle runs
+    would bury the lines that say something; the invocation's own START/REPORT lines still show that it ran."""
+    log = logger.info if summary.did_something or summary.always_told else logger.debug
+    log(summary.line(), extra={"run_summary": summary.detail()})
     if summary.did_something or summary.always_told:
         ctx.events.publish_run_summary(summary.detail(), now)
     return summary

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -45,6 +46,10 @@ def test_serve_answers_aws_clients_until_interrupted() -> None:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    # Read as a terminal would, all along: a pipe nobody reads fills up and stops the server at its next line
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout or []), daemon=True)
+    reader.start()
     try:
         endpoint = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -77,6 +82,8 @@ def test_serve_answers_aws_clients_until_interrupted() -> None:
         assert "ListIndexedRecoveryPoints" in str(refused.value)
     finally:
         server.terminate()
-        output, _ = server.communicate(timeout=30)
+        server.wait(timeout=30)
+        reader.join(timeout=30)
+    output = "".join(lines)
     assert server.returncode == 0, output[-2000:]
     assert "serving at" in output

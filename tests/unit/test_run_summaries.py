@@ -31,16 +31,28 @@ class Context:
         return 300_000
 
 
+class Logged(list[tuple[str, dict[str, Any]]]):
+    """The summaries' log lines, (message, run_summary detail), and the level of each in `levels`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.levels: list[str] = []
+
+
 @pytest.fixture
-def logged(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """The summaries' log lines: (message, run_summary detail)."""
-    lines: list[tuple[str, dict[str, Any]]] = []
+def logged(monkeypatch: pytest.MonkeyPatch) -> Logged:
+    lines = Logged()
 
-    def info(message: str, extra: dict[str, Any] | None = None) -> None:
-        if extra and "run_summary" in extra:  # the logger is shared: the other lines are not summaries
-            lines.append((message, extra["run_summary"]))
+    def at(level: str) -> Callable[..., None]:
+        def log(message: str, extra: dict[str, Any] | None = None) -> None:
+            if extra and "run_summary" in extra:  # the logger is shared: the other lines are not summaries
+                lines.append((message, extra["run_summary"]))
+                lines.levels.append(level)
 
-    monkeypatch.setattr(run_summary.logger, "info", info)
+        return log
+
+    monkeypatch.setattr(run_summary.logger, "info", at("INFO"))
+    monkeypatch.setattr(run_summary.logger, "debug", at("DEBUG"))
     return lines
 
 
@@ -126,10 +138,13 @@ def test_track_jobs_says_what_it_completed_and_a_run_with_nothing_open_sends_no_
     assert detail["function"] == "TrackJobs"
     assert detail["done"]["jobsCompleted"] == 2
     assert detail["lookedAt"] == {"jobsOpen": 2, "copyJobsOpen": 0}
-    # And when it runs again with nothing open, it only logs that it had nothing to do
+    assert logged.levels[-1] == "INFO"
+    # And when it runs again with nothing open, it only logs that it had nothing to do, at DEBUG (it runs every five
+    # minutes: its idle lines would bury the ones that say something)
     track({"scheduled_time": (T0 + timedelta(minutes=10)).isoformat()})
     assert len(world.events.run_summaries) == 1
     assert logged[-1][0].startswith("TrackJobs run: jobsOpen 0, copyJobsOpen 0, jobsStarted 0")
+    assert logged.levels[-1] == "DEBUG"
 
 
 def test_lifecycle_says_what_it_deleted_and_a_quiet_hour_sends_no_event(
