@@ -29,6 +29,20 @@ def settings_verdict(what: str, recorded: Mapping[str, str], found: Mapping[str,
     return Verdict(True, f"The restored {what} has the settings recorded at backup time: {shown}")
 
 
+def manifest_differences(what: str, expected: Mapping[str, str], found: Mapping[str, str], shown: int = 5) -> Verdict:
+    """A failed verdict naming the entries (object keys, file paths) missing from the restored copy, changed in it,
+    and not in the backup: at most `shown` of each, and how many."""
+    missing = sorted(set(expected) - set(found))
+    added = sorted(set(found) - set(expected))
+    changed = sorted(name for name in set(expected) & set(found) if expected[name] != found[name])
+    parts = [
+        f"{label} {len(names)}: {', '.join(names[:shown])}{' ...' if len(names) > shown else ''}"
+        for label, names in (("missing", missing), ("changed", changed), ("not in the backup", added))
+        if names
+    ]
+    return Verdict(False, f"The restored {what} differs from the backup: " + "; ".join(parts))
+
+
 def unavailable(what: str, identifier: str, status: str | None) -> Verdict:
     return Verdict(False, f"The restored {what} {identifier} is {status or 'gone'}, not available")
 

@@ -23,14 +23,18 @@ from botocore.exceptions import ClientError
 
 from lambdas.domain.arns import parse_arn
 from lambdas.domain.restore_testing.checks import Verdict
-from lambdas.domain.restore_testing.comparing import must_be_restored, settings_verdict, unavailable
+from lambdas.domain.restore_testing.comparing import (
+    manifest_differences,
+    must_be_restored,
+    settings_verdict,
+    unavailable,
+)
 from lambdas.resources import catalog
 from lambdas.resources.base import RESTORE_TAG
 from lambdas.resources.efs.file_tree import FileTree
 
 RESTORE_DIRECTORY_PREFIX = "aws-backup-restore_"  # where an EFS restore writes (efs/adapter.py)
 MANIFEST_LIMIT = 1000
-_SHOWN = 5
 _GONE = ("FileSystemNotFound",)
 _TREE_KEYS = ("treeEntries", "treeBytes", "treeDigest", "tree")
 TreeReader = Callable[[str], FileTree]
@@ -140,16 +144,7 @@ class EfsValidation:
                 f"The restored {what} holds {entries} entries, {size} bytes; the backup recorded "
                 f"{recorded['treeEntries']}, {recorded['treeBytes']} bytes, other contents",
             )
-        expected: dict[str, str] = json.loads(recorded["tree"])
-        missing = sorted(set(expected) - set(manifest))
-        added = sorted(set(manifest) - set(expected))
-        changed = sorted(p for p in set(expected) & set(manifest) if expected[p] != manifest[p])
-        parts = [
-            f"{label} {len(paths)}: {', '.join(paths[:_SHOWN])}{' ...' if len(paths) > _SHOWN else ''}"
-            for label, paths in (("missing", missing), ("changed", changed), ("not in the backup", added))
-            if paths
-        ]
-        return Verdict(False, f"The restored {what} differs from the backup: " + "; ".join(parts))
+        return manifest_differences(what, json.loads(recorded["tree"]), manifest)
 
     def delete(self, restored_arn: str) -> bool:
         file_system_id = parse_arn(restored_arn).resource_id

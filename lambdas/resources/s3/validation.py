@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lambdas.domain.restore_testing.checks import Verdict
+from lambdas.domain.restore_testing.comparing import manifest_differences
 from lambdas.domain.restore_testing.picking import restored_name
 
 MANIFEST_LIMIT = 1000
@@ -24,7 +25,6 @@ MANIFEST_LIMIT = 1000
 # object versions than this is not listed to the end, and its restore test checks that the restore completed.
 MAX_RECORDED_VERSIONS = 100_000
 _NOT_BUCKET_NAME = r"[^a-z0-9-]"
-_SHOWN = 5
 
 
 class TooLargeToRecord(Exception):
@@ -91,16 +91,7 @@ class S3Validation:
         if "manifest" not in recorded:
             return Verdict(False, f"The restored bucket holds {len(manifest)} objects; the backup recorded {count} "
                                   "with other contents")  # fmt: skip
-        expected: dict[str, str] = json.loads(recorded["manifest"])
-        missing = sorted(set(expected) - set(manifest))
-        added = sorted(set(manifest) - set(expected))
-        changed = sorted(k for k in set(expected) & set(manifest) if expected[k] != manifest[k])
-        parts = [
-            f"{label} {len(keys)}: {', '.join(keys[:_SHOWN])}{' ...' if len(keys) > _SHOWN else ''}"
-            for label, keys in (("missing", missing), ("changed", changed), ("not in the backup", added))
-            if keys
-        ]
-        return Verdict(False, "The restored bucket differs from the backup: " + "; ".join(parts))
+        return manifest_differences("bucket", json.loads(recorded["manifest"]), manifest)
 
     def delete(self, restored_arn: str) -> bool:
         bucket = _bucket(restored_arn)
